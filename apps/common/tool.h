@@ -1,0 +1,23 @@
+// Process-wide set-up and conventions shared by the dskit binaries.
+#pragma once
+
+#include <string_view>
+
+namespace dskit::app {
+
+// Exit codes shared by every tool (each man page lists the ones its tool uses).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitPartial = 1;  // some inputs could not be read / mismatches found
+inline constexpr int kExitUsage = 2;    // bad command line, or an input that does not exist
+inline constexpr int kExitOutput = 3;   // the output could not be written (disk full, ...)
+
+// Ignores SIGPIPE (a closed pipe then shows up as EPIPE, handled as a quiet exit) and raises the
+// open-file limit to its hard maximum for walkers that keep many directories open.
+void init_process();
+
+// "TOOL: message" on stderr, as one write.
+void print_error(std::string_view tool, std::string_view message);
+
+bool stderr_is_terminal();
+
+}  // namespace dskit::app

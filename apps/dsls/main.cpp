@@ -1,0 +1,185 @@
+// dsls: list a tree in parallel, like `find PATH -mindepth 1`, but fast on network storage.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "common/tool.h"
+#include "dskit/fstype.h"
+#include "dskit/listing.h"
+
+namespace {
+
+using namespace dskit;
+
+struct DslsOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> types;
+  int max_depth = -1;
+  int min_depth = 1;
+  std::vector<std::string> names;
+  std::string regex;
+  std::vector<std::string> excludes;
+  bool no_hidden = false;
+  std::vector<std::string> sizes;
+  std::string newer, older;
+  bool long_format = false, print0 = false, json = false, sort = false, stats = false;
+  bool summary_on = false;
+  int summary = 1;
+  unsigned threads = 0;
+  bool one_fs = false, follow = false;
+};
+
+// Turns the parsed flags into the library's options; returns an error message for a bad value.
+std::string to_list_options(const DslsOptions& o, ListOptions& lo) {
+  for (const auto& t : o.types) {
+    for (char c : t) {
+      if (c == ',') continue;
+      FileType ft;
+      switch (c) {
+        case 'f': ft = FileType::file; break;
+        case 'd': ft = FileType::dir; break;
+        case 'l': ft = FileType::symlink; break;
+        case 'b': ft = FileType::block; break;
+        case 'c': ft = FileType::chr; break;
+        case 'p': ft = FileType::fifo; break;
+        case 's': ft = FileType::socket; break;
+        default: return fmt::format("invalid type '{}': use f, d, l, b, c, p or s", t);
+      }
+      lo.filter.types.push_back(ft);
+    }
+  }
+  lo.filter.min_depth = o.min_depth;
+  lo.filter.names = o.names;
+  lo.filter.excludes = o.excludes;
+  lo.filter.no_hidden = o.no_hidden;
+  if (!o.regex.empty())
+    if (auto err = Regex::compile(o.regex, lo.filter.regex)) return *err;
+  for (const auto& s : o.sizes) {
+    SizeFilter f;
+    if (auto err = parse_size_filter(s, f)) return *err;
+    lo.filter.sizes.push_back(f);
+  }
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  int64_t t = 0;
+  if (!o.newer.empty()) {
+    if (auto err = parse_time_spec(o.newer, now, t)) return *err;
+    lo.filter.newer_ns = t;
+  }
+  if (!o.older.empty()) {
+    if (auto err = parse_time_spec(o.older, now, t)) return *err;
+    lo.filter.older_ns = t;
+  }
+  if (o.summary < 1) return "--summary-depth takes a depth of 1 or more";
+  if (o.json && o.long_format) return "--json and --long cannot be combined";
+  lo.walk.max_depth = o.max_depth;
+  lo.walk.threads = o.threads;
+  lo.walk.follow = o.follow;
+  lo.walk.one_file_system = o.one_fs;
+  lo.format = o.json ? ListFormat::json : o.long_format ? ListFormat::long_format : ListFormat::paths;
+  lo.terminator = o.print0 ? '\0' : '\n';
+  lo.sort = o.sort;
+  lo.summary_depth = o.summary_on ? o.summary : 0;
+  return {};
+}
+
+std::string human_rate(double per_s) {
+  if (per_s >= 1e6) return fmt::format("{:.2f}M", per_s / 1e6);
+  if (per_s >= 1e3) return fmt::format("{:.1f}k", per_s / 1e3);
+  return fmt::format("{:.0f}", per_s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  app::init_process();
+  DslsOptions o;
+  CLI::App cli{"dsls: list a dataset tree in parallel (like `find PATH -mindepth 1`)", "dsls"};
+  cli.add_option("paths", o.paths, "Directories to list (default: .)");
+  cli.add_option("-t,--type", o.types, "Only entries of this type: f, d, l, b, c, p, s (repeatable)");
+  cli.add_option("-d,--max-depth", o.max_depth, "Descend at most N levels (1: the PATHs' children)");
+  cli.add_option("--min-depth", o.min_depth, "Print only entries at least N levels down (default 1)");
+  cli.add_option("--name", o.names, "Only names matching this glob (repeatable: any may match)");
+  cli.add_option("--regex", o.regex, "Only relative paths matching this POSIX extended regex");
+  cli.add_option("--exclude", o.excludes, "Skip entries (and subtrees) matching this glob (repeatable)");
+  cli.add_flag("--no-hidden", o.no_hidden, "Skip names starting with '.' and their subtrees");
+  cli.add_option("-S,--size", o.sizes, "Only regular files of this size: +N (at least), -N (at most), N")
+      ->allow_extra_args(false);
+  cli.add_option("--newer", o.newer, "Only entries modified after a date or a duration ago (2h, 3d)");
+  cli.add_option("--older", o.older, "Only entries modified before a date or a duration ago");
+  cli.add_flag("-l,--long", o.long_format, "Print size, mtime (ISO-8601 UTC) and path, tab-separated");
+  cli.add_flag("-0,--print0", o.print0, "End records with NUL instead of newline");
+  cli.add_flag("--json", o.json, "JSON Lines: path, type, size, mtime; errors as their own records");
+  cli.add_flag("--sort", o.sort, "Sort by path (byte order); the same output for any thread count");
+  cli.add_flag("--summary", o.summary_on, "Per-directory totals (files, dirs, bytes) instead of entries");
+  cli.add_option("--summary-depth", o.summary, "Depth of the --summary rows (default 1: the class folders)");
+  cli.add_flag("--stats", o.stats, "Print walk statistics to stderr");
+  cli.add_option("-j,--threads", o.threads, "Worker threads (default: by filesystem type)");
+  cli.add_flag("-x,--one-file-system", o.one_fs, "Do not descend into other filesystems");
+  cli.add_flag("-L,--follow", o.follow, "Follow symbolic links (loops are reported)");
+  cli.set_version_flag("--version", "dsls 0.1.0");
+  try {
+    // A negative value such as `-S -10k` must reach --size, not be taken for a flag.
+    for (int i = 1; i + 1 < argc; ++i) {
+      const std::string a = argv[i];
+      if ((a == "-S" || a == "--size") && argv[i + 1][0] == '-') {
+        o.sizes.push_back(argv[i + 1]);
+        for (int k = i; k + 2 <= argc; ++k) argv[k] = argv[k + 2];
+        argc -= 2;
+        --i;
+      }
+    }
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);
+    app::print_error("dsls", e.what());
+    return app::kExitUsage;
+  }
+  if (o.paths.empty()) o.paths.push_back(".");
+
+  ListOptions lo;
+  if (auto err = to_list_options(o, lo); !err.empty()) {
+    app::print_error("dsls", err);
+    return app::kExitUsage;
+  }
+
+  ListProgress progress;
+  OutputSink out(STDOUT_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  ListResult r;
+  {
+    app::ProgressLine line([&](double s) {
+      const double n = static_cast<double>(progress.entries.load());
+      return fmt::format("dsls: {} entries, {} errors, {}/s", progress.entries.load(), progress.errors.load(),
+                         human_rate(s > 0 ? n / s : 0));
+    });
+    r = run_listing(
+        o.paths, lo, out,
+        [&](const PathError& e, bool root) {
+          app::print_error("dsls", root && e.err == ENOENT ? e.path + ": no such file or directory" : describe(e));
+        },
+        &progress);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (o.stats) {
+    app::print_error("dsls", fmt::format("{} directories, {} entries, {} matched, {} errors, {} vanished, "
+                                         "{:.3f} s, {} entries/s, {} threads ({})",
+                                         r.walk.dirs, r.walk.entries, r.matched, r.walk.errors, r.walk.vanished,
+                                         secs, human_rate(secs > 0 ? double(r.walk.entries) / secs : 0),
+                                         r.walk.threads, detect_fs(o.paths.front()).name));
+  }
+  if (r.output_errno == EPIPE) return r.root_failed ? app::kExitUsage : app::kExitOk;
+  if (r.output_errno != 0) {
+    app::print_error("dsls", fmt::format("cannot write output: {}", std::strerror(r.output_errno)));
+    return app::kExitOutput;
+  }
+  if (r.root_failed) return app::kExitUsage;
+  return r.walk.errors > 0 ? app::kExitPartial : app::kExitOk;
+}

@@ -1,0 +1,19 @@
+#include "dskit/error.h"
+
+#include <cstring>
+
+namespace dskit {
+
+std::string describe(const PathError& e) {
+  std::string out = e.path;
+  out += ": ";
+  out += e.err == ELOOP && e.op == "loop" ? "file system loop detected" : std::strerror(e.err);
+  if (!e.op.empty()) {
+    out += " (";
+    out += e.op;
+    out += ")";
+  }
+  return out;
+}
+
+}  // namespace dskit

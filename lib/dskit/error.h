@@ -1,0 +1,17 @@
+// Errors as values: a failed operation on one path, recorded and handed to the caller.
+#pragma once
+
+#include <string>
+
+namespace dskit {
+
+struct PathError {
+  std::string path;  // the path as the user would type it
+  int err = 0;       // errno value
+  std::string op;    // what was being done: "opendir", "stat", "read", "loop", ...
+};
+
+// "PATH: CAUSE (while OP)", e.g. "data/x: Permission denied (opendir)".
+std::string describe(const PathError& e);
+
+}  // namespace dskit
