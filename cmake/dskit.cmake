@@ -3,6 +3,10 @@
 add_library(dskit_flags INTERFACE)
 target_compile_options(dskit_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                        -Wno-sign-conversion)
+# GCC 12 reports false -Wrestrict overlaps inside std::string concatenation at -O3 (GCC bug 105651).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(dskit_flags INTERFACE -Wno-restrict)
+endif()
 if(DSKIT_WERROR)
   target_compile_options(dskit_flags INTERFACE -Werror)
 endif()
