@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds dskit, makes the built-in sample dataset and runs the main job on it:
+# a parallel listing with per-class totals, then a manifest with content hashes and its statistics.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh build
+python3 scripts/make_sample.py sample-data
+data=sample-data/imagefolder
+echo
+echo "== dsls --summary $data   (files, dirs, bytes per class folder)"
+build/bin/dsls --summary "$data"
+if [ -x build/bin/dsmanifest ]; then
+  echo
+  echo "== dsmanifest build $data -o sample-data/manifest.tsv"
+  build/bin/dsmanifest build "$data" -o sample-data/manifest.tsv
+  head -n 5 sample-data/manifest.tsv
+  echo
+  echo "== dsmanifest stats sample-data/manifest.tsv"
+  build/bin/dsmanifest stats sample-data/manifest.tsv
+fi

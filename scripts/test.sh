@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test: the normal build with warnings as errors,
+# an ASan+UBSan build, a TSan build of the unit tests (the parallel walker), and the style checks.
+# Usage: scripts/test.sh            (what CI runs)
+#        QUICK=1 scripts/test.sh    (normal build only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc)
+
+echo "== build (Release, -Werror)"
+scripts/build.sh build -DDSKIT_WERROR=ON
+echo "== tests"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+if [ "${QUICK:-0}" != 1 ]; then
+  echo "== build (ASan+UBSan)"
+  scripts/build.sh build-asan -DDSKIT_WERROR=ON -DDSKIT_SANITIZE=address,undefined \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_BENCH_TOOLS=OFF
+  echo "== tests under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+  echo "== build (TSan, unit tests)"
+  cmake -S . -B build-tsan -G Ninja -DDSKIT_WERROR=ON -DDSKIT_SANITIZE=thread \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_BENCH_TOOLS=OFF >/dev/null
+  cmake --build build-tsan -j "$jobs" --target dskit_unit_tests
+  echo "== unit tests under TSan"
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/dskit_unit_tests
+
+  echo "== style: clang-format"
+  git ls-files -- '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run --Werror
+  echo "== man pages: mandoc -Tlint"
+  mandoc -Tlint -Wwarning man/*.[1-8]
+fi
+echo "== all tests passed"
