@@ -1,0 +1,73 @@
+# A directory that cannot be read, as an unprivileged user (root bypasses permission bits): the error names
+# the path on stderr (or is a JSON error record), the exit code is 1, and everything else is still listed.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p R/ok/deeper R/locked/inside R/zz
+touch R/ok/a R/ok/deeper/b R/locked/inside/secret R/locked/top R/zz/c
+chmod -R a+rX R
+chmod 000 R/locked
+as_nobody test -r R/ok/a || fail "nobody cannot read the test tree (is $T world-readable?)"
+
+set +e
+as_nobody dsls R >got 2>err
+rc=$?
+set -e
+expect_eq "exit code with an unreadable dir" 1 "$rc"
+grep -q 'R/locked' err || fail "stderr does not name R/locked: $(cat err)"
+grep -qi 'permission denied' err || fail "stderr does not say permission denied: $(cat err)"
+expect_eq "one error line" 1 "$(wc -l <err)"
+{ as_nobody find R -mindepth 1 2>/dev/null || true; } | sort >want
+sort got >got_sorted
+expect_same_file "the rest is listed (vs find as nobody)" want got_sorted
+grep -qx 'R/locked' got || fail "the unreadable dir itself is not listed"
+
+# The same with -l, --sort and many threads.
+set +e
+as_nobody dsls R --sort -j 16 >got 2>err
+rc=$?
+set -e
+expect_eq "exit code --sort -j 16" 1 "$rc"
+expect_same_file "--sort -j 16 listing" want got
+grep -q 'R/locked' err || fail "--sort: stderr does not name R/locked"
+
+# --json: an error record {"path","error","errno","op"} in the stream, and the message on stderr too.
+set +e
+as_nobody dsls R --json >out.jsonl 2>err
+rc=$?
+set -e
+expect_eq "exit code --json" 1 "$rc"
+python3 - out.jsonl <<'PY'
+import errno, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+errs = [r for r in recs if "error" in r]
+assert len(errs) == 1, errs
+e = errs[0]
+assert e["path"] == "R/locked", e
+assert e["errno"] == errno.EACCES, e
+assert isinstance(e["error"], str) and e["error"], e
+assert isinstance(e["op"], str) and e["op"], e
+assert "type" not in e, e
+paths = sorted(r["path"] for r in recs if "error" not in r)
+assert "R/locked" in paths and "R/zz/c" in paths and "R/locked/top" not in paths, paths
+PY
+
+# --summary still sums what could be read, and exits 1.
+set +e
+as_nobody dsls R --summary >sum 2>err
+rc=$?
+set -e
+expect_eq "exit code --summary" 1 "$rc"
+grep -q 'R/locked' err || fail "--summary: stderr does not name R/locked"
+expect_eq "summary row of the readable class" "$(printf '2\t1\t0\tR/ok')" "$(grep -P '\tR/ok$' sum)"
+
+# A PATH that is itself unreadable: error, exit 1 (it exists), nothing listed.
+set +e
+as_nobody dsls R/locked >got 2>err
+rc=$?
+set -e
+expect_eq "unreadable PATH exit code" 1 "$rc"
+expect_eq "unreadable PATH output" "" "$(cat got)"
+grep -q 'R/locked' err || fail "unreadable PATH not named on stderr"
+
+# As root the same tree reads fine (exit 0), proving the failure above is the permission.
+dsls R >/dev/null
