@@ -1,0 +1,52 @@
+// Content hashes for manifests: XXH3-128 and XXH3-64, written as `xxhsum -H2` / `-H3` print them
+// (canonical big-endian lowercase hex, 32 and 16 characters). Files are read with a large buffer and
+// POSIX_FADV_SEQUENTIAL into an XXH3 streaming state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dskit {
+
+enum class HashAlgo : uint8_t { none, xxh3_64, xxh3_128 };
+
+// "xxh3-128", "xxh3-64", "none": the spelling of --hash and of the manifest's `hash=` metadata.
+std::string_view hash_name(HashAlgo a);
+// "xxh3_128", "xxh3_64", "": the manifest column that holds the hash.
+std::string_view hash_column(HashAlgo a);
+// Accepts both spellings above (and "none"); nullopt for anything else.
+std::optional<HashAlgo> parse_hash_name(std::string_view s);
+// Hex digits of one hash: 32, 16, 0.
+std::size_t hash_hex_len(HashAlgo a);
+
+// Appends the hex text of the hash of `data`.
+void append_hash_hex(std::string& out, std::string_view data, HashAlgo a);
+
+// One per thread: owns the read buffer (1 MiB by default) and the streaming state.
+class FileHasher {
+ public:
+  explicit FileHasher(std::size_t buffer_size = std::size_t{1} << 20);
+  ~FileHasher();
+  FileHasher(const FileHasher&) = delete;
+  FileHasher& operator=(const FileHasher&) = delete;
+
+  // Hashes the file `path` (relative to `dirfd`, or AT_FDCWD). On success appends the hex text to `hex`,
+  // stores the bytes read in `*bytes` (when given) and returns 0; on failure returns the errno value and
+  // sets `*op` (when given) to "open" or "read".
+  int hash_file(int dirfd, const char* path, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr,
+                const char** op = nullptr);
+  // The same on an open descriptor (read from its current offset to the end).
+  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr);
+
+ private:
+  struct State;
+  std::unique_ptr<State> st_;
+  std::size_t size_;
+  char* buf_ = nullptr;
+};
+
+}  // namespace dskit
