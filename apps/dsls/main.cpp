@@ -103,12 +103,15 @@ int main(int argc, char** argv) {
   DslsOptions o;
   CLI::App cli{"dsls: list a dataset tree in parallel (like `find PATH -mindepth 1`)", "dsls"};
   cli.add_option("paths", o.paths, "Directories to list (default: .)");
-  cli.add_option("-t,--type", o.types, "Only entries of this type: f, d, l, b, c, p, s (repeatable)");
+  cli.add_option("-t,--type", o.types, "Only entries of this type: f, d, l, b, c, p, s (repeatable)")
+      ->allow_extra_args(false);
   cli.add_option("-d,--max-depth", o.max_depth, "Descend at most N levels (1: the PATHs' children)");
   cli.add_option("--min-depth", o.min_depth, "Print only entries at least N levels down (default 1)");
-  cli.add_option("--name", o.names, "Only names matching this glob (repeatable: any may match)");
+  cli.add_option("--name", o.names, "Only names matching this glob (repeatable: any may match)")
+      ->allow_extra_args(false);
   cli.add_option("--regex", o.regex, "Only relative paths matching this POSIX extended regex");
-  cli.add_option("--exclude", o.excludes, "Skip entries (and subtrees) matching this glob (repeatable)");
+  cli.add_option("--exclude", o.excludes, "Skip entries (and subtrees) matching this glob (repeatable)")
+      ->allow_extra_args(false);
   cli.add_flag("--no-hidden", o.no_hidden, "Skip names starting with '.' and their subtrees");
   cli.add_option("-S,--size", o.sizes, "Only regular files of this size: +N (at least), -N (at most), N")
       ->allow_extra_args(false);
