@@ -1,0 +1,99 @@
+// Shared by the ordering subcommands (shuffle.cpp, shard.cpp, split.cpp): the epoch-order flags, loading
+// the input manifest and writing the output, with the exit codes of commands.h.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/tool.h"
+#include "dskit/manifest.h"
+#include "dskit/shuffle.h"
+
+namespace dsmanifest::order {
+
+inline void error(std::string_view message) { dskit::app::print_error("dsmanifest", message); }
+
+// The flags that define an epoch's order (shuffle, and shard when --seed is given).
+struct OrderFlags {
+  uint64_t seed = 0, epoch = 0, block = 0, window = 1, partitions = 1024;
+  bool shard_local = false;
+  CLI::Option *seed_opt = nullptr, *epoch_opt = nullptr, *block_opt = nullptr, *window_opt = nullptr,
+              *partitions_opt = nullptr;
+};
+
+inline void add_order_flags(CLI::App* sub, OrderFlags& f, bool seed_required) {
+  f.seed_opt = sub->add_option("--seed", f.seed, "Shuffle seed (unsigned 64-bit)");
+  if (seed_required) f.seed_opt->required();
+  f.epoch_opt = sub->add_option("--epoch", f.epoch, "Epoch number: each epoch has its own order (default 0)");
+  f.block_opt = sub->add_option("--block", f.block, "Block mode: permute blocks of N consecutive rows");
+  f.window_opt = sub->add_option("--window", f.window, "Block mode: shuffle rows within windows of W blocks (default 1)");
+  auto* sl = sub->add_flag("--shard-local", f.shard_local,
+                           "Shuffle each canonical partition (contiguous rows) within itself");
+  f.partitions_opt =
+      sub->add_option("--partitions", f.partitions, "Canonical partitions for --shard-local (default 1024)");
+  sl->excludes(f.block_opt);
+  f.window_opt->needs(f.block_opt);
+  f.partitions_opt->needs(sl);
+}
+
+// The order the flags ask for; an error message when they are inconsistent.
+inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit::ShuffleOptions& o) {
+  const bool seeded = f.seed_opt->count() > 0;
+  if (!seeded && (f.epoch_opt->count() || f.block_opt->count() || f.shard_local))
+    return "--epoch, --block and --shard-local need --seed";
+  o.mode = !seeded            ? dskit::ShuffleMode::none
+           : f.shard_local    ? dskit::ShuffleMode::shard_local
+           : f.block_opt->count() ? dskit::ShuffleMode::block
+                              : dskit::ShuffleMode::global;
+  o.seed = f.seed;
+  o.epoch = f.epoch;
+  o.block = f.block;
+  o.window = f.window;
+  o.partitions = f.partitions;
+  return dskit::validate(o);
+}
+
+// Loads the manifest; 0, or kExitUsage after printing the error.
+inline int load(const std::string& file, bool allow_outside_root, dskit::Manifest& m) {
+  dskit::LoadOptions lo;
+  lo.allow_outside_root = allow_outside_root;
+  if (auto err = dskit::load_manifest(file, lo, m)) {
+    error(dskit::describe(*err));
+    return dskit::app::kExitUsage;
+  }
+  return dskit::app::kExitOk;
+}
+
+// Maps a write failure to the exit code: EPIPE on standard output is a quiet success.
+inline int write_result(const std::optional<dskit::ManifestError>& err, const std::string& out) {
+  if (!err) return dskit::app::kExitOk;
+  if (err->err == EPIPE && (out.empty() || out == "-")) return dskit::app::kExitOk;
+  error(dskit::describe(*err));
+  return dskit::app::kExitOutput;
+}
+
+inline int write_manifest(const dskit::Manifest& m, const std::string& out) {
+  return write_result(dskit::write_manifest(m, out), out);
+}
+
+// One row index per line.
+inline int write_indices(const std::vector<uint64_t>& rows, const std::string& out) {
+  std::string text;
+  text.reserve(rows.size() * 8);
+  char buf[24];
+  for (uint64_t r : rows) {
+    char* p = buf + sizeof buf;
+    *--p = '\n';
+    do *--p = static_cast<char>('0' + r % 10);
+    while ((r /= 10) != 0);
+    text.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  }
+  return write_result(dskit::write_file_atomic(out, text), out);
+}
+
+}  // namespace dsmanifest::order

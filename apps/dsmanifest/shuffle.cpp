@@ -1,0 +1,50 @@
+// dsmanifest shuffle: the manifest's rows in the order of one epoch (docs/shuffle.md).
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "commands.h"
+#include "order_common.h"
+
+namespace dsmanifest {
+
+namespace {
+
+struct ShuffleCmdOptions {
+  std::string manifest;
+  std::string out;
+  order::OrderFlags order;
+  bool indices = false;
+  bool allow_outside_root = false;
+};
+
+int run_shuffle(const ShuffleCmdOptions& o) {
+  dskit::ShuffleOptions so;
+  if (auto err = order::to_shuffle_options(o.order, so)) {
+    order::error(*err);
+    return dskit::app::kExitUsage;
+  }
+  dskit::Manifest m;
+  if (int rc = order::load(o.manifest, o.allow_outside_root, m)) return rc;
+  std::vector<uint64_t> rows;
+  dskit::EpochOrder(m.size(), so).append(0, m.size(), rows);
+  if (o.indices) return order::write_indices(rows, o.out);
+  static_assert(std::is_same_v<uint64_t, std::size_t>);
+  m.select_rows(rows);
+  return order::write_manifest(m, o.out);
+}
+
+}  // namespace
+
+Command add_shuffle(CLI::App& app) {
+  auto o = std::make_shared<ShuffleCmdOptions>();
+  CLI::App* sub = app.add_subcommand("shuffle", "Rows in the order of one epoch: deterministic from (seed, epoch)");
+  sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
+  order::add_order_flags(sub, o->order, /*seed_required=*/true);
+  sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  sub->add_flag("--indices", o->indices, "Print the permuted row indices (0-based), one per line");
+  sub->add_flag("--allow-outside-root", o->allow_outside_root, "Accept paths that are absolute or contain '..'");
+  return {sub, [o] { return run_shuffle(*o); }};
+}
+
+}  // namespace dsmanifest

@@ -1,0 +1,104 @@
+// dsmanifest split: train/val/test assignment by a hash of a group key (docs/shuffle.md).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "dskit/split.h"
+#include "order_common.h"
+
+namespace dsmanifest {
+
+namespace {
+
+struct SplitCmdOptions {
+  std::string manifest;
+  std::string ratios;
+  std::string names;
+  std::string group_regex;
+  std::string column = "split";
+  bool stratify = false;
+  std::string out;
+  std::string out_dir;
+  bool allow_outside_root = false;
+};
+
+int run_split(const SplitCmdOptions& o) {
+  dskit::SplitSpec spec;
+  if (auto err = dskit::parse_split_spec(o.ratios, o.names, spec)) {
+    order::error(*err);
+    return dskit::app::kExitUsage;
+  }
+  std::unique_ptr<dskit::GroupKeyer> keyer;
+  if (!o.group_regex.empty())
+    if (auto err = dskit::GroupKeyer::compile(o.group_regex, keyer)) {
+      order::error(*err);
+      return dskit::app::kExitUsage;
+    }
+  if (o.column.empty() || !dskit::valid_escaped_field(o.column)) {
+    order::error("bad --column name");
+    return dskit::app::kExitUsage;
+  }
+  dskit::Manifest m;
+  if (int rc = order::load(o.manifest, o.allow_outside_root, m)) return rc;
+  if (m.path_col() < 0) {
+    order::error(o.manifest + ": the manifest has no path column");
+    return dskit::app::kExitUsage;
+  }
+  if (o.stratify && m.label_col() < 0) {
+    order::error(o.manifest + ": --stratify needs a label column");
+    return dskit::app::kExitUsage;
+  }
+  std::vector<std::string> keys(m.size()), labels;
+  for (std::size_t i = 0; i < m.size(); ++i) keys[i] = keyer ? keyer->key(m.path(i)) : m.path(i);
+  if (o.stratify) {
+    labels.resize(m.size());
+    for (std::size_t i = 0; i < m.size(); ++i) labels[i] = m.label(i);
+  }
+  const auto split = dskit::assign_splits(spec, keys, labels, o.stratify);
+
+  if (o.out_dir.empty()) {
+    const auto col = static_cast<std::size_t>(m.add_column(o.column));
+    std::vector<std::string> escaped;
+    for (const auto& n : spec.names) escaped.push_back(dskit::escape_field(n));
+    for (std::size_t i = 0; i < m.size(); ++i) m.set_cell(i, col, escaped[split[i]]);
+    return order::write_manifest(m, o.out);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) {
+    order::error(o.out_dir + ": cannot create the directory: " + ec.message());
+    return dskit::app::kExitOutput;
+  }
+  for (std::size_t k = 0; k < spec.names.size(); ++k) {
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < m.size(); ++i)
+      if (split[i] == k) rows.push_back(i);
+    dskit::Manifest part = m;
+    part.select_rows(rows);
+    if (int rc = order::write_manifest(part, o.out_dir + "/" + spec.names[k] + ".tsv")) return rc;
+  }
+  return dskit::app::kExitOk;
+}
+
+}  // namespace
+
+Command add_split(CLI::App& app) {
+  auto o = std::make_shared<SplitCmdOptions>();
+  CLI::App* sub = app.add_subcommand("split", "Train/val/test assignment that stays put when the dataset grows");
+  sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
+  sub->add_option("--ratios", o->ratios, "Split ratios summing to 1, e.g. 0.8,0.1,0.1")->required();
+  sub->add_option("--names", o->names, "Split names (default train,val,test; train,val for two ratios)");
+  sub->add_option("--group-regex", o->group_regex,
+                  "POSIX ERE on the path; its first capture group is the group key (default: the path)");
+  sub->add_flag("--stratify", o->stratify, "Meet the ratios within every label (see the stability trade-off)");
+  sub->add_option("--column", o->column, "Name of the column that receives the split (default split)");
+  auto* out = sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  auto* dir = sub->add_option("--out-dir", o->out_dir, "Write one manifest per split, DIR/NAME.tsv, instead of a column");
+  out->excludes(dir);
+  sub->add_flag("--allow-outside-root", o->allow_outside_root, "Accept paths that are absolute or contain '..'");
+  return {sub, [o] { return run_split(*o); }};
+}
+
+}  // namespace dsmanifest
