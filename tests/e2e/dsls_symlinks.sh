@@ -73,6 +73,19 @@ grep -q 'loop' err || fail "-L loop error does not say loop: $(cat err)"
 sort got | grep -vxF -e L/a/b/up -e L/self -e L/loopa -e L/loopb >got_noloops
 expect_same_file "-L on a tree with loops, apart from the loop entries" want got_noloops
 grep -q '^L/a/b/up/' got && fail "-L descended into a loop"
+# The loop as a JSON error record: path, errno ELOOP, op "loop"; the exit code is still 1.
+set +e
+dsls L -L --json >loop.jsonl 2>/dev/null
+rc=$?
+set -e
+expect_eq "-L --json with a loop exits 1" 1 "$rc"
+python3 - loop.jsonl <<'PY'
+import errno, json, sys
+errs = [r for r in map(json.loads, open(sys.argv[1])) if "error" in r]
+loops = [r for r in errs if r["path"] == "L/a/b/up"]
+assert len(loops) == 1, errs
+assert loops[0]["errno"] == errno.ELOOP and loops[0]["op"] == "loop", loops
+PY
 # BUG: links that cannot be resolved because of ELOOP (self, loopa <-> loopb) are listed silently as
 # type l under -L; find -L reports "Too many levels of symbolic links" for each and exits 1.
 grep -q 'L/self' err || fail "-L: symlink loop L/self not reported on stderr (find -L reports ELOOP)"

@@ -69,5 +69,23 @@ expect_eq "unreadable PATH exit code" 1 "$rc"
 expect_eq "unreadable PATH output" "" "$(cat got)"
 grep -q 'R/locked' err || fail "unreadable PATH not named on stderr"
 
+# An unreadable directory whose name is not UTF-8: the error record carries path_b64 with the exact bytes.
+mkdir -p U/$'lock\xff' U/ok
+touch U/$'lock\xff'/x U/ok/y
+chmod -R a+rX U
+chmod 000 U/$'lock\xff'
+set +e
+as_nobody dsls U --json >u.jsonl 2>err
+rc=$?
+set -e
+expect_eq "exit code, non-UTF-8 unreadable dir" 1 "$rc"
+python3 - u.jsonl <<'PY'
+import base64, json, sys
+errs = [r for r in map(json.loads, open(sys.argv[1])) if "error" in r]
+assert len(errs) == 1, errs
+assert base64.b64decode(errs[0]["path_b64"]) == b"U/lock\xff", errs
+PY
+chmod 755 U/$'lock\xff'
+
 # As root the same tree reads fine (exit 0), proving the failure above is the permission.
 dsls R >/dev/null
