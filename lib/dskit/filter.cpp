@@ -114,14 +114,16 @@ std::optional<std::string> Regex::compile(const std::string& pattern, std::uniqu
   if (rc != 0) {
     char msg[256];
     regerror(rc, &r->re_, msg, sizeof msg);
-    r.release();  // regcomp failed: nothing to free
     return "invalid regex '" + pattern + "': " + msg;
   }
+  r->compiled_ = true;
   out = std::move(r);
   return std::nullopt;
 }
 
-Regex::~Regex() { regfree(&re_); }
+Regex::~Regex() {
+  if (compiled_) regfree(&re_);
+}
 
 bool Regex::search(std::string_view text) const {
   const std::string s(text);  // regexec needs a NUL-terminated string

@@ -38,6 +38,7 @@ class Regex {
  private:
   Regex() = default;
   regex_t re_{};
+  bool compiled_ = false;
 };
 
 struct EntryFilter {
