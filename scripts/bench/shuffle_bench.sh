@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# dsmanifest shuffle and shard of a 1,000,000-entry manifest (target: under 1 s each, load and write
+# included), with `shuf` (coreutils) on the same file as the peer, in one run. Prints a Markdown table.
+#
+#   scripts/bench/shuffle_bench.sh [--quick]
+#
+# Environment:
+#   BUILD_DIR        where bin/dsmanifest is                  (default: build-bench, relative to the repo root)
+#   DSKIT_BENCH_DIR  where the manifest is made and reused    (default: /tmp/dskit-bench)
+#   ENTRIES          rows in the manifest                     (default: 1000000)
+#   MAX_LOAD         wait (up to 10 min) until the 1-min load average is below this (default 0.7)
+#   RESULTS          also write the table to this file
+# The manifest (~105 MB) is read from the page cache: this measures CPU, not storage.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=${BUILD_DIR:-$repo/build-bench}
+[[ $build = /* ]] || build=$repo/$build
+base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+entries=${ENTRIES:-1000000}
+max_load=${MAX_LOAD:-0.7}
+runs=10
+[[ ${1:-} == --quick ]] && runs=3
+
+dsm=$build/bin/dsmanifest
+[[ -x $dsm ]] || { echo "shuffle_bench: $dsm missing: cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
+for t in hyperfine shuf awk; do
+  command -v "$t" >/dev/null || { echo "shuffle_bench: $t not found (apt-get install hyperfine coreutils gawk)" >&2; exit 2; }
+done
+
+mkdir -p "$base"
+m=$base/manifest-$entries.tsv
+if [[ ! -s $m ]]; then
+  # ImageNet-like rows: path, size, mtime_ns, ino, xxh3_128, label (1000 classes).
+  awk -v n="$entries" 'BEGIN {
+    printf "#dskit-manifest v1\troot=/data/imagenet\thash=xxh3-128\n"
+    printf "path\tsize\tmtime_ns\tino\txxh3_128\tlabel\n"
+    srand(1)
+    for (i = 0; i < n; i++) {
+      c = i % 1000
+      printf "train/n%08d/n%08d_%d.JPEG\t%d\t%d\t%d\t%08x%08x%08x%08x\tn%08d\n", c, c, i, 50000 + int(rand() * 200000),
+             1700000000000000000 + i * 1000, 1000000 + i, int(rand() * 4294967295), int(rand() * 4294967295),
+             int(rand() * 4294967295), int(rand() * 4294967295), c
+    }
+  }' > "$m.tmp" && mv "$m.tmp" "$m"
+fi
+cat "$m" > /dev/null  # hot cache
+
+waited=0
+while awk -v max="$max_load" '{ exit !($1 >= max) }' /proc/loadavg && ((waited < 600)); do sleep 10; waited=$((waited + 10)); done
+load=$(cut -d' ' -f1 /proc/loadavg)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+hyperfine -N --warmup 1 --runs "$runs" --output=null --export-json "$work/h.json" \
+  -n "dsmanifest shuffle" "$dsm shuffle $m --seed 1 --epoch 3" \
+  -n "dsmanifest shuffle --block 64 --window 8" "$dsm shuffle $m --seed 1 --epoch 3 --block 64 --window 8" \
+  -n "dsmanifest shuffle --shard-local" "$dsm shuffle $m --seed 1 --epoch 3 --shard-local" \
+  -n "dsmanifest shuffle --indices" "$dsm shuffle $m --seed 1 --epoch 3 --indices" \
+  -n "dsmanifest shard (rank 3 of 8)" "$dsm shard $m --seed 1 --epoch 3 --rank 3 --world 8" \
+  -n "dsmanifest shard --pad (rank 7 of 7)" "$dsm shard $m --seed 1 --epoch 3 --rank 6 --world 7 --pad" \
+  -n "dsmanifest shard, no shuffle (rank 0 of 1)" "$dsm shard $m --rank 0 --world 1" \
+  -n "shuf (peer)" "shuf --random-source=$m $m" >/dev/null
+
+table=$(python3 - "$work/h.json" "$entries" "$load" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+peer = next(r["mean"] for r in res if r["command"] == "shuf (peer)")
+print(f"{int(sys.argv[2]):,} entries, {len(res[0]['times'])} runs each, load average {sys.argv[3]} before the run")
+print()
+print("| command | mean | min | vs shuf |")
+print("|---|---|---|---|")
+for r in res:
+    print(f"| {r['command']} | {r['mean']:.3f} s | {r['min']:.3f} s | {peer / r['mean']:.2f}x |")
+sh = next(r["mean"] for r in res if r["command"] == "dsmanifest shuffle")
+sd = next(r["mean"] for r in res if r["command"].startswith("dsmanifest shard (rank 3"))
+print()
+print(f"shuffle + shard: {sh + sd:.3f} s (target: each under 1 s)")
+PY
+)
+echo "$table"
+[[ -n ${RESULTS:-} ]] && echo "$table" > "$RESULTS"
+exit 0
