@@ -1,0 +1,108 @@
+// dsmanifest build: walk a dataset, hash its files in parallel, label them, write a manifest.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "common/filter_flags.h"
+#include "manifest_cli.h"
+
+namespace dsmanifest {
+
+namespace {
+
+struct BuildCmdOptions {
+  std::string dir;
+  std::string out;
+  std::string hash = "xxh3-128";
+  dskit::app::FilterFlags filter;
+  int label_depth = 0;
+  std::string label_regex;
+  std::string labels_csv;
+  bool no_labels = false;
+  unsigned threads = 0;
+};
+
+int run_build(const BuildCmdOptions& o) {
+  using namespace dskit;
+  BuildOptions bo;
+  auto h = parse_hash_name(o.hash);
+  if (!h) {
+    cli::error(fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
+    return app::kExitUsage;
+  }
+  bo.hash = *h;
+  bo.threads = o.threads;
+  bo.sel.names = o.filter.names;
+  bo.sel.excludes = o.filter.excludes;
+  bo.sel.regex = o.filter.regex;
+  bo.sel.no_hidden = o.filter.no_hidden;
+  bo.sel.max_depth = o.filter.max_depth;
+  bo.sel.follow = o.filter.follow;
+  bo.sel.one_file_system = o.filter.one_fs;
+  auto& lab = bo.sel.labels;
+  if (o.no_labels) {
+    lab.mode = LabelOptions::Mode::none;
+  } else if (o.label_depth > 0) {
+    lab.mode = LabelOptions::Mode::depth;
+    lab.depth = o.label_depth;
+  } else if (!o.label_regex.empty()) {
+    lab.mode = LabelOptions::Mode::regex;
+    lab.regex = o.label_regex;
+  } else if (!o.labels_csv.empty()) {
+    lab.mode = LabelOptions::Mode::csv;
+    lab.csv_file = o.labels_csv;
+  }
+
+  BuildProgress progress;
+  BuildResult r;
+  {
+    double hash_start = -1;
+    app::ProgressLine line([&](double s) { return cli::render_progress(progress, s, hash_start); });
+    r = build_manifest(o.dir, bo, &progress);
+  }
+  if (!r.setup_error.empty()) {
+    cli::error(r.setup_error);
+    return app::kExitUsage;
+  }
+  for (const auto& e : r.errors) {
+    if (r.root_failed && e.err == ENOENT)
+      cli::error(e.path + ": no such file or directory");
+    else
+      cli::error(describe(e));
+  }
+  if (r.root_failed) return app::kExitUsage;
+  if (int rc = cli::write_result(write_manifest(r.manifest, o.out), o.out)) return rc;
+  if (!r.errors.empty()) {
+    cli::error(fmt::format("{} file(s) or directories could not be read; the manifest{} lists the other {} files",
+                           r.errors.size(), o.out.empty() || o.out == "-" ? "" : " " + o.out,
+                           r.manifest.size()));
+    return app::kExitPartial;
+  }
+  return app::kExitOk;
+}
+
+}  // namespace
+
+Command add_build(CLI::App& app) {
+  auto o = std::make_shared<BuildCmdOptions>();
+  CLI::App* sub = app.add_subcommand("build", "Walk DIR, hash and label its regular files, write a manifest");
+  sub->add_option("dir", o->dir, "Dataset root")->required();
+  sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  sub->add_option("--hash", o->hash, "xxh3-128 (default), xxh3-64 or none");
+  auto* depth = sub->add_option("--label-depth", o->label_depth,
+                                "Label: the directory N levels down (1 is the ImageFolder default)");
+  auto* re = sub->add_option("--label-regex", o->label_regex,
+                             "Label: capture group 1 of this POSIX ERE searched in the relative path");
+  auto* csv = sub->add_option("--labels", o->labels_csv, "Label: looked up in a CSV file of id,label rows");
+  auto* none = sub->add_flag("--no-labels", o->no_labels, "No label column");
+  depth->excludes(re, csv, none);
+  re->excludes(csv, none);
+  csv->excludes(none);
+  dskit::app::add_filter_flags(sub, o->filter);
+  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  return {sub, [o] { return run_build(*o); }};
+}
+
+}  // namespace dsmanifest

@@ -1,0 +1,28 @@
+// dsmanifest: build, verify, update, diff, shuffle, shard, split, convert and summarise a dataset manifest
+// (format: man/dskit-manifest.5). Each subcommand lives in its own file; see commands.h.
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "common/tool.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  dskit::app::init_process();
+  CLI::App cli{"dsmanifest: build, check and transform a dataset manifest", "dsmanifest"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "dsmanifest 0.1.0");
+  const std::vector<dsmanifest::Command> commands = {
+      dsmanifest::add_build(cli),   dsmanifest::add_verify(cli),  dsmanifest::add_update(cli),
+      dsmanifest::add_diff(cli),    dsmanifest::add_shuffle(cli), dsmanifest::add_shard(cli),
+      dsmanifest::add_split(cli),   dsmanifest::add_convert(cli), dsmanifest::add_stats(cli)};
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);
+    dskit::app::print_error("dsmanifest", e.what());
+    return dskit::app::kExitUsage;
+  }
+  for (const auto& c : commands)
+    if (c.sub->parsed()) return c.run();
+  return dskit::app::kExitUsage;
+}

@@ -1,0 +1,88 @@
+// Shared by dsmanifest's build, verify, update, diff, convert and stats: loading with --root and
+// --allow-outside-root, the progress line, JSON path members, and write-failure exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <fmt/format.h>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/progress.h"
+#include "common/tool.h"
+#include "dskit/format.h"
+#include "dskit/manifest.h"
+#include "dskit/manifest_build.h"
+
+namespace dsmanifest::cli {
+
+inline void error(std::string_view message) { dskit::app::print_error("dsmanifest", message); }
+
+struct LoadFlags {
+  std::string root;
+  bool allow_outside_root = false;
+};
+
+inline void add_load_flags(CLI::App* sub, LoadFlags& f) {
+  sub->add_option("--root", f.root, "Dataset root to use instead of the one the manifest records");
+  sub->add_flag("--allow-outside-root", f.allow_outside_root,
+                "Accept entries whose path is absolute or leaves the root with '..'");
+}
+
+// Loads FILE; 0, or kExitUsage after printing the error (file:line for format errors).
+inline int load(const std::string& file, const LoadFlags& f, dskit::Manifest& m) {
+  dskit::LoadOptions lo;
+  lo.root_override = f.root;
+  lo.allow_outside_root = f.allow_outside_root;
+  if (auto err = dskit::load_manifest(file, lo, m)) {
+    error(dskit::describe(*err));
+    return dskit::app::kExitUsage;
+  }
+  return dskit::app::kExitOk;
+}
+
+// Maps a write failure to its exit code; EPIPE on standard output is a quiet success.
+inline int write_result(const std::optional<dskit::ManifestError>& err, const std::string& out) {
+  if (!err) return dskit::app::kExitOk;
+  if (err->err == EPIPE && (out.empty() || out == "-")) return dskit::app::kExitOk;
+  error(dskit::describe(*err));
+  return dskit::app::kExitOutput;
+}
+
+inline std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
+}
+
+// "walking: 12345 files" while walking, then "hashing: files, bytes, rate, ETA".
+inline std::string render_progress(const dskit::BuildProgress& p, double elapsed, double& hash_start) {
+  if (!p.hashing.load()) return fmt::format("dsmanifest: walking: {} files", p.files_found.load());
+  if (hash_start < 0) hash_start = elapsed;
+  const double t = elapsed - hash_start;
+  const double done = static_cast<double>(p.bytes_hashed.load());
+  const double total = static_cast<double>(p.bytes_to_hash.load());
+  const double rate = t > 0 ? done / t : 0;
+  std::string eta = rate > 0 && total >= done ? fmt::format("{:.0f} s", (total - done) / rate) : "?";
+  return fmt::format("dsmanifest: hashing: {}/{} files, {}/{}, {}/s, ETA {}", p.files_hashed.load(),
+                     p.files_to_hash.load(), human_bytes(done), human_bytes(total), human_bytes(rate), eta);
+}
+
+// A JSON member "key":"raw value" for an escaped manifest cell, plus "key_b64" when not valid UTF-8.
+inline void append_json_cell(std::string& out, std::string_view key, std::string_view escaped) {
+  const std::string raw = dskit::unescape_field(escaped);
+  dskit::append_json_string(out, key);
+  out += ':';
+  dskit::append_json_string(out, raw);
+  if (!dskit::is_valid_utf8(raw)) {
+    out += ',';
+    dskit::append_json_string(out, std::string(key) + "_b64");
+    out += ":\"";
+    dskit::append_base64(out, raw);
+    out += '"';
+  }
+}
+
+}  // namespace dsmanifest::cli

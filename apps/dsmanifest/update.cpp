@@ -1,0 +1,68 @@
+// dsmanifest update: bring a manifest up to date, re-hashing only files whose size, mtime or inode changed.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "manifest_cli.h"
+
+namespace dsmanifest {
+
+namespace {
+
+struct UpdateCmdOptions {
+  std::string manifest;
+  std::string out;
+  cli::LoadFlags load;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+int run_update(const UpdateCmdOptions& o) {
+  using namespace dskit;
+  Manifest m;
+  if (int rc = cli::load(o.manifest, o.load, m)) return rc;
+  BuildProgress progress;
+  UpdateResult r;
+  {
+    double hash_start = -1;
+    app::ProgressLine line([&](double s) { return cli::render_progress(progress, s, hash_start); });
+    r = update_manifest(m, o.threads, &progress);
+  }
+  if (!r.setup_error.empty()) {
+    cli::error(o.manifest + ": " + r.setup_error);
+    return app::kExitUsage;
+  }
+  for (const auto& e : r.errors) cli::error(describe(e));
+  if (r.root_failed) return app::kExitUsage;
+  const std::string out = o.out.empty() ? (o.manifest == "-" ? "-" : o.manifest) : o.out;
+  if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
+  if (!o.quiet)
+    cli::error(fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "
+                           "{} entries",
+                           r.unchanged, r.rehashed, r.modified, r.added, r.removed,
+                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), r.manifest.size()));
+  if (!r.errors.empty()) {
+    cli::error(fmt::format("{} file(s) or directories could not be read and are not in the manifest",
+                           r.errors.size()));
+    return app::kExitPartial;
+  }
+  return app::kExitOk;
+}
+
+}  // namespace
+
+Command add_update(CLI::App& app) {
+  auto o = std::make_shared<UpdateCmdOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "update", "Bring a manifest up to date: re-hash changed files, add new ones, drop vanished ones");
+  sub->add_option("manifest", o->manifest, "The manifest (rewritten in place, atomically, unless -o)")->required();
+  sub->add_option("-o,--output", o->out, "Write the result here instead ('-': standard output)");
+  cli::add_load_flags(sub, o->load);
+  sub->add_flag("-q,--quiet", o->quiet, "No summary line on standard error");
+  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  return {sub, [o] { return run_update(*o); }};
+}
+
+}  // namespace dsmanifest

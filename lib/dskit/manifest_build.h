@@ -1,0 +1,114 @@
+// dsmanifest's build, update and verify as library calls: a stat-walk of the dataset root (the shared
+// walker, the dsls filters), then parallel hashing (oneTBB, one FileHasher per thread) of the files that
+// need it. Output is sorted by path, identical for any thread count.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dskit/error.h"
+#include "dskit/labels.h"
+#include "dskit/manifest.h"
+#include "dskit/walk.h"
+
+namespace dskit {
+
+// Which files a manifest holds and how they are labelled. `build` records it in the manifest's metadata
+// (keys name, exclude, regex, no_hidden, max_depth, follow, one_file_system, labels) so that `update` and
+// `verify` select the same files.
+struct Selection {
+  std::vector<std::string> names;     // globs on the file name; any may match
+  std::vector<std::string> excludes;  // globs; a match drops the entry and its subtree
+  std::string regex;                  // POSIX ERE on the relative path
+  bool no_hidden = false;
+  int max_depth = -1;
+  bool follow = false;
+  bool one_file_system = false;
+  LabelOptions labels;
+};
+void record_selection(const Selection& s, Manifest& m);
+// Reads the selection back from the metadata (defaults for keys that are absent); error message on failure.
+std::optional<std::string> read_selection(const Manifest& m, Selection& s);
+
+// Live counters for a progress line.
+struct BuildProgress {
+  std::atomic<uint64_t> files_found{0};
+  std::atomic<uint64_t> files_to_hash{0};  // set when hashing starts
+  std::atomic<uint64_t> bytes_to_hash{0};
+  std::atomic<uint64_t> files_hashed{0};
+  std::atomic<uint64_t> bytes_hashed{0};
+  std::atomic<bool> hashing{false};
+};
+
+struct FileRecord {
+  std::string rel;  // escaped relative path
+  StatInfo st;
+};
+
+struct ScanResult {
+  std::vector<FileRecord> files;  // regular files, sorted by escaped path
+  std::vector<PathError> errors;
+  WalkStats walk;
+  bool root_failed = false;
+};
+// Stat-walks `root` and returns its regular files that pass the selection.
+ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress);
+
+struct BuildOptions {
+  Selection sel;
+  HashAlgo hash = HashAlgo::xxh3_128;
+  unsigned threads = 0;  // 0: the walker's choice for walking, the core count (at least) for hashing
+};
+
+struct BuildResult {
+  Manifest manifest;
+  std::vector<PathError> errors;  // unreadable files and directories (left out of the manifest)
+  WalkStats walk;
+  bool root_failed = false;
+  uint64_t bytes_hashed = 0;
+  std::string setup_error;  // a bad label option (regex, CSV file)
+};
+BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, BuildProgress* progress = nullptr);
+
+struct UpdateResult {
+  Manifest manifest;
+  std::vector<PathError> errors;
+  bool root_failed = false;
+  std::string setup_error;
+  uint64_t unchanged = 0;  // size, mtime and inode as recorded: kept without reading
+  uint64_t rehashed = 0;   // re-read because size, mtime or inode changed
+  uint64_t modified = 0;   // ... and whose content (or size) did change
+  uint64_t added = 0;
+  uint64_t removed = 0;
+  uint64_t bytes_hashed = 0;
+};
+// Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
+// changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
+UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgress* progress = nullptr);
+
+struct VerifyOptions {
+  bool full = false;  // re-hash every file (otherwise size and mtime only)
+  unsigned threads = 0;
+};
+
+struct VerifyIssue {
+  enum class Kind { missing, changed, added, unreadable } kind;
+  std::string path;    // escaped, relative to the root
+  std::string detail;  // "size 10 != 12", "mtime", "content", or the error
+};
+const char* kind_name(VerifyIssue::Kind k);  // "missing", "changed", "new", "unreadable"
+
+struct VerifyResult {
+  std::vector<VerifyIssue> issues;  // sorted by path
+  uint64_t checked = 0;             // manifest entries looked at
+  uint64_t missing = 0, changed = 0, added = 0, unreadable = 0;
+  uint64_t bytes_hashed = 0;
+  std::vector<PathError> errors;    // walk errors (unreadable directories)
+  bool root_failed = false;
+  std::string setup_error;
+};
+VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, BuildProgress* progress = nullptr);
+
+}  // namespace dskit
