@@ -11,6 +11,9 @@
 using namespace dskit;
 using dskit::test::TempTree;
 
+// Code with our own threads: the TSan job runs this suite (oneTBB is not TSan-instrumented).
+TEST_SUITE_BEGIN("parallel");
+
 namespace {
 
 // Runs a listing into a temporary file and returns what was written.
@@ -116,3 +119,5 @@ TEST_CASE("filters reach the listing; missing roots are flagged") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].path == t.path("missing"));
 }
+
+TEST_SUITE_END();

@@ -14,6 +14,9 @@
 using namespace dskit;
 using dskit::test::TempTree;
 
+// Code with our own threads: the TSan job runs this suite (oneTBB is not TSan-instrumented).
+TEST_SUITE_BEGIN("parallel");
+
 namespace {
 
 // Records everything the walker reports.
@@ -227,3 +230,5 @@ TEST_CASE("root paths are printed as given") {
     CHECK(got[1] == prefix + "a/b");
   }
 }
+
+TEST_SUITE_END();
