@@ -43,15 +43,14 @@ expect_same_file "flags before PATH" want got
 same "-d before PATH" "-d 1 R" "R -mindepth 1 -maxdepth 1"
 same "-j before PATH" "-j 4 R" "R -mindepth 1"
 
-# BUG: the repeatable options (-t, --name, --exclude, -S) are CLI11 vector options that swallow the PATHs
-# after them: `dsls -t f R` fails with "invalid type 'R'" (exit 2) and `dsls --name '*.jpg' R` lists '.'
-# filtering on the names '*.jpg' and 'R'. `find`-like usage puts options first, so this must work.
-known_bug same "-t f before PATH" "-t f R" "R -mindepth 1 -type f"
-known_bug same "--name GLOB before PATH" "--name *.jpg R" "R -mindepth 1 -name *.jpg"
-known_bug same "--exclude GLOB before PATH" "--exclude a R" "R -mindepth 1 -name a -prune -o -print"
-known_bug same "-S N before two PATHs" "-S 0 R S" "R S -mindepth 1 -type f -size 0c"
-known_bug same "--type=f before PATH" "--type=f R" "R -mindepth 1 -type f"
-known_bug same "--name=GLOB before PATH" "--name=*.jpg R" "R -mindepth 1 -name *.jpg"
+# The repeatable options (-t, --name, --exclude, -S) take one value each and leave the PATHs alone.
+same "-t f before PATH" "-t f R" "R -mindepth 1 -type f"
+same "--name GLOB before PATH" "--name *.jpg R" "R -mindepth 1 -name *.jpg"
+same "--exclude GLOB before PATH" "--exclude a R" "R -mindepth 1 -name a -prune -o -print"
+same "-S N before two PATHs" "-S 0 R S" "R S -mindepth 1 -type f -size 0c"
+same "--type=f before PATH" "--type=f R" "R -mindepth 1 -type f"
+same "--name=GLOB before PATH" "--name=*.jpg R" "R -mindepth 1 -name *.jpg"
+same "-t twice before PATHs" "-t f -t d R S" "R S -mindepth 1 ( -type f -o -type d )"
 
 # BUG: -d 0 ("descend at most 0 levels") still prints the PATHs' children; find PATH -mindepth 1 -maxdepth 0
 # prints nothing.
