@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_sort.h>
 #include <oneapi/tbb/task_arena.h>
@@ -162,6 +163,8 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files, const s
     progress->hashing = true;
   }
   tbb::enumerable_thread_specific<FileHasher> hashers;
+  // More threads than cores help on latency-bound storage; oneTBB caps arenas at the core count otherwise.
+  tbb::global_control cap(tbb::global_control::max_allowed_parallelism, threads);
   tbb::task_arena arena(static_cast<int>(threads));
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, which.size(), 1), [&](const auto& range) {
