@@ -30,6 +30,17 @@ with open("empty.tsv", "w") as f:
     f.write("#dskit-manifest v1\troot=/data/set\thash=none\npath\tsize\tmtime_ns\tlabel\n")
 PYEOF
 
+# And a manifest that `dsmanifest build` wrote for a real tree (hash and ino columns, awkward names).
+for c in ant bee cow; do mkdir -p "tree/$c"; done
+for i in $(seq 0 299); do
+  c=$(echo ant bee cow | cut -d' ' -f$((i % 3 + 1)))
+  echo "$i" > "tree/$c/p$((i / 6))_$i.png"
+done
+printf x > "tree/ant/with"$'\t'"tab.png"
+printf x > "tree/bee/with"$'\n'"newline.png"
+printf x > "tree/cow/latin1-"$'\xe9'".png"
+dsmanifest build tree -o built.tsv
+
 # Expected outputs, one file per case; cases.txt lists "NAME<TAB>ARGUMENTS".
 mkdir exp out
 "$PY" - <<'PYEOF'
@@ -67,7 +78,7 @@ def case(name, args, text):
     with open(f"exp/{name}", "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
 
-for src in ["m.tsv", "empty.tsv"]:
+for src in ["m.tsv", "empty.tsv", "built.tsv"]:
     meta, header, rows = load(src)
     n = len(rows)
     tag = src.split(".")[0]
@@ -98,16 +109,17 @@ for src in ["m.tsv", "empty.tsv"]:
                     case(f"{tag}-shard-{world}-{tail}-{int(seeded)}-{rank}", a, text)
                     case(f"{tag}-shard-idx-{world}-{tail}-{int(seeded)}-{rank}", a + " --indices",
                          "".join(f"{r}\n" for r, _ in share))
-    paths = [unescape(r.split("\t")[0]) for r in rows]
-    labels = [unescape(r.split("\t")[3]) for r in rows]
+    cols = header.split("\t")
+    paths = [unescape(r.split("\t")[cols.index("path")]) for r in rows]
+    labels = [unescape(r.split("\t")[cols.index("label")]) for r in rows]
     import re
-    groups = [(m.group(1) if m else p) for p, m in ((p, re.search(rb"^[^/]+/(p[0-9]+)/", p)) for p in paths)]
+    groups = [(m.group(1) if m else p) for p, m in ((p, re.search(rb"^[^/]+/(p[0-9]+)[/_]", p)) for p in paths)]
     for ratios, names, margs, keys, labs in [
             ("0.8,0.1,0.1", ["train", "val", "test"], "", paths, None),
             ("0.7,0.3", ["a", "b"], "--names a,b", paths, None),
-            ("0.6,0.2,0.2", ["train", "val", "test"], "--group-regex ^[^/]+/(p[0-9]+)/", groups, None),
+            ("0.6,0.2,0.2", ["train", "val", "test"], "--group-regex ^[^/]+/(p[0-9]+)[/_]", groups, None),
             ("0.8,0.1,0.1", ["train", "val", "test"], "--stratify", paths, labels),
-            ("0.5,0.25,0.25", ["train", "val", "test"], "--stratify --group-regex ^[^/]+/(p[0-9]+)/", groups, labels)]:
+            ("0.5,0.25,0.25", ["train", "val", "test"], "--stratify --group-regex ^[^/]+/(p[0-9]+)[/_]", groups, labels)]:
         sp = assign_splits(keys, cumulative_ratios(ratios), hash64, labs)
         a = f"split {src} --ratios {ratios} {margs}"
         key = f"{tag}-split-{len(cases)}"

@@ -104,7 +104,7 @@ TEST_CASE("shuffle: at() agrees with append() on any sub-range") {
   }
 }
 
-TEST_CASE("shuffle: deterministic; epochs and seeds give different orders") {
+TEST_CASE("shuffle: deterministic, and epochs and seeds give different orders") {
   ShuffleOptions o;
   o.seed = 5;
   const auto a = whole(1000, o);
