@@ -1,9 +1,8 @@
-// Shared by the ordering subcommands (shuffle.cpp, shard.cpp, split.cpp): the epoch-order flags, loading
-// the input manifest and writing the output, with the exit codes of commands.h.
+// Shared by the ordering subcommands (shuffle.cpp, shard.cpp, split.cpp): the epoch-order flags and writing
+// the output (a manifest or row indices). Loading and exit codes come from manifest_cli.h.
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,10 +12,11 @@
 #include "common/tool.h"
 #include "dskit/manifest.h"
 #include "dskit/shuffle.h"
+#include "manifest_cli.h"
 
 namespace dsmanifest::order {
 
-inline void error(std::string_view message) { dskit::app::print_error("dsmanifest", message); }
+using cli::error;
 
 // The flags that define an epoch's order (shuffle, and shard when --seed is given).
 struct OrderFlags {
@@ -58,27 +58,8 @@ inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit:
   return dskit::validate(o);
 }
 
-// Loads the manifest; 0, or kExitUsage after printing the error.
-inline int load(const std::string& file, bool allow_outside_root, dskit::Manifest& m) {
-  dskit::LoadOptions lo;
-  lo.allow_outside_root = allow_outside_root;
-  if (auto err = dskit::load_manifest(file, lo, m)) {
-    error(dskit::describe(*err));
-    return dskit::app::kExitUsage;
-  }
-  return dskit::app::kExitOk;
-}
-
-// Maps a write failure to the exit code: EPIPE on standard output is a quiet success.
-inline int write_result(const std::optional<dskit::ManifestError>& err, const std::string& out) {
-  if (!err) return dskit::app::kExitOk;
-  if (err->err == EPIPE && (out.empty() || out == "-")) return dskit::app::kExitOk;
-  error(dskit::describe(*err));
-  return dskit::app::kExitOutput;
-}
-
 inline int write_manifest(const dskit::Manifest& m, const std::string& out) {
-  return write_result(dskit::write_manifest(m, out), out);
+  return cli::write_result(dskit::write_manifest(m, out), out);
 }
 
 // One row index per line.
@@ -93,7 +74,7 @@ inline int write_indices(const std::vector<uint64_t>& rows, const std::string& o
     while ((r /= 10) != 0);
     text.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
   }
-  return write_result(dskit::write_file_atomic(out, text), out);
+  return cli::write_result(dskit::write_file_atomic(out, text), out);
 }
 
 }  // namespace dsmanifest::order

@@ -17,7 +17,7 @@ struct ShardCmdOptions {
   uint64_t rank = 0, world = 1;
   bool drop_last = false, pad = false;
   bool indices = false;
-  bool allow_outside_root = false;
+  cli::LoadFlags load;
 };
 
 int run_shard(const ShardCmdOptions& o) {
@@ -35,7 +35,7 @@ int run_shard(const ShardCmdOptions& o) {
     return dskit::app::kExitUsage;
   }
   dskit::Manifest m;
-  if (int rc = order::load(o.manifest, o.allow_outside_root, m)) return rc;
+  if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   const auto share = dskit::shard_entries(dskit::EpochOrder(m.size(), so), sh);
   std::vector<uint64_t> rows;
   rows.reserve(share.size());
@@ -64,7 +64,7 @@ Command add_shard(CLI::App& app) {
   drop->excludes(pad);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the share's row indices (0-based), one per line");
-  sub->add_flag("--allow-outside-root", o->allow_outside_root, "Accept paths that are absolute or contain '..'");
+  cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_shard(*o); }};
 }
 

@@ -15,7 +15,7 @@ struct ShuffleCmdOptions {
   std::string out;
   order::OrderFlags order;
   bool indices = false;
-  bool allow_outside_root = false;
+  cli::LoadFlags load;
 };
 
 int run_shuffle(const ShuffleCmdOptions& o) {
@@ -25,7 +25,7 @@ int run_shuffle(const ShuffleCmdOptions& o) {
     return dskit::app::kExitUsage;
   }
   dskit::Manifest m;
-  if (int rc = order::load(o.manifest, o.allow_outside_root, m)) return rc;
+  if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   std::vector<uint64_t> rows;
   dskit::EpochOrder(m.size(), so).append(0, m.size(), rows);
   if (o.indices) return order::write_indices(rows, o.out);
@@ -43,7 +43,7 @@ Command add_shuffle(CLI::App& app) {
   order::add_order_flags(sub, o->order, /*seed_required=*/true);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the permuted row indices (0-based), one per line");
-  sub->add_flag("--allow-outside-root", o->allow_outside_root, "Accept paths that are absolute or contain '..'");
+  cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_shuffle(*o); }};
 }
 

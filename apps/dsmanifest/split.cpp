@@ -21,7 +21,7 @@ struct SplitCmdOptions {
   bool stratify = false;
   std::string out;
   std::string out_dir;
-  bool allow_outside_root = false;
+  cli::LoadFlags load;
 };
 
 int run_split(const SplitCmdOptions& o) {
@@ -41,7 +41,7 @@ int run_split(const SplitCmdOptions& o) {
     return dskit::app::kExitUsage;
   }
   dskit::Manifest m;
-  if (int rc = order::load(o.manifest, o.allow_outside_root, m)) return rc;
+  if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   if (m.path_col() < 0) {
     order::error(o.manifest + ": the manifest has no path column");
     return dskit::app::kExitUsage;
@@ -97,7 +97,7 @@ Command add_split(CLI::App& app) {
   auto* out = sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   auto* dir = sub->add_option("--out-dir", o->out_dir, "Write one manifest per split, DIR/NAME.tsv, instead of a column");
   out->excludes(dir);
-  sub->add_flag("--allow-outside-root", o->allow_outside_root, "Accept paths that are absolute or contain '..'");
+  cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_split(*o); }};
 }
 
