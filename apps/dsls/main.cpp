@@ -128,12 +128,13 @@ int main(int argc, char** argv) {
   cli.add_flag("-x,--one-file-system", o.one_fs, "Do not descend into other filesystems");
   cli.add_flag("-L,--follow", o.follow, "Follow symbolic links (loops are reported)");
   cli.set_version_flag("--version", "dsls 0.1.0");
+  std::vector<std::string> negative_sizes;
   try {
     // A negative value such as `-S -10k` must reach --size, not be taken for a flag.
     for (int i = 1; i + 1 < argc; ++i) {
       const std::string a = argv[i];
       if ((a == "-S" || a == "--size") && argv[i + 1][0] == '-') {
-        o.sizes.push_back(argv[i + 1]);
+        negative_sizes.push_back(argv[i + 1]);
         for (int k = i; k + 2 <= argc; ++k) argv[k] = argv[k + 2];
         argc -= 2;
         --i;
@@ -145,6 +146,7 @@ int main(int argc, char** argv) {
     app::print_error("dsls", e.what());
     return app::kExitUsage;
   }
+  o.sizes.insert(o.sizes.end(), negative_sizes.begin(), negative_sizes.end());
   if (o.paths.empty()) o.paths.push_back(".");
 
   ListOptions lo;

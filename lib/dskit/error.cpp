@@ -4,10 +4,14 @@
 
 namespace dskit {
 
+std::string cause(const PathError& e) {
+  return e.err == ELOOP && e.op == "loop" ? "file system loop detected" : std::strerror(e.err);
+}
+
 std::string describe(const PathError& e) {
   std::string out = e.path;
   out += ": ";
-  out += e.err == ELOOP && e.op == "loop" ? "file system loop detected" : std::strerror(e.err);
+  out += cause(e);
   if (!e.op.empty()) {
     out += " (";
     out += e.op;

@@ -11,7 +11,10 @@ struct PathError {
   std::string op;    // what was being done: "opendir", "stat", "read", "loop", ...
 };
 
-// "PATH: CAUSE (while OP)", e.g. "data/x: Permission denied (opendir)".
+// The cause alone: strerror, or "file system loop detected" for a directory loop.
+std::string cause(const PathError& e);
+
+// "PATH: CAUSE (OP)", e.g. "data/x: Permission denied (opendir)".
 std::string describe(const PathError& e);
 
 }  // namespace dskit

@@ -41,6 +41,14 @@ std::optional<std::string> parse_size_filter(std::string_view text, SizeFilter& 
 
 namespace {
 
+// Seconds to nanoseconds, saturating instead of overflowing (dates past 2262 or before 1677).
+int64_t secs_to_ns(int64_t s) {
+  constexpr int64_t kMax = INT64_MAX / 1000000000;
+  if (s > kMax) return INT64_MAX;
+  if (s < -kMax) return INT64_MIN;
+  return s * 1000000000;
+}
+
 bool parse_digits(std::string_view s, int& out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -59,7 +67,7 @@ std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns
     int64_t s = 0;
     auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), s);
     if (ec != std::errc() || p != text.data() + text.size()) return bad;
-    out_ns = s * 1000000000;
+    out_ns = secs_to_ns(s);
     return std::nullopt;
   }
   if (text.size() >= 10 && text[4] == '-' && text[7] == '-') {
@@ -83,7 +91,7 @@ std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = s;
-    out_ns = static_cast<int64_t>(timegm(&tm)) * 1000000000;
+    out_ns = secs_to_ns(static_cast<int64_t>(timegm(&tm)));
     return std::nullopt;
   }
   int64_t n = 0;
@@ -104,7 +112,8 @@ std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns
   } else {
     return bad;
   }
-  out_ns = now_ns - n * secs * 1000000000;
+  const int64_t ago = n > INT64_MAX / secs ? INT64_MAX : secs_to_ns(n * secs);
+  out_ns = ago == INT64_MAX ? INT64_MIN : now_ns - ago;
   return std::nullopt;
 }
 

@@ -79,7 +79,7 @@ void format_error(std::string& s, const PathError& err, char term) {
     s.push_back('"');
   }
   s.append(",\"error\":");
-  append_json_string(s, describe({"", err.err, ""}).substr(2));
+  append_json_string(s, cause(err));
   s.append(",\"errno\":");
   append_int(s, err.err);
   s.append(",\"op\":");
@@ -152,6 +152,7 @@ class ListVisitor final : public WalkVisitor {
  private:
   // Summary group of an entry: its first min(depth, components - 1) components.
   void account(WorkerState& ws, const Entry& e) {
+    if (e.depth == 0) return;  // a root itself (--min-depth 0) is the group, not a member
     const int components = e.depth;
     const int k = std::min(o_.summary_depth, components - 1);
     std::string key;
@@ -268,6 +269,7 @@ ListResult run_listing(const std::vector<std::string>& roots, const ListOptions&
                        const ListErrorFn& on_error, ListProgress* progress) {
   WalkOptions w = opts.walk;
   w.threads = choose_threads(roots, w.threads);
+  w.include_roots = w.include_roots || opts.filter.min_depth <= 0;
   w.need_stat = w.need_stat || opts.filter.needs_stat() || opts.format != ListFormat::paths ||
                 opts.summary_depth > 0;
   if (opts.filter.prunes() && !w.prune) {

@@ -133,12 +133,33 @@ class WalkRun {
 
   void add_root(const std::string& root, std::size_t index) {
     struct statx sx {};
-    if (root.empty() || ::statx(AT_FDCWD, root.c_str(), AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) != 0) {
+    const unsigned mask = STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_NLINK;
+    if (root.empty() || ::statx(AT_FDCWD, root.c_str(), AT_NO_AUTOMOUNT, mask, &sx) != 0) {
       visitor_.on_error({root, root.empty() ? ENOENT : errno, "stat"}, true, 0);
       ++counters_[0].errors;
       return;
     }
-    if (!S_ISDIR(sx.stx_mode)) return;
+    if (opts_.include_roots) {
+      Entry e;
+      e.path = root;
+      std::string_view name(root);
+      while (name.size() > 1 && name.back() == '/') name.remove_suffix(1);
+      if (const auto slash = name.rfind('/'); slash != std::string_view::npos && name.size() > 1)
+        name.remove_prefix(slash + 1);
+      e.name = name;
+      e.type = from_mode(sx.stx_mode);
+      e.root_index = index;
+      const StatInfo st = from_statx(sx);
+      if (opts_.need_stat) {
+        e.has_stat = true;
+        e.st = st;
+      }
+      ++counters_[0].entries;
+      const Action a = visitor_.on_entry(e, 0);
+      if (a == Action::stop) stop_.store(true);
+      if (a != Action::proceed) return;
+    }
+    if (!S_ISDIR(sx.stx_mode) || opts_.max_depth == 0 || stop_.load()) return;
     Task t;
     t.path = root;
     t.depth = 0;
@@ -387,7 +408,7 @@ class WalkRun {
       const bool try_follow = opts_.follow && raw.type != FileType::dir && raw.type != FileType::file;
       int rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | (try_follow ? 0 : AT_SYMLINK_NOFOLLOW), mask,
                        &sx);
-      if (rc != 0 && try_follow && (errno == ENOENT || errno == ELOOP))  // dangling link or link loop
+      if (rc != 0 && try_follow && errno == ENOENT)  // a dangling link is listed as a link
         rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, mask, &sx);
       if (rc != 0) {
         if (errno == ENOENT)

@@ -53,6 +53,7 @@ struct WalkOptions {
   bool follow = false;           // -L: follow symlinks (loops are detected and reported)
   bool one_file_system = false;  // -x: do not descend into other mounts
   bool need_stat = false;        // every entry gets size, mtime, inode, nlink
+  bool include_roots = false;    // visit each root itself too, at depth 0 (find -mindepth 0)
   // Called before an entry is stat'ed or visited; returning true drops the entry and its subtree
   // (exclusions, hidden files). Must be thread-safe. `type` may be unknown.
   std::function<bool(std::string_view rel, std::string_view name, FileType type)> prune;

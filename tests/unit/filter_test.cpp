@@ -97,3 +97,15 @@ TEST_CASE("match applies type, depth, name, size and time") {
   f.older_ns = 5'000'000'000;  // strictly older
   CHECK_FALSE(f.match(e));
 }
+
+TEST_CASE("far dates saturate instead of overflowing") {
+  int64_t t = 0;
+  REQUIRE_FALSE(parse_time_spec("3000-01-01", 0, t));
+  CHECK(t == INT64_MAX);
+  REQUIRE_FALSE(parse_time_spec("@99999999999999", 0, t));
+  CHECK(t == INT64_MAX);
+  REQUIRE_FALSE(parse_time_spec("2100-01-01", 0, t));
+  CHECK(t == 4102444800LL * 1000000000LL);
+  REQUIRE_FALSE(parse_time_spec("99999999999w", 0, t));
+  CHECK(t == INT64_MIN);
+}

@@ -231,4 +231,43 @@ TEST_CASE("root paths are printed as given") {
   }
 }
 
+TEST_CASE("max depth 0 lists nothing; include_roots visits the roots at depth 0") {
+  TempTree t;
+  t.file("a/b");
+  t.file("plain");
+  {
+    Recorder r;
+    WalkOptions o;
+    o.max_depth = 0;
+    walk({t.root()}, o, r);
+    CHECK(r.paths.empty());
+  }
+  {
+    Recorder r;
+    WalkOptions o;
+    o.include_roots = true;
+    o.max_depth = 1;
+    walk({t.root(), t.path("plain")}, o, r);
+    const auto got = r.sorted();
+    REQUIRE(got.size() == 4);
+    CHECK(got[0] == t.root());
+    CHECK(got[3] == t.path("plain"));
+  }
+}
+
+TEST_CASE("following a symlink loop is an ELOOP error; a dangling link stays a link") {
+  TempTree t;
+  t.symlink("self", "self");
+  t.symlink("nowhere", "dangling");
+  Recorder r;
+  WalkOptions o;
+  o.follow = true;
+  walk({t.root()}, o, r);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].err == ELOOP);
+  CHECK(r.errors[0].path == t.path("self"));
+  REQUIRE(r.typed.size() == 1);
+  CHECK(r.typed[0].second == FileType::symlink);
+}
+
 TEST_SUITE_END();
