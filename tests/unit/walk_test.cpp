@@ -32,7 +32,7 @@ struct Recorder : WalkVisitor {
   Action on_entry(const Entry& e, unsigned worker) override {
     CHECK(e.path.size() > e.rel.size());
     CHECK(e.path.substr(e.path.size() - e.rel.size()) == e.rel);
-    CHECK(e.rel.substr(e.rel.size() - e.name.size()) == e.name);
+    if (e.depth > 0) CHECK(e.rel.substr(e.rel.size() - e.name.size()) == e.name);
     Action a = decide ? decide(e) : Action::proceed;
     std::lock_guard lk(mu);
     (void)worker;
