@@ -101,6 +101,20 @@ TEST_CASE("shard: with W dividing P, shard-local shares are whole canonical part
     }
 }
 
+TEST_CASE("shard: a padded share matches the Python reference of docs/shuffle.md") {
+  ShuffleOptions so;
+  so.seed = 3;
+  so.epoch = 1;
+  const auto share = shard_entries(EpochOrder(10, so), {3, 4, TailPolicy::pad});
+  REQUIRE(share.size() == 3);
+  CHECK(share[0].row == 7);
+  CHECK(!share[0].pad);
+  CHECK(share[1].row == 5);
+  CHECK(share[1].pad);
+  CHECK(share[2].row == 3);
+  CHECK(share[2].pad);
+}
+
 TEST_CASE("shard: validation and extended lengths") {
   CHECK(validate(ShardOptions{0, 0, TailPolicy::uneven}).has_value());
   CHECK(validate(ShardOptions{3, 3, TailPolicy::uneven}).has_value());

@@ -41,6 +41,37 @@ TEST_CASE("shuffle: mix64 and derive_key match the documented constants") {
   CHECK(derive_key(42, 0, 1, 0) != derive_key(42, 1, 1, 0));
 }
 
+TEST_CASE("shuffle: orders match the Python reference of docs/shuffle.md") {
+  // Printed by the Python functions in docs/shuffle.md (the e2e test compares many more cases).
+  CHECK(derive_key(1, 2, 3, 4) == 0xE96F4B88D51C8EEAULL);
+  auto order = [](uint64_t n, ShuffleOptions o) {
+    std::vector<uint64_t> v;
+    EpochOrder(n, o).append(0, n, v);
+    return v;
+  };
+  ShuffleOptions o;
+  o.seed = 1;
+  CHECK(order(10, o) == std::vector<uint64_t>{3, 2, 0, 9, 4, 8, 7, 1, 5, 6});
+  o.seed = 7;
+  o.epoch = 7;
+  const auto big = order(1000, o);
+  CHECK(std::vector<uint64_t>(big.begin(), big.begin() + 12) ==
+        std::vector<uint64_t>{939, 166, 250, 357, 492, 973, 475, 209, 678, 699, 88, 929});
+  o.mode = ShuffleMode::block;
+  o.seed = UINT64_MAX;
+  o.epoch = 5;
+  o.block = 4;
+  o.window = 2;
+  CHECK(order(23, o) == std::vector<uint64_t>{18, 19, 3, 17, 1, 0, 16, 2, 6, 4, 5, 10, 11, 8, 9, 7, 15, 22, 14,
+                                              20, 12, 13, 21});
+  o.mode = ShuffleMode::shard_local;
+  o.seed = 99;
+  o.epoch = 1;
+  o.partitions = 3;
+  CHECK(order(23, o) == std::vector<uint64_t>{1, 3, 2, 4, 0, 6, 5, 9, 13, 10, 14, 11, 8, 12, 7, 15, 19, 18, 21,
+                                              22, 16, 20, 17});
+}
+
 TEST_CASE("shuffle: the Feistel permutation is a bijection for every n in 0..10000") {
   for (uint64_t seed : {0ULL, 1ULL, 0xDEADBEEFULL}) {
     std::atomic<uint64_t> first_bad{UINT64_MAX};
