@@ -1,5 +1,8 @@
 #include "dskit/shuffle.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 
 namespace dskit {
@@ -72,20 +75,31 @@ uint64_t EpochOrder::at(uint64_t pos) const {
 
 void EpochOrder::append(uint64_t begin, uint64_t end, std::vector<uint64_t>& out) const {
   if (end <= begin) return;
-  out.reserve(out.size() + (end - begin));
+  const std::size_t base = out.size();
+  out.resize(base + (end - begin));
+  uint64_t* dst = out.data() + base;
+  // Every position is computed on its own, so chunks fill in parallel with the same result.
+  constexpr uint64_t kChunk = uint64_t{1} << 16;
+  if (end - begin <= kChunk) return fill(begin, end, dst);
+  tbb::parallel_for(tbb::blocked_range<uint64_t>(begin, end, kChunk), [&](const tbb::blocked_range<uint64_t>& r) {
+    fill(r.begin(), r.end(), dst + (r.begin() - begin));
+  });
+}
+
+void EpochOrder::fill(uint64_t begin, uint64_t end, uint64_t* dst) const {
   switch (o_.mode) {
     case ShuffleMode::none:
-      for (uint64_t i = begin; i < end; ++i) out.push_back(i);
+      for (uint64_t i = begin; i < end; ++i) *dst++ = i;
       return;
     case ShuffleMode::global:
-      for (uint64_t i = begin; i < end; ++i) out.push_back(global_(i));
+      for (uint64_t i = begin; i < end; ++i) *dst++ = global_(i);
       return;
     case ShuffleMode::shard_local:
       for (uint64_t pos = begin; pos < end;) {
         const uint64_t p = slice_of(n_, o_.partitions, pos);
         const uint64_t b = slice_begin(n_, o_.partitions, p), e = slice_begin(n_, o_.partitions, p + 1);
         const FeistelPermutation perm(e - b, derive_key(o_.seed, o_.epoch, key_tag::partition, p));
-        for (const uint64_t stop = std::min(e, end); pos < stop; ++pos) out.push_back(b + perm(pos - b));
+        for (const uint64_t stop = std::min(e, end); pos < stop; ++pos) *dst++ = b + perm(pos - b);
       }
       return;
     case ShuffleMode::block: {
@@ -97,7 +111,7 @@ void EpochOrder::append(uint64_t begin, uint64_t end, std::vector<uint64_t>& out
           const uint64_t t = perm(pos - wb);
           const uint64_t slot = w * o_.window + t / o_.block;
           const uint64_t blk = slot < full_blocks_ ? global_(slot) : slot;
-          out.push_back(blk * o_.block + t % o_.block);
+          *dst++ = blk * o_.block + t % o_.block;
         }
       }
       return;

@@ -135,6 +135,25 @@ TEST_CASE("shuffle: at() agrees with append() on any sub-range") {
   }
 }
 
+TEST_CASE("shuffle: the parallel fill of long ranges equals at()") {
+  const uint64_t n = 300007;
+  ShuffleOptions o;
+  o.seed = 12;
+  o.block = 100;
+  o.window = 7;
+  o.partitions = 1024;
+  for (ShuffleMode m : {ShuffleMode::global, ShuffleMode::block, ShuffleMode::shard_local}) {
+    o.mode = m;
+    EpochOrder ord(n, o);
+    std::vector<uint64_t> v;
+    ord.append(5, n, v);
+    REQUIRE(v.size() == n - 5);
+    for (uint64_t i = 0; i < v.size(); i += 997) REQUIRE(v[i] == ord.at(i + 5));
+    v.insert(v.begin(), {ord.at(0), ord.at(1), ord.at(2), ord.at(3), ord.at(4)});
+    CHECK(is_permutation_of(v, n));
+  }
+}
+
 TEST_CASE("shuffle: deterministic, and epochs and seeds give different orders") {
   ShuffleOptions o;
   o.seed = 5;
