@@ -65,9 +65,16 @@ inline std::string render_progress(const dskit::BuildProgress& p, double elapsed
   const double done = static_cast<double>(p.bytes_hashed.load());
   const double total = static_cast<double>(p.bytes_to_hash.load());
   const double rate = t > 0 ? done / t : 0;
-  std::string eta = rate > 0 && total >= done ? fmt::format("{:.0f} s", (total - done) / rate) : "?";
-  return fmt::format("dsmanifest: hashing: {}/{} files, {}/{}, {}/s, ETA {}", p.files_hashed.load(),
-                     p.files_to_hash.load(), human_bytes(done), human_bytes(total), human_bytes(rate), eta);
+  // Sizes are known up front only when the walk stat'ed (update, verify); otherwise count files.
+  const double files = static_cast<double>(p.files_hashed.load()), nfiles = static_cast<double>(p.files_to_hash.load());
+  std::string eta = "?";
+  if (total > 0 && rate > 0 && total >= done)
+    eta = fmt::format("{:.0f} s", (total - done) / rate);
+  else if (total == 0 && files > 0 && t > 0)
+    eta = fmt::format("{:.0f} s", (nfiles - files) / (files / t));
+  return fmt::format("dsmanifest: hashing: {}/{} files, {}{}, {}/s, ETA {}", p.files_hashed.load(),
+                     p.files_to_hash.load(), human_bytes(done), total > 0 ? "/" + human_bytes(total) : "",
+                     human_bytes(rate), eta);
 }
 
 // A JSON member "key":"raw value" for an escaped manifest cell, plus "key_b64" when not valid UTF-8.

@@ -37,12 +37,16 @@ int run_update(const UpdateCmdOptions& o) {
   for (const auto& e : r.errors) cli::error(describe(e));
   if (r.root_failed) return app::kExitUsage;
   const std::string out = o.out.empty() ? (o.manifest == "-" ? "-" : o.manifest) : o.out;
-  if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
+  // An in-place update that changes nothing leaves the file alone (no rewrite, no fsync).
+  const bool in_place = out == o.manifest && out != "-" && o.load.root.empty();
+  if (!(in_place && r.identical))
+    if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
   if (!o.quiet)
     cli::error(fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "
                            "{} entries",
                            r.unchanged, r.rehashed, r.modified, r.added, r.removed,
-                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), r.manifest.size()));
+                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), r.manifest.size()) +
+               (in_place && r.identical ? " (up to date: not rewritten)" : ""));
   if (!r.errors.empty()) {
     cli::error(fmt::format("{} file(s) or directories could not be read and are not in the manifest",
                            r.errors.size()));

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dskit {
 
@@ -39,10 +40,13 @@ class FileHasher {
   // sets `*op` (when given) to "open" or "read".
   int hash_file(int dirfd, const char* path, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr,
                 const char** op = nullptr);
-  // The same on an open descriptor (read from its current offset to the end).
-  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr);
+  // The same on an open descriptor (read from its current offset to the end). `size_hint`, when not
+  // ~0, is the file's size from fstat: a file smaller than the buffer is then read with one read() call
+  // (a regular file's read returns short only at its end).
+  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr, uint64_t size_hint = ~uint64_t{0});
 
  private:
+  int read_ahead(int fd, uint64_t& total);
   struct State;
   std::unique_ptr<State> st_;
   std::size_t size_;

@@ -184,13 +184,14 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files, const s
           continue;
         }
         struct stat st {};
+        uint64_t hint = ~uint64_t{0};
         if (::fstat(fd, &st) == 0) {
-          f.st.size = static_cast<uint64_t>(st.st_size);
+          f.st.size = hint = static_cast<uint64_t>(st.st_size);
           f.st.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
           f.st.ino = st.st_ino;
         }
         uint64_t bytes = 0;
-        o.err = h.hash_fd(fd, a, o.hex, &bytes);
+        o.err = h.hash_fd(fd, a, o.hex, &bytes, hint);
         if (o.err) o.op = "read";
         ::close(fd);
         if (progress) {
@@ -219,7 +220,8 @@ void fill_row(Manifest& m, std::size_t row, const FileRecord& f) {
 
 }  // namespace
 
-ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress) {
+ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
+                     bool need_stat) {
   ScanResult r;
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -244,7 +246,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   w.max_depth = sel.max_depth;
   w.follow = sel.follow;
   w.one_file_system = sel.one_file_system;
-  w.need_stat = true;
+  w.need_stat = need_stat;
   if (f.prunes()) w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };
   ScanVisitor v(f, w.threads, progress);
   r.walk = walk({root}, w, v);
@@ -273,7 +275,9 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
     return r;
   }
   const std::string root = absolute_dir(dir);
-  ScanResult s = scan_tree(root, opts.sel, opts.threads, progress);
+  // When hashing, the stat data comes from fstat on the open file (consistent with what was hashed), so
+  // the walk needs only names and d_type.
+  ScanResult s = scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none);
   r.walk = s.walk;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
@@ -405,7 +409,13 @@ UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgres
   }
   for (std::size_t o = 0; o < old.size(); ++o)
     if (!seen[o]) ++r.removed;
-  // Entries whose path appears twice in the old manifest count once.
+  // Identical when every row is the old row at the same position with the same cells.
+  r.identical = r.added == 0 && r.removed == 0 && m.size() == old.size() && r.errors.empty();
+  for (std::size_t i = 0; r.identical && i < m.size(); ++i) {
+    if (prev[i] != static_cast<std::ptrdiff_t>(i)) r.identical = false;
+    for (std::size_t c = 0; r.identical && c < m.num_columns(); ++c)
+      if (m.cell(i, c) != old.cell(i, c)) r.identical = false;
+  }
   m.compact();
   return r;
 }

@@ -53,8 +53,9 @@ struct ScanResult {
   WalkStats walk;
   bool root_failed = false;
 };
-// Stat-walks `root` and returns its regular files that pass the selection.
-ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress);
+// Walks `root` and returns its regular files that pass the selection, with stat data when `need_stat`.
+ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
+                     bool need_stat = true);
 
 struct BuildOptions {
   Selection sel;
@@ -83,6 +84,7 @@ struct UpdateResult {
   uint64_t added = 0;
   uint64_t removed = 0;
   uint64_t bytes_hashed = 0;
+  bool identical = false;  // the result is the old manifest, row for row and cell for cell
 };
 // Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
 // changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
