@@ -21,14 +21,26 @@ struct UpdateCmdOptions {
 
 int run_update(const UpdateCmdOptions& o) {
   using namespace dskit;
-  Manifest m;
-  if (int rc = cli::load(o.manifest, o.load, m)) return rc;
+  const std::string out = o.out.empty() ? (o.manifest == "-" ? "-" : o.manifest) : o.out;
+  // An in-place update that changes nothing leaves the file alone (no rewrite, no fsync).
+  const bool in_place = out == o.manifest && out != "-" && o.load.root.empty();
+  LoadOptions lo;
+  lo.root_override = o.load.root;
+  lo.allow_outside_root = o.load.allow_outside_root;
+  UpdateOptions uo;
+  uo.threads = o.threads;
+  uo.skip_if_identical = in_place;
   BuildProgress progress;
   UpdateResult r;
+  std::optional<ManifestError> load_error;
   {
     double hash_start = -1;
     app::ProgressLine line([&](double s) { return cli::render_progress(progress, s, hash_start); });
-    r = update_manifest(m, o.threads, &progress);
+    r = update_manifest_file(o.manifest, lo, uo, &progress, load_error);
+  }
+  if (load_error) {
+    cli::error(describe(*load_error));
+    return app::kExitUsage;
   }
   if (!r.setup_error.empty()) {
     cli::error(o.manifest + ": " + r.setup_error);
@@ -36,16 +48,13 @@ int run_update(const UpdateCmdOptions& o) {
   }
   for (const auto& e : r.errors) cli::error(describe(e));
   if (r.root_failed) return app::kExitUsage;
-  const std::string out = o.out.empty() ? (o.manifest == "-" ? "-" : o.manifest) : o.out;
-  // An in-place update that changes nothing leaves the file alone (no rewrite, no fsync).
-  const bool in_place = out == o.manifest && out != "-" && o.load.root.empty();
   if (!(in_place && r.identical))
     if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
   if (!o.quiet)
     cli::error(fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "
                            "{} entries",
                            r.unchanged, r.rehashed, r.modified, r.added, r.removed,
-                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), r.manifest.size()) +
+                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), (r.identical ? r.unchanged : r.manifest.size())) +
                (in_place && r.identical ? " (up to date: not rewritten)" : ""));
   if (!r.errors.empty()) {
     cli::error(fmt::format("{} file(s) or directories could not be read and are not in the manifest",

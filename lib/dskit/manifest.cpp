@@ -505,11 +505,11 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
   return std::nullopt;
 }
 
-std::optional<ManifestError> load_manifest(const std::string& file, const LoadOptions& opts, Manifest& out) {
+std::optional<ManifestError> read_manifest_text(const std::string& file, std::string& text) {
+  text.clear();
   const bool is_stdin = file == "-";
   const int fd = is_stdin ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ManifestError{file, 0, errno, std::strerror(errno)};
-  std::string text;
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size) + 1);
   if (S_ISDIR(st.st_mode)) {
@@ -535,6 +535,12 @@ std::optional<ManifestError> load_manifest(const std::string& file, const LoadOp
     chunk = std::max<std::size_t>(1 << 20, text.size());
   }
   if (!is_stdin) ::close(fd);
+  return std::nullopt;
+}
+
+std::optional<ManifestError> load_manifest(const std::string& file, const LoadOptions& opts, Manifest& out) {
+  std::string text;
+  if (auto err = read_manifest_text(file, text)) return err;
   return parse_manifest(std::move(text), file, opts, out);
 }
 

@@ -147,6 +147,8 @@ Manifest make_manifest(std::string root, HashAlgo hash, bool labels);
 
 // Reads FILE ("-": standard input) with one read and parses it. Errors name the file and line.
 std::optional<ManifestError> load_manifest(const std::string& file, const LoadOptions& opts, Manifest& out);
+// Reads FILE ("-": standard input) whole, with as few read() calls as its size allows.
+std::optional<ManifestError> read_manifest_text(const std::string& file, std::string& text);
 // Parses the text of a manifest; `name` is used in error messages.
 std::optional<ManifestError> parse_manifest(std::string text, const std::string& name, const LoadOptions& opts,
                                             Manifest& out);

@@ -218,6 +218,29 @@ void fill_row(Manifest& m, std::size_t row, const FileRecord& f) {
   if (m.ino_col() >= 0) m.set_cell_uint(row, static_cast<std::size_t>(m.ino_col()), f.st.ino);
 }
 
+// For each scanned file (sorted by escaped path), the manifest row with the same path, or -1. A merge of
+// two sorted lists when the manifest is in path order (as build and update write it), a hash map otherwise.
+std::vector<std::ptrdiff_t> match_rows(const std::vector<FileRecord>& files, const Manifest& m) {
+  std::vector<std::ptrdiff_t> rows(files.size(), -1);
+  bool sorted = true;
+  for (std::size_t i = 1; i < m.size() && sorted; ++i) sorted = m.path_escaped(i - 1) < m.path_escaped(i);
+  if (sorted) {
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const std::string_view p = files[i].rel;
+      while (j < m.size() && m.path_escaped(j) < p) ++j;
+      if (j < m.size() && m.path_escaped(j) == p) rows[i] = static_cast<std::ptrdiff_t>(j++);
+    }
+    return rows;
+  }
+  std::unordered_map<std::string_view, std::size_t> index;
+  index.reserve(m.size() * 2);
+  for (std::size_t i = 0; i < m.size(); ++i) index.emplace(m.path_escaped(i), i);  // the first of duplicates
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (auto it = index.find(files[i].rel); it != index.end()) rows[i] = static_cast<std::ptrdiff_t>(it->second);
+  return rows;
+}
+
 }  // namespace
 
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
@@ -320,43 +343,86 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
 
 // ---- update -----------------------------------------------------------------------------------------
 
-UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgress* progress) {
-  UpdateResult r;
+namespace {
+
+UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel, const UpdateOptions& opts,
+                              BuildProgress* progress);
+
+}  // namespace
+
+UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts, BuildProgress* progress) {
   Selection sel;
   if (auto err = read_selection(old, sel)) {
+    UpdateResult r;
     r.setup_error = *err;
     return r;
   }
+  return update_with_scan(old, scan_tree(old.root, sel, opts.threads, progress), sel, opts, progress);
+}
+
+UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo, const UpdateOptions& opts,
+                                  BuildProgress* progress, std::optional<ManifestError>& load_error) {
+  UpdateResult r;
+  std::string text;
+  if ((load_error = read_manifest_text(file, text))) return r;
+  // The metadata and header lines alone tell the root and the selection.
+  std::size_t head_end = text.find('\n');
+  if (head_end != std::string::npos) head_end = text.find('\n', head_end + 1);
+  Manifest head;
+  if ((load_error = parse_manifest(text.substr(0, head_end == std::string::npos ? text.size() : head_end + 1),
+                                   file, lo, head)))
+    return r;
+  Selection sel;
+  if (auto err = read_selection(head, sel)) {
+    r.setup_error = *err;
+    return r;
+  }
+  ScanResult scan;
+  std::thread walker([&] { scan = scan_tree(head.root, sel, opts.threads, progress); });
+  Manifest old;
+  load_error = parse_manifest(std::move(text), file, lo, old);
+  walker.join();
+  if (load_error) return r;
+  return update_with_scan(old, std::move(scan), sel, opts, progress);
+}
+
+namespace {
+
+UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel, const UpdateOptions& opts,
+                              BuildProgress* progress) {
+  UpdateResult r;
   std::unique_ptr<Labeler> labeler;
   if (auto err = Labeler::create(sel.labels, labeler)) {
     r.setup_error = *err;
     return r;
   }
   const std::string& root = old.root;
-  ScanResult s = scan_tree(root, sel, threads, progress);
+  const unsigned threads = opts.threads;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
   if (r.root_failed) return r;
 
-  std::unordered_map<std::string_view, std::size_t> index;
-  index.reserve(old.size() * 2);
-  for (std::size_t i = 0; i < old.size(); ++i) index.emplace(old.path_escaped(i), i);
-
   const bool hashing = old.hash != HashAlgo::none && old.hash_col() >= 0;
-  std::vector<std::ptrdiff_t> prev(s.files.size(), -1);  // the old row of each file, or -1
+  const std::vector<std::ptrdiff_t> prev = match_rows(s.files, old);  // the old row of each file, or -1
   std::vector<std::size_t> to_hash;
   for (std::size_t i = 0; i < s.files.size(); ++i) {
     const FileRecord& f = s.files[i];
-    auto it = index.find(f.rel);
     bool same = false;
-    if (it != index.end()) {
-      const std::size_t o = it->second;
-      prev[i] = static_cast<std::ptrdiff_t>(o);
+    if (prev[i] >= 0) {
+      const auto o = static_cast<std::size_t>(prev[i]);
       same = old.file_size(o) == f.st.size && old.mtime_ns(o) == f.st.mtime_ns &&
              (old.ino_col() < 0 || old.ino(o) == f.st.ino) && (!hashing || !old.hash_hex(o).empty());
     }
     if (!same && hashing) to_hash.push_back(i);
     if (same) ++r.unchanged;
+  }
+  if (opts.skip_if_identical && r.errors.empty() && r.unchanged == old.size() && s.files.size() == old.size()) {
+    bool aligned = true;
+    for (std::size_t i = 0; i < prev.size() && aligned; ++i) aligned = prev[i] == static_cast<std::ptrdiff_t>(i);
+    if (aligned) {
+      r.identical = true;
+      return r;
+    }
   }
   std::vector<HashOut> hashes;
   if (hashing) hash_files(root, s.files, to_hash, old.hash, hash_threads(root, threads), hashes, progress);
@@ -384,7 +450,13 @@ UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgres
     if (prev[i] >= 0) {
       const auto o = static_cast<std::size_t>(prev[i]);
       seen[o] = true;
-      for (std::size_t c = 0; c < m.num_columns(); ++c) m.set_cell(row, c, old.cell(o, c));
+      for (std::size_t c = 0; c < m.num_columns(); ++c) {
+        const int ci = static_cast<int>(c);
+        if (ci == m.path_col() || ci == m.size_col() || ci == m.mtime_col() || ci == m.ino_col() ||
+            (slot >= 0 && ci == m.hash_col()))
+          continue;  // written below
+        m.set_cell(row, c, old.cell(o, c));
+      }
     } else {
       ++r.added;
       if (m.label_col() >= 0) {
@@ -416,9 +488,10 @@ UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgres
     for (std::size_t c = 0; r.identical && c < m.num_columns(); ++c)
       if (m.cell(i, c) != old.cell(i, c)) r.identical = false;
   }
-  m.compact();
   return r;
 }
+
+}  // namespace
 
 // ---- verify -----------------------------------------------------------------------------------------
 
@@ -444,9 +517,13 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
   r.root_failed = s.root_failed;
   if (r.root_failed) return r;
 
-  std::unordered_map<std::string_view, std::size_t> on_disk;
-  on_disk.reserve(s.files.size() * 2);
-  for (std::size_t i = 0; i < s.files.size(); ++i) on_disk.emplace(s.files[i].rel, i);
+  // The file of each manifest row, or -1.
+  std::vector<std::ptrdiff_t> file_of(m.size(), -1);
+  {
+    const std::vector<std::ptrdiff_t> rows = match_rows(s.files, m);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (rows[i] >= 0) file_of[static_cast<std::size_t>(rows[i])] = static_cast<std::ptrdiff_t>(i);
+  }
   std::vector<bool> listed(s.files.size(), false);
   std::vector<std::size_t> to_hash;   // file indexes
   std::vector<std::size_t> hash_row;  // the manifest row of each
@@ -454,13 +531,13 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
   for (std::size_t row = 0; row < m.size(); ++row) {
     ++r.checked;
     const std::string_view p = m.path_escaped(row);
-    auto it = on_disk.find(p);
-    if (it == on_disk.end()) {
+    if (file_of[row] < 0) {
       r.issues.push_back({VerifyIssue::Kind::missing, std::string(p), ""});
       continue;
     }
-    listed[it->second] = true;
-    const FileRecord& f = s.files[it->second];
+    const auto fi = static_cast<std::size_t>(file_of[row]);
+    listed[fi] = true;
+    const FileRecord& f = s.files[fi];
     std::string detail;
     if (m.size_col() >= 0 && m.file_size(row) != f.st.size)
       detail = "size " + std::to_string(m.file_size(row)) + " != " + std::to_string(f.st.size);
@@ -471,7 +548,7 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
       continue;
     }
     if (full) {
-      to_hash.push_back(it->second);
+      to_hash.push_back(fi);
       hash_row.push_back(row);
     }
   }

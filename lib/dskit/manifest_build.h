@@ -86,9 +86,23 @@ struct UpdateResult {
   uint64_t bytes_hashed = 0;
   bool identical = false;  // the result is the old manifest, row for row and cell for cell
 };
+struct UpdateOptions {
+  unsigned threads = 0;
+  // When nothing changed, leave `manifest` empty and set `identical` (the caller need not rewrite it).
+  bool skip_if_identical = false;
+};
 // Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
 // changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
-UpdateResult update_manifest(const Manifest& old, unsigned threads, BuildProgress* progress = nullptr);
+UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts, BuildProgress* progress = nullptr);
+inline UpdateResult update_manifest(const Manifest& old, unsigned threads) {
+  UpdateOptions o;
+  o.threads = threads;
+  return update_manifest(old, o);
+}
+// The same, loading FILE first; the walk starts as soon as the metadata line is read and runs while the
+// entries parse. A load failure is returned in `load_error` (and nothing else is done).
+UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo, const UpdateOptions& opts,
+                                  BuildProgress* progress, std::optional<ManifestError>& load_error);
 
 struct VerifyOptions {
   bool full = false;  // re-hash every file (otherwise size and mtime only)
