@@ -34,6 +34,8 @@ void ProgressLine::stop() {
   active_ = false;
 }
 
-ProgressLine::~ProgressLine() { stop(); }
+ProgressLine::~ProgressLine() {
+  stop();
+}
 
 }  // namespace dskit::app

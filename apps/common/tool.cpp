@@ -24,6 +24,8 @@ void print_error(std::string_view tool, std::string_view message) {
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
 }
 
-bool stderr_is_terminal() { return ::isatty(2) == 1; }
+bool stderr_is_terminal() {
+  return ::isatty(2) == 1;
+}
 
 }  // namespace dskit::app

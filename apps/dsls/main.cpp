@@ -1,10 +1,10 @@
 // dsls: list a tree in parallel, like `find PATH -mindepth 1`, but fast on network storage.
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstring>
-#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -42,14 +42,29 @@ std::string to_list_options(const DslsOptions& o, ListOptions& lo) {
       if (c == ',') continue;
       FileType ft;
       switch (c) {
-        case 'f': ft = FileType::file; break;
-        case 'd': ft = FileType::dir; break;
-        case 'l': ft = FileType::symlink; break;
-        case 'b': ft = FileType::block; break;
-        case 'c': ft = FileType::chr; break;
-        case 'p': ft = FileType::fifo; break;
-        case 's': ft = FileType::socket; break;
-        default: return fmt::format("invalid type '{}': use f, d, l, b, c, p or s", t);
+        case 'f':
+          ft = FileType::file;
+          break;
+        case 'd':
+          ft = FileType::dir;
+          break;
+        case 'l':
+          ft = FileType::symlink;
+          break;
+        case 'b':
+          ft = FileType::block;
+          break;
+        case 'c':
+          ft = FileType::chr;
+          break;
+        case 'p':
+          ft = FileType::fifo;
+          break;
+        case 's':
+          ft = FileType::socket;
+          break;
+        default:
+          return fmt::format("invalid type '{}': use f, d, l, b, c, p or s", t);
       }
       lo.filter.types.push_back(ft);
     }
@@ -168,17 +183,19 @@ int main(int argc, char** argv) {
     r = run_listing(
         o.paths, lo, out,
         [&](const PathError& e, bool root) {
-          app::print_error("dsls", root && e.err == ENOENT ? e.path + ": no such file or directory" : describe(e));
+          app::print_error("dsls",
+                           root && e.err == ENOENT ? e.path + ": no such file or directory" : describe(e));
         },
         &progress);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.stats) {
-    app::print_error("dsls", fmt::format("{} directories, {} entries, {} matched, {} errors, {} vanished, "
-                                         "{:.3f} s, {} entries/s, {} threads ({})",
-                                         r.walk.dirs, r.walk.entries, r.matched, r.walk.errors, r.walk.vanished,
-                                         secs, human_rate(secs > 0 ? double(r.walk.entries) / secs : 0),
-                                         r.walk.threads, detect_fs(o.paths.front()).name));
+    app::print_error("dsls",
+                     fmt::format("{} directories, {} entries, {} matched, {} errors, {} vanished, "
+                                 "{:.3f} s, {} entries/s, {} threads ({})",
+                                 r.walk.dirs, r.walk.entries, r.matched, r.walk.errors, r.walk.vanished, secs,
+                                 human_rate(secs > 0 ? double(r.walk.entries) / secs : 0), r.walk.threads,
+                                 detect_fs(o.paths.front()).name));
   }
   if (r.output_errno == EPIPE) return r.root_failed ? app::kExitUsage : app::kExitOk;
   if (r.output_errno != 0) {

@@ -22,12 +22,28 @@ std::optional<std::string> parse_size_filter(std::string_view text, SizeFilter& 
   uint64_t mult = 1;
   if (!unit.empty()) {
     switch (unit[0]) {
-      case 'k': case 'K': mult = 1ull << 10; break;
-      case 'm': case 'M': mult = 1ull << 20; break;
-      case 'g': case 'G': mult = 1ull << 30; break;
-      case 't': case 'T': mult = 1ull << 40; break;
-      case 'b': case 'B': mult = 1; break;
-      default: return "invalid size unit in '" + orig + "': use k, M, G or T";
+      case 'k':
+      case 'K':
+        mult = 1ull << 10;
+        break;
+      case 'm':
+      case 'M':
+        mult = 1ull << 20;
+        break;
+      case 'g':
+      case 'G':
+        mult = 1ull << 30;
+        break;
+      case 't':
+      case 'T':
+        mult = 1ull << 40;
+        break;
+      case 'b':
+      case 'B':
+        mult = 1;
+        break;
+      default:
+        return "invalid size unit in '" + orig + "': use k, M, G or T";
     }
     unit.remove_prefix(1);
     if (mult > 1 && (unit == "iB" || unit == "B" || unit == "i" || unit == "ib" || unit == "b")) unit = {};

@@ -42,7 +42,7 @@ class Regex {
 };
 
 struct EntryFilter {
-  std::vector<FileType> types;        // empty: any type
+  std::vector<FileType> types;  // empty: any type
   int min_depth = 1;
   std::vector<std::string> names;     // globs on the name; any may match
   std::unique_ptr<Regex> regex;       // on the relative path

@@ -6,8 +6,8 @@
 namespace dskit {
 
 struct FsInfo {
-  std::string name;             // "nfs", "fuse", "lustre", "ext4", ... or "unknown"
-  bool latency_bound = false;   // each metadata call is a network round trip
+  std::string name;            // "nfs", "fuse", "lustre", "ext4", ... or "unknown"
+  bool latency_bound = false;  // each metadata call is a network round trip
 };
 
 // statfs(2) on `path`; unknown filesystems count as local.

@@ -20,7 +20,7 @@ struct HardLink {
 };
 
 struct SortRec {
-  uint64_t off;       // into the worker's arena: the path, then the formatted record
+  uint64_t off;  // into the worker's arena: the path, then the formatted record
   uint32_t path_len;
   uint32_t rec_len;
   unsigned worker;
@@ -270,8 +270,8 @@ ListResult run_listing(const std::vector<std::string>& roots, const ListOptions&
   WalkOptions w = opts.walk;
   w.threads = choose_threads(roots, w.threads);
   w.include_roots = w.include_roots || opts.filter.min_depth <= 0;
-  w.need_stat = w.need_stat || opts.filter.needs_stat() || opts.format != ListFormat::paths ||
-                opts.summary_depth > 0;
+  w.need_stat =
+      w.need_stat || opts.filter.needs_stat() || opts.format != ListFormat::paths || opts.summary_depth > 0;
   if (opts.filter.prunes() && !w.prune) {
     const EntryFilter& f = opts.filter;
     w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };

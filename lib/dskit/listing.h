@@ -19,9 +19,9 @@ struct ListOptions {
   WalkOptions walk;
   EntryFilter filter;
   ListFormat format = ListFormat::paths;
-  char terminator = '\n';   // '\0' for -0
-  bool sort = false;        // byte order of the whole path, identical for any thread count
-  int summary_depth = 0;    // > 0: per-directory totals at that depth instead of entries
+  char terminator = '\n';  // '\0' for -0
+  bool sort = false;       // byte order of the whole path, identical for any thread count
+  int summary_depth = 0;   // > 0: per-directory totals at that depth instead of entries
 };
 
 // Live counters for a progress display, updated in batches by the workers.
@@ -33,9 +33,9 @@ struct ListProgress {
 
 struct ListResult {
   WalkStats walk;
-  uint64_t matched = 0;        // entries that passed the filters
-  bool root_failed = false;    // a root does not exist or cannot be stat'ed
-  int output_errno = 0;        // the sink failed (EPIPE: reader went away)
+  uint64_t matched = 0;      // entries that passed the filters
+  bool root_failed = false;  // a root does not exist or cannot be stat'ed
+  int output_errno = 0;      // the sink failed (EPIPE: reader went away)
 };
 
 // Called, serialised, for each failure; in JSON mode failures are also written to the sink as records.

@@ -2,9 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,14 +20,22 @@ namespace dskit {
 
 char type_letter(FileType t) {
   switch (t) {
-    case FileType::file: return 'f';
-    case FileType::dir: return 'd';
-    case FileType::symlink: return 'l';
-    case FileType::block: return 'b';
-    case FileType::chr: return 'c';
-    case FileType::fifo: return 'p';
-    case FileType::socket: return 's';
-    case FileType::unknown: break;
+    case FileType::file:
+      return 'f';
+    case FileType::dir:
+      return 'd';
+    case FileType::symlink:
+      return 'l';
+    case FileType::block:
+      return 'b';
+    case FileType::chr:
+      return 'c';
+    case FileType::fifo:
+      return 'p';
+    case FileType::socket:
+      return 's';
+    case FileType::unknown:
+      break;
   }
   return '?';
 }
@@ -47,27 +55,43 @@ struct LinuxDirent64 {
 
 FileType from_dtype(unsigned char d) {
   switch (d) {
-    case DT_REG: return FileType::file;
-    case DT_DIR: return FileType::dir;
-    case DT_LNK: return FileType::symlink;
-    case DT_BLK: return FileType::block;
-    case DT_CHR: return FileType::chr;
-    case DT_FIFO: return FileType::fifo;
-    case DT_SOCK: return FileType::socket;
-    default: return FileType::unknown;
+    case DT_REG:
+      return FileType::file;
+    case DT_DIR:
+      return FileType::dir;
+    case DT_LNK:
+      return FileType::symlink;
+    case DT_BLK:
+      return FileType::block;
+    case DT_CHR:
+      return FileType::chr;
+    case DT_FIFO:
+      return FileType::fifo;
+    case DT_SOCK:
+      return FileType::socket;
+    default:
+      return FileType::unknown;
   }
 }
 
 FileType from_mode(unsigned mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return FileType::file;
-    case S_IFDIR: return FileType::dir;
-    case S_IFLNK: return FileType::symlink;
-    case S_IFBLK: return FileType::block;
-    case S_IFCHR: return FileType::chr;
-    case S_IFIFO: return FileType::fifo;
-    case S_IFSOCK: return FileType::socket;
-    default: return FileType::unknown;
+    case S_IFREG:
+      return FileType::file;
+    case S_IFDIR:
+      return FileType::dir;
+    case S_IFLNK:
+      return FileType::symlink;
+    case S_IFBLK:
+      return FileType::block;
+    case S_IFCHR:
+      return FileType::chr;
+    case S_IFIFO:
+      return FileType::fifo;
+    case S_IFSOCK:
+      return FileType::socket;
+    default:
+      return FileType::unknown;
   }
 }
 
@@ -241,8 +265,8 @@ class WalkRun {
   }
 
   // Hands one entry to the visitor and queues its subtree when it is a directory to descend into.
-  void emit(const std::shared_ptr<DirNode>& dir, const std::string& path, std::string_view name, FileType type,
-            const StatInfo* st, unsigned id, std::vector<Task>& subdirs) {
+  void emit(const std::shared_ptr<DirNode>& dir, const std::string& path, std::string_view name,
+            FileType type, const StatInfo* st, unsigned id, std::vector<Task>& subdirs) {
     Entry e;
     e.path = path;
     e.rel = std::string_view(path).substr(dir->prefix_len);
@@ -349,9 +373,10 @@ class WalkRun {
         FileType type = from_dtype(d->d_type);
         pathbuf.resize(base);
         pathbuf.append(name);
-        if (opts_.prune && opts_.prune(std::string_view(pathbuf).substr(node->prefix_len), name, type)) continue;
-        const bool need = opts_.need_stat || type == FileType::unknown ||
-                          (opts_.follow && type == FileType::symlink);
+        if (opts_.prune && opts_.prune(std::string_view(pathbuf).substr(node->prefix_len), name, type))
+          continue;
+        const bool need =
+            opts_.need_stat || type == FileType::unknown || (opts_.follow && type == FileType::symlink);
         if (!need) {
           emit(node, pathbuf, name, type, nullptr, id, subdirs);
           if (stop_.load(std::memory_order_relaxed)) return;
@@ -406,8 +431,8 @@ class WalkRun {
       pathbuf.append(raw.name);
       struct statx sx {};
       const bool try_follow = opts_.follow && raw.type != FileType::dir && raw.type != FileType::file;
-      int rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | (try_follow ? 0 : AT_SYMLINK_NOFOLLOW), mask,
-                       &sx);
+      int rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | (try_follow ? 0 : AT_SYMLINK_NOFOLLOW),
+                       mask, &sx);
       if (rc != 0 && try_follow && errno == ENOENT)  // a dangling link is listed as a link
         rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, mask, &sx);
       if (rc != 0) {

@@ -76,7 +76,7 @@ struct WalkStats {
   uint64_t errors = 0;    // PathError records
   uint64_t vanished = 0;  // entries that disappeared during the walk
   unsigned threads = 0;
-  bool stopped = false;   // a visitor returned Action::stop
+  bool stopped = false;  // a visitor returned Action::stop
 };
 
 // The worker count walk() will use: `requested`, or one chosen from the roots' filesystem types.

@@ -30,10 +30,10 @@ TEST_CASE("json strings escape controls and replace invalid UTF-8") {
 
 TEST_CASE("utf8 validity") {
   CHECK(is_valid_utf8("plain"));
-  CHECK(is_valid_utf8("\xE2\x82\xAC"));       // euro sign
-  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));     // overlong
-  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
-  CHECK_FALSE(is_valid_utf8("\xE2\x82"));     // truncated
+  CHECK(is_valid_utf8("\xE2\x82\xAC"));            // euro sign
+  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  CHECK_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
   CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
 }
 

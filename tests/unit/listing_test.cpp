@@ -95,7 +95,7 @@ TEST_CASE("summary groups by class folder and counts hard links once") {
   o.summary_depth = 1;
   const std::string out = list({t.root()}, o);
   const std::string r = t.root();
-  CHECK(out == "1\t3\t3\t" + r + "\n" +      // README; cat, dog, empty
+  CHECK(out == "1\t3\t3\t" + r + "\n" +            // README; cat, dog, empty
                    "2\t1\t110\t" + r + "/cat\n" +  // 1, sub/2; sub
                    "2\t0\t7\t" + r + "/dog\n" +    // 1 and its hard link, bytes once
                    "0\t0\t0\t" + r + "/empty\n" +  //

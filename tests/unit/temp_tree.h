@@ -35,7 +35,8 @@ class TempTree {
     std::filesystem::create_directories(std::filesystem::path(path(rel)).parent_path());
     const int fd = ::open(path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) throw std::runtime_error("cannot create " + rel);
-    if (!content.empty() && ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size()))
+    if (!content.empty() &&
+        ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size()))
       throw std::runtime_error("cannot write " + rel);
     ::close(fd);
   }

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "temp_tree.h"
@@ -72,7 +72,8 @@ TEST_CASE("walk lists every entry once, for any thread count") {
   TempTree t;
   make_sample(t);
   std::set<std::string> expected;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(t.root())) expected.insert(e.path().string());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t.root()))
+    expected.insert(e.path().string());
   for (unsigned threads : {1u, 2u, 3u, 8u, 64u}) {
     Recorder r;
     WalkOptions o;
