@@ -53,7 +53,7 @@ trap 'exit 143' TERM
 mount_latfs() {  # SOURCE MOUNTPOINT
   mkdir -p "$2"
   if mountpoint -q "$2"; then fusermount3 -u "$2"; fi
-  "$latfs" "$1" "$2" -o ro -o "delay_us=$delay" -o "stats_file=$work/latfs.stats"
+  "$latfs" "$1" "$2" -o ro -o "delay_us=$delay" -o "stats_file=$work/$(basename "$2").stats"
   mountpoint -q "$2" || { echo "dsls_bench: latfs did not mount $2" >&2; exit 1; }
 }
 mount_latfs "$medium" "$mnt_medium"
@@ -69,16 +69,39 @@ wait_for_low_load() {
   echo "dsls_bench: load still $(cut -d' ' -f1-3 /proc/loadavg); measuring anyway" >&2
 }
 
-# measure KEY RUNS WARMUP CMD... : mean wall time in seconds (hyperfine, no shell, output to /dev/null) -> T[KEY]
-declare -A T CMD
+# latfs request counters: SIGUSR1 appends "op=N ... total=N peak_inflight=N" to the stats file and resets them.
+# cur_mnt: the mount the commands being measured read (set before each section).
+cur_mnt=
+latfs_dump() {
+  local p n f=$work/$(basename "$cur_mnt").stats
+  n=$(wc -l 2>/dev/null <"$f" || echo 0)
+  p=$(pgrep -f -- "^$latfs [^ ]* $cur_mnt " || true)
+  [[ -n $p ]] || return 0
+  kill -USR1 $p
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    (($(wc -l 2>/dev/null <"$f" || echo 0) > n)) && break
+    sleep 0.05
+  done
+}
+
+# measure KEY RUNS WARMUP CMD... : mean wall time in seconds (hyperfine, no shell, output to /dev/null) -> T[KEY];
+# on the mount, also the FUSE requests of one run and the peak number in flight -> REQ[KEY]
+declare -A T CMD REQ
 measure() {
   local key=$1 runs=$2 warmup=$3
   shift 3
   CMD[$key]="$*"
+  [[ $key == lat.* ]] && latfs_dump && latfs_dump
   hyperfine -N --runs "$runs" --warmup "$warmup" --export-json "$work/h.json" -- "$(printf '%q ' "$@")" \
     >/dev/null 2>"$work/h.err" || { cat "$work/h.err" >&2; T[$key]=nan; return; }
   T[$key]=$("$py" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/h.json")
-  printf '  %-34s %8.3f s   %s\n' "$key" "${T[$key]}" "$*" >&2
+  if [[ $key == lat.* ]]; then
+    latfs_dump
+    REQ[$key]=$(tail -n 1 "$work/$(basename "$cur_mnt").stats" | awk -v n=$((runs + warmup)) '{
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "total") t = kv[2]; if (kv[1] == "peak_inflight") p = kv[2] }
+      printf "%d requests/run, peak %d in flight", t / n, p }')
+  fi
+  printf '  %-34s %8.3f s   %s   %s\n' "$key" "${T[$key]}" "$*" "${REQ[$key]:-}" >&2
 }
 
 if ((quick)); then hot_runs=5 slow_runs=1; else hot_runs=10 slow_runs=2; fi
@@ -99,6 +122,7 @@ measure hot.long.lslR "$hot_runs" 3 ls -lR "$medium"
 measure hot.long.python "$hot_runs" 1 "$py" "$here/pywalk.py" --stat "$medium"
 
 echo "== latfs ${delay} us, names: $mnt_medium" >&2
+cur_mnt=$mnt_medium
 measure lat.names.dsls 3 1 "$dsls" "$mnt_medium"
 measure lat.names.dsls_j64 3 1 "$dsls" -j 64 "$mnt_medium"
 measure lat.names.dsls_j256 3 1 "$dsls" -j 256 "$mnt_medium"
@@ -108,6 +132,7 @@ measure lat.names.lsR "$slow_runs" 0 ls -R "$mnt_medium"
 measure lat.names.python "$slow_runs" 0 "$py" "$here/pywalk.py" "$mnt_medium"
 
 echo "== latfs ${delay} us, sizes: $mnt_small" >&2
+cur_mnt=$mnt_small
 measure lat.long.dsls 3 1 "$dsls" -l "$mnt_small"
 measure lat.long.dsls_j64 3 1 "$dsls" -l -j 64 "$mnt_small"
 measure lat.long.dsls_j256 3 1 "$dsls" -l -j 256 "$mnt_small"
@@ -172,6 +197,16 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   echo "|---|---:|---:|---:|"
   echo "| 280k names | ${T[lat.names.dsls]} | ${T[lat.names.dsls_j64]} | ${T[lat.names.dsls_j256]} |"
   echo "| 8k sizes (-l) | ${T[lat.long.dsls]} | ${T[lat.long.dsls_j64]} | ${T[lat.long.dsls_j256]} |"
+  echo
+  echo "FUSE requests per run on the mount (latfs counters):"
+  echo
+  echo "| command | requests |"
+  echo "|---|---|"
+  for k in lat.names.dsls lat.names.fdfind lat.names.find lat.long.dsls lat.long.find; do
+    c=${CMD[$k]:-}
+    c=${c//$base\//}
+    echo "| \`${c//$repo\//}\` | ${REQ[$k]:-} |"
+  done
   echo
   echo "Peak RSS listing 1,000,000 files (MiB): dsls ${T[rss.dsls]} (target ≤ 64: $(awk -v r="${T[rss.dsls]}" 'BEGIN{print (r + 0 <= 64) ? "met" : "NOT met"}')),"\
        "dsls -l ${T[rss.dsls_l]}, dsls --sort ${T[rss.dsls_sort]}, find ${T[rss.find]}"
