@@ -116,7 +116,8 @@ best dsm_build "'$dsm' build '$small' > '$work/small.tsv'"
 best xargs_xxhsum "find '$small' -type f -print0 | xargs -0 -P2 xxhsum -H2"
 best xargs_cat "find '$small' -type f -print0 | xargs -0 -P2 cat"
 "$dsm" build "$small" -o "$work/small.tsv"
-best dsm_update "'$dsm' update -q '$work/small.tsv' -o '$work/upd.tsv'"
+best dsm_update "'$dsm' update -q '$work/small.tsv'"
+best dsm_update_o "'$dsm' update -q '$work/small.tsv' -o '$work/upd.tsv'"
 best dsls_l "'$dsls' -l '$small'"
 best dsm_big "'$dsm' build '$big'"
 best cat_big "cat '$big/big.bin'"
@@ -126,7 +127,7 @@ best dsm_stats1m "'$dsm' stats '$manifest1m'"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<EOF2
-Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -T "$base" | awk 'NR==2{print $2}') on $(df "$base" | awk 'NR==2{print $1}'); hot page cache.
+Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -T "$base" | awk 'NR==2{print $2}') on $(df "$base" | awk 'NR==2{print $1}'); hot page cache.
 Date: $(date -u +%Y-%m-%dT%H:%MZ); load average before / after: $load_before / $load_after; best of $runs runs.
 Data: $files files, $small_bytes bytes in 1000 directories; one $big_bytes-byte file; a 1,000,000-entry manifest.
 
@@ -136,7 +137,8 @@ Data: $files files, $small_bytes bytes in 1000 directories; one $big_bytes-byte 
 | (reference) read the same files | | \`find -print0 \| xargs -0 -P2 cat\` | $T_xargs_cat s | | |
 | hash one large file | $T_dsm_big s ($(rate "$big_bytes" "$T_dsm_big")) | \`cat FILE > /dev/null\` | $T_cat_big s ($(rate "$big_bytes" "$T_cat_big")) | $(awk -v a="$T_cat_big" -v b="$T_dsm_big" 'BEGIN{printf "%.0f%%", 100*a/b}') of cat | >= 90% |
 | (reference) | | \`xxhsum -H2 FILE\` | $T_xxhsum_big s | | |
-| update, unchanged tree | $T_dsm_update s | \`dsls -l\` (stat-walk) | $T_dsls_l s | $(ratio "$T_dsm_update" "$T_dsls_l")x the stat-walk | <= 1.5x |
+| update in place, unchanged tree | $T_dsm_update s | \`dsls -l\` (stat-walk) | $T_dsls_l s | $(ratio "$T_dsm_update" "$T_dsls_l")x the stat-walk | <= 1.5x |
+| update -o NEW (rewrites, fsyncs) | $T_dsm_update_o s | \`dsls -l\` | | $(ratio "$T_dsm_update_o" "$T_dsls_l")x | |
 | load 1,000,000 entries (+ write all paths) | $T_dsm_load1m s | | | | < 1 s |
 | stats of 1,000,000 entries | $T_dsm_stats1m s | | | | |
 EOF2
