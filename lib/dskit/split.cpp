@@ -81,15 +81,17 @@ std::optional<std::string> GroupKeyer::compile(const std::string& pattern, std::
   if (const int rc = regcomp(&k->re_, pattern.c_str(), REG_EXTENDED); rc != 0) {
     char msg[256];
     regerror(rc, &k->re_, msg, sizeof msg);
-    k.release();  // re_ was not compiled: nothing to free
     return "bad --group-regex '" + pattern + "': " + msg;
   }
+  k->compiled_ = true;
   k->has_group_ = k->re_.re_nsub > 0;
   out = std::move(k);
   return std::nullopt;
 }
 
-GroupKeyer::~GroupKeyer() { regfree(&re_); }
+GroupKeyer::~GroupKeyer() {
+  if (compiled_) regfree(&re_);
+}
 
 std::string GroupKeyer::key(const std::string& path) const {
   regmatch_t m[2];

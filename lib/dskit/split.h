@@ -46,6 +46,7 @@ class GroupKeyer {
  private:
   GroupKeyer() = default;
   regex_t re_{};
+  bool compiled_ = false;
   bool has_group_ = false;
 };
 
