@@ -7,6 +7,7 @@
 #include <oneapi/tbb/parallel_sort.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -135,6 +136,10 @@ std::string unescape_field(std::string_view field) {
 }
 
 bool valid_escaped_field(std::string_view f) {
+  // The common cell has no backslash; then only a raw separator could make it invalid.
+  if (std::memchr(f.data(), '\\', f.size()) == nullptr)
+    return std::memchr(f.data(), '\t', f.size()) == nullptr && std::memchr(f.data(), '\n', f.size()) == nullptr &&
+           std::memchr(f.data(), '\r', f.size()) == nullptr;
   for (std::size_t i = 0; i < f.size(); ++i) {
     const char c = f[i];
     if (c == '\t' || c == '\n' || c == '\r') return false;
@@ -155,6 +160,7 @@ bool valid_escaped_field(std::string_view f) {
 
 bool escapes_root(std::string_view rel) {
   if (rel.empty() || rel.front() == '/') return true;
+  if (rel.find("..") == std::string_view::npos) return false;
   std::size_t i = 0;
   while (i <= rel.size()) {
     std::size_t j = rel.find('/', i);
@@ -352,10 +358,18 @@ std::string absolute_root(const std::string& r) {
   return s;
 }
 
+constexpr auto kIsHex = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = true;
+  return t;
+}();
+
 bool is_hex(std::string_view s) {
-  for (char c : s)
-    if (hex_value(c) < 0) return false;
-  return true;
+  bool ok = true;
+  for (char c : s) ok &= kIsHex[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 }  // namespace
