@@ -34,6 +34,7 @@ int run_build(const BuildCmdOptions& o) {
   }
   bo.hash = *h;
   bo.threads = o.threads;
+  bo.skip_files = {o.out};
   bo.sel.names = o.filter.names;
   bo.sel.excludes = o.filter.excludes;
   bo.sel.regex = o.filter.regex;

@@ -30,6 +30,7 @@ int run_update(const UpdateCmdOptions& o) {
   UpdateOptions uo;
   uo.threads = o.threads;
   uo.skip_if_identical = in_place;
+  uo.skip_files = {o.manifest, out};
   BuildProgress progress;
   UpdateResult r;
   std::optional<ManifestError> load_error;

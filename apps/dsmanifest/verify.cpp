@@ -32,6 +32,7 @@ int run_verify(const VerifyCmdOptions& o) {
   VerifyOptions vo;
   vo.full = o.full;
   vo.threads = o.threads;
+  vo.skip_files = {o.manifest};
   BuildProgress progress;
   VerifyResult r;
   {

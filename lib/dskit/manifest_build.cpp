@@ -102,6 +102,8 @@ class ScanVisitor : public WalkVisitor {
 
   Action on_entry(const Entry& e, unsigned worker) override {
     if (e.type != FileType::file || !f_.match(e)) return Action::proceed;
+    for (const auto& s : skip_)
+      if (e.rel == s) return Action::proceed;
     auto& w = per_[worker];
     FileRecord r;
     append_escaped(r.rel, e.rel);
@@ -124,6 +126,7 @@ class ScanVisitor : public WalkVisitor {
     uint64_t unreported = 0;
   };
   const EntryFilter& f_;
+  std::vector<std::string> skip_;  // relative paths to leave out
   std::vector<Worker> per_;
   BuildProgress* progress_;
   std::mutex mu_;
@@ -243,8 +246,26 @@ std::vector<std::ptrdiff_t> match_rows(const std::vector<FileRecord>& files, con
 
 }  // namespace
 
+namespace {
+
+// The path of `file` relative to `root` (both resolved through symlinks), or "" when it is not inside.
+std::string rel_inside(const std::string& root, const std::string& file) {
+  if (file.empty() || file == "-") return {};
+  std::error_code ec;
+  const auto r = std::filesystem::weakly_canonical(root, ec);
+  if (ec) return {};
+  const auto f = std::filesystem::weakly_canonical(file, ec);
+  if (ec) return {};
+  const std::string rs = r.string(), fs = f.string();
+  const std::string prefix = rs.back() == '/' ? rs : rs + "/";
+  if (fs.size() <= prefix.size() || fs.compare(0, prefix.size(), prefix) != 0) return {};
+  return fs.substr(prefix.size());
+}
+
+}  // namespace
+
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
-                     bool need_stat) {
+                     bool need_stat, const std::vector<std::string>& skip) {
   ScanResult r;
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -272,6 +293,8 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   w.need_stat = need_stat;
   if (f.prunes()) w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };
   ScanVisitor v(f, w.threads, progress);
+  for (const auto& file : skip)
+    if (std::string rel = rel_inside(root, file); !rel.empty()) v.skip_.push_back(std::move(rel));
   r.walk = walk({root}, w, v);
   std::size_t total = 0;
   for (auto& pw : v.per_) total += pw.files.size();
@@ -300,7 +323,7 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   const std::string root = absolute_dir(dir);
   // When hashing, the stat data comes from fstat on the open file (consistent with what was hashed), so
   // the walk needs only names and d_type.
-  ScanResult s = scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none);
+  ScanResult s = scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files);
   r.walk = s.walk;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
@@ -357,7 +380,8 @@ UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts, Bui
     r.setup_error = *err;
     return r;
   }
-  return update_with_scan(old, scan_tree(old.root, sel, opts.threads, progress), sel, opts, progress);
+  return update_with_scan(old, scan_tree(old.root, sel, opts.threads, progress, true, opts.skip_files), sel, opts,
+                          progress);
 }
 
 UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo, const UpdateOptions& opts,
@@ -378,7 +402,7 @@ UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo
     return r;
   }
   ScanResult scan;
-  std::thread walker([&] { scan = scan_tree(head.root, sel, opts.threads, progress); });
+  std::thread walker([&] { scan = scan_tree(head.root, sel, opts.threads, progress, true, opts.skip_files); });
   Manifest old;
   load_error = parse_manifest(std::move(text), file, lo, old);
   walker.join();
@@ -512,7 +536,7 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     r.setup_error = *err;
     return r;
   }
-  ScanResult s = scan_tree(m.root, sel, opts.threads, progress);
+  ScanResult s = scan_tree(m.root, sel, opts.threads, progress, true, opts.skip_files);
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
   if (r.root_failed) return r;

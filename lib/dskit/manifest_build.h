@@ -54,13 +54,16 @@ struct ScanResult {
   bool root_failed = false;
 };
 // Walks `root` and returns its regular files that pass the selection, with stat data when `need_stat`.
+// `skip` lists files (paths as the user gave them) to leave out when they lie inside the root: the
+// manifest being written or checked, so that `build . -o m.tsv` does not list m.tsv.
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
-                     bool need_stat = true);
+                     bool need_stat = true, const std::vector<std::string>& skip = {});
 
 struct BuildOptions {
   Selection sel;
   HashAlgo hash = HashAlgo::xxh3_128;
   unsigned threads = 0;  // 0: the walker's choice for walking, the core count (at least) for hashing
+  std::vector<std::string> skip_files;  // left out when inside the root (the output manifest)
 };
 
 struct BuildResult {
@@ -90,6 +93,7 @@ struct UpdateOptions {
   unsigned threads = 0;
   // When nothing changed, leave `manifest` empty and set `identical` (the caller need not rewrite it).
   bool skip_if_identical = false;
+  std::vector<std::string> skip_files;  // left out when inside the root (the manifest, the output)
 };
 // Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
 // changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
@@ -107,6 +111,7 @@ UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo
 struct VerifyOptions {
   bool full = false;  // re-hash every file (otherwise size and mtime only)
   unsigned threads = 0;
+  std::vector<std::string> skip_files;  // left out when inside the root (the manifest itself)
 };
 
 struct VerifyIssue {

@@ -116,4 +116,10 @@ expect_same_file "stdout vs -o" m.tsv j1.tsv
 head -1 rel.tsv | grep -q "root=$T/ds"$'\t' || fail "relative root: $(head -1 rel.tsv)"
 expect_rc "missing dir" 2 dsmanifest build nope -o x.tsv
 [ ! -e x.tsv ] || fail "output written for a missing dir"
+
+# The manifest itself is never listed when written inside the tree (build, update, verify).
+mkdir -p self/a && echo x > self/a/1
+(cd self && dsmanifest build . -o m.tsv && dsmanifest build . -o m.tsv && dsmanifest verify m.tsv 2>/dev/null &&
+  echo y > a/2 && dsmanifest update -q m.tsv && dsmanifest verify a/../m.tsv 2>/dev/null)
+expect_eq "self excluded" "a/1 a/2" "$(tail -n +3 self/m.tsv | cut -f1 | paste -sd' ')"
 echo OK
