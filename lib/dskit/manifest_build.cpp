@@ -207,6 +207,9 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files, const s
   ::close(rootfd);
 }
 
+// A file listed by the walk and gone when opened: a live tree, not an error (as the walker treats it).
+bool vanished(const HashOut& h) { return h.err == ENOENT && h.op != nullptr && std::string_view(h.op) == "open"; }
+
 std::string join_path(const std::string& root, std::string_view rel_escaped) {
   std::string s = root;
   if (s.empty() || s.back() != '/') s += '/';
@@ -347,7 +350,7 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   for (std::size_t i = 0; i < s.files.size(); ++i) {
     const FileRecord& f = s.files[i];
     if (!hashes.empty() && hashes[i].err) {
-      r.errors.push_back({join_path(root, f.rel), hashes[i].err, hashes[i].op});
+      if (!vanished(hashes[i])) r.errors.push_back({join_path(root, f.rel), hashes[i].err, hashes[i].op});
       continue;
     }
     const std::size_t row = m.add_row();
@@ -467,7 +470,7 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
     const std::ptrdiff_t slot = hash_slot[i];
     if (slot >= 0 && hashes[static_cast<std::size_t>(slot)].err) {
       const auto& h = hashes[static_cast<std::size_t>(slot)];
-      r.errors.push_back({join_path(root, f.rel), h.err, h.op});
+      if (!vanished(h)) r.errors.push_back({join_path(root, f.rel), h.err, h.op});
       continue;
     }
     const std::size_t row = m.add_row();
@@ -584,6 +587,10 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     for (std::size_t k = 0; k < to_hash.size(); ++k) {
       const std::size_t row = hash_row[k];
       const std::string_view p = m.path_escaped(row);
+      if (vanished(hashes[k])) {
+        r.issues.push_back({VerifyIssue::Kind::missing, std::string(p), ""});
+        continue;
+      }
       if (hashes[k].err) {
         r.issues.push_back({VerifyIssue::Kind::unreadable, std::string(p),
                             describe(PathError{join_path(m.root, p), hashes[k].err, hashes[k].op})});
