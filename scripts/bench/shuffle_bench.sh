@@ -60,7 +60,7 @@ hyperfine -N --warmup 1 --runs "$runs" --output=null --export-json "$work/h.json
   -n "dsmanifest shuffle --shard-local" "$dsm shuffle $m --seed 1 --epoch 3 --shard-local" \
   -n "dsmanifest shuffle --indices" "$dsm shuffle $m --seed 1 --epoch 3 --indices" \
   -n "dsmanifest shard (rank 3 of 8)" "$dsm shard $m --seed 1 --epoch 3 --rank 3 --world 8" \
-  -n "dsmanifest shard --pad (rank 7 of 7)" "$dsm shard $m --seed 1 --epoch 3 --rank 6 --world 7 --pad" \
+  -n "dsmanifest shard --pad (rank 6 of 7, the last)" "$dsm shard $m --seed 1 --epoch 3 --rank 6 --world 7 --pad" \
   -n "dsmanifest shard, no shuffle (rank 0 of 1)" "$dsm shard $m --rank 0 --world 1" \
   -n "shuf (peer)" "shuf --random-source=$m $m" >/dev/null
 
