@@ -76,9 +76,9 @@ int run_build(const BuildCmdOptions& o) {
   if (r.root_failed) return app::kExitUsage;
   if (int rc = cli::write_result(write_manifest(r.manifest, o.out), o.out)) return rc;
   if (!r.errors.empty()) {
-    cli::error(fmt::format("{} file(s) or directories could not be read; the manifest{} lists the other {} files",
-                           r.errors.size(), o.out.empty() || o.out == "-" ? "" : " " + o.out,
-                           r.manifest.size()));
+    cli::error(
+        fmt::format("{} file(s) or directories could not be read; the manifest{} lists the other {} files",
+                    r.errors.size(), o.out.empty() || o.out == "-" ? "" : " " + o.out, r.manifest.size()));
     return app::kExitPartial;
   }
   return app::kExitOk;

@@ -39,9 +39,10 @@ int run_convert(const ConvertCmdOptions& o) {
   }
   if (int rc = cli::write_result(write_file_atomic(o.out, text), o.out)) return rc;
   if (skipped) {
-    cli::error(fmt::format("{} entries left out: a newline or carriage return in the path (xxhsum cannot "
-                           "read them) or no hash",
-                           skipped));
+    cli::error(
+        fmt::format("{} entries left out: a newline or carriage return in the path (xxhsum cannot "
+                    "read them) or no hash",
+                    skipped));
     return app::kExitPartial;
   }
   return app::kExitOk;
@@ -51,7 +52,8 @@ int run_convert(const ConvertCmdOptions& o) {
 
 Command add_convert(CLI::App& app) {
   auto o = std::make_shared<ConvertCmdOptions>();
-  CLI::App* sub = app.add_subcommand("convert", "Write a manifest as JSON Lines, NUL-separated paths or xxhsum sums");
+  CLI::App* sub =
+      app.add_subcommand("convert", "Write a manifest as JSON Lines, NUL-separated paths or xxhsum sums");
   sub->add_option("manifest", o->manifest, "The manifest ('-': standard input)")->required();
   sub->add_option("--to", o->to, "jsonl, paths0 or xxhsum")
       ->required()

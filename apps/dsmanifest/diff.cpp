@@ -28,10 +28,11 @@ int run_diff(const DiffCmdOptions& o) {
   const DiffResult r = diff_manifests(a, b);
   std::string out;
   if (o.json) {
-    out += fmt::format("{{\"identical\":{},\"compared_by\":\"{}\",\"added\":{},\"removed\":{},\"modified\":{},"
-                       "\"renamed\":{},\"relabeled\":{},\"changes\":[",
-                       r.identical(), r.by_hash ? "hash" : "size_mtime", r.added, r.removed, r.modified,
-                       r.renamed, r.relabeled);
+    out += fmt::format(
+        "{{\"identical\":{},\"compared_by\":\"{}\",\"added\":{},\"removed\":{},\"modified\":{},"
+        "\"renamed\":{},\"relabeled\":{},\"changes\":[",
+        r.identical(), r.by_hash ? "hash" : "size_mtime", r.added, r.removed, r.modified, r.renamed,
+        r.relabeled);
     for (std::size_t i = 0; i < r.entries.size(); ++i) {
       const auto& e = r.entries[i];
       if (i) out += ',';

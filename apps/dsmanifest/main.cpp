@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
-#include "common/tool.h"
 #include "commands.h"
+#include "common/tool.h"
 
 int main(int argc, char** argv) {
   dskit::app::init_process();
@@ -12,9 +12,9 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "dsmanifest 0.1.0");
   const std::vector<dsmanifest::Command> commands = {
-      dsmanifest::add_build(cli),   dsmanifest::add_verify(cli),  dsmanifest::add_update(cli),
-      dsmanifest::add_diff(cli),    dsmanifest::add_shuffle(cli), dsmanifest::add_shard(cli),
-      dsmanifest::add_split(cli),   dsmanifest::add_convert(cli), dsmanifest::add_stats(cli)};
+      dsmanifest::add_build(cli), dsmanifest::add_verify(cli),  dsmanifest::add_update(cli),
+      dsmanifest::add_diff(cli),  dsmanifest::add_shuffle(cli), dsmanifest::add_shard(cli),
+      dsmanifest::add_split(cli), dsmanifest::add_convert(cli), dsmanifest::add_stats(cli)};
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

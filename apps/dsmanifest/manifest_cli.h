@@ -2,9 +2,9 @@
 // --allow-outside-root, the progress line, JSON path members, and write-failure exit codes.
 #pragma once
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cerrno>
-#include <fmt/format.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +17,9 @@
 
 namespace dsmanifest::cli {
 
-inline void error(std::string_view message) { dskit::app::print_error("dsmanifest", message); }
+inline void error(std::string_view message) {
+  dskit::app::print_error("dsmanifest", message);
+}
 
 struct LoadFlags {
   std::string root;
@@ -66,7 +68,8 @@ inline std::string render_progress(const dskit::BuildProgress& p, double elapsed
   const double total = static_cast<double>(p.bytes_to_hash.load());
   const double rate = t > 0 ? done / t : 0;
   // Sizes are known up front only when the walk stat'ed (update, verify); otherwise count files.
-  const double files = static_cast<double>(p.files_hashed.load()), nfiles = static_cast<double>(p.files_to_hash.load());
+  const double files = static_cast<double>(p.files_hashed.load()),
+               nfiles = static_cast<double>(p.files_to_hash.load());
   std::string eta = "?";
   if (total > 0 && rate > 0 && total >= done)
     eta = fmt::format("{:.0f} s", (total - done) / rate);

@@ -30,10 +30,12 @@ int run_stats(const StatsCmdOptions& o) {
   if (o.json) {
     out += "{\"root\":";
     append_json_string(out, m.root);
-    out += fmt::format(",\"hash\":\"{}\",\"entries\":{},\"bytes\":{},\"mean_size\":{:.1f},\"size_percentiles\":{{",
-                       hash_name(m.hash), s.entries, s.bytes, s.mean_size);
+    out += fmt::format(
+        ",\"hash\":\"{}\",\"entries\":{},\"bytes\":{},\"mean_size\":{:.1f},\"size_percentiles\":{{",
+        hash_name(m.hash), s.entries, s.bytes, s.mean_size);
     for (std::size_t i = 0; i < s.size_percentiles.size(); ++i)
-      out += fmt::format("{}\"p{}\":{}", i ? "," : "", s.size_percentiles[i].first, s.size_percentiles[i].second);
+      out += fmt::format("{}\"p{}\":{}", i ? "," : "", s.size_percentiles[i].first,
+                         s.size_percentiles[i].second);
     out += "},\"labels\":";
     if (!s.has_labels) {
       out += "null";
@@ -47,8 +49,9 @@ int run_stats(const StatsCmdOptions& o) {
       }
       out += ']';
     }
-    out += fmt::format(",\"duplicate_groups\":{},\"duplicate_files\":{},\"duplicate_bytes\":{},\"duplicates\":[",
-                       s.duplicates.size(), s.duplicate_files, s.duplicate_bytes);
+    out +=
+        fmt::format(",\"duplicate_groups\":{},\"duplicate_files\":{},\"duplicate_bytes\":{},\"duplicates\":[",
+                    s.duplicates.size(), s.duplicate_files, s.duplicate_bytes);
     for (std::size_t i = 0; i < s.duplicates.size(); ++i) {
       const auto& d = s.duplicates[i];
       out += fmt::format("{}{{\"hash\":\"{}\",\"size\":{},\"paths\":[", i ? "," : "", d.hash, d.size);
@@ -60,8 +63,8 @@ int run_stats(const StatsCmdOptions& o) {
     }
     out += "]}\n";
   } else {
-    out += fmt::format("root\t{}\nhash\t{}\nentries\t{}\nbytes\t{} ({})\n", escape_field(m.root), hash_name(m.hash),
-                       s.entries, s.bytes, cli::human_bytes(static_cast<double>(s.bytes)));
+    out += fmt::format("root\t{}\nhash\t{}\nentries\t{}\nbytes\t{} ({})\n", escape_field(m.root),
+                       hash_name(m.hash), s.entries, s.bytes, cli::human_bytes(static_cast<double>(s.bytes)));
     if (s.entries) {
       out += fmt::format("mean size\t{:.1f}\n", s.mean_size);
       out += "size percentiles";
@@ -95,7 +98,8 @@ int run_stats(const StatsCmdOptions& o) {
 
 Command add_stats(CLI::App& app) {
   auto o = std::make_shared<StatsCmdOptions>();
-  CLI::App* sub = app.add_subcommand("stats", "Entries, bytes, size percentiles, labels and duplicate contents");
+  CLI::App* sub =
+      app.add_subcommand("stats", "Entries, bytes, size percentiles, labels and duplicate contents");
   sub->add_option("manifest", o->manifest, "The manifest ('-': standard input)")->required();
   sub->add_flag("--json", o->json, "One JSON document (every duplicate group)");
   sub->add_option("--max-duplicates", o->max_dups, "Duplicate groups to list in text mode (default 10)");

@@ -52,11 +52,13 @@ int run_update(const UpdateCmdOptions& o) {
   if (!(in_place && r.identical))
     if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
   if (!o.quiet)
-    cli::error(fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "
-                           "{} entries",
-                           r.unchanged, r.rehashed, r.modified, r.added, r.removed,
-                           cli::human_bytes(static_cast<double>(r.bytes_hashed)), (r.identical ? r.unchanged : r.manifest.size())) +
-               (in_place && r.identical ? " (up to date: not rewritten)" : ""));
+    cli::error(
+        fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "
+                    "{} entries",
+                    r.unchanged, r.rehashed, r.modified, r.added, r.removed,
+                    cli::human_bytes(static_cast<double>(r.bytes_hashed)),
+                    (r.identical ? r.unchanged : r.manifest.size())) +
+        (in_place && r.identical ? " (up to date: not rewritten)" : ""));
   if (!r.errors.empty()) {
     cli::error(fmt::format("{} file(s) or directories could not be read and are not in the manifest",
                            r.errors.size()));
@@ -71,7 +73,8 @@ Command add_update(CLI::App& app) {
   auto o = std::make_shared<UpdateCmdOptions>();
   CLI::App* sub = app.add_subcommand(
       "update", "Bring a manifest up to date: re-hash changed files, add new ones, drop vanished ones");
-  sub->add_option("manifest", o->manifest, "The manifest (rewritten in place, atomically, unless -o)")->required();
+  sub->add_option("manifest", o->manifest, "The manifest (rewritten in place, atomically, unless -o)")
+      ->required();
   sub->add_option("-o,--output", o->out, "Write the result here instead ('-': standard output)");
   cli::add_load_flags(sub, o->load);
   sub->add_flag("-q,--quiet", o->quiet, "No summary line on standard error");

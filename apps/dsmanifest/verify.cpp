@@ -52,10 +52,11 @@ int run_verify(const VerifyCmdOptions& o) {
     append_json_string(out, o.manifest);
     out += ",\"root\":";
     append_json_string(out, m.root);
-    out += fmt::format(",\"mode\":\"{}\",\"entries\":{},\"ok\":{},\"missing\":{},\"changed\":{},\"new\":{},"
-                       "\"unreadable\":{},\"walk_errors\":{},\"issues\":[",
-                       o.full ? "full" : "fast", r.checked, r.issues.empty() && r.errors.empty(), r.missing,
-                       r.changed, r.added, r.unreadable, r.errors.size());
+    out += fmt::format(
+        ",\"mode\":\"{}\",\"entries\":{},\"ok\":{},\"missing\":{},\"changed\":{},\"new\":{},"
+        "\"unreadable\":{},\"walk_errors\":{},\"issues\":[",
+        o.full ? "full" : "fast", r.checked, r.issues.empty() && r.errors.empty(), r.missing, r.changed,
+        r.added, r.unreadable, r.errors.size());
     for (std::size_t i = 0; i < r.issues.size(); ++i) {
       const auto& is = r.issues[i];
       if (i) out += ',';
@@ -84,8 +85,8 @@ int run_verify(const VerifyCmdOptions& o) {
   }
   if (int rc = cli::write_result(write_file_atomic("-", out), "-")) return rc;
   if (!o.json)
-    cli::error(fmt::format("verify ({}): {} entries, {} missing, {} changed, {} new{}{}", o.full ? "full" : "fast",
-                           r.checked, r.missing, r.changed, r.added,
+    cli::error(fmt::format("verify ({}): {} entries, {} missing, {} changed, {} new{}{}",
+                           o.full ? "full" : "fast", r.checked, r.missing, r.changed, r.added,
                            r.unreadable ? fmt::format(", {} unreadable", r.unreadable) : "",
                            r.issues.empty() && r.errors.empty() ? ": OK" : ""));
   return r.issues.empty() && r.errors.empty() ? app::kExitOk : app::kExitPartial;

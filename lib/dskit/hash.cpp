@@ -20,18 +20,24 @@ namespace dskit {
 
 std::string_view hash_name(HashAlgo a) {
   switch (a) {
-    case HashAlgo::xxh3_64: return "xxh3-64";
-    case HashAlgo::xxh3_128: return "xxh3-128";
-    case HashAlgo::none: break;
+    case HashAlgo::xxh3_64:
+      return "xxh3-64";
+    case HashAlgo::xxh3_128:
+      return "xxh3-128";
+    case HashAlgo::none:
+      break;
   }
   return "none";
 }
 
 std::string_view hash_column(HashAlgo a) {
   switch (a) {
-    case HashAlgo::xxh3_64: return "xxh3_64";
-    case HashAlgo::xxh3_128: return "xxh3_128";
-    case HashAlgo::none: break;
+    case HashAlgo::xxh3_64:
+      return "xxh3_64";
+    case HashAlgo::xxh3_128:
+      return "xxh3_128";
+    case HashAlgo::none:
+      break;
   }
   return "";
 }
@@ -45,9 +51,12 @@ std::optional<HashAlgo> parse_hash_name(std::string_view s) {
 
 std::size_t hash_hex_len(HashAlgo a) {
   switch (a) {
-    case HashAlgo::xxh3_64: return 16;
-    case HashAlgo::xxh3_128: return 32;
-    case HashAlgo::none: break;
+    case HashAlgo::xxh3_64:
+      return 16;
+    case HashAlgo::xxh3_128:
+      return 32;
+    case HashAlgo::none:
+      break;
   }
   return 0;
 }
@@ -136,7 +145,9 @@ FileHasher::FileHasher(std::size_t buffer_size) : st_(std::make_unique<State>())
   if (buf_ == nullptr) throw std::bad_alloc();
 }
 
-FileHasher::~FileHasher() { std::free(buf_); }
+FileHasher::~FileHasher() {
+  std::free(buf_);
+}
 
 namespace {
 

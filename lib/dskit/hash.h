@@ -43,7 +43,8 @@ class FileHasher {
   // The same on an open descriptor (read from its current offset to the end). `size_hint`, when not
   // ~0, is the file's size from fstat: a file smaller than the buffer is then read with one read() call
   // (a regular file's read returns short only at its end).
-  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr, uint64_t size_hint = ~uint64_t{0});
+  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr,
+              uint64_t size_hint = ~uint64_t{0});
 
  private:
   int read_ahead(int fd, uint64_t& total);

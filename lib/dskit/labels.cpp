@@ -10,11 +10,16 @@ namespace dskit {
 
 std::string label_spec(const LabelOptions& o) {
   switch (o.mode) {
-    case LabelOptions::Mode::folder: return "folder";
-    case LabelOptions::Mode::depth: return "depth:" + std::to_string(o.depth);
-    case LabelOptions::Mode::regex: return "regex:" + o.regex;
-    case LabelOptions::Mode::csv: return "csv:" + o.csv_file;
-    case LabelOptions::Mode::none: break;
+    case LabelOptions::Mode::folder:
+      return "folder";
+    case LabelOptions::Mode::depth:
+      return "depth:" + std::to_string(o.depth);
+    case LabelOptions::Mode::regex:
+      return "regex:" + o.regex;
+    case LabelOptions::Mode::csv:
+      return "csv:" + o.csv_file;
+    case LabelOptions::Mode::none:
+      break;
   }
   return "none";
 }
@@ -124,7 +129,8 @@ std::optional<std::string> Labeler::create(const LabelOptions& o, std::unique_pt
     uint64_t line = 0;
     while (pos < text.size()) {
       ++line;
-      if (!next_csv_record(text, pos, f)) return o.csv_file + ":" + std::to_string(line) + ": unterminated quote";
+      if (!next_csv_record(text, pos, f))
+        return o.csv_file + ":" + std::to_string(line) + ": unterminated quote";
       if (f.size() == 1 && f[0].empty()) continue;
       if (f.size() < 2) return o.csv_file + ":" + std::to_string(line) + ": expected id,label";
       if (line == 1 && (f[0] == "id" || f[0] == "path") && f[1] == "label") continue;
@@ -137,7 +143,8 @@ std::optional<std::string> Labeler::create(const LabelOptions& o, std::unique_pt
 
 std::string Labeler::label(std::string_view rel) const {
   switch (opts_.mode) {
-    case LabelOptions::Mode::none: return {};
+    case LabelOptions::Mode::none:
+      return {};
     case LabelOptions::Mode::folder:
     case LabelOptions::Mode::depth: {
       const int want = opts_.mode == LabelOptions::Mode::folder ? 1 : opts_.depth;
@@ -153,7 +160,8 @@ std::string Labeler::label(std::string_view rel) const {
       const std::string s(rel);
       regmatch_t m[2];
       if (regexec(&re_->re, s.c_str(), 2, m, 0) != 0 || m[1].rm_so < 0) return {};
-      return s.substr(static_cast<std::size_t>(m[1].rm_so), static_cast<std::size_t>(m[1].rm_eo - m[1].rm_so));
+      return s.substr(static_cast<std::size_t>(m[1].rm_so),
+                      static_cast<std::size_t>(m[1].rm_eo - m[1].rm_so));
     }
     case LabelOptions::Mode::csv: {
       auto it = table_.find(std::string(rel));

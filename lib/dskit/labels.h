@@ -13,9 +13,9 @@ namespace dskit {
 
 struct LabelOptions {
   enum class Mode { folder, depth, regex, csv, none } mode = Mode::folder;
-  int depth = 1;            // depth: the label is the N-th directory of the path (folder is depth 1)
-  std::string regex;        // regex: POSIX ERE searched in the relative path; capture group 1 is the label
-  std::string csv_file;     // csv: "id,label" rows, id = relative path; a first row "id,label" is a header
+  int depth = 1;         // depth: the label is the N-th directory of the path (folder is depth 1)
+  std::string regex;     // regex: POSIX ERE searched in the relative path; capture group 1 is the label
+  std::string csv_file;  // csv: "id,label" rows, id = relative path; a first row "id,label" is a header
 };
 
 // The manifest metadata value that records the options ("folder", "depth:2", "regex:RE", "csv:FILE", "none")

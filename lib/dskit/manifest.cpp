@@ -77,10 +77,18 @@ void append_escaped(std::string& out, std::string_view raw) {
       }
     }
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         out += "\\x";
         out.push_back(kHexDigits[c >> 4]);
@@ -110,10 +118,22 @@ bool unescape_field(std::string_view f, std::string& out) {
     out.append(f.substr(i, b - i));
     if (b + 1 >= f.size()) return false;
     switch (f[b + 1]) {
-      case '\\': out.push_back('\\'); i = b + 2; break;
-      case 't': out.push_back('\t'); i = b + 2; break;
-      case 'n': out.push_back('\n'); i = b + 2; break;
-      case 'r': out.push_back('\r'); i = b + 2; break;
+      case '\\':
+        out.push_back('\\');
+        i = b + 2;
+        break;
+      case 't':
+        out.push_back('\t');
+        i = b + 2;
+        break;
+      case 'n':
+        out.push_back('\n');
+        i = b + 2;
+        break;
+      case 'r':
+        out.push_back('\r');
+        i = b + 2;
+        break;
       case 'x': {
         if (b + 3 >= f.size()) return false;
         const int hi = hex_value(f[b + 2]), lo = hex_value(f[b + 3]);
@@ -122,7 +142,8 @@ bool unescape_field(std::string_view f, std::string& out) {
         i = b + 4;
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
   return true;
@@ -138,7 +159,8 @@ std::string unescape_field(std::string_view field) {
 bool valid_escaped_field(std::string_view f) {
   // The common cell has no backslash; then only a raw separator could make it invalid.
   if (std::memchr(f.data(), '\\', f.size()) == nullptr)
-    return std::memchr(f.data(), '\t', f.size()) == nullptr && std::memchr(f.data(), '\n', f.size()) == nullptr &&
+    return std::memchr(f.data(), '\t', f.size()) == nullptr &&
+           std::memchr(f.data(), '\n', f.size()) == nullptr &&
            std::memchr(f.data(), '\r', f.size()) == nullptr;
   for (std::size_t i = 0; i < f.size(); ++i) {
     const char c = f[i];
@@ -374,12 +396,10 @@ bool is_hex(std::string_view s) {
 
 }  // namespace
 
-std::optional<ManifestError> parse_manifest(std::string text, const std::string& name, const LoadOptions& opts,
-                                            Manifest& out) {
+std::optional<ManifestError> parse_manifest(std::string text, const std::string& name,
+                                            const LoadOptions& opts, Manifest& out) {
   out = Manifest{};
-  auto error = [&](uint64_t line, std::string msg) {
-    return ManifestError{name, line, 0, std::move(msg)};
-  };
+  auto error = [&](uint64_t line, std::string msg) { return ManifestError{name, line, 0, std::move(msg)}; };
   out.buf_ = std::move(text);
   const std::string& t = out.buf_;
   const char* const base = t.data();
@@ -453,8 +473,8 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
   out.index_columns();
   if (out.path_col_ < 0) return error(2, "the header has no 'path' column");
   if (out.hash != HashAlgo::none && out.hash_col_ < 0)
-    return error(2, "the metadata says hash=" + std::string(hash_name(out.hash)) + " but the header has no '" +
-                        std::string(hash_column(out.hash)) + "' column");
+    return error(2, "the metadata says hash=" + std::string(hash_name(out.hash)) +
+                        " but the header has no '" + std::string(hash_column(out.hash)) + "' column");
 
   // Rows.
   const std::size_t ncols = out.names_.size();
@@ -484,11 +504,12 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
       i = j + 1;
     }
     if (c != ncols)
-      return error(lineno, "the line has " + std::to_string(c) + " fields, the header has " +
-                               std::to_string(ncols));
+      return error(lineno,
+                   "the line has " + std::to_string(c) + " fields, the header has " + std::to_string(ncols));
     auto cell = [&](int col) {
       const uint64_t v = row[static_cast<std::size_t>(col)];
-      return std::string_view(base + (v >> Manifest::kLenBits), static_cast<std::size_t>(v & Manifest::kLenMask));
+      return std::string_view(base + (v >> Manifest::kLenBits),
+                              static_cast<std::size_t>(v & Manifest::kLenMask));
     };
     const std::string_view p = cell(static_cast<int>(pc));
     if (p.empty()) return error(lineno, "empty path");

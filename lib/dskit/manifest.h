@@ -67,8 +67,8 @@ class Manifest {
   static constexpr int npos = -1;
 
   // ---- Metadata (line 1)
-  std::string root;                                           // absolute, unescaped, no trailing '/'
-  HashAlgo hash = HashAlgo::none;                             // the algorithm of the hash column
+  std::string root;                                             // absolute, unescaped, no trailing '/'
+  HashAlgo hash = HashAlgo::none;                               // the algorithm of the hash column
   std::vector<std::pair<std::string, std::string>> extra_meta;  // other key=value fields (escaped), in order
 
   // ---- Columns
@@ -150,8 +150,8 @@ std::optional<ManifestError> load_manifest(const std::string& file, const LoadOp
 // Reads FILE ("-": standard input) whole, with as few read() calls as its size allows.
 std::optional<ManifestError> read_manifest_text(const std::string& file, std::string& text);
 // Parses the text of a manifest; `name` is used in error messages.
-std::optional<ManifestError> parse_manifest(std::string text, const std::string& name, const LoadOptions& opts,
-                                            Manifest& out);
+std::optional<ManifestError> parse_manifest(std::string text, const std::string& name,
+                                            const LoadOptions& opts, Manifest& out);
 
 // Appends the manifest's text (metadata, header, rows) to `out`.
 void serialize_manifest(const Manifest& m, std::string& out);

@@ -27,8 +27,8 @@ namespace dskit {
 
 namespace {
 
-constexpr std::string_view kSelectionKeys[] = {"labels", "name", "exclude", "regex", "no_hidden",
-                                                "max_depth", "follow", "one_file_system"};
+constexpr std::string_view kSelectionKeys[] = {"labels",    "name",      "exclude", "regex",
+                                               "no_hidden", "max_depth", "follow",  "one_file_system"};
 
 bool is_selection_key(std::string_view k) {
   return std::find(std::begin(kSelectionKeys), std::end(kSelectionKeys), k) != std::end(kSelectionKeys);
@@ -38,8 +38,9 @@ bool is_selection_key(std::string_view k) {
 
 void record_selection(const Selection& s, Manifest& m) {
   auto& meta = m.extra_meta;
-  meta.erase(std::remove_if(meta.begin(), meta.end(), [](const auto& kv) { return is_selection_key(kv.first); }),
-             meta.end());
+  meta.erase(
+      std::remove_if(meta.begin(), meta.end(), [](const auto& kv) { return is_selection_key(kv.first); }),
+      meta.end());
   meta.emplace_back("labels", escape_field(label_spec(s.labels)));
   for (const auto& n : s.names) meta.emplace_back("name", escape_field(n));
   for (const auto& e : s.excludes) meta.emplace_back("exclude", escape_field(e));
@@ -98,7 +99,8 @@ std::string absolute_dir(const std::string& d) {
 
 class ScanVisitor : public WalkVisitor {
  public:
-  ScanVisitor(const EntryFilter& f, unsigned workers, BuildProgress* p) : f_(f), per_(workers), progress_(p) {}
+  ScanVisitor(const EntryFilter& f, unsigned workers, BuildProgress* p)
+      : f_(f), per_(workers), progress_(p) {}
 
   Action on_entry(const Entry& e, unsigned worker) override {
     if (e.type != FileType::file || !f_.match(e)) return Action::proceed;
@@ -148,8 +150,9 @@ struct HashOut {
 
 // Hashes files[which[k]] into out[k], refreshing their stat data from the open descriptor so that size,
 // mtime and hash describe the same file.
-void hash_files(const std::string& root, std::vector<FileRecord>& files, const std::vector<std::size_t>& which,
-                HashAlgo a, unsigned threads, std::vector<HashOut>& out, BuildProgress* progress) {
+void hash_files(const std::string& root, std::vector<FileRecord>& files,
+                const std::vector<std::size_t>& which, HashAlgo a, unsigned threads,
+                std::vector<HashOut>& out, BuildProgress* progress) {
   out.assign(which.size(), {});
   if (which.empty()) return;
   const int rootfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -208,7 +211,9 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files, const s
 }
 
 // A file listed by the walk and gone when opened: a live tree, not an error (as the walker treats it).
-bool vanished(const HashOut& h) { return h.err == ENOENT && h.op != nullptr && std::string_view(h.op) == "open"; }
+bool vanished(const HashOut& h) {
+  return h.err == ENOENT && h.op != nullptr && std::string_view(h.op) == "open";
+}
 
 std::string join_path(const std::string& root, std::string_view rel_escaped) {
   std::string s = root;
@@ -243,7 +248,8 @@ std::vector<std::ptrdiff_t> match_rows(const std::vector<FileRecord>& files, con
   index.reserve(m.size() * 2);
   for (std::size_t i = 0; i < m.size(); ++i) index.emplace(m.path_escaped(i), i);  // the first of duplicates
   for (std::size_t i = 0; i < files.size(); ++i)
-    if (auto it = index.find(files[i].rel); it != index.end()) rows[i] = static_cast<std::ptrdiff_t>(it->second);
+    if (auto it = index.find(files[i].rel); it != index.end())
+      rows[i] = static_cast<std::ptrdiff_t>(it->second);
   return rows;
 }
 
@@ -294,7 +300,8 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   w.follow = sel.follow;
   w.one_file_system = sel.one_file_system;
   w.need_stat = need_stat;
-  if (f.prunes()) w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };
+  if (f.prunes())
+    w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };
   ScanVisitor v(f, w.threads, progress);
   for (const auto& file : skip)
     if (std::string rel = rel_inside(root, file); !rel.empty()) v.skip_.push_back(std::move(rel));
@@ -326,7 +333,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   const std::string root = absolute_dir(dir);
   // When hashing, the stat data comes from fstat on the open file (consistent with what was hashed), so
   // the walk needs only names and d_type.
-  ScanResult s = scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files);
+  ScanResult s =
+      scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files);
   r.walk = s.walk;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
@@ -371,8 +379,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
 
 namespace {
 
-UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel, const UpdateOptions& opts,
-                              BuildProgress* progress);
+UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel,
+                              const UpdateOptions& opts, BuildProgress* progress);
 
 }  // namespace
 
@@ -383,8 +391,8 @@ UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts, Bui
     r.setup_error = *err;
     return r;
   }
-  return update_with_scan(old, scan_tree(old.root, sel, opts.threads, progress, true, opts.skip_files), sel, opts,
-                          progress);
+  return update_with_scan(old, scan_tree(old.root, sel, opts.threads, progress, true, opts.skip_files), sel,
+                          opts, progress);
 }
 
 UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo, const UpdateOptions& opts,
@@ -405,7 +413,8 @@ UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo
     return r;
   }
   ScanResult scan;
-  std::thread walker([&] { scan = scan_tree(head.root, sel, opts.threads, progress, true, opts.skip_files); });
+  std::thread walker(
+      [&] { scan = scan_tree(head.root, sel, opts.threads, progress, true, opts.skip_files); });
   Manifest old;
   load_error = parse_manifest(std::move(text), file, lo, old);
   walker.join();
@@ -415,8 +424,8 @@ UpdateResult update_manifest_file(const std::string& file, const LoadOptions& lo
 
 namespace {
 
-UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel, const UpdateOptions& opts,
-                              BuildProgress* progress) {
+UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection& sel,
+                              const UpdateOptions& opts, BuildProgress* progress) {
   UpdateResult r;
   std::unique_ptr<Labeler> labeler;
   if (auto err = Labeler::create(sel.labels, labeler)) {
@@ -443,9 +452,11 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
     if (!same && hashing) to_hash.push_back(i);
     if (same) ++r.unchanged;
   }
-  if (opts.skip_if_identical && r.errors.empty() && r.unchanged == old.size() && s.files.size() == old.size()) {
+  if (opts.skip_if_identical && r.errors.empty() && r.unchanged == old.size() &&
+      s.files.size() == old.size()) {
     bool aligned = true;
-    for (std::size_t i = 0; i < prev.size() && aligned; ++i) aligned = prev[i] == static_cast<std::ptrdiff_t>(i);
+    for (std::size_t i = 0; i < prev.size() && aligned; ++i)
+      aligned = prev[i] == static_cast<std::ptrdiff_t>(i);
     if (aligned) {
       r.identical = true;
       return r;
@@ -524,10 +535,14 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
 
 const char* kind_name(VerifyIssue::Kind k) {
   switch (k) {
-    case VerifyIssue::Kind::missing: return "missing";
-    case VerifyIssue::Kind::changed: return "changed";
-    case VerifyIssue::Kind::added: return "new";
-    case VerifyIssue::Kind::unreadable: return "unreadable";
+    case VerifyIssue::Kind::missing:
+      return "missing";
+    case VerifyIssue::Kind::changed:
+      return "changed";
+    case VerifyIssue::Kind::added:
+      return "new";
+    case VerifyIssue::Kind::unreadable:
+      return "unreadable";
   }
   return "?";
 }
@@ -605,10 +620,18 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
                    [](const VerifyIssue& a, const VerifyIssue& b) { return a.path < b.path; });
   for (const auto& i : r.issues) {
     switch (i.kind) {
-      case VerifyIssue::Kind::missing: ++r.missing; break;
-      case VerifyIssue::Kind::changed: ++r.changed; break;
-      case VerifyIssue::Kind::added: ++r.added; break;
-      case VerifyIssue::Kind::unreadable: ++r.unreadable; break;
+      case VerifyIssue::Kind::missing:
+        ++r.missing;
+        break;
+      case VerifyIssue::Kind::changed:
+        ++r.changed;
+        break;
+      case VerifyIssue::Kind::added:
+        ++r.added;
+        break;
+      case VerifyIssue::Kind::unreadable:
+        ++r.unreadable;
+        break;
     }
   }
   return r;

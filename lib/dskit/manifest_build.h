@@ -74,7 +74,8 @@ struct BuildResult {
   uint64_t bytes_hashed = 0;
   std::string setup_error;  // a bad label option (regex, CSV file)
 };
-BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, BuildProgress* progress = nullptr);
+BuildResult build_manifest(const std::string& dir, const BuildOptions& opts,
+                           BuildProgress* progress = nullptr);
 
 struct UpdateResult {
   Manifest manifest;
@@ -97,7 +98,8 @@ struct UpdateOptions {
 };
 // Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
 // changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
-UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts, BuildProgress* progress = nullptr);
+UpdateResult update_manifest(const Manifest& old, const UpdateOptions& opts,
+                             BuildProgress* progress = nullptr);
 inline UpdateResult update_manifest(const Manifest& old, unsigned threads) {
   UpdateOptions o;
   o.threads = threads;
@@ -126,7 +128,7 @@ struct VerifyResult {
   uint64_t checked = 0;             // manifest entries looked at
   uint64_t missing = 0, changed = 0, added = 0, unreadable = 0;
   uint64_t bytes_hashed = 0;
-  std::vector<PathError> errors;    // walk errors (unreadable directories)
+  std::vector<PathError> errors;  // walk errors (unreadable directories)
   bool root_failed = false;
   std::string setup_error;
 };

@@ -8,11 +8,16 @@ namespace dskit {
 
 const char* kind_name(DiffEntry::Kind k) {
   switch (k) {
-    case DiffEntry::Kind::added: return "added";
-    case DiffEntry::Kind::removed: return "removed";
-    case DiffEntry::Kind::modified: return "modified";
-    case DiffEntry::Kind::renamed: return "renamed";
-    case DiffEntry::Kind::relabeled: return "relabeled";
+    case DiffEntry::Kind::added:
+      return "added";
+    case DiffEntry::Kind::removed:
+      return "removed";
+    case DiffEntry::Kind::modified:
+      return "modified";
+    case DiffEntry::Kind::renamed:
+      return "renamed";
+    case DiffEntry::Kind::relabeled:
+      return "relabeled";
   }
   return "?";
 }
@@ -56,8 +61,9 @@ DiffResult diff_manifests(const Manifest& a, const Manifest& b) {
     std::map<std::string_view, std::vector<std::size_t>> by_hash;  // hash -> indexes into `added`
     std::vector<std::size_t> order(added.size());
     for (std::size_t k = 0; k < added.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t x, std::size_t y) { return b.path_escaped(added[x]) < b.path_escaped(added[y]); });
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      return b.path_escaped(added[x]) < b.path_escaped(added[y]);
+    });
     for (std::size_t k : order)
       if (!b.hash_hex(added[k]).empty()) by_hash[b.hash_hex(added[k])].push_back(k);
     std::vector<std::size_t> rorder(removed.size());
@@ -82,18 +88,29 @@ DiffResult diff_manifests(const Manifest& a, const Manifest& b) {
     if (!removed_paired[k])
       r.entries.push_back({DiffEntry::Kind::removed, std::string(a.path_escaped(removed[k])), "", ""});
   for (std::size_t k = 0; k < added.size(); ++k)
-    if (!added_paired[k]) r.entries.push_back({DiffEntry::Kind::added, std::string(b.path_escaped(added[k])), "", ""});
+    if (!added_paired[k])
+      r.entries.push_back({DiffEntry::Kind::added, std::string(b.path_escaped(added[k])), "", ""});
   std::stable_sort(r.entries.begin(), r.entries.end(), [](const DiffEntry& x, const DiffEntry& y) {
     if (x.path != y.path) return x.path < y.path;
     return x.kind < y.kind;
   });
   for (const auto& e : r.entries) {
     switch (e.kind) {
-      case DiffEntry::Kind::added: ++r.added; break;
-      case DiffEntry::Kind::removed: ++r.removed; break;
-      case DiffEntry::Kind::modified: ++r.modified; break;
-      case DiffEntry::Kind::renamed: ++r.renamed; break;
-      case DiffEntry::Kind::relabeled: ++r.relabeled; break;
+      case DiffEntry::Kind::added:
+        ++r.added;
+        break;
+      case DiffEntry::Kind::removed:
+        ++r.removed;
+        break;
+      case DiffEntry::Kind::modified:
+        ++r.modified;
+        break;
+      case DiffEntry::Kind::renamed:
+        ++r.renamed;
+        break;
+      case DiffEntry::Kind::relabeled:
+        ++r.relabeled;
+        break;
     }
   }
   return r;

@@ -25,8 +25,12 @@ bool supported() {
   return ok;
 }
 
-State* create() { return new State; }
-void destroy(State* s) { delete s; }
+State* create() {
+  return new State;
+}
+void destroy(State* s) {
+  delete s;
+}
 
 __attribute__((target("avx2"))) void reset(State* s, bool wide) {
   if (wide)
@@ -69,8 +73,12 @@ __attribute__((target("avx2"))) void oneshot(const void* data, std::size_t n, bo
 #else
 
 struct State {};
-bool supported() { return false; }
-State* create() { return nullptr; }
+bool supported() {
+  return false;
+}
+State* create() {
+  return nullptr;
+}
 void destroy(State*) {}
 void reset(State*, bool) {}
 void update(State*, const void*, std::size_t, bool) {}

@@ -57,17 +57,17 @@ TEST_CASE("escaping round-trips every byte value, alone and together") {
 
 TEST_CASE("escaping keeps valid UTF-8 and escapes broken sequences byte by byte") {
   const std::vector<std::string> names = {
-      "caf\xc3\xa9.jpg",                  // é
-      "\xf0\x9f\x90\x88/cat.png",         // 🐈 (4 bytes)
-      "a,b \"quoted\" 'x'.txt",           // commas and quotes are not special
-      "back\\slash\\x41",                 // looks like an escape
-      "tab\there\nnewline\rcr",           // separators
-      "\xc3",                             // truncated
-      "\xc0\xaf",                         // overlong '/'
-      "\xed\xa0\x80",                     // a surrogate
-      "\xf4\x90\x80\x80",                 // above U+10FFFF
-      "\xff\xfe latin1 \xe9t\xe9",        // Latin-1
-      std::string("nul\0inside", 10),     // not a file name, but a label could hold it
+      "caf\xc3\xa9.jpg",               // é
+      "\xf0\x9f\x90\x88/cat.png",      // 🐈 (4 bytes)
+      "a,b \"quoted\" 'x'.txt",        // commas and quotes are not special
+      "back\\slash\\x41",              // looks like an escape
+      "tab\there\nnewline\rcr",        // separators
+      "\xc3",                          // truncated
+      "\xc0\xaf",                      // overlong '/'
+      "\xed\xa0\x80",                  // a surrogate
+      "\xf4\x90\x80\x80",              // above U+10FFFF
+      "\xff\xfe latin1 \xe9t\xe9",     // Latin-1
+      std::string("nul\0inside", 10),  // not a file name, but a label could hold it
   };
   for (const auto& n : names) {
     const std::string esc = escape_field(n);
@@ -141,7 +141,8 @@ TEST_CASE("parse errors name the line") {
   CHECK(parse("#dskit-manifest v1\troot=/\nsize\n", m)->message.find("path") != std::string::npos);
   CHECK(parse("#dskit-manifest v1\troot=/\npath\tpath\n", m)->message.find("duplicate") != std::string::npos);
   CHECK(parse("#dskit-manifest v1\troot=/\thash=md5\npath\n", m)->message.find("md5") != std::string::npos);
-  CHECK(parse("#dskit-manifest v1\troot=/\thash=xxh3-64\npath\n", m)->message.find("xxh3_64") != std::string::npos);
+  CHECK(parse("#dskit-manifest v1\troot=/\thash=xxh3-64\npath\n", m)->message.find("xxh3_64") !=
+        std::string::npos);
 }
 
 TEST_CASE("paths that leave the root are refused unless allowed") {
@@ -162,7 +163,8 @@ TEST_CASE("empty lines and CRLF line ends are tolerated; --root overrides the re
   Manifest m;
   LoadOptions lo;
   lo.root_override = "/elsewhere/./ds/";
-  REQUIRE_FALSE(parse_manifest("#dskit-manifest v1\troot=/r\thash=none\r\npath\tsize\r\n\na\t1\r\n\n", "m", lo, m));
+  REQUIRE_FALSE(
+      parse_manifest("#dskit-manifest v1\troot=/r\thash=none\r\npath\tsize\r\n\na\t1\r\n\n", "m", lo, m));
   CHECK(m.root == "/elsewhere/ds");
   REQUIRE(m.size() == 1);
   CHECK(m.path(0) == "a");
@@ -218,7 +220,8 @@ TEST_CASE("hashes match xxhsum's known output") {
 TEST_CASE("file hashing streams large files the same as hashing in one piece") {
   test::TempTree t;
   std::string data;
-  for (std::size_t i = 0; i < (3u << 20) + 12345; ++i) data.push_back(static_cast<char>((i * 2654435761u) >> 13));
+  for (std::size_t i = 0; i < (3u << 20) + 12345; ++i)
+    data.push_back(static_cast<char>((i * 2654435761u) >> 13));
   t.file("big", data);
   t.file("exact", data.substr(0, 1 << 20));
   t.file("empty", "");

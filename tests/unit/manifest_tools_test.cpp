@@ -15,8 +15,9 @@ namespace {
 Manifest parse_text(const std::string& rows, const std::string& hash = "xxh3-64") {
   const std::string col = hash == "none" ? "" : "\t" + std::string(hash_column(*parse_hash_name(hash)));
   Manifest m;
-  auto err = parse_manifest("#dskit-manifest v1\troot=/r\thash=" + hash + "\npath\tsize\tmtime_ns" + col + "\tlabel\n" + rows,
-                            "t", {}, m);
+  auto err = parse_manifest(
+      "#dskit-manifest v1\troot=/r\thash=" + hash + "\npath\tsize\tmtime_ns" + col + "\tlabel\n" + rows, "t",
+      {}, m);
   REQUIRE_FALSE(err);
   return m;
 }
@@ -100,7 +101,9 @@ TEST_CASE("convert: jsonl, paths0, xxhsum formats") {
   CHECK(out == std::string("/r/a b\\c\0/r/n\nl\0/r/x\xff\0", 22));
   out.clear();
   to_jsonl(m, out);
-  CHECK(out.find("{\"path\":\"a b\\\\c\",\"size\":1,\"mtime_ns\":2,\"xxh3_64\":\"0123456789abcdef\",\"label\":\"l\"}\n") == 0);
+  CHECK(out.find("{\"path\":\"a "
+                 "b\\\\c\",\"size\":1,\"mtime_ns\":2,\"xxh3_64\":\"0123456789abcdef\",\"label\":\"l\"}\n") ==
+        0);
   CHECK(out.find("\"path_b64\":\"eP8=\"") != std::string::npos);
   const Manifest w = parse_text("p\t1\t2\t0123456789abcdef0123456789abcdef\t\n", "xxh3-128");
   out.clear();
