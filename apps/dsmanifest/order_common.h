@@ -31,7 +31,8 @@ inline void add_order_flags(CLI::App* sub, OrderFlags& f, bool seed_required) {
   if (seed_required) f.seed_opt->required();
   f.epoch_opt = sub->add_option("--epoch", f.epoch, "Epoch number: each epoch has its own order (default 0)");
   f.block_opt = sub->add_option("--block", f.block, "Block mode: permute blocks of N consecutive rows");
-  f.window_opt = sub->add_option("--window", f.window, "Block mode: shuffle rows within windows of W blocks (default 1)");
+  f.window_opt = sub->add_option("--window", f.window,
+                                 "Block mode: shuffle rows within windows of W blocks (default 1)");
   auto* sl = sub->add_flag("--shard-local", f.shard_local,
                            "Shuffle each canonical partition (contiguous rows) within itself");
   f.partitions_opt =
@@ -46,10 +47,10 @@ inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit:
   const bool seeded = f.seed_opt->count() > 0;
   if (!seeded && (f.epoch_opt->count() || f.block_opt->count() || f.shard_local))
     return "--epoch, --block and --shard-local need --seed";
-  o.mode = !seeded            ? dskit::ShuffleMode::none
-           : f.shard_local    ? dskit::ShuffleMode::shard_local
+  o.mode = !seeded                ? dskit::ShuffleMode::none
+           : f.shard_local        ? dskit::ShuffleMode::shard_local
            : f.block_opt->count() ? dskit::ShuffleMode::block
-                              : dskit::ShuffleMode::global;
+                                  : dskit::ShuffleMode::global;
   o.seed = f.seed;
   o.epoch = f.epoch;
   o.block = f.block;

@@ -29,7 +29,9 @@ int run_shard(const ShardCmdOptions& o) {
   dskit::ShardOptions sh;
   sh.rank = o.rank;
   sh.world = o.world;
-  sh.tail = o.drop_last ? dskit::TailPolicy::drop_last : o.pad ? dskit::TailPolicy::pad : dskit::TailPolicy::uneven;
+  sh.tail = o.drop_last ? dskit::TailPolicy::drop_last
+            : o.pad     ? dskit::TailPolicy::pad
+                        : dskit::TailPolicy::uneven;
   if (auto err = dskit::validate(sh)) {
     order::error(*err);
     return dskit::app::kExitUsage;
@@ -53,14 +55,16 @@ int run_shard(const ShardCmdOptions& o) {
 
 Command add_shard(CLI::App& app) {
   auto o = std::make_shared<ShardCmdOptions>();
-  CLI::App* sub = app.add_subcommand("shard", "One rank's ordered share of an epoch (the manifest order without --seed)");
+  CLI::App* sub =
+      app.add_subcommand("shard", "One rank's ordered share of an epoch (the manifest order without --seed)");
   sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
   sub->add_option("--rank", o->rank, "This rank, 0 .. world-1")->required();
   sub->add_option("--world", o->world, "Number of ranks")->required();
   order::add_order_flags(sub, o->order, /*seed_required=*/false);
-  auto* drop = sub->add_flag("--drop-last", o->drop_last, "Every rank gets floor(n/world) rows; the tail is dropped");
-  auto* pad = sub->add_flag("--pad", o->pad,
-                            "Every rank gets ceil(n/world) rows, repeating the first ones; adds an is_pad column");
+  auto* drop =
+      sub->add_flag("--drop-last", o->drop_last, "Every rank gets floor(n/world) rows; the tail is dropped");
+  auto* pad = sub->add_flag(
+      "--pad", o->pad, "Every rank gets ceil(n/world) rows, repeating the first ones; adds an is_pad column");
   drop->excludes(pad);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the share's row indices (0-based), one per line");

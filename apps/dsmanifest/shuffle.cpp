@@ -38,7 +38,8 @@ int run_shuffle(const ShuffleCmdOptions& o) {
 
 Command add_shuffle(CLI::App& app) {
   auto o = std::make_shared<ShuffleCmdOptions>();
-  CLI::App* sub = app.add_subcommand("shuffle", "Rows in the order of one epoch: deterministic from (seed, epoch)");
+  CLI::App* sub =
+      app.add_subcommand("shuffle", "Rows in the order of one epoch: deterministic from (seed, epoch)");
   sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
   order::add_order_flags(sub, o->order, /*seed_required=*/true);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");

@@ -86,16 +86,19 @@ int run_split(const SplitCmdOptions& o) {
 
 Command add_split(CLI::App& app) {
   auto o = std::make_shared<SplitCmdOptions>();
-  CLI::App* sub = app.add_subcommand("split", "Train/val/test assignment that stays put when the dataset grows");
+  CLI::App* sub =
+      app.add_subcommand("split", "Train/val/test assignment that stays put when the dataset grows");
   sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
   sub->add_option("--ratios", o->ratios, "Split ratios summing to 1, e.g. 0.8,0.1,0.1")->required();
   sub->add_option("--names", o->names, "Split names (default train,val,test; train,val for two ratios)");
   sub->add_option("--group-regex", o->group_regex,
                   "POSIX ERE on the path; its first capture group is the group key (default: the path)");
-  sub->add_flag("--stratify", o->stratify, "Meet the ratios within every label (see the stability trade-off)");
+  sub->add_flag("--stratify", o->stratify,
+                "Meet the ratios within every label (see the stability trade-off)");
   sub->add_option("--column", o->column, "Name of the column that receives the split (default split)");
   auto* out = sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
-  auto* dir = sub->add_option("--out-dir", o->out_dir, "Write one manifest per split, DIR/NAME.tsv, instead of a column");
+  auto* dir = sub->add_option("--out-dir", o->out_dir,
+                              "Write one manifest per split, DIR/NAME.tsv, instead of a column");
   out->excludes(dir);
   cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_split(*o); }};

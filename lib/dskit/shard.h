@@ -27,7 +27,8 @@ struct ShardOptions {
 std::optional<std::string> validate(const ShardOptions& o);
 
 // The length m of the extended order the shares are cut from: n (uneven), floor(n/W)*W (drop-last),
-// ceil(n/W)*W (pad). Position p < m holds the row at position p mod n of the epoch's order; p >= n is padding.
+// ceil(n/W)*W (pad). Position p < m holds the row at position p mod n of the epoch's order; p >= n is
+// padding.
 uint64_t extended_length(uint64_t n, uint64_t world, TailPolicy tail);
 
 // The positions [begin, end) of the extended order that form a rank's share:

@@ -63,7 +63,8 @@ uint64_t EpochOrder::at(uint64_t pos) const {
     case ShuffleMode::block: {
       const uint64_t span = o_.block * o_.window;  // rows in a full window
       const uint64_t w = pos / span, wb = w * span;
-      const FeistelPermutation perm(std::min(span, n_ - wb), derive_key(o_.seed, o_.epoch, key_tag::window, w));
+      const FeistelPermutation perm(std::min(span, n_ - wb),
+                                    derive_key(o_.seed, o_.epoch, key_tag::window, w));
       const uint64_t t = perm(pos - wb);
       const uint64_t slot = w * o_.window + t / o_.block;
       const uint64_t blk = slot < full_blocks_ ? global_(slot) : slot;  // the short tail block stays last
@@ -81,9 +82,9 @@ void EpochOrder::append(uint64_t begin, uint64_t end, std::vector<uint64_t>& out
   // Every position is computed on its own, so chunks fill in parallel with the same result.
   constexpr uint64_t kChunk = uint64_t{1} << 16;
   if (end - begin <= kChunk) return fill(begin, end, dst);
-  tbb::parallel_for(tbb::blocked_range<uint64_t>(begin, end, kChunk), [&](const tbb::blocked_range<uint64_t>& r) {
-    fill(r.begin(), r.end(), dst + (r.begin() - begin));
-  });
+  tbb::parallel_for(
+      tbb::blocked_range<uint64_t>(begin, end, kChunk),
+      [&](const tbb::blocked_range<uint64_t>& r) { fill(r.begin(), r.end(), dst + (r.begin() - begin)); });
 }
 
 void EpochOrder::fill(uint64_t begin, uint64_t end, uint64_t* dst) const {

@@ -60,9 +60,9 @@ class FeistelPermutation {
 };
 
 enum class ShuffleMode {
-  none,         // the manifest's own order
-  global,       // one permutation of all rows
-  block,        // blocks of `block` consecutive rows permuted, rows shuffled within windows of `window` blocks
+  none,    // the manifest's own order
+  global,  // one permutation of all rows
+  block,   // blocks of `block` consecutive rows permuted, rows shuffled within windows of `window` blocks
   shard_local,  // each of `partitions` canonical partitions (contiguous row ranges) shuffled within itself
 };
 

@@ -48,15 +48,18 @@ std::optional<std::string> parse_split_spec(std::string_view ratios, std::string
   if (std::fabs(sum - 1.0) > 1e-6) return "--ratios must sum to 1 (they sum to " + std::to_string(sum) + ")";
   const std::size_t k = out.cumulative.size();
   if (names.empty()) {
-    if (k == 2) out.names = {"train", "val"};
-    else if (k == 3) out.names = {"train", "val", "test"};
+    if (k == 2)
+      out.names = {"train", "val"};
+    else if (k == 3)
+      out.names = {"train", "val", "test"};
     else
       for (std::size_t i = 0; i < k; ++i) out.names.push_back("split" + std::to_string(i));
   } else {
     for (std::string_view t : split_commas(names)) out.names.emplace_back(t);
   }
   if (out.names.size() != k)
-    return "--names gives " + std::to_string(out.names.size()) + " names for " + std::to_string(k) + " ratios";
+    return "--names gives " + std::to_string(out.names.size()) + " names for " + std::to_string(k) +
+           " ratios";
   for (std::size_t i = 0; i < k; ++i) {
     const std::string& n = out.names[i];
     if (n.empty() || n == "." || n == ".." ||
@@ -68,7 +71,9 @@ std::optional<std::string> parse_split_spec(std::string_view ratios, std::string
   return std::nullopt;
 }
 
-uint64_t group_hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+uint64_t group_hash(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
 
 std::size_t split_of(const SplitSpec& s, double u) {
   for (std::size_t i = 0; i + 1 < s.cumulative.size(); ++i)
@@ -135,7 +140,8 @@ std::vector<uint32_t> assign_splits(const SplitSpec& s, std::span<const std::str
   }
   for (auto& [label, members] : strata) {
     std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
-      return groups[a].hash != groups[b].hash ? groups[a].hash < groups[b].hash : groups[a].key < groups[b].key;
+      return groups[a].hash != groups[b].hash ? groups[a].hash < groups[b].hash
+                                              : groups[a].key < groups[b].key;
     });
     const double m = static_cast<double>(members.size());
     for (std::size_t j = 0; j < members.size(); ++j)

@@ -28,7 +28,9 @@ std::optional<std::string> parse_split_spec(std::string_view ratios, std::string
 // XXH3-64 (seed 0) of the key's bytes.
 uint64_t group_hash(std::string_view key);
 // The top 53 bits of h as a double in [0, 1): (h >> 11) * 2^-53.
-inline double unit_interval(uint64_t h) { return static_cast<double>(h >> 11) * 0x1p-53; }
+inline double unit_interval(uint64_t h) {
+  return static_cast<double>(h >> 11) * 0x1p-53;
+}
 // The first split whose cumulative ratio exceeds u (the last split when none does).
 std::size_t split_of(const SplitSpec& s, double u);
 

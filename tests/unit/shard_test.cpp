@@ -17,7 +17,8 @@ std::vector<uint64_t> epoch_order(uint64_t n, const ShuffleOptions& o) {
 }  // namespace
 
 TEST_CASE("shard: the union of the shares is the epoch's order, for every tail policy and W in 1..17") {
-  for (ShuffleMode mode : {ShuffleMode::none, ShuffleMode::global, ShuffleMode::shard_local, ShuffleMode::block}) {
+  for (ShuffleMode mode :
+       {ShuffleMode::none, ShuffleMode::global, ShuffleMode::shard_local, ShuffleMode::block}) {
     ShuffleOptions so;
     so.mode = mode;
     so.seed = 17;
@@ -47,7 +48,8 @@ TEST_CASE("shard: the union of the shares is the epoch's order, for every tail p
             CHECK(cat == full);
             CHECK(max_share - min_share <= 1);
           } else if (tail == TailPolicy::drop_last) {
-            CHECK(cat == std::vector<uint64_t>(full.begin(), full.begin() + static_cast<long>(n / world * world)));
+            CHECK(cat ==
+                  std::vector<uint64_t>(full.begin(), full.begin() + static_cast<long>(n / world * world)));
             CHECK(min_share == n / world);
             CHECK(max_share == n / world);
           } else {
@@ -78,7 +80,8 @@ TEST_CASE("shard: resuming on another world size keeps the global order") {
   for (uint64_t world : {1ULL, 2ULL, 3ULL, 4ULL, 8ULL, 13ULL}) {
     std::vector<uint64_t> cat;
     for (uint64_t rank = 0; rank < world; ++rank)
-      for (const ShareEntry& e : shard_entries(order, {rank, world, TailPolicy::uneven})) cat.push_back(e.row);
+      for (const ShareEntry& e : shard_entries(order, {rank, world, TailPolicy::uneven}))
+        cat.push_back(e.row);
     if (reference.empty()) reference = cat;
     CHECK(cat == reference);
   }

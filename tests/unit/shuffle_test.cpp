@@ -62,14 +62,14 @@ TEST_CASE("shuffle: orders match the Python reference of docs/shuffle.md") {
   o.epoch = 5;
   o.block = 4;
   o.window = 2;
-  CHECK(order(23, o) == std::vector<uint64_t>{18, 19, 3, 17, 1, 0, 16, 2, 6, 4, 5, 10, 11, 8, 9, 7, 15, 22, 14,
-                                              20, 12, 13, 21});
+  CHECK(order(23, o) == std::vector<uint64_t>{18, 19, 3, 17, 1,  0,  16, 2,  6,  4,  5, 10,
+                                              11, 8,  9, 7,  15, 22, 14, 20, 12, 13, 21});
   o.mode = ShuffleMode::shard_local;
   o.seed = 99;
   o.epoch = 1;
   o.partitions = 3;
-  CHECK(order(23, o) == std::vector<uint64_t>{1, 3, 2, 4, 0, 6, 5, 9, 13, 10, 14, 11, 8, 12, 7, 15, 19, 18, 21,
-                                              22, 16, 20, 17});
+  CHECK(order(23, o) == std::vector<uint64_t>{1, 3,  2, 4,  0,  6,  5,  9,  13, 10, 14, 11,
+                                              8, 12, 7, 15, 19, 18, 21, 22, 16, 20, 17});
 }
 
 TEST_CASE("shuffle: the Feistel permutation is a bijection for every n in 0..10000") {
@@ -90,7 +90,8 @@ TEST_CASE("shuffle: the Feistel permutation is a bijection for every n in 0..100
         }
       }
     });
-    CHECK_MESSAGE(first_bad.load() == UINT64_MAX, "not a permutation: n=" << first_bad.load() << " seed=" << seed);
+    CHECK_MESSAGE(first_bad.load() == UINT64_MAX,
+                  "not a permutation: n=" << first_bad.load() << " seed=" << seed);
   }
 }
 

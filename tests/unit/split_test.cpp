@@ -19,7 +19,8 @@ SplitSpec spec(const char* ratios, const char* names = "") {
 
 std::vector<std::string> make_paths(std::size_t n, std::size_t first = 0) {
   std::vector<std::string> v;
-  for (std::size_t i = first; i < first + n; ++i) v.push_back("class" + std::to_string(i % 7) + "/img" + std::to_string(i) + ".jpg");
+  for (std::size_t i = first; i < first + n; ++i)
+    v.push_back("class" + std::to_string(i % 7) + "/img" + std::to_string(i) + ".jpg");
   return v;
 }
 
@@ -88,7 +89,8 @@ TEST_CASE("split: group keys keep a group together") {
 
   std::vector<std::string> keys;
   for (int p = 0; p < 300; ++p)
-    for (int f = 0; f < 5; ++f) keys.push_back(k->key("patient" + std::to_string(p) + "/f" + std::to_string(f)));
+    for (int f = 0; f < 5; ++f)
+      keys.push_back(k->key("patient" + std::to_string(p) + "/f" + std::to_string(f)));
   const auto a = assign_splits(spec("0.6,0.2,0.2"), keys, {}, false);
   for (std::size_t i = 0; i < a.size(); i += 5)
     for (int f = 1; f < 5; ++f) REQUIRE(a[i + f] == a[i]);
