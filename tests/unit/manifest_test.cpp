@@ -217,7 +217,9 @@ TEST_CASE("hashes match xxhsum's known output") {
   CHECK_FALSE(parse_hash_name("md5"));
 }
 
-TEST_CASE("file hashing streams large files the same as hashing in one piece") {
+// In the "parallel" suite: large files are read ahead by two threads (CI runs this suite under TSan).
+TEST_CASE("file hashing streams large files the same as hashing in one piece" *
+          doctest::test_suite("parallel")) {
   test::TempTree t;
   std::string data;
   for (std::size_t i = 0; i < (3u << 20) + 12345; ++i)
