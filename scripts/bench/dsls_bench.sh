@@ -69,6 +69,23 @@ wait_for_low_load() {
   echo "dsls_bench: load still $(cut -d' ' -f1-3 /proc/loadavg); measuring anyway" >&2
 }
 
+# wait_idle: before each measurement, wait (up to a minute) for a second in which the CPUs are >= 90% idle,
+# since other jobs on a 2-core machine take a core from the parallel lister and not from the serial peers.
+not_idle=0
+cpu_idle_pct() {
+  local a b
+  a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+  local ta=0 tb=0 i
+  for ((i = 1; i < ${#a[@]}; i++)); do ((ta += a[i], tb += b[i])); done
+  echo $((100 * ((b[4] + b[5]) - (a[4] + a[5])) / (tb - ta > 0 ? tb - ta : 1)))
+}
+wait_idle() {
+  local i
+  for ((i = 0; i < 60; i++)); do (($(cpu_idle_pct) >= ${MIN_IDLE:-90})) && return 0; done
+  ((not_idle += 1))
+  echo "dsls_bench: CPUs still busy with other work; measuring anyway" >&2
+}
+
 # latfs request counters: SIGUSR1 appends "op=N ... total=N peak_inflight=N" to the stats file and resets them.
 # cur_mnt: the mount the commands being measured read (set before each section).
 cur_mnt=
@@ -84,7 +101,7 @@ latfs_dump() {
   done
 }
 
-# measure KEY RUNS WARMUP CMD... : mean wall time in seconds (hyperfine, no shell, output to /dev/null) -> T[KEY];
+# measure KEY RUNS WARMUP CMD... : median wall time in seconds (hyperfine, no shell, output to /dev/null) -> T[KEY];
 # on the mount, also the FUSE requests of one run and the peak number in flight -> REQ[KEY]
 declare -A T CMD REQ
 measure() {
@@ -92,9 +109,10 @@ measure() {
   shift 3
   CMD[$key]="$*"
   [[ $key == lat.* ]] && latfs_dump && latfs_dump
+  wait_idle
   hyperfine -N --runs "$runs" --warmup "$warmup" --export-json "$work/h.json" -- "$(printf '%q ' "$@")" \
     >/dev/null 2>"$work/h.err" || { cat "$work/h.err" >&2; T[$key]=nan; return; }
-  T[$key]=$("$py" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/h.json")
+  T[$key]=$("$py" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
   if [[ $key == lat.* ]]; then
     latfs_dump
     REQ[$key]=$(tail -n 1 "$work/$(basename "$cur_mnt").stats" | awk -v n=$((runs + warmup)) '{
@@ -170,7 +188,8 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "$cmd" "$peer" "$mine" "$ratio" "$target" "$met"
 }
 {
-  echo "Date: $(date -u +%FT%TZ); load average at start $load_start, at end $load_end; latfs delay ${delay} us"
+  echo "Date: $(date -u +%FT%TZ); load average at start $load_start, at end $load_end; latfs delay ${delay} us;" \
+    "median of hyperfine runs; $not_idle measurement(s) started while other work held the CPUs"
   echo
   echo "| scenario | peer command | peer s | dsls s | peer/dsls | target | |"
   echo "|---|---|---:|---:|---:|---|---|"
