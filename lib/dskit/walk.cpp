@@ -424,6 +424,7 @@ class WalkRun {
     const unsigned mask = opts_.need_stat
                               ? STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME | STATX_INO | STATX_NLINK
                               : STATX_TYPE | STATX_MODE;
+    const int sync = opts_.cached_attrs ? AT_STATX_DONT_SYNC : AT_STATX_SYNC_AS_STAT;
     std::vector<Task> subdirs;
     for (const auto& raw : t.batch) {
       if (stop_.load(std::memory_order_relaxed)) return;
@@ -431,10 +432,10 @@ class WalkRun {
       pathbuf.append(raw.name);
       struct statx sx {};
       const bool try_follow = opts_.follow && raw.type != FileType::dir && raw.type != FileType::file;
-      int rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | (try_follow ? 0 : AT_SYMLINK_NOFOLLOW),
-                       mask, &sx);
+      int rc = ::statx(dir->fd, raw.name.c_str(),
+                       sync | AT_NO_AUTOMOUNT | (try_follow ? 0 : AT_SYMLINK_NOFOLLOW), mask, &sx);
       if (rc != 0 && try_follow && errno == ENOENT)  // a dangling link is listed as a link
-        rc = ::statx(dir->fd, raw.name.c_str(), AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, mask, &sx);
+        rc = ::statx(dir->fd, raw.name.c_str(), sync | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, mask, &sx);
       if (rc != 0) {
         if (errno == ENOENT)
           vanished(id, pathbuf);

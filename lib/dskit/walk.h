@@ -53,7 +53,11 @@ struct WalkOptions {
   bool follow = false;           // -L: follow symlinks (loops are detected and reported)
   bool one_file_system = false;  // -x: do not descend into other mounts
   bool need_stat = false;        // every entry gets size, mtime, inode, nlink
-  bool include_roots = false;    // visit each root itself too, at depth 0 (find -mindepth 0)
+  // Use the attributes the kernel already holds (on NFS/FUSE: those the lookup just returned) instead of
+  // revalidating them with a second round trip (AT_STATX_DONT_SYNC). Halves the metadata calls on network
+  // storage; sizes and mtimes may then be as old as the client's attribute cache. No effect on local disks.
+  bool cached_attrs = false;
+  bool include_roots = false;  // visit each root itself too, at depth 0 (find -mindepth 0)
   // Called before an entry is stat'ed or visited; returning true drops the entry and its subtree
   // (exclusions, hidden files). Must be thread-safe. `type` may be unknown.
   std::function<bool(std::string_view rel, std::string_view name, FileType type)> prune;
