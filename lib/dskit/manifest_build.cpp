@@ -107,10 +107,11 @@ class ScanVisitor : public WalkVisitor {
     for (const auto& s : skip_)
       if (e.rel == s) return Action::proceed;
     auto& w = per_[worker];
-    FileRecord r;
-    append_escaped(r.rel, e.rel);
-    r.st = e.st;
-    w.files.push_back(std::move(r));
+    // The escaped path goes to the worker's arena (NUL-terminated, for openat); no allocation per file.
+    const std::size_t off = w.arena->size();
+    append_escaped(*w.arena, e.rel);
+    w.files.push_back({off, w.arena->size() - off, e.st});
+    w.arena->push_back('\0');
     if (progress_ && ++w.unreported == 256) {
       progress_->files_found.fetch_add(w.unreported, std::memory_order_relaxed);
       w.unreported = 0;
@@ -123,8 +124,13 @@ class ScanVisitor : public WalkVisitor {
     root_failed = root_failed || root;
   }
 
+  struct Pending {
+    std::size_t off, len;
+    StatInfo st;
+  };
   struct alignas(64) Worker {
-    std::vector<FileRecord> files;
+    std::unique_ptr<std::string> arena = std::make_unique<std::string>();
+    std::vector<Pending> files;
     uint64_t unreported = 0;
   };
   const EntryFilter& f_;
@@ -178,8 +184,8 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
       std::string raw;
       for (std::size_t k = range.begin(); k != range.end(); ++k) {
         FileRecord& f = files[which[k]];
-        const char* p = f.rel.c_str();
-        if (f.rel.find('\\') != std::string::npos) {
+        const char* p = f.rel.data();  // NUL-terminated in its arena
+        if (f.rel.find('\\') != std::string_view::npos) {
           unescape_field(f.rel, raw);
           p = raw.c_str();
         }
@@ -310,9 +316,11 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   for (auto& pw : v.per_) total += pw.files.size();
   r.files.reserve(total);
   for (auto& pw : v.per_) {
-    for (auto& fr : pw.files) r.files.push_back(std::move(fr));
+    const char* base = pw.arena->data();
+    for (const auto& p : pw.files) r.files.push_back({std::string_view(base + p.off, p.len), p.st});
     if (progress) progress->files_found.fetch_add(pw.unreported, std::memory_order_relaxed);
     pw.files = {};
+    r.names.push_back(std::move(pw.arena));
   }
   tbb::parallel_sort(r.files.begin(), r.files.end(),
                      [](const FileRecord& a, const FileRecord& b) { return a.rel < b.rel; });
@@ -595,7 +603,7 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     }
   }
   for (std::size_t i = 0; i < s.files.size(); ++i)
-    if (!listed[i]) r.issues.push_back({VerifyIssue::Kind::added, s.files[i].rel, ""});
+    if (!listed[i]) r.issues.push_back({VerifyIssue::Kind::added, std::string(s.files[i].rel), ""});
   if (full) {
     std::vector<HashOut> hashes;
     hash_files(m.root, s.files, to_hash, m.hash, hash_threads(m.root, opts.threads), hashes, progress);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,13 @@ struct BuildProgress {
 };
 
 struct FileRecord {
-  std::string rel;  // escaped relative path
+  std::string_view rel;  // escaped relative path, NUL-terminated, in ScanResult::names
   StatInfo st;
 };
 
 struct ScanResult {
-  std::vector<FileRecord> files;  // regular files, sorted by escaped path
+  std::vector<FileRecord> files;                    // regular files, sorted by escaped path
+  std::vector<std::unique_ptr<std::string>> names;  // the paths' storage (one buffer per walker thread)
   std::vector<PathError> errors;
   WalkStats walk;
   bool root_failed = false;
