@@ -126,6 +126,8 @@ best dsm_load1m "'$dsm' convert --to paths0 --relative '$manifest1m'"
 best dsm_stats1m "'$dsm' stats '$manifest1m'"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# The T_* variables are set by best() through printf -v.
+# shellcheck disable=SC2154
 cat <<EOF2
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -T "$base" | awk 'NR==2{print $2}') on $(df "$base" | awk 'NR==2{print $1}'); hot page cache.
 Date: $(date -u +%Y-%m-%dT%H:%MZ); load average before / after: $load_before / $load_after; best of $runs runs.

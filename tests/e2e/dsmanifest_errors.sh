@@ -85,7 +85,7 @@ set +e; as_nobody dsmanifest update keep.tsv 2> err.txt; rc=$?; set -e
 chmod 755 .
 expect_eq "update in place in a read-only dir" 3 "$rc"
 expect_same_file "input untouched" m.tsv keep.tsv
-expect_eq "no temporary files" "" "$(ls -A | grep '\.tmp\.' || true)"
+expect_eq "no temporary files" "" "$(find . -maxdepth 1 -name '*.tmp.*')"
 
 # A reader that goes away is a quiet success.
 set +e; dsmanifest convert m.tsv --to jsonl | head -c 10 > /dev/null; rc=${PIPESTATUS[0]}; set -e
