@@ -28,10 +28,7 @@ void append_iso8601(std::string& out, int64_t time_ns) {
   out.append(buf, n);
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t utf8_seq(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) return 1;
   std::size_t len;
@@ -56,11 +53,9 @@ std::size_t utf8_seq(std::string_view s, std::size_t i) {
   return len;
 }
 
-}  // namespace
-
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_seq(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;
   }
@@ -73,7 +68,7 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      const std::size_t n = utf8_seq(s, i);
+      const std::size_t n = utf8_sequence_length(s, i);
       if (n == 0) {
         out.append("\xEF\xBF\xBD");  // U+FFFD
         ++i;

@@ -13,6 +13,8 @@ void append_uint(std::string& out, uint64_t v);
 void append_int(std::string& out, int64_t v);
 
 bool is_valid_utf8(std::string_view s);
+// Length of the valid UTF-8 sequence that starts at s[i] (1 for ASCII), or 0 when there is none.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
 
 // A JSON string literal with quotes. Bytes that are not valid UTF-8 become U+FFFD; callers that must keep
 // the exact bytes also write the base64 form (see append_base64).

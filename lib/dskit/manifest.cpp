@@ -24,29 +24,6 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-// Length of the valid UTF-8 sequence starting at p[0] (p[0] >= 0x80), or 0.
-std::size_t utf8_len(const unsigned char* p, std::size_t avail) {
-  const unsigned c = p[0];
-  std::size_t len;
-  uint32_t cp, min;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, min = 0x80, cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, min = 0x800, cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (len > avail) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((p[k] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[k] & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -69,7 +46,7 @@ void append_escaped(std::string& out, std::string_view raw) {
     if (i >= n) break;
     const unsigned c = p[i];
     if (c >= 0x80) {
-      const std::size_t len = utf8_len(p + i, n - i);
+      const std::size_t len = utf8_sequence_length(raw, i);
       if (len > 0) {
         out.append(raw.data() + i, len);
         i += len;

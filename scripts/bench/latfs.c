@@ -3,9 +3,9 @@
 // Mirrors SOURCE at MOUNTPOINT and sleeps `delay_us` microseconds in every metadata call (lookup/getattr,
 // opendir, readdir, open, readlink, statfs, access, and the namespace-changing calls), so that a local tree
 // behaves like a network filesystem with that round-trip time. Nothing is cached by the kernel (entry, attr
-// and negative timeouts are 0, no readdirplus, no readdir cache), so every run of every tool pays the latency.
-// Requests are served by up to `max_threads` threads (default 512), so a parallel client gets its requests
-// served concurrently, as by an NFS server.
+// and negative timeouts are 0, no readdirplus, no readdir cache), so every run of every tool pays the
+// latency. Requests are served by up to `max_threads` threads (default 512), so a parallel client gets its
+// requests served concurrently, as by an NFS server.
 //
 //   latfs SOURCE MOUNTPOINT [-f] [-o delay_us=1000] [-o data_delay_us=0] [-o max_threads=512]
 //                           [-o stats_file=PATH] [-o ro] [other FUSE options]
@@ -35,10 +35,10 @@
 #include <unistd.h>
 
 struct latfs_opts {
-  char *source;
+  char* source;
   unsigned delay_us;
   unsigned data_delay_us;
-  char *stats_file;
+  char* stats_file;
 };
 
 static struct latfs_opts g_opts = {NULL, 1000, 0, NULL};
@@ -48,12 +48,23 @@ static int g_src = -1;  // fd of the source directory
 // Counters
 
 enum op_id {
-  OP_GETATTR, OP_OPENDIR, OP_READDIR, OP_RELEASEDIR, OP_OPEN, OP_READ, OP_RELEASE, OP_READLINK, OP_STATFS,
-  OP_ACCESS, OP_WRITE_META, OP_WRITE_DATA, OP_COUNT
+  OP_GETATTR,
+  OP_OPENDIR,
+  OP_READDIR,
+  OP_RELEASEDIR,
+  OP_OPEN,
+  OP_READ,
+  OP_RELEASE,
+  OP_READLINK,
+  OP_STATFS,
+  OP_ACCESS,
+  OP_WRITE_META,
+  OP_WRITE_DATA,
+  OP_COUNT
 };
-static const char *const k_op_names[OP_COUNT] = {
-    "getattr/lookup", "opendir", "readdir", "releasedir", "open", "read", "release", "readlink", "statfs",
-    "access", "namespace/setattr", "write"};
+static const char* const k_op_names[OP_COUNT] = {
+    "getattr/lookup", "opendir", "readdir", "releasedir",        "open", "read", "release",
+    "readlink",       "statfs",  "access",  "namespace/setattr", "write"};
 
 static atomic_ulong g_count[OP_COUNT];
 static atomic_long g_inflight;
@@ -78,7 +89,7 @@ static void rtt(enum op_id op, unsigned us) {
 }
 
 // Async-signal-safe unsigned formatting; returns the number of bytes written to `out`.
-static size_t fmt_ulong(char *out, unsigned long v) {
+static size_t fmt_ulong(char* out, unsigned long v) {
   char tmp[24];
   size_t n = 0;
   do {
@@ -89,7 +100,7 @@ static size_t fmt_ulong(char *out, unsigned long v) {
   return n;
 }
 
-static size_t append(char *buf, size_t len, size_t cap, const char *s) {
+static size_t append(char* buf, size_t len, size_t cap, const char* s) {
   size_t n = strlen(s);
   if (len + n > cap) n = cap - len;
   memcpy(buf + len, s, n);
@@ -139,14 +150,14 @@ static void on_sigusr1(int sig) {
 // ---------------------------------------------------------------------------------------------------------
 // Paths: FUSE hands "/a/b"; the source is reached through *at() calls relative to g_src.
 
-static const char *rel(const char *path) {
+static const char* rel(const char* path) {
   while (*path == '/') ++path;
   return *path ? path : ".";
 }
 
 #define META() rtt(OP_WRITE_META, g_opts.delay_us)
 
-static void *latfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
+static void* latfs_init(struct fuse_conn_info* conn, struct fuse_config* cfg) {
   cfg->use_ino = 1;
   cfg->entry_timeout = 0;
   cfg->attr_timeout = 0;
@@ -158,23 +169,23 @@ static void *latfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
   return NULL;
 }
 
-static void latfs_destroy(void *data) {
+static void latfs_destroy(void* data) {
   (void)data;
   dump_stats();
 }
 
-static int latfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
+static int latfs_getattr(const char* path, struct stat* st, struct fuse_file_info* fi) {
   rtt(OP_GETATTR, g_opts.delay_us);
   int rc = fi ? fstat((int)fi->fh, st) : fstatat(g_src, rel(path), st, AT_SYMLINK_NOFOLLOW);
   return rc == 0 ? 0 : -errno;
 }
 
-static int latfs_access(const char *path, int mask) {
+static int latfs_access(const char* path, int mask) {
   rtt(OP_ACCESS, g_opts.delay_us);
   return faccessat(g_src, rel(path), mask, 0) == 0 ? 0 : -errno;
 }
 
-static int latfs_readlink(const char *path, char *buf, size_t size) {
+static int latfs_readlink(const char* path, char* buf, size_t size) {
   rtt(OP_READLINK, g_opts.delay_us);
   ssize_t n = readlinkat(g_src, rel(path), buf, size - 1);
   if (n < 0) return -errno;
@@ -183,16 +194,16 @@ static int latfs_readlink(const char *path, char *buf, size_t size) {
 }
 
 struct latfs_dir {
-  DIR *dp;
-  struct dirent *entry;
+  DIR* dp;
+  struct dirent* entry;
   off_t offset;
 };
 
-static int latfs_opendir(const char *path, struct fuse_file_info *fi) {
+static int latfs_opendir(const char* path, struct fuse_file_info* fi) {
   rtt(OP_OPENDIR, g_opts.delay_us);
   int fd = openat(g_src, rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -errno;
-  struct latfs_dir *d = calloc(1, sizeof *d);
+  struct latfs_dir* d = calloc(1, sizeof *d);
   if (!d) {
     close(fd);
     return -ENOMEM;
@@ -210,12 +221,12 @@ static int latfs_opendir(const char *path, struct fuse_file_info *fi) {
   return 0;
 }
 
-static int latfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
-                         struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
+static int latfs_readdir(const char* path, void* buf, fuse_fill_dir_t filler, off_t offset,
+                         struct fuse_file_info* fi, enum fuse_readdir_flags flags) {
   (void)path;
   (void)flags;
   rtt(OP_READDIR, g_opts.delay_us);
-  struct latfs_dir *d = (struct latfs_dir *)(uintptr_t)fi->fh;
+  struct latfs_dir* d = (struct latfs_dir*)(uintptr_t)fi->fh;
   if (offset != d->offset) {
     seekdir(d->dp, offset);
     d->entry = NULL;
@@ -242,16 +253,16 @@ static int latfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, of
   return 0;
 }
 
-static int latfs_releasedir(const char *path, struct fuse_file_info *fi) {
+static int latfs_releasedir(const char* path, struct fuse_file_info* fi) {
   (void)path;
   atomic_fetch_add_explicit(&g_count[OP_RELEASEDIR], 1, memory_order_relaxed);  // asynchronous: no delay
-  struct latfs_dir *d = (struct latfs_dir *)(uintptr_t)fi->fh;
+  struct latfs_dir* d = (struct latfs_dir*)(uintptr_t)fi->fh;
   closedir(d->dp);
   free(d);
   return 0;
 }
 
-static int latfs_open(const char *path, struct fuse_file_info *fi) {
+static int latfs_open(const char* path, struct fuse_file_info* fi) {
   rtt(OP_OPEN, g_opts.delay_us);
   int fd = openat(g_src, rel(path), (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC);
   if (fd < 0) return -errno;
@@ -260,7 +271,7 @@ static int latfs_open(const char *path, struct fuse_file_info *fi) {
   return 0;
 }
 
-static int latfs_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
+static int latfs_create(const char* path, mode_t mode, struct fuse_file_info* fi) {
   META();
   int fd = openat(g_src, rel(path), fi->flags | O_CLOEXEC, mode);
   if (fd < 0) return -errno;
@@ -268,83 +279,83 @@ static int latfs_create(const char *path, mode_t mode, struct fuse_file_info *fi
   return 0;
 }
 
-static int latfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+static int latfs_read(const char* path, char* buf, size_t size, off_t off, struct fuse_file_info* fi) {
   (void)path;
   rtt(OP_READ, g_opts.data_delay_us);
   ssize_t n = pread((int)fi->fh, buf, size, off);
   return n < 0 ? -errno : (int)n;
 }
 
-static int latfs_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+static int latfs_write(const char* path, const char* buf, size_t size, off_t off, struct fuse_file_info* fi) {
   (void)path;
   rtt(OP_WRITE_DATA, g_opts.data_delay_us);
   ssize_t n = pwrite((int)fi->fh, buf, size, off);
   return n < 0 ? -errno : (int)n;
 }
 
-static int latfs_release(const char *path, struct fuse_file_info *fi) {
+static int latfs_release(const char* path, struct fuse_file_info* fi) {
   (void)path;
   atomic_fetch_add_explicit(&g_count[OP_RELEASE], 1, memory_order_relaxed);  // asynchronous: no delay
   close((int)fi->fh);
   return 0;
 }
 
-static int latfs_fsync(const char *path, int datasync, struct fuse_file_info *fi) {
+static int latfs_fsync(const char* path, int datasync, struct fuse_file_info* fi) {
   (void)path;
   META();
   int rc = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
   return rc == 0 ? 0 : -errno;
 }
 
-static int latfs_statfs(const char *path, struct statvfs *sv) {
+static int latfs_statfs(const char* path, struct statvfs* sv) {
   (void)path;
   rtt(OP_STATFS, g_opts.delay_us);
   return fstatvfs(g_src, sv) == 0 ? 0 : -errno;
 }
 
-static int latfs_mkdir(const char *path, mode_t mode) {
+static int latfs_mkdir(const char* path, mode_t mode) {
   META();
   return mkdirat(g_src, rel(path), mode) == 0 ? 0 : -errno;
 }
 
-static int latfs_unlink(const char *path) {
+static int latfs_unlink(const char* path) {
   META();
   return unlinkat(g_src, rel(path), 0) == 0 ? 0 : -errno;
 }
 
-static int latfs_rmdir(const char *path) {
+static int latfs_rmdir(const char* path) {
   META();
   return unlinkat(g_src, rel(path), AT_REMOVEDIR) == 0 ? 0 : -errno;
 }
 
-static int latfs_symlink(const char *target, const char *path) {
+static int latfs_symlink(const char* target, const char* path) {
   META();
   return symlinkat(target, g_src, rel(path)) == 0 ? 0 : -errno;
 }
 
-static int latfs_rename(const char *from, const char *to, unsigned int flags) {
+static int latfs_rename(const char* from, const char* to, unsigned int flags) {
   META();
   return renameat2(g_src, rel(from), g_src, rel(to), flags) == 0 ? 0 : -errno;
 }
 
-static int latfs_link(const char *from, const char *to) {
+static int latfs_link(const char* from, const char* to) {
   META();
   return linkat(g_src, rel(from), g_src, rel(to), 0) == 0 ? 0 : -errno;
 }
 
-static int latfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi) {
+static int latfs_chmod(const char* path, mode_t mode, struct fuse_file_info* fi) {
   META();
   int rc = fi ? fchmod((int)fi->fh, mode) : fchmodat(g_src, rel(path), mode, 0);
   return rc == 0 ? 0 : -errno;
 }
 
-static int latfs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi) {
+static int latfs_chown(const char* path, uid_t uid, gid_t gid, struct fuse_file_info* fi) {
   META();
   int rc = fi ? fchown((int)fi->fh, uid, gid) : fchownat(g_src, rel(path), uid, gid, AT_SYMLINK_NOFOLLOW);
   return rc == 0 ? 0 : -errno;
 }
 
-static int latfs_truncate(const char *path, off_t size, struct fuse_file_info *fi) {
+static int latfs_truncate(const char* path, off_t size, struct fuse_file_info* fi) {
   META();
   int rc;
   if (fi) {
@@ -360,7 +371,7 @@ static int latfs_truncate(const char *path, off_t size, struct fuse_file_info *f
   return rc == 0 ? 0 : -errno;
 }
 
-static int latfs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi) {
+static int latfs_utimens(const char* path, const struct timespec tv[2], struct fuse_file_info* fi) {
   META();
   int rc = fi ? futimens((int)fi->fh, tv) : utimensat(g_src, rel(path), tv, AT_SYMLINK_NOFOLLOW);
   return rc == 0 ? 0 : -errno;
@@ -397,7 +408,8 @@ static const struct fuse_operations k_ops = {
 // ---------------------------------------------------------------------------------------------------------
 // Command line
 
-#define LATFS_OPT(t, p) {t, offsetof(struct latfs_opts, p), 1}
+#define LATFS_OPT(t, p) \
+  { t, offsetof(struct latfs_opts, p), 1 }
 static const struct fuse_opt k_opt_spec[] = {
     LATFS_OPT("delay_us=%u", delay_us),
     LATFS_OPT("data_delay_us=%u", data_delay_us),
@@ -405,7 +417,7 @@ static const struct fuse_opt k_opt_spec[] = {
     FUSE_OPT_END,
 };
 
-static void usage(const char *prog) {
+static void usage(const char* prog) {
   fprintf(stderr,
           "usage: %s SOURCE MOUNTPOINT [-f] [-o delay_us=N] [-o data_delay_us=N] [-o max_threads=N]\n"
           "          [-o stats_file=PATH] [-o ro] [FUSE options]\n"
@@ -415,7 +427,7 @@ static void usage(const char *prog) {
 }
 
 // The first non-option argument is SOURCE; the rest go to FUSE.
-static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs) {
+static int opt_proc(void* data, const char* arg, int key, struct fuse_args* outargs) {
   (void)data;
   (void)outargs;
   if (key == FUSE_OPT_KEY_NONOPT && !g_opts.source) {
@@ -429,7 +441,7 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
   return 1;
 }
 
-int main(int argc, char *argv[]) {
+int main(int argc, char* argv[]) {
   struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
   if (fuse_opt_parse(&args, &g_opts, k_opt_spec, opt_proc) != 0) return 2;
   if (!g_opts.source) {
