@@ -154,6 +154,7 @@ cur_mnt=$mnt_small
 measure lat.long.dsls 3 1 "$dsls" -l "$mnt_small"
 measure lat.long.dsls_j64 3 1 "$dsls" -l -j 64 "$mnt_small"
 measure lat.long.dsls_j256 3 1 "$dsls" -l -j 256 "$mnt_small"
+measure lat.long.dsls_cached 3 1 "$dsls" -l --cached-attrs "$mnt_small"
 measure lat.long.find "$slow_runs" 0 find "$mnt_small" -printf '%s %p\n'
 if ((!quick)); then
   measure lat.long.python 1 0 "$py" "$here/pywalk.py" --stat "$mnt_small"
@@ -205,8 +206,10 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   row "${delay} us mount, 280k, names" lat.names.lsR lat.names.dsls -
   row "${delay} us mount, 280k, names" lat.names.python lat.names.dsls -
   row "${delay} us mount, 8k, sizes" lat.long.find lat.long.dsls 50
+  row "${delay} us mount, 8k, sizes, --cached-attrs" lat.long.find lat.long.dsls_cached 50
   if ((!quick)); then
     row "${delay} us mount, 8k, sizes" lat.long.python lat.long.dsls 100
+    row "${delay} us mount, 8k, sizes, --cached-attrs" lat.long.python lat.long.dsls_cached 100
     row "${delay} us mount, 8k, sizes" lat.long.lslR lat.long.dsls -
   fi
   echo
@@ -221,7 +224,7 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   echo
   echo "| command | requests |"
   echo "|---|---|"
-  for k in lat.names.dsls lat.names.fdfind lat.names.find lat.long.dsls lat.long.find; do
+  for k in lat.names.dsls lat.names.fdfind lat.names.find lat.long.dsls lat.long.dsls_cached lat.long.find; do
     c=${CMD[$k]:-}
     c=${c//$base\//}
     echo "| \`${c//$repo\//}\` | ${REQ[$k]:-} |"
