@@ -574,6 +574,15 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     for (std::size_t i = 0; i < rows.size(); ++i)
       if (rows[i] >= 0) file_of[static_cast<std::size_t>(rows[i])] = static_cast<std::ptrdiff_t>(i);
   }
+  // A path listed more than once (e.g. the padding rows of `shard --pad`) is checked against the same file.
+  if (std::find(file_of.begin(), file_of.end(), -1) != file_of.end()) {
+    std::unordered_map<std::string_view, std::ptrdiff_t> matched;
+    for (std::size_t row = 0; row < m.size(); ++row)
+      if (file_of[row] >= 0) matched.emplace(m.path_escaped(row), file_of[row]);
+    for (std::size_t row = 0; row < m.size(); ++row)
+      if (file_of[row] < 0)
+        if (auto it = matched.find(m.path_escaped(row)); it != matched.end()) file_of[row] = it->second;
+  }
   std::vector<bool> listed(s.files.size(), false);
   std::vector<std::size_t> to_hash;   // file indexes
   std::vector<std::size_t> hash_row;  // the manifest row of each
