@@ -1,0 +1,249 @@
+// dsbalance: class balance of a dataset (manifest, ImageFolder tree or CSV label file): counts, imbalance
+// metrics, label merging, loss weights, resampling into a new manifest, and CI gates.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/tool.h"
+#include "dskit/balance.h"
+#include "dskit/balance_input.h"
+#include "dskit/balance_resample.h"
+#include "dskit/manifest.h"
+#include "print.h"
+
+namespace {
+
+using namespace dskit;
+
+constexpr int kExitGate = 3;
+
+struct DsbalanceOptions {
+  std::string input;
+  std::string format;  // empty: detect
+  std::string id_column = "id", label_column = "label", separator = "|";
+  bool json = false, csv = false, class_to_idx = false;
+  std::vector<std::string> merges, drops;
+  std::string map_file;
+  uint64_t band_many = 100, band_few = 20;
+  std::string weights;
+  std::string weights_format = "all";
+  double beta = 0.9999;
+  bool sample_weights = false, resample = false;
+  uint64_t max_per_class = 0, target = 0, seed = 0;
+  double max_ratio = 0;
+  std::string output;
+  std::vector<std::string> gates;
+  unsigned threads = 0;
+};
+
+void error(std::string_view msg) {
+  app::print_error("dsbalance", msg);
+}
+
+void emit(const std::string& s, bool to_stderr = false) {
+  std::fwrite(s.data(), 1, s.size(), to_stderr ? stderr : stdout);
+}
+
+int run(const DsbalanceOptions& o) {
+  // ---- Validate the flags.
+  LabelRules rules;
+  for (const auto& m : o.merges) {
+    std::pair<std::string, std::string> p;
+    if (auto err = parse_merge(m, p)) return error(*err), app::kExitUsage;
+    rules.merges.push_back(std::move(p));
+  }
+  rules.drops = o.drops;
+  if (!o.map_file.empty())
+    if (auto err = load_label_map(o.map_file, rules.map)) return error(*err), app::kExitUsage;
+  std::vector<Gate> gates;
+  for (const auto& g : o.gates) {
+    Gate gate;
+    if (auto err = parse_gate(g, gate)) return error(*err), app::kExitUsage;
+    gates.push_back(gate);
+  }
+  WeightMethod method = WeightMethod::balanced;
+  if (!o.weights.empty()) {
+    auto m = parse_weight_method(o.weights);
+    if (!m)
+      return error("unknown --weights method '" + o.weights +
+                   "' (balanced, inverse, inverse-sqrt, effective)"),
+             app::kExitUsage;
+    method = *m;
+  }
+  if (o.beta <= 0 || o.beta >= 1) return error("--beta must be in (0, 1)"), app::kExitUsage;
+  if (o.weights_format != "all" && o.weights_format != "json" && o.weights_format != "yaml" &&
+      o.weights_format != "torch")
+    return error("--weights-format must be json, yaml, torch or all"), app::kExitUsage;
+  if (o.band_few > o.band_many) return error("--few must not exceed --many"), app::kExitUsage;
+  if ((o.resample || o.sample_weights) && o.output.empty())
+    return error("--resample and --sample-weights need -o OUT"), app::kExitUsage;
+  if (o.resample && o.sample_weights)
+    return error("use --resample or --sample-weights, not both"), app::kExitUsage;
+  if (!o.resample && (o.max_per_class || o.max_ratio > 0 || o.target))
+    return error("--max-per-class, --max-ratio and --target need --resample"), app::kExitUsage;
+
+  BalanceFormat fmt_kind;
+  if (!o.format.empty()) {
+    auto f = parse_balance_format(o.format);
+    if (!f) return error("unknown --format '" + o.format + "' (manifest, imagefolder, csv)"), app::kExitUsage;
+    fmt_kind = *f;
+  } else if (auto err = detect_balance_format(o.input, fmt_kind)) {
+    return error(*err), app::kExitUsage;
+  }
+  if ((o.resample || o.sample_weights) && fmt_kind != BalanceFormat::manifest)
+    return error("--resample and --sample-weights need a manifest input"), app::kExitUsage;
+  if (o.class_to_idx && fmt_kind != BalanceFormat::imagefolder)
+    return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
+
+  // ---- Read the input.
+  LabelHistogram hist;
+  std::string separator = o.separator;
+  uint64_t input_errors = 0;
+  Manifest manifest;
+  switch (fmt_kind) {
+    case BalanceFormat::manifest: {
+      if (auto err = load_manifest(o.input, {}, manifest)) return error(describe(*err)), app::kExitUsage;
+      if (manifest.label_col() < 0)
+        return error(o.input + ": the manifest has no label column"), app::kExitUsage;
+      hist = manifest_histogram(manifest);
+      break;
+    }
+    case BalanceFormat::imagefolder: {
+      ImageFolderResult r;
+      if (auto err = imagefolder_histogram(o.input, o.threads, r)) return error(*err), app::kExitUsage;
+      for (const auto& e : r.errors) error(describe(e));
+      input_errors = r.errors.size();
+      if (o.class_to_idx) {
+        emit(dsbalance::class_to_idx_json(r.histogram.declared));
+        return input_errors ? app::kExitPartial : app::kExitOk;
+      }
+      hist = std::move(r.histogram);
+      separator.clear();
+      break;
+    }
+    case BalanceFormat::csv: {
+      CsvLabelOptions co;
+      co.id_column = o.id_column;
+      co.label_column = o.label_column;
+      if (auto err = csv_histogram(o.input, co, hist)) return error(*err), app::kExitUsage;
+      break;
+    }
+  }
+
+  const Distribution before = count_classes(hist, {}, separator);
+  const Distribution after = count_classes(hist, rules, separator);
+  for (const auto& u : after.unused_rules) {
+    if (u.rfind("--map ", 0) == 0)
+      return error(o.map_file + ": unknown label '" + u.substr(6) + "' (no such class in the input)"),
+             app::kExitUsage;
+    error("warning: " + u + " matches no class");
+  }
+  dsbalance::ReportInput ri;
+  ri.input = o.input;
+  ri.format = std::string(balance_format_name(fmt_kind));
+  ri.after = &after;
+  if (!rules.empty()) ri.before = &before;
+  ri.bands = {o.band_many, o.band_few};
+  ri.report = balance_report(after, ri.bands);
+  ri.errors = input_errors;
+  if (ri.report.total == 0)
+    return error(o.input + ": empty dataset (no labelled entries" +
+                 (rules.empty() ? "" : " after the label rules") + ")"),
+           app::kExitUsage;
+
+  // ---- Act.
+  if (o.resample) {
+    ResampleOptions ro;
+    ro.max_per_class = o.max_per_class;
+    ro.max_ratio = o.max_ratio;
+    ro.target = o.target;
+    ro.seed = o.seed;
+    ro.separator = separator;
+    ResampleResult rr;
+    if (auto err = resample_manifest(manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
+    if (auto err = write_manifest(manifest, o.output)) return error(describe(*err)), app::kExitUsage;
+    emit(o.json ? dsbalance::resample_json(rr, o.seed) : dsbalance::resample_text(rr), o.output == "-");
+  } else if (o.sample_weights) {
+    add_sample_weights(manifest, rules, after, class_weights(after, method, o.beta), separator);
+    if (auto err = write_manifest(manifest, o.output)) return error(describe(*err)), app::kExitUsage;
+  } else if (!o.weights.empty()) {
+    dsbalance::WeightsOut w{method, o.beta, &after, class_weights(after, method, o.beta), {}};
+    w.alpha = focal_alpha(w.weights);
+    const bool all = o.weights_format == "all";
+    if (all) emit("# JSON\n");
+    if (all || o.weights_format == "json") emit(dsbalance::weights_json(w));
+    if (all) emit("# YAML\n");
+    if (all || o.weights_format == "yaml") emit(dsbalance::weights_yaml(w));
+    if (all) emit("# PyTorch\n");
+    if (all || o.weights_format == "torch") emit(dsbalance::weights_torch(w));
+  } else if (o.json) {
+    emit(dsbalance::report_json(ri));
+  } else if (o.csv) {
+    emit(dsbalance::report_csv(after));
+  } else {
+    emit(dsbalance::report_text(ri));
+  }
+  std::fflush(stdout);
+
+  // ---- Gates.
+  bool tripped = false;
+  for (const auto& g : gates) {
+    std::string reason;
+    if (gate_trips(g, ri.report, reason)) {
+      error("gate tripped: " + g.text + " (" + reason + ")");
+      tripped = true;
+    }
+  }
+  if (tripped) return kExitGate;
+  return input_errors ? app::kExitPartial : app::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  app::init_process();
+  DsbalanceOptions o;
+  CLI::App cli{"dsbalance: class balance of a dataset: counts, metrics, merging, weights, resampling, gates",
+               "dsbalance"};
+  cli.add_option("input", o.input, "A dskit manifest, an ImageFolder directory or a CSV label file")
+      ->required();
+  cli.add_option("--format", o.format, "Input format: manifest, imagefolder or csv (default: detected)");
+  cli.add_option("--id-column", o.id_column, "CSV: the id column's name (default id)");
+  cli.add_option("--label-column", o.label_column, "CSV: the label column's name (default label)");
+  cli.add_option("--separator", o.separator, "Manifest, CSV: separator of multiple labels (default |)");
+  cli.add_flag("--json", o.json, "Print the report (or the resampling summary) as JSON");
+  cli.add_flag("--csv", o.csv, "Print the class table as CSV (class,count,share)");
+  cli.add_flag("--class-to-idx", o.class_to_idx, "ImageFolder: print torchvision's class_to_idx as JSON");
+  cli.add_option("--merge", o.merges, "Merge labels: SRC=DST, SRC may be a glob (repeatable)")
+      ->allow_extra_args(false);
+  cli.add_option("--drop", o.drops, "Drop labels matching this glob (repeatable)")->allow_extra_args(false);
+  cli.add_option("--map", o.map_file, "Rename labels from a two-column CSV file old,new (empty new: drop)");
+  cli.add_option("--many", o.band_many, "Head band: classes with more than N samples (default 100)");
+  cli.add_option("--few", o.band_few, "Tail band: classes with fewer than N samples (default 20)");
+  cli.add_option("--weights", o.weights, "Print class weights: balanced, inverse, inverse-sqrt or effective");
+  cli.add_option("--weights-format", o.weights_format, "Weights as json, yaml, torch or all (default all)");
+  cli.add_option("--beta", o.beta, "effective weights: beta of (1-beta)/(1-beta^n) (default 0.9999)");
+  cli.add_flag("--sample-weights", o.sample_weights,
+               "Write the manifest with a per-entry weight column (-o)");
+  cli.add_flag("--resample", o.resample, "Write a resampled manifest (-o) with a repeat column");
+  cli.add_option("--max-per-class", o.max_per_class, "Resample: at most N rows per class");
+  cli.add_option("--max-ratio", o.max_ratio, "Resample: cap every class at R x the smallest class");
+  cli.add_option("--target", o.target, "Resample: every class to exactly N (under- or oversampled)");
+  cli.add_option("--seed", o.seed, "Resample: random seed (default 0)");
+  cli.add_option("-o,--output", o.output, "Output manifest for --resample and --sample-weights (- : stdout)");
+  cli.add_option("--fail-if", o.gates, "Exit 3 when this holds, e.g. 'imbalance_ratio>50' (repeatable)")
+      ->allow_extra_args(false);
+  cli.add_option("-j,--threads", o.threads, "ImageFolder: walker threads (default: by filesystem type)");
+  cli.set_version_flag("--version", "dsbalance 0.1.0");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);
+    app::print_error("dsbalance", e.what());
+    return app::kExitUsage;
+  }
+  return run(o);
+}

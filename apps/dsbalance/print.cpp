@@ -1,0 +1,210 @@
+#include "print.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "dskit/format.h"
+
+namespace dsbalance {
+
+namespace {
+
+std::string json_str(std::string_view s) {
+  std::string out;
+  dskit::append_json_string(out, s);
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+double share(uint64_t n, uint64_t total) {
+  return total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
+}
+
+std::string classes_json(const dskit::Distribution& d, uint64_t total) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < d.classes.size(); ++i)
+    out += fmt::format("{}{{\"name\":{},\"count\":{},\"share\":{:.6f}}}", i ? "," : "",
+                       json_str(d.classes[i].name), d.classes[i].count, share(d.classes[i].count, total));
+  return out + "]";
+}
+
+uint64_t total_of(const dskit::Distribution& d) {
+  uint64_t t = 0;
+  for (const auto& c : d.classes) t += c.count;
+  return t;
+}
+
+}  // namespace
+
+std::string table_text(const dskit::Distribution& d, const std::string& title) {
+  constexpr std::size_t kBar = 40;
+  const uint64_t total = total_of(d);
+  uint64_t widest = 0;
+  std::size_t name_w = 5;
+  for (const auto& c : d.classes) {
+    widest = std::max(widest, c.count);
+    name_w = std::max(name_w, c.name.size());
+  }
+  name_w = std::min<std::size_t>(name_w, 40);
+  std::string out;
+  if (!title.empty()) out += title + "\n";
+  out += fmt::format("{:<{}}  {:>10}  {:>7}\n", "class", name_w, "count", "share");
+  for (const auto& c : d.classes) {
+    const std::size_t bar = widest ? static_cast<std::size_t>((static_cast<double>(c.count) * kBar +
+                                                               static_cast<double>(widest) / 2) /
+                                                              static_cast<double>(widest))
+                                   : 0;
+    out += fmt::format("{:<{}}  {:>10}  {:>6.2f}%  {}{}\n", c.name, name_w, c.count,
+                       100 * share(c.count, total), std::string(bar, '#'), c.count == 0 ? "(empty)" : "");
+  }
+  return out;
+}
+
+std::string report_text(const ReportInput& in) {
+  std::string out;
+  if (in.before) out += table_text(*in.before, "before:") + "\n";
+  out += table_text(*in.after, in.before ? "after:" : "");
+  const auto& r = in.report;
+  const auto& d = *in.after;
+  out += "\n";
+  out += fmt::format("{:<18} {}\n", "total", r.total);
+  out += fmt::format("{:<18} {} ({} empty)\n", "classes", r.classes, r.empty_classes);
+  out += fmt::format("{:<18} {}\n", "unlabelled", d.unlabelled);
+  if (d.dropped) out += fmt::format("{:<18} {}\n", "dropped", d.dropped);
+  out += fmt::format("{:<18} {} / {}\n", "min / max count", r.min_count, r.max_count);
+  out += fmt::format("{:<18} {:.2f}{}\n", "imbalance_ratio", r.imbalance_ratio,
+                     r.imbalance_ratio > 50 ? "  (above 50: severe)" : "");
+  out += fmt::format("{:<18} {:.4f}\n", "entropy", r.entropy);
+  out += fmt::format("{:<18} {:.4f}\n", "evenness", r.evenness);
+  out += fmt::format("{:<18} {:.2f}\n", "effective_classes", r.effective_classes);
+  out += fmt::format("{:<18} {:.4f}\n", "gini", r.gini);
+  if (d.multi_label) {
+    out += fmt::format("{:<18} {:.4f}\n", "label_cardinality", r.label_cardinality);
+    out += fmt::format("{:<18} {:.4f}\n", "mean_ir", r.mean_ir);
+  }
+  out += fmt::format(
+      "bands: >{}: {} classes, {} samples; {}-{}: {} classes, {} samples; <{}: {} classes, {} samples\n",
+      in.bands.many, r.head.classes, r.head.samples, in.bands.few, in.bands.many, r.middle.classes,
+      r.middle.samples, in.bands.few, r.tail.classes, r.tail.samples);
+  return out;
+}
+
+std::string report_json(const ReportInput& in) {
+  const auto& r = in.report;
+  const auto& d = *in.after;
+  std::string out = "{\"input\":" + json_str(in.input) + ",\"format\":" + json_str(in.format);
+  out += ",\"classes\":" + classes_json(d, r.total);
+  out += fmt::format(",\"total\":{},\"entries\":{},\"unlabelled\":{},\"dropped\":{},\"num_classes\":{}",
+                     r.total, d.entries, d.unlabelled, d.dropped, r.classes);
+  out += ",\"empty_classes\":[";
+  bool first = true;
+  for (const auto& c : d.classes)
+    if (c.count == 0) {
+      out += (first ? "" : ",") + json_str(c.name);
+      first = false;
+    }
+  out += "]";
+  out += fmt::format(
+      ",\"min_count\":{},\"max_count\":{},\"imbalance_ratio\":{},\"entropy\":{},\"evenness\":{},"
+      "\"effective_classes\":{},\"gini\":{},\"multi_label\":{},\"label_cardinality\":{},\"mean_ir\":{}",
+      r.min_count, r.max_count, r.imbalance_ratio, r.entropy, r.evenness, r.effective_classes, r.gini,
+      d.multi_label ? "true" : "false", r.label_cardinality, r.mean_ir);
+  out += fmt::format(
+      ",\"bands\":{{\"many\":{},\"few\":{},\"head\":{{\"classes\":{},\"samples\":{}}},\"middle\":{{"
+      "\"classes\":{},"
+      "\"samples\":{}}},\"tail\":{{\"classes\":{},\"samples\":{}}}}}",
+      in.bands.many, in.bands.few, r.head.classes, r.head.samples, r.middle.classes, r.middle.samples,
+      r.tail.classes, r.tail.samples);
+  if (in.before)
+    out += fmt::format(",\"before\":{{\"classes\":{},\"total\":{}}}",
+                       classes_json(*in.before, total_of(*in.before)), total_of(*in.before));
+  out += fmt::format(",\"errors\":{}}}\n", in.errors);
+  return out;
+}
+
+std::string report_csv(const dskit::Distribution& d) {
+  const uint64_t total = total_of(d);
+  std::string out = "class,count,share\n";
+  for (const auto& c : d.classes)
+    out += fmt::format("{},{},{:.6f}\n", csv_field(c.name), c.count, share(c.count, total));
+  return out;
+}
+
+std::string class_to_idx_json(const std::vector<std::string>& classes) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    out += fmt::format("{}{}:{}", i ? "," : "", json_str(classes[i]), i);
+  return out + "}\n";
+}
+
+std::string weights_json(const WeightsOut& w) {
+  std::string out = "{\"method\":" + json_str(dskit::weight_method_name(w.method));
+  if (w.method == dskit::WeightMethod::effective) out += fmt::format(",\"beta\":{}", w.beta);
+  out += ",\"classes\":[";
+  for (std::size_t i = 0; i < w.dist->classes.size(); ++i)
+    out += (i ? "," : "") + json_str(w.dist->classes[i].name);
+  out += "],\"weights\":[";
+  for (std::size_t i = 0; i < w.weights.size(); ++i)
+    out += fmt::format("{}{:.8g}", i ? "," : "", w.weights[i]);
+  out += "],\"focal_alpha\":[";
+  for (std::size_t i = 0; i < w.alpha.size(); ++i) out += fmt::format("{}{:.8g}", i ? "," : "", w.alpha[i]);
+  return out + "]}\n";
+}
+
+std::string weights_yaml(const WeightsOut& w) {
+  std::string out = fmt::format("method: {}\n", dskit::weight_method_name(w.method));
+  if (w.method == dskit::WeightMethod::effective) out += fmt::format("beta: {}\n", w.beta);
+  out += "weights:\n";
+  for (std::size_t i = 0; i < w.weights.size(); ++i)
+    out += fmt::format("  {}: {:.8g}\n", json_str(w.dist->classes[i].name), w.weights[i]);
+  out += "focal_alpha:\n";
+  for (std::size_t i = 0; i < w.alpha.size(); ++i)
+    out += fmt::format("  {}: {:.8g}\n", json_str(w.dist->classes[i].name), w.alpha[i]);
+  return out;
+}
+
+std::string weights_torch(const WeightsOut& w) {
+  std::string ws, as;
+  for (std::size_t i = 0; i < w.weights.size(); ++i) {
+    ws += fmt::format("{}{:.8g}", i ? ", " : "", w.weights[i]);
+    as += fmt::format("{}{:.8g}", i ? ", " : "", w.alpha[i]);
+  }
+  return "weight = torch.tensor([" + ws + "])\nalpha = torch.tensor([" + as + "])\n";
+}
+
+std::string resample_text(const dskit::ResampleResult& r) {
+  std::size_t name_w = 5;
+  for (const auto& c : r.classes) name_w = std::max(name_w, c.name.size());
+  std::string out =
+      fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}\n", "class", name_w, "before", "requested", "achieved");
+  for (const auto& c : r.classes)
+    out += fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}\n", c.name, name_w, c.before, c.requested, c.achieved);
+  out += fmt::format("rows: {} -> {} ({} unlabelled kept, {} dropped)\n", r.rows_before, r.rows_after,
+                     r.unlabelled_kept, r.dropped);
+  return out;
+}
+
+std::string resample_json(const dskit::ResampleResult& r, uint64_t seed) {
+  std::string out = "{\"classes\":[";
+  for (std::size_t i = 0; i < r.classes.size(); ++i) {
+    const auto& c = r.classes[i];
+    out += fmt::format("{}{{\"name\":{},\"before\":{},\"requested\":{},\"achieved\":{}}}", i ? "," : "",
+                       json_str(c.name), c.before, c.requested, c.achieved);
+  }
+  out += fmt::format(
+      "],\"rows_before\":{},\"rows_after\":{},\"unlabelled_kept\":{},\"dropped\":{},\"seed\":{}}}\n",
+      r.rows_before, r.rows_after, r.unlabelled_kept, r.dropped, seed);
+  return out;
+}
+
+}  // namespace dsbalance

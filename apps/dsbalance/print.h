@@ -1,0 +1,40 @@
+// dsbalance's output: the class table, the metrics, JSON, CSV, weights and the resampling summary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dskit/balance.h"
+#include "dskit/balance_resample.h"
+
+namespace dsbalance {
+
+struct ReportInput {
+  std::string input, format;
+  const dskit::Distribution* before = nullptr;  // set when label rules were given
+  const dskit::Distribution* after = nullptr;
+  dskit::BalanceReport report;
+  dskit::BandThresholds bands;
+  uint64_t errors = 0;
+};
+
+std::string table_text(const dskit::Distribution& d, const std::string& title);
+std::string report_text(const ReportInput& in);
+std::string report_json(const ReportInput& in);
+std::string report_csv(const dskit::Distribution& d);
+std::string class_to_idx_json(const std::vector<std::string>& classes);
+
+struct WeightsOut {
+  dskit::WeightMethod method;
+  double beta;
+  const dskit::Distribution* dist;
+  std::vector<double> weights, alpha;
+};
+std::string weights_json(const WeightsOut& w);
+std::string weights_yaml(const WeightsOut& w);
+std::string weights_torch(const WeightsOut& w);
+
+std::string resample_text(const dskit::ResampleResult& r);
+std::string resample_json(const dskit::ResampleResult& r, uint64_t seed);
+
+}  // namespace dsbalance

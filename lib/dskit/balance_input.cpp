@@ -1,0 +1,174 @@
+#include "dskit/balance_input.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "dskit/labels.h"
+#include "dskit/walk.h"
+
+namespace dskit {
+
+std::optional<BalanceFormat> parse_balance_format(std::string_view s) {
+  if (s == "manifest") return BalanceFormat::manifest;
+  if (s == "imagefolder") return BalanceFormat::imagefolder;
+  if (s == "csv") return BalanceFormat::csv;
+  return std::nullopt;
+}
+
+std::string_view balance_format_name(BalanceFormat f) {
+  switch (f) {
+    case BalanceFormat::manifest:
+      return "manifest";
+    case BalanceFormat::imagefolder:
+      return "imagefolder";
+    case BalanceFormat::csv:
+      return "csv";
+  }
+  return "?";
+}
+
+std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out) {
+  if (path == "-") {
+    out = BalanceFormat::manifest;
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) {
+    out = BalanceFormat::imagefolder;
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return path + ": " + std::strerror(errno);
+  char head[15] = {};
+  in.read(head, sizeof head);
+  if (in.gcount() == sizeof head && std::string_view(head, sizeof head) == "#dskit-manifest") {
+    out = BalanceFormat::manifest;
+    return std::nullopt;
+  }
+  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
+    out = BalanceFormat::csv;
+    return std::nullopt;
+  }
+  return path + ": unknown input format (not a directory, a dskit manifest or a .csv file; see --format)";
+}
+
+LabelHistogram manifest_histogram(const Manifest& m) {
+  std::map<std::string_view, uint64_t> escaped;  // views into the manifest's buffer
+  for (std::size_t r = 0; r < m.size(); ++r) ++escaped[m.label_escaped(r)];
+  LabelHistogram h;
+  for (const auto& [e, n] : escaped) h.add(unescape_field(e), n);
+  return h;
+}
+
+namespace {
+
+// Counts the non-directory entries of one class folder.
+class FileCounter final : public WalkVisitor {
+ public:
+  explicit FileCounter(std::vector<PathError>& errors) : errors_(errors) {}
+  Action on_entry(const Entry& e, unsigned) override {
+    if (e.type != FileType::dir) n_.fetch_add(1, std::memory_order_relaxed);
+    return Action::proceed;
+  }
+  void on_error(const PathError& err, bool, unsigned) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    errors_.push_back(err);
+  }
+  uint64_t count() const { return n_.load(); }
+
+ private:
+  std::atomic<uint64_t> n_{0};
+  std::mutex mu_;
+  std::vector<PathError>& errors_;
+};
+
+}  // namespace
+
+std::optional<std::string> imagefolder_histogram(const std::string& root, unsigned threads,
+                                                 ImageFolderResult& out) {
+  std::vector<std::string> classes;
+  {
+    DIR* d = ::opendir(root.c_str());
+    if (!d) return root + ": " + std::strerror(errno);
+    while (const dirent* de = ::readdir(d)) {
+      const std::string name = de->d_name;
+      if (name.empty() || name[0] == '.') continue;
+      bool is_dir = de->d_type == DT_DIR;
+      if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
+        struct stat st {};
+        is_dir = ::fstatat(::dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+      }
+      if (is_dir) classes.push_back(name);
+    }
+    ::closedir(d);
+  }
+  std::sort(classes.begin(), classes.end());
+  WalkOptions wo;
+  wo.threads = threads;
+  wo.prune = [](std::string_view, std::string_view name, FileType) {
+    return !name.empty() && name[0] == '.';
+  };
+  // One walk per class folder (a class folder may be a symlink to a directory, as os.walk allows).
+  for (const auto& c : classes) {
+    FileCounter v(out.errors);
+    walk({root + "/" + c}, wo, v);
+    if (v.count()) out.histogram.add(c, v.count());
+  }
+  out.histogram.declared = classes;
+  return std::nullopt;
+}
+
+std::optional<std::string> csv_histogram(const std::string& file, const CsvLabelOptions& o,
+                                         LabelHistogram& out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return file + ": " + std::strerror(errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  std::size_t pos = 0;
+  uint64_t line = 1;
+  std::vector<std::string> f;
+  int id_col = -1, label_col = -1;
+  std::size_t need = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    const uint64_t this_line = line;
+    const bool ok = next_csv_record(text, pos, f);
+    line += static_cast<uint64_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(start),
+                                             text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+    const std::string where = file + ":" + std::to_string(this_line) + ": ";
+    if (!ok) return where + "unterminated quote";
+    if (f.size() == 1 && f[0].empty()) continue;
+    if (label_col < 0) {
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == o.id_column && id_col < 0) id_col = static_cast<int>(i);
+        if (f[i] == o.label_column && label_col < 0) label_col = static_cast<int>(i);
+      }
+      if (id_col < 0) return where + "no column named '" + o.id_column + "' in the header (see --id-column)";
+      if (label_col < 0)
+        return where + "no column named '" + o.label_column + "' in the header (see --label-column)";
+      need = static_cast<std::size_t>(std::max(id_col, label_col)) + 1;
+      continue;
+    }
+    if (f.size() < need)
+      return where + "expected at least " + std::to_string(need) + " fields, found " +
+             std::to_string(f.size());
+    out.add(f[static_cast<std::size_t>(label_col)]);
+  }
+  if (label_col < 0) return file + ": no header row";
+  return std::nullopt;
+}
+
+}  // namespace dskit
