@@ -74,22 +74,23 @@ LabelHistogram manifest_histogram(const Manifest& m) {
 
 namespace {
 
-// Counts the non-directory entries of one class folder.
+// Counts the non-directory entries below each root (one root per class folder).
 class FileCounter final : public WalkVisitor {
  public:
-  explicit FileCounter(std::vector<PathError>& errors) : errors_(errors) {}
+  FileCounter(std::size_t roots, std::vector<PathError>& errors)
+      : counts_(std::make_unique<std::atomic<uint64_t>[]>(roots)), errors_(errors) {}
   Action on_entry(const Entry& e, unsigned) override {
-    if (e.type != FileType::dir) n_.fetch_add(1, std::memory_order_relaxed);
+    if (e.type != FileType::dir) counts_[e.root_index].fetch_add(1, std::memory_order_relaxed);
     return Action::proceed;
   }
   void on_error(const PathError& err, bool, unsigned) override {
     std::lock_guard<std::mutex> lock(mu_);
     errors_.push_back(err);
   }
-  uint64_t count() const { return n_.load(); }
+  uint64_t count(std::size_t root) const { return counts_[root].load(); }
 
  private:
-  std::atomic<uint64_t> n_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;
   std::mutex mu_;
   std::vector<PathError>& errors_;
 };
@@ -120,12 +121,15 @@ std::optional<std::string> imagefolder_histogram(const std::string& root, unsign
   wo.prune = [](std::string_view, std::string_view name, FileType) {
     return !name.empty() && name[0] == '.';
   };
-  // One walk per class folder (a class folder may be a symlink to a directory, as os.walk allows).
-  for (const auto& c : classes) {
-    FileCounter v(out.errors);
-    walk({root + "/" + c}, wo, v);
-    if (v.count()) out.histogram.add(c, v.count());
-  }
+  // One walk over every class folder (a class folder may be a symlink to a directory, as os.walk allows).
+  std::vector<std::string> roots;
+  for (const auto& c : classes) roots.push_back(root + "/" + c);
+  FileCounter v(roots.size(), out.errors);
+  if (!roots.empty()) walk(roots, wo, v);
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    if (v.count(i)) out.histogram.add(classes[i], v.count(i));
+  std::sort(out.errors.begin(), out.errors.end(),
+            [](const PathError& a, const PathError& b) { return a.path < b.path; });
   out.histogram.declared = classes;
   return std::nullopt;
 }

@@ -27,7 +27,7 @@ LabelHistogram manifest_histogram(const Manifest& m);
 // (not directory) below one, at any depth and not hidden, is one entry of that class.
 struct ImageFolderResult {
   LabelHistogram histogram;       // declared = every class, in order
-  std::vector<PathError> errors;  // unreadable directories below a class
+  std::vector<PathError> errors;  // unreadable directories below a class, sorted by path
 };
 // Returns an error message when the root cannot be read.
 std::optional<std::string> imagefolder_histogram(const std::string& root, unsigned threads,

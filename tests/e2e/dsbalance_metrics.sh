@@ -55,6 +55,15 @@ python3 -c '
 import json
 assert json.load(open("idx.json")) == {**{"class%d" % i: i for i in range(10)}, "zz_empty": 10}'
 
+# A class folder may be a symlink to a directory (torchvision follows it); -j does not change the counts.
+mkdir -p other/linked && : > other/linked/1.jpg && : > other/linked/2.jpg
+mkdir -p lk/real && : > lk/real/a.jpg && ln -s ../other/linked lk/zlink
+dsbalance --json -j 1 lk | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [(c["name"], c["count"]) for c in d["classes"]] == [("real", 1), ("zlink", 2)], d["classes"]'
+dsbalance --json -j 8 lt | cmp -s - if.json || fail "thread count changed the report"
+
 # The same tree as a manifest (no empty class: a manifest only knows labelled files).
 dsmanifest build --hash none --no-hidden lt -o m.tsv
 dsbalance --json m.tsv > m.json
