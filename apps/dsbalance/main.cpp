@@ -214,8 +214,8 @@ int main(int argc, char** argv) {
   cli.add_option("--id-column", o.id_column, "CSV: the id column's name (default id)");
   cli.add_option("--label-column", o.label_column, "CSV: the label column's name (default label)");
   cli.add_option("--separator", o.separator, "Manifest, CSV: separator of multiple labels (default |)");
-  cli.add_flag("--json", o.json, "Print the report (or the resampling summary) as JSON");
-  cli.add_flag("--csv", o.csv, "Print the class table as CSV (class,count,share)");
+  auto* json_flag = cli.add_flag("--json", o.json, "Print the report (or the resampling summary) as JSON");
+  cli.add_flag("--csv", o.csv, "Print the class table as CSV (class,count,share)")->excludes(json_flag);
   cli.add_flag("--class-to-idx", o.class_to_idx, "ImageFolder: print torchvision's class_to_idx as JSON");
   cli.add_option("--merge", o.merges, "Merge labels: SRC=DST, SRC may be a glob (repeatable)")
       ->allow_extra_args(false);

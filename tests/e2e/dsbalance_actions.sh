@@ -94,6 +94,10 @@ rows = list(csv.DictReader(open("mr.tsv").read().splitlines()[1:], delimiter="\t
 got = collections.Counter(r["label"] for r in rows)
 assert got == {"cat": 6, "dog_small": 6, "dog_big": 6, "bird": 5, "noise": 3}, got'
 dsmanifest stats r1.tsv > /dev/null   # the output is a valid manifest
+# To standard output: the manifest on stdout, the summary on stderr; input from standard input.
+dsbalance --resample --max-per-class 10 --seed 1 - -o - < m.tsv > r4.tsv 2> r4.txt
+expect_same_file "resample to stdout" r1.tsv r4.tsv
+grep -qE '^cat +40 +10 +10$' r4.txt || fail "summary on stderr: $(cat r4.txt)"
 
 # Gates: exit 3 with the reason on stderr; a gate that holds nothing passes.
 expect_rc "gate trips" 3 dsbalance --fail-if 'imbalance_ratio>10' --fail-if 'min_count<100' m.tsv > /dev/null 2> gate.txt

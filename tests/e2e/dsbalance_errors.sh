@@ -21,6 +21,7 @@ expect_rc "resample without -o" 2 dsbalance --resample --target 3 m.tsv 2> /dev/
 expect_rc "resample without a method" 2 dsbalance --resample m.tsv -o x.tsv 2> /dev/null
 expect_rc "resample of a directory" 2 dsbalance --resample --target 3 ds -o x.tsv 2> /dev/null
 [ -e x.tsv ] && fail "output written on error"
+expect_rc "--json with --csv" 2 dsbalance --json --csv m.tsv 2> /dev/null
 expect_rc "class-to-idx on a manifest" 2 dsbalance --class-to-idx m.tsv 2> /dev/null
 
 # Malformed CSV: file:line in the message.

@@ -315,3 +315,41 @@ TEST_CASE("balance: inputs (ImageFolder, CSV)") {
   REQUIRE(err);
   CHECK(err->find("bad.csv:3:") != std::string::npos);
 }
+
+TEST_CASE("balance: resampling keeps unlabelled rows, leaves dropped ones, refuses multi-label rows") {
+  Manifest m = manifest_with_labels({{"a", 6}, {"b", 2}, {"", 3}, {"junk", 4}});
+  LabelRules rules;
+  rules.drops.push_back("junk");
+  rules.merges.push_back({"b", "bee"});
+  ResampleOptions o;
+  o.max_per_class = 4;
+  ResampleResult rr;
+  REQUIRE(!resample_manifest(m, rules, o, rr));
+  CHECK(rr.unlabelled_kept == 3);
+  CHECK(rr.dropped == 4);
+  CHECK(rr.rows_before == 15);
+  CHECK(rr.rows_after == 4 + 2 + 3);
+  const auto sums = repeat_sums(m);
+  CHECK(sums == std::map<std::string, uint64_t>{{"", 3}, {"a", 4}, {"bee", 2}});  // labels after the rules
+  Manifest ml = manifest_with_labels({{"a|b", 1}, {"a", 2}});
+  o = {};
+  o.target = 2;
+  const auto err = resample_manifest(ml, {}, o, rr);
+  REQUIRE(err);
+  CHECK(err->find("one label per row") != std::string::npos);
+}
+
+TEST_CASE("balance: per-entry sample weights") {
+  Manifest m = manifest_with_labels({{"a", 3}, {"b", 1}, {"", 1}});
+  LabelHistogram h = manifest_histogram(m);
+  const Distribution d = count_classes(h, {}, "|");
+  const auto w = class_weights(d, WeightMethod::balanced);
+  add_sample_weights(m, {}, d, w, "|");
+  const int col = m.find_column("weight");
+  REQUIRE(col >= 0);
+  std::map<std::string, std::string> by_label;
+  for (std::size_t r = 0; r < m.size(); ++r) by_label[m.label(r)] = m.cell(r, static_cast<std::size_t>(col));
+  CHECK(by_label["a"] == "0.666667");  // 4 / (2 * 3)
+  CHECK(by_label["b"] == "2");         // 4 / (2 * 1)
+  CHECK(by_label[""] == "0");
+}
