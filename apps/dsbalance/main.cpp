@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "common/tool.h"
+#include "cli/tool.h"
 #include "dskit/balance.h"
 #include "dskit/balance_input.h"
 #include "dskit/balance_resample.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/progress.h"
-#include "common/tool.h"
+#include "cli/progress.h"
+#include "cli/tool.h"
 #include "dskit/fstype.h"
 #include "dskit/listing.h"
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "cli/filter_flags.h"
 #include "commands.h"
-#include "common/filter_flags.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest {

@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
+#include "cli/tool.h"
 #include "commands.h"
-#include "common/tool.h"
 
 int main(int argc, char** argv) {
   dskit::app::init_process();

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/progress.h"
-#include "common/tool.h"
+#include "cli/progress.h"
+#include "cli/tool.h"
 #include "dskit/format.h"
 #include "dskit/manifest.h"
 #include "dskit/manifest_build.h"

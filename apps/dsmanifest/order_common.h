@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/tool.h"
+#include "cli/tool.h"
 #include "dskit/manifest.h"
 #include "dskit/shuffle.h"
 #include "manifest_cli.h"

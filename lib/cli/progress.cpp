@@ -1,10 +1,10 @@
-#include "common/progress.h"
+#include "cli/progress.h"
 
 #include <unistd.h>
 
 #include <chrono>
 
-#include "common/tool.h"
+#include "cli/tool.h"
 
 namespace dskit::app {
 

@@ -1,4 +1,4 @@
-#include "common/tool.h"
+#include "cli/tool.h"
 
 #include <signal.h>
 #include <sys/resource.h>
