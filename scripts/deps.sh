@@ -3,6 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libcli11-dev libfmt-dev libtbb-dev doctest-dev libxxhash-dev
+      libopencv-dev
       libfuse3-dev fuse3
       xxhash findutils util-linux python3 mandoc clang-format
       fd-find bfs hyperfine)
