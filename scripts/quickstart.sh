@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds dskit, makes the built-in sample dataset and runs the main job on it:
-# a parallel listing with per-class totals, then a manifest with content hashes and its statistics.
+# a parallel listing with per-class totals, a manifest with content hashes and its statistics, and the
+# class balance with class-balanced loss weights.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -18,4 +19,9 @@ if [ -x build/bin/dsmanifest ]; then
   echo
   echo "== dsmanifest stats sample-data/manifest.tsv"
   build/bin/dsmanifest stats sample-data/manifest.tsv
+fi
+if [ -x build/bin/dsbalance ] && [ -f sample-data/manifest.tsv ]; then
+  echo
+  echo "== dsbalance sample-data/manifest.tsv --weights effective --weights-format torch"
+  build/bin/dsbalance sample-data/manifest.tsv --weights effective --weights-format torch
 fi
