@@ -3,6 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libcli11-dev libfmt-dev libtbb-dev doctest-dev libxxhash-dev
+      libsimdjson-dev libyaml-cpp-dev libpugixml-dev
       libopencv-dev
       libfuse3-dev fuse3
       xxhash findutils util-linux python3 mandoc clang-format

@@ -23,6 +23,8 @@ constexpr int kExitGate = 3;
 struct DsbalanceOptions {
   std::string input;
   std::string format;  // empty: detect
+  std::string unit = "instances";  // COCO, YOLO, VOC: instances or images
+  bool no_crowd = false, include_difficult = false;
   std::string id_column = "id", label_column = "label", separator = "|";
   bool json = false, csv = false, class_to_idx = false;
   std::vector<std::string> merges, drops;
@@ -88,7 +90,9 @@ int run(const DsbalanceOptions& o) {
   BalanceFormat fmt_kind;
   if (!o.format.empty()) {
     auto f = parse_balance_format(o.format);
-    if (!f) return error("unknown --format '" + o.format + "' (manifest, imagefolder, csv)"), app::kExitUsage;
+    if (!f)
+      return error("unknown --format '" + o.format + "' (manifest, imagefolder, csv, coco, yolo, voc)"),
+             app::kExitUsage;
     fmt_kind = *f;
   } else if (auto err = detect_balance_format(o.input, fmt_kind)) {
     return error(*err), app::kExitUsage;
@@ -98,8 +102,17 @@ int run(const DsbalanceOptions& o) {
   if (o.class_to_idx && fmt_kind != BalanceFormat::imagefolder)
     return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
 
+  AnnotationOptions ao;
+  if (auto u = parse_count_unit(o.unit))
+    ao.unit = *u;
+  else
+    return error("unknown --unit '" + o.unit + "' (instances, images)"), app::kExitUsage;
+  ao.crowd = !o.no_crowd;
+  ao.include_difficult = o.include_difficult;
+
   // ---- Read the input.
   LabelHistogram hist;
+  AnnotationResult annotations;
   std::string separator = o.separator;
   uint64_t input_errors = 0;
   Manifest manifest;
@@ -131,6 +144,16 @@ int run(const DsbalanceOptions& o) {
       if (auto err = csv_histogram(o.input, co, hist)) return error(*err), app::kExitUsage;
       break;
     }
+    case BalanceFormat::coco:
+    case BalanceFormat::yolo:
+    case BalanceFormat::voc: {
+      if (auto err = annotation_histogram(fmt_kind, o.input, ao, annotations))
+        return error(*err), app::kExitUsage;
+      for (const auto& w : annotations.warnings) error("warning: " + w);
+      hist = std::move(annotations.histogram);
+      separator.clear();
+      break;
+    }
   }
 
   const Distribution before = count_classes(hist, {}, separator);
@@ -149,6 +172,10 @@ int run(const DsbalanceOptions& o) {
   ri.bands = {o.band_many, o.band_few};
   ri.report = balance_report(after, ri.bands);
   ri.errors = input_errors;
+  if (fmt_kind == BalanceFormat::coco || fmt_kind == BalanceFormat::yolo || fmt_kind == BalanceFormat::voc) {
+    ri.annotations = &annotations;
+    ri.unit = o.unit;
+  }
   if (ri.report.total == 0)
     return error(o.input + ": empty dataset (no labelled entries" +
                  (rules.empty() ? "" : " after the label rules") + ")"),
@@ -208,9 +235,15 @@ int main(int argc, char** argv) {
   DsbalanceOptions o;
   CLI::App cli{"dsbalance: class balance of a dataset: counts, metrics, merging, weights, resampling, gates",
                "dsbalance"};
-  cli.add_option("input", o.input, "A dskit manifest, an ImageFolder directory or a CSV label file")
+  cli.add_option("input", o.input,
+                 "A dskit manifest, an ImageFolder directory, a CSV label file, a COCO JSON file, or a YOLO or "
+                 "VOC directory")
       ->required();
-  cli.add_option("--format", o.format, "Input format: manifest, imagefolder or csv (default: detected)");
+  cli.add_option("--format", o.format,
+                 "Input format: manifest, imagefolder, csv, coco, yolo or voc (default: detected)");
+  cli.add_option("--unit", o.unit, "COCO, YOLO, VOC: count instances or images containing the class");
+  cli.add_flag("--no-crowd", o.no_crowd, "COCO: skip iscrowd annotations");
+  cli.add_flag("--include-difficult", o.include_difficult, "VOC: count objects marked difficult");
   cli.add_option("--id-column", o.id_column, "CSV: the id column's name (default id)");
   cli.add_option("--label-column", o.label_column, "CSV: the label column's name (default label)");
   cli.add_option("--separator", o.separator, "Manifest, CSV: separator of multiple labels (default |)");

@@ -80,6 +80,9 @@ std::string report_text(const ReportInput& in) {
   out += fmt::format("{:<18} {}\n", "total", r.total);
   out += fmt::format("{:<18} {} ({} empty)\n", "classes", r.classes, r.empty_classes);
   out += fmt::format("{:<18} {}\n", "unlabelled", d.unlabelled);
+  if (const auto* a = in.annotations)
+    out += fmt::format("{:<18} {} ({} unannotated); {} instances counted, {} skipped, {} unknown class\n",
+                       "images", a->images, a->unannotated, a->instances, a->skipped, a->unknown);
   if (d.dropped) out += fmt::format("{:<18} {}\n", "dropped", d.dropped);
   out += fmt::format("{:<18} {} / {}\n", "min / max count", r.min_count, r.max_count);
   out += fmt::format("{:<18} {:.2f}{}\n", "imbalance_ratio", r.imbalance_ratio,
@@ -128,6 +131,11 @@ std::string report_json(const ReportInput& in) {
   if (in.before)
     out += fmt::format(",\"before\":{{\"classes\":{},\"total\":{}}}",
                        classes_json(*in.before, total_of(*in.before)), total_of(*in.before));
+  if (const auto* a = in.annotations)
+    out += fmt::format(
+        ",\"annotations\":{{\"unit\":{},\"images\":{},\"unannotated_images\":{},\"instances\":{},"
+        "\"crowd\":{},\"skipped\":{},\"unknown\":{}}}",
+        json_str(in.unit), a->images, a->unannotated, a->instances, a->crowd, a->skipped, a->unknown);
   out += fmt::format(",\"errors\":{}}}\n", in.errors);
   return out;
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dskit/balance.h"
+#include "dskit/balance_input.h"
 #include "dskit/balance_resample.h"
 
 namespace dsbalance {
@@ -16,6 +17,8 @@ struct ReportInput {
   dskit::BalanceReport report;
   dskit::BandThresholds bands;
   uint64_t errors = 0;
+  const dskit::AnnotationResult* annotations = nullptr;  // COCO, YOLO, VOC inputs
+  std::string unit;                                      // their --unit
 };
 
 std::string table_text(const dskit::Distribution& d, const std::string& title);

@@ -14,6 +14,9 @@
 #include <mutex>
 #include <sstream>
 
+#include "dskit/balance_coco.h"
+#include "dskit/balance_voc.h"
+#include "dskit/balance_yolo.h"
 #include "dskit/labels.h"
 #include "dskit/walk.h"
 
@@ -23,6 +26,9 @@ std::optional<BalanceFormat> parse_balance_format(std::string_view s) {
   if (s == "manifest") return BalanceFormat::manifest;
   if (s == "imagefolder") return BalanceFormat::imagefolder;
   if (s == "csv") return BalanceFormat::csv;
+  if (s == "coco") return BalanceFormat::coco;
+  if (s == "yolo") return BalanceFormat::yolo;
+  if (s == "voc") return BalanceFormat::voc;
   return std::nullopt;
 }
 
@@ -34,6 +40,12 @@ std::string_view balance_format_name(BalanceFormat f) {
       return "imagefolder";
     case BalanceFormat::csv:
       return "csv";
+    case BalanceFormat::coco:
+      return "coco";
+    case BalanceFormat::yolo:
+      return "yolo";
+    case BalanceFormat::voc:
+      return "voc";
   }
   return "?";
 }
@@ -46,7 +58,12 @@ std::optional<std::string> detect_balance_format(const std::string& path, Balanc
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
   if (S_ISDIR(st.st_mode)) {
-    out = BalanceFormat::imagefolder;
+    if (yolo_data_yaml(path))
+      out = BalanceFormat::yolo;
+    else if (voc_has_annotations_dir(path))
+      out = BalanceFormat::voc;
+    else
+      out = BalanceFormat::imagefolder;
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
@@ -61,7 +78,12 @@ std::optional<std::string> detect_balance_format(const std::string& path, Balanc
     out = BalanceFormat::csv;
     return std::nullopt;
   }
-  return path + ": unknown input format (not a directory, a dskit manifest or a .csv file; see --format)";
+  if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
+    out = BalanceFormat::coco;
+    return std::nullopt;
+  }
+  return path +
+         ": unknown input format (not a directory, a dskit manifest, a .json or a .csv file; see --format)";
 }
 
 LabelHistogram manifest_histogram(const Manifest& m) {
@@ -173,6 +195,26 @@ std::optional<std::string> csv_histogram(const std::string& file, const CsvLabel
   }
   if (label_col < 0) return file + ": no header row";
   return std::nullopt;
+}
+
+std::optional<CountUnit> parse_count_unit(std::string_view s) {
+  if (s == "instances") return CountUnit::instances;
+  if (s == "images") return CountUnit::images;
+  return std::nullopt;
+}
+
+std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,
+                                                const AnnotationOptions& o, AnnotationResult& out) {
+  switch (f) {
+    case BalanceFormat::coco:
+      return coco_histogram(path, o, out);
+    case BalanceFormat::yolo:
+      return yolo_histogram(path, o, out);
+    case BalanceFormat::voc:
+      return voc_histogram(path, o, out);
+    default:
+      return std::string(balance_format_name(f)) + " is not an annotation format";
+  }
 }
 
 }  // namespace dskit

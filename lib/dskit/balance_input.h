@@ -1,6 +1,9 @@
-// dsbalance's inputs: a dskit manifest's label column, an ImageFolder tree, or a CSV label file, read into a
-// LabelHistogram (see balance.h). Format detection: a directory is an ImageFolder tree; a file whose first
-// line starts with "#dskit-manifest" is a manifest; a name ending in ".csv" is a CSV file.
+// dsbalance's inputs: a dskit manifest's label column, an ImageFolder tree, a CSV label file, or an
+// annotation format (COCO JSON, YOLO, Pascal VOC; balance_coco.h, balance_yolo.h, balance_voc.h), read into a
+// LabelHistogram (see balance.h). Format detection: a directory holding data.yaml (or data.yml) is YOLO; a
+// directory holding Annotations/ with .xml files is VOC; any other directory is an ImageFolder tree; a file
+// whose first line starts with "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv"
+// a CSV file.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +17,7 @@
 
 namespace dskit {
 
-enum class BalanceFormat { manifest, imagefolder, csv };
+enum class BalanceFormat { manifest, imagefolder, csv, coco, yolo, voc };
 std::optional<BalanceFormat> parse_balance_format(std::string_view s);
 std::string_view balance_format_name(BalanceFormat f);
 // The format of PATH, or an error message (missing path, unknown kind of file).
@@ -41,5 +44,31 @@ struct CsvLabelOptions {
 // column, an unterminated quote or a row with too few fields.
 std::optional<std::string> csv_histogram(const std::string& file, const CsvLabelOptions& o,
                                          LabelHistogram& out);
+
+// ---- Annotation formats (COCO, YOLO, VOC)
+enum class CountUnit { instances, images };  // per annotation, or per image containing the class
+std::optional<CountUnit> parse_count_unit(std::string_view s);
+
+struct AnnotationOptions {
+  CountUnit unit = CountUnit::instances;
+  bool crowd = true;               // COCO: count iscrowd annotations
+  bool include_difficult = false;  // VOC: count objects marked difficult
+};
+
+struct AnnotationResult {
+  LabelHistogram histogram;  // raw: class name -> count; declared: every class, in id order
+  uint64_t images = 0;       // images (COCO), label files (YOLO), XML files (VOC)
+  uint64_t unannotated = 0;  // images without any annotation (YOLO: empty label files)
+  uint64_t instances = 0;    // annotations counted
+  uint64_t crowd = 0;        // COCO iscrowd annotations (counted or, with crowd off, skipped)
+  uint64_t skipped = 0;      // annotations not counted: crowd with crowd off, difficult without include
+  uint64_t unknown = 0;      // annotations whose class id is not declared (not counted)
+  std::vector<std::string> warnings;  // one line per unknown class id
+};
+
+// Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken
+// input.
+std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,
+                                                const AnnotationOptions& o, AnnotationResult& out);
 
 }  // namespace dskit
