@@ -4,15 +4,19 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "cli/tool.h"
 #include "dskit/balance.h"
+#include "dskit/balance_drift.h"
 #include "dskit/balance_input.h"
+#include "dskit/balance_plot.h"
 #include "dskit/balance_resample.h"
 #include "dskit/manifest.h"
 #include "print.h"
+#include "print_drift.h"
 
 namespace {
 
@@ -22,7 +26,7 @@ constexpr int kExitGate = 3;
 
 struct DsbalanceOptions {
   std::string input;
-  std::string format;  // empty: detect
+  std::string format;              // empty: detect
   std::string unit = "instances";  // COCO, YOLO, VOC: instances or images
   bool no_crowd = false, include_difficult = false;
   std::string id_column = "id", label_column = "label", separator = "|";
@@ -39,7 +43,23 @@ struct DsbalanceOptions {
   std::string output;
   std::vector<std::string> gates;
   unsigned threads = 0;
+  std::string second_input;  // dsbalance TRAIN VAL: the drift of VAL against TRAIN
+  std::string by;            // --by COLUMN: the drift between a manifest's splits
+  std::string plot, plot_scale = "linear";
 };
+
+// What run() reads from one input when asked for nothing else (the two-input form reads the second so).
+struct Loaded {
+  LabelHistogram hist;
+  std::string separator;
+};
+
+// A split's name in the two-input form: the input's file stem (or directory name).
+std::string input_stem(const std::string& path) {
+  std::filesystem::path p(path);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.stem().string();
+}
 
 void error(std::string_view msg) {
   app::print_error("dsbalance", msg);
@@ -49,7 +69,7 @@ void emit(const std::string& s, bool to_stderr = false) {
   std::fwrite(s.data(), 1, s.size(), to_stderr ? stderr : stdout);
 }
 
-int run(const DsbalanceOptions& o) {
+int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   // ---- Validate the flags.
   LabelRules rules;
   for (const auto& m : o.merges) {
@@ -86,6 +106,10 @@ int run(const DsbalanceOptions& o) {
     return error("use --resample or --sample-weights, not both"), app::kExitUsage;
   if (!o.resample && (o.max_per_class || o.max_ratio > 0 || o.target))
     return error("--max-per-class, --max-ratio and --target need --resample"), app::kExitUsage;
+  const auto plot_scale = parse_plot_scale(o.plot_scale);
+  if (!plot_scale) return error("--plot-scale must be linear or log"), app::kExitUsage;
+  if (!o.by.empty() && !o.second_input.empty())
+    return error("use --by COLUMN or a second input, not both"), app::kExitUsage;
 
   BalanceFormat fmt_kind;
   if (!o.format.empty()) {
@@ -156,6 +180,37 @@ int run(const DsbalanceOptions& o) {
     }
   }
 
+  if (load_only) {
+    *load_only = {std::move(hist), separator};
+    return app::kExitOk;
+  }
+  // ---- Splits: a manifest column (--by) or a second input; the report covers them all.
+  std::vector<std::pair<std::string, Loaded>> split_inputs;
+  dsbalance::DriftOut drift;
+  if (!o.by.empty()) {
+    if (fmt_kind != BalanceFormat::manifest) return error("--by needs a manifest input"), app::kExitUsage;
+    SplitHistograms sh;
+    if (auto err = manifest_split_histograms(manifest, o.by, sh))
+      return error(o.input + ": " + *err), app::kExitUsage;
+    for (auto& [name, h] : sh.splits) split_inputs.push_back({name, {std::move(h), separator}});
+    drift.by = o.by;
+    drift.unassigned = sh.unassigned;
+  } else if (!o.second_input.empty()) {
+    DsbalanceOptions o2 = o;
+    o2.input = o.second_input;
+    o2.format.clear();
+    o2.second_input.clear();
+    Loaded second;
+    if (int rc = run(o2, &second); rc != app::kExitOk) return rc;
+    split_inputs.push_back({input_stem(o.input), {hist, separator}});
+    for (const auto& [label, n] : second.hist.raw) hist.add(label, n);
+    hist.declared.insert(hist.declared.end(), second.hist.declared.begin(), second.hist.declared.end());
+    split_inputs.push_back({input_stem(o.second_input), std::move(second)});
+    if (split_inputs[1].first == split_inputs[0].first) split_inputs[1].first += "#2";
+    drift.by = "inputs";
+    drift.inputs = {o.input, o.second_input};
+  }
+
   const Distribution before = count_classes(hist, {}, separator);
   const Distribution after = count_classes(hist, rules, separator);
   for (const auto& u : after.unused_rules) {
@@ -180,6 +235,18 @@ int run(const DsbalanceOptions& o) {
     return error(o.input + ": empty dataset (no labelled entries" +
                  (rules.empty() ? "" : " after the label rules") + ")"),
            app::kExitUsage;
+
+  if (!split_inputs.empty()) {
+    std::vector<std::pair<std::string, Distribution>> dists;
+    for (const auto& [name, l] : split_inputs)
+      dists.emplace_back(name, count_classes(l.hist, rules, l.separator));
+    drift.report = drift_report(dists, o.second_input.empty() ? std::nullopt : std::optional<std::size_t>(0));
+    for (const auto& w : dsbalance::drift_warnings(drift)) error("warning: " + w);
+    ri.drift = &drift;
+  }
+  if (!o.plot.empty())
+    if (auto err = write_balance_plot(after, o.plot, {*plot_scale, o.input}))
+      return error(*err), app::kExitUsage;
 
   // ---- Act.
   if (o.resample) {
@@ -235,9 +302,10 @@ int main(int argc, char** argv) {
   DsbalanceOptions o;
   CLI::App cli{"dsbalance: class balance of a dataset: counts, metrics, merging, weights, resampling, gates",
                "dsbalance"};
-  cli.add_option("input", o.input,
-                 "A dskit manifest, an ImageFolder directory, a CSV label file, a COCO JSON file, or a YOLO or "
-                 "VOC directory")
+  cli.add_option(
+         "input", o.input,
+         "A dskit manifest, an ImageFolder directory, a CSV label file, a COCO JSON file, or a YOLO or "
+         "VOC directory")
       ->required();
   cli.add_option("--format", o.format,
                  "Input format: manifest, imagefolder, csv, coco, yolo or voc (default: detected)");
@@ -270,6 +338,11 @@ int main(int argc, char** argv) {
   cli.add_option("--fail-if", o.gates, "Exit 3 when this holds, e.g. 'imbalance_ratio>50' (repeatable)")
       ->allow_extra_args(false);
   cli.add_option("-j,--threads", o.threads, "ImageFolder: walker threads (default: by filesystem type)");
+  cli.add_option("second_input", o.second_input,
+                 "A second input (val/test): report its drift against the first");
+  cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");
+  cli.add_option("--plot", o.plot, "Also draw the class counts as a bar chart into this PNG file");
+  cli.add_option("--plot-scale", o.plot_scale, "The plot's count axis: linear (default) or log");
   cli.set_version_flag("--version", "dsbalance 0.1.0");
   try {
     cli.parse(argc, argv);

@@ -99,6 +99,7 @@ std::string report_text(const ReportInput& in) {
       "bands: >{}: {} classes, {} samples; {}-{}: {} classes, {} samples; <{}: {} classes, {} samples\n",
       in.bands.many, r.head.classes, r.head.samples, in.bands.few, in.bands.many, r.middle.classes,
       r.middle.samples, in.bands.few, r.tail.classes, r.tail.samples);
+  if (in.drift) out += "\n" + drift_text(*in.drift);
   return out;
 }
 
@@ -136,6 +137,7 @@ std::string report_json(const ReportInput& in) {
         ",\"annotations\":{{\"unit\":{},\"images\":{},\"unannotated_images\":{},\"instances\":{},"
         "\"crowd\":{},\"skipped\":{},\"unknown\":{}}}",
         json_str(in.unit), a->images, a->unannotated, a->instances, a->crowd, a->skipped, a->unknown);
+  if (in.drift) out += ",\"splits\":" + drift_json(*in.drift);
   out += fmt::format(",\"errors\":{}}}\n", in.errors);
   return out;
 }

@@ -7,6 +7,7 @@
 #include "dskit/balance.h"
 #include "dskit/balance_input.h"
 #include "dskit/balance_resample.h"
+#include "print_drift.h"
 
 namespace dsbalance {
 
@@ -17,6 +18,7 @@ struct ReportInput {
   dskit::BalanceReport report;
   dskit::BandThresholds bands;
   uint64_t errors = 0;
+  const DriftOut* drift = nullptr;                       // --by COLUMN or two inputs
   const dskit::AnnotationResult* annotations = nullptr;  // COCO, YOLO, VOC inputs
   std::string unit;                                      // their --unit
 };
