@@ -5,6 +5,9 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       libcli11-dev libfmt-dev libtbb-dev doctest-dev libxxhash-dev
       libsimdjson-dev libyaml-cpp-dev libpugixml-dev
       libopencv-dev
+      libtiff-dev libopenslide-dev libtiff-tools libvips-tools
+      liburing-dev fio
+      libopenmpi-dev openmpi-bin
       libfuse3-dev fuse3
       xxhash findutils util-linux python3 mandoc clang-format
       fd-find bfs hyperfine)
