@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/filter_flags.h"
@@ -24,12 +25,12 @@ struct BuildCmdOptions {
   unsigned threads = 0;
 };
 
-int run_build(const BuildCmdOptions& o) {
+int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
   using namespace dskit;
   BuildOptions bo;
   auto h = parse_hash_name(o.hash);
   if (!h) {
-    cli::error(fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
+    if (comm.is_root()) cli::error(fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
     return app::kExitUsage;
   }
   bo.hash = *h;
@@ -60,9 +61,12 @@ int run_build(const BuildCmdOptions& o) {
   BuildResult r;
   {
     double hash_start = -1;
-    app::ProgressLine line([&](double s) { return cli::render_progress(progress, s, hash_start); });
-    r = build_manifest(o.dir, bo, &progress);
+    std::optional<app::ProgressLine> line;  // rank 0's share, on rank 0's terminal
+    if (comm.is_root()) line.emplace([&](double s) { return cli::render_progress(progress, s, hash_start); });
+    r = build_manifest(o.dir, bo, comm, &progress);
   }
+  // Rank 0 holds the manifest and every rank's errors; the others only agree on failures.
+  if (!comm.is_root()) return !r.setup_error.empty() || r.root_failed ? app::kExitUsage : app::kExitOk;
   if (!r.setup_error.empty()) {
     cli::error(r.setup_error);
     return app::kExitUsage;
@@ -103,7 +107,7 @@ Command add_build(CLI::App& app) {
   csv->excludes(none);
   dskit::app::add_filter_flags(sub, o->filter);
   sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
-  return {sub, [o] { return run_build(*o); }};
+  return {sub, RunRanks([o](dskit::Comm& comm) { return run_build(*o, comm); })};
 }
 
 }  // namespace dsmanifest

@@ -5,14 +5,22 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <utility>
+
+#include "dskit/comm.h"
 
 namespace dsmanifest {
 
 using Run = std::function<int()>;
+// A subcommand that runs across the ranks of an MPI job (every rank calls it).
+using RunRanks = std::function<int(dskit::Comm&)>;
 
 struct Command {
+  Command(CLI::App* s, Run r) : sub(s), run(std::move(r)) {}
+  Command(CLI::App* s, RunRanks r) : sub(s), run_ranks(std::move(r)) {}
   CLI::App* sub = nullptr;
-  Run run;
+  Run run;             // a subcommand that runs as one process
+  RunRanks run_ranks;  // one that scales out (build)
 };
 
 Command add_build(CLI::App& app);

@@ -5,9 +5,16 @@
 
 #include "cli/tool.h"
 #include "commands.h"
+#include "mpi/comm_mpi.h"
 
 int main(int argc, char** argv) {
   dskit::app::init_process();
+  std::string mpi_error;
+  const auto comm = dskit::mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    dskit::app::print_error("dsmanifest", mpi_error);
+    return dskit::app::kExitUsage;
+  }
   CLI::App cli{"dsmanifest: build, check and transform a dataset manifest", "dsmanifest"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "dsmanifest 0.1.0");
@@ -18,11 +25,21 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    dskit::app::print_error("dsmanifest", e.what());
+    if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
+    if (comm->is_root()) dskit::app::print_error("dsmanifest", e.what());
     return dskit::app::kExitUsage;
   }
-  for (const auto& c : commands)
-    if (c.sub->parsed()) return c.run();
+  for (const auto& c : commands) {
+    if (!c.sub->parsed()) continue;
+    if (c.run_ranks) return c.run_ranks(*comm);
+    if (comm->size() > 1) {
+      if (comm->is_root())
+        dskit::app::print_error("dsmanifest", c.sub->get_name() +
+                                                  " runs as one process; of the subcommands only "
+                                                  "build runs across MPI ranks");
+      return dskit::app::kExitUsage;
+    }
+    return c.run();
+  }
   return dskit::app::kExitUsage;
 }

@@ -20,6 +20,7 @@
 #include "dskit/filter.h"
 #include "dskit/format.h"
 #include "dskit/hash.h"
+#include "dskit/manifest_build_parts.h"
 
 namespace dskit {
 
@@ -84,9 +85,19 @@ std::optional<std::string> read_selection(const Manifest& m, Selection& s) {
   return std::nullopt;
 }
 
+bool WalkShare::mine(std::string_view rel) const {
+  if (ranks <= 1) return true;
+  int d = 1;
+  for (char c : rel) d += c == '/';
+  if (d != depth) return true;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: the same on every rank and every machine
+  for (unsigned char c : rel) h = (h ^ c) * 1099511628211ull;
+  return static_cast<int>(h % static_cast<uint64_t>(ranks)) == rank;
+}
+
 // ---- Scanning --------------------------------------------------------------------------------------
 
-namespace {
+namespace build_detail {
 
 std::string absolute_dir(const std::string& d) {
   std::error_code ec;
@@ -104,6 +115,8 @@ class ScanVisitor : public WalkVisitor {
 
   Action on_entry(const Entry& e, unsigned worker) override {
     if (e.type != FileType::file || !f_.match(e)) return Action::proceed;
+    // Files above the depth the ranks share out are rank 0's.
+    if (share_ && e.depth < share_->depth && share_->rank != 0) return Action::proceed;
     for (const auto& s : skip_)
       if (e.rel == s) return Action::proceed;
     auto& w = per_[worker];
@@ -134,6 +147,7 @@ class ScanVisitor : public WalkVisitor {
     uint64_t unreported = 0;
   };
   const EntryFilter& f_;
+  const WalkShare* share_ = nullptr;
   std::vector<std::string> skip_;  // relative paths to leave out
   std::vector<Worker> per_;
   BuildProgress* progress_;
@@ -147,12 +161,6 @@ unsigned hash_threads(const std::string& root, unsigned requested) {
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   return std::max(hw, std::min(choose_threads({root}, 0), 4 * hw));
 }
-
-struct HashOut {
-  std::string hex;
-  int err = 0;
-  const char* op = nullptr;
-};
 
 // Hashes files[which[k]] into out[k], refreshing their stat data from the open descriptor so that size,
 // mtime and hash describe the same file.
@@ -259,7 +267,9 @@ std::vector<std::ptrdiff_t> match_rows(const std::vector<FileRecord>& files, con
   return rows;
 }
 
-}  // namespace
+}  // namespace build_detail
+
+using namespace build_detail;
 
 namespace {
 
@@ -280,7 +290,7 @@ std::string rel_inside(const std::string& root, const std::string& file) {
 }  // namespace
 
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
-                     bool need_stat, const std::vector<std::string>& skip) {
+                     bool need_stat, const std::vector<std::string>& skip, const WalkShare* share) {
   ScanResult r;
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -306,9 +316,14 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   w.follow = sel.follow;
   w.one_file_system = sel.one_file_system;
   w.need_stat = need_stat;
-  if (f.prunes())
-    w.prune = [&f](std::string_view rel, std::string_view name, FileType) { return f.prune(rel, name); };
+  const bool shared = share && share->ranks > 1;
+  if (f.prunes() || shared)
+    w.prune = [&f, shared, share](std::string_view rel, std::string_view name, FileType) {
+      if (shared && !share->mine(rel)) return true;
+      return f.prunes() && f.prune(rel, name);
+    };
   ScanVisitor v(f, w.threads, progress);
+  if (shared) v.share_ = share;
   for (const auto& file : skip)
     if (std::string rel = rel_inside(root, file); !rel.empty()) v.skip_.push_back(std::move(rel));
   r.walk = walk({root}, w, v);
@@ -330,6 +345,37 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
 }
 
 // ---- build ------------------------------------------------------------------------------------------
+
+void build_detail::assemble_build(const std::string& root, const BuildOptions& opts, const Labeler& labeler,
+                                  const std::vector<FileRecord>& files, const std::vector<HashOut>& hashes,
+                                  BuildResult& r) {
+  Manifest& m = r.manifest;
+  m = make_manifest(root, opts.hash, labeler.enabled());
+  LabelOptions rec = opts.sel.labels;
+  if (rec.mode == LabelOptions::Mode::csv) rec.csv_file = absolute_dir(rec.csv_file);
+  Selection sel = opts.sel;
+  sel.labels = rec;
+  record_selection(sel, m);
+  m.reserve(files.size(), files.size() * 96);
+  std::string raw;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const FileRecord& f = files[i];
+    if (!hashes.empty() && hashes[i].err) {
+      if (!vanished(hashes[i])) r.errors.push_back({join_path(root, f.rel), hashes[i].err, hashes[i].op});
+      continue;
+    }
+    const std::size_t row = m.add_row();
+    fill_row(m, row, f);
+    if (m.hash_col() >= 0) {
+      m.set_cell(row, static_cast<std::size_t>(m.hash_col()), hashes[i].hex);
+      r.bytes_hashed += f.st.size;
+    }
+    if (m.label_col() >= 0) {
+      unescape_field(f.rel, raw);
+      m.set_cell_raw(row, static_cast<std::size_t>(m.label_col()), labeler.label(raw));
+    }
+  }
+}
 
 BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, BuildProgress* progress) {
   BuildResult r;
@@ -354,32 +400,7 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   if (opts.hash != HashAlgo::none)
     hash_files(root, s.files, all, opts.hash, hash_threads(root, opts.threads), hashes, progress);
 
-  Manifest& m = r.manifest;
-  m = make_manifest(root, opts.hash, labeler->enabled());
-  LabelOptions rec = opts.sel.labels;
-  if (rec.mode == LabelOptions::Mode::csv) rec.csv_file = absolute_dir(rec.csv_file);
-  Selection sel = opts.sel;
-  sel.labels = rec;
-  record_selection(sel, m);
-  m.reserve(s.files.size(), s.files.size() * 96);
-  std::string raw;
-  for (std::size_t i = 0; i < s.files.size(); ++i) {
-    const FileRecord& f = s.files[i];
-    if (!hashes.empty() && hashes[i].err) {
-      if (!vanished(hashes[i])) r.errors.push_back({join_path(root, f.rel), hashes[i].err, hashes[i].op});
-      continue;
-    }
-    const std::size_t row = m.add_row();
-    fill_row(m, row, f);
-    if (m.hash_col() >= 0) {
-      m.set_cell(row, static_cast<std::size_t>(m.hash_col()), hashes[i].hex);
-      r.bytes_hashed += f.st.size;
-    }
-    if (m.label_col() >= 0) {
-      unescape_field(f.rel, raw);
-      m.set_cell_raw(row, static_cast<std::size_t>(m.label_col()), labeler->label(raw));
-    }
-  }
+  assemble_build(root, opts, *labeler, s.files, hashes, r);
   return r;
 }
 

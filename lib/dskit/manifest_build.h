@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dskit/comm.h"
 #include "dskit/error.h"
 #include "dskit/labels.h"
 #include "dskit/manifest.h"
@@ -55,11 +56,23 @@ struct ScanResult {
   WalkStats walk;
   bool root_failed = false;
 };
+// One rank's share of a walk spread over several processes: entries at `depth` (files and directories
+// alike, with their subtrees) are dealt to the ranks by a hash of their relative path; files above that
+// depth belong to rank 0. Each rank walks only its share.
+struct WalkShare {
+  int rank = 0;
+  int ranks = 1;
+  int depth = 1;
+  // Whether the entry at `rel` (or its subtree) is this rank's to walk.
+  bool mine(std::string_view rel) const;
+};
+
 // Walks `root` and returns its regular files that pass the selection, with stat data when `need_stat`.
 // `skip` lists files (paths as the user gave them) to leave out when they lie inside the root: the
 // manifest being written or checked, so that `build . -o m.tsv` does not list m.tsv.
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
-                     bool need_stat = true, const std::vector<std::string>& skip = {});
+                     bool need_stat = true, const std::vector<std::string>& skip = {},
+                     const WalkShare* share = nullptr);
 
 struct BuildOptions {
   Selection sel;
@@ -77,6 +90,12 @@ struct BuildResult {
   std::string setup_error;  // a bad label option (regex, CSV file)
 };
 BuildResult build_manifest(const std::string& dir, const BuildOptions& opts,
+                           BuildProgress* progress = nullptr);
+// The same spread over the ranks of `comm` (every rank calls it): the walk is shared out by WalkShare,
+// the hashing by contiguous runs of equal bytes; rank 0 gets the manifest, byte-identical to the
+// one-process result, and every rank's errors (paths of other ranks' errors start "rank N: "). On the other ranks the
+// manifest is empty. `root_failed` and `setup_error` are agreed on by all ranks.
+BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Comm& comm,
                            BuildProgress* progress = nullptr);
 
 struct UpdateResult {
