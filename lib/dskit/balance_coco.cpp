@@ -182,6 +182,7 @@ std::optional<std::string> coco_histogram(const std::string& file, const Annotat
 
   // Classes in id order.
   std::map<int64_t, std::size_t> index;
+  out.histogram.ordered = true;
   for (const auto& [id, name] : categories) {
     index.emplace(id, out.histogram.declared.size());
     out.histogram.declared.push_back(name);

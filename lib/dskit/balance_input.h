@@ -3,7 +3,7 @@
 // LabelHistogram (see balance.h). Format detection: a directory holding data.yaml (or data.yml) is YOLO; a
 // directory holding Annotations/ with .xml files is VOC; any other directory is an ImageFolder tree; a file
 // whose first line starts with "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv"
-// a CSV file.
+// a CSV file, in ".yaml" or ".yml" a YOLO data file.
 #pragma once
 
 #include <cstdint>
@@ -56,13 +56,14 @@ struct AnnotationOptions {
 };
 
 struct AnnotationResult {
-  LabelHistogram histogram;  // raw: class name -> count; declared: every class, in id order
-  uint64_t images = 0;       // images (COCO), label files (YOLO), XML files (VOC)
-  uint64_t unannotated = 0;  // images without any annotation (YOLO: empty label files)
-  uint64_t instances = 0;    // annotations counted
-  uint64_t crowd = 0;        // COCO iscrowd annotations (counted or, with crowd off, skipped)
-  uint64_t skipped = 0;      // annotations not counted: crowd with crowd off, difficult without include
-  uint64_t unknown = 0;      // annotations whose class id is not declared (not counted)
+  LabelHistogram histogram;    // raw: class name -> count; declared: every class, in id order
+  uint64_t images = 0;         // images (COCO), label files (YOLO), XML files (VOC)
+  uint64_t unannotated = 0;    // images without any annotation (YOLO: empty or missing label files)
+  uint64_t no_label_file = 0;  // YOLO: images under images/ without a label file (among unannotated)
+  uint64_t instances = 0;      // annotations counted
+  uint64_t crowd = 0;          // COCO iscrowd annotations (counted or, with crowd off, skipped)
+  uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
+  uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
   std::vector<std::string> warnings;  // one line per unknown class id
 };
 
