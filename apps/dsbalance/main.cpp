@@ -47,6 +47,7 @@ struct DsbalanceOptions {
   std::string second_input;  // dsbalance TRAIN VAL: the drift of VAL against TRAIN
   std::string by;            // --by COLUMN: the drift between a manifest's splits
   std::string plot, plot_scale = "linear";
+  bool stats = false;
 };
 
 // One input, read: its format, label histogram and what else the format yields.
@@ -121,6 +122,9 @@ int read_input(const DsbalanceOptions& o, const std::string& path, const std::st
       if (auto err = annotation_histogram(in.format, path, ao, in.annotations))
         return error(*err), app::kExitUsage;
       for (const auto& w : in.annotations.warnings) error("warning: " + w);
+      if (o.stats && !in.annotations.parser.empty())
+        error(fmt::format("stats: {}: {}; map {:.3f} s, parse {:.3f} s", path, in.annotations.parser,
+                          in.annotations.read_seconds, in.annotations.parse_seconds));
       in.hist = std::move(in.annotations.histogram);
       in.annotated = true;
       in.separator.clear();
@@ -397,6 +401,8 @@ int main(int argc, char** argv) {
   cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");
   cli.add_option("--plot", o.plot, "Also draw the class counts as a bar chart into this PNG file");
   cli.add_option("--plot-scale", o.plot_scale, "The plot's count axis: linear (default) or log");
+  cli.add_flag("--stats", o.stats,
+               "Print the input's reading statistics (COCO: parser kernel, times) to stderr");
   cli.set_version_flag("--version", "dsbalance 0.1.0");
   try {
     cli.parse(argc, argv);

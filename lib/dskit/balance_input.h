@@ -65,6 +65,9 @@ struct AnnotationResult {
   uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
   uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
   std::vector<std::string> warnings;  // one line per unknown class id
+  // COCO: the parser and its kernels, and the time spent mapping the file and parsing it (for --stats).
+  std::string parser;
+  double read_seconds = 0, parse_seconds = 0;
 };
 
 // Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken
