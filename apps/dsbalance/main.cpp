@@ -123,7 +123,10 @@ int read_input(const DsbalanceOptions& o, const std::string& path, const std::st
         return error(*err), app::kExitUsage;
       for (const auto& w : in.annotations.warnings) error("warning: " + w);
       if (o.stats && !in.annotations.parser.empty())
-        error(fmt::format("stats: {}: {}; map {:.3f} s, parse {:.3f} s", path, in.annotations.parser,
+        error(fmt::format("stats: {}: {}; annotations parsed {}; map {:.3f} s, parse {:.3f} s", path,
+                          in.annotations.parser,
+                          in.annotations.json_chunks ? fmt::format("in {} chunks", in.annotations.json_chunks)
+                                                     : std::string("with the whole file"),
                           in.annotations.read_seconds, in.annotations.parse_seconds));
       in.hist = std::move(in.annotations.histogram);
       in.annotated = true;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -146,6 +147,196 @@ std::string stage1_where(std::string_view json, simdjson::error_code err) {
   return position(json, json.size());
 }
 
+// What the parse collects before counting.
+struct Collected {
+  std::vector<int64_t> images;
+  std::vector<Ann> anns;
+  std::map<int64_t, std::string> categories;
+  IdKeys keys;
+  bool saw_categories = false;
+  bool category_without_id = false;
+  uint64_t crowd = 0, skipped = 0;
+};
+
+void read_annotation(od::object a, const AnnotationOptions& o, Collected& c) {
+  Ann ann{-1, 0};
+  bool has_cat = false, crowd = false;
+  for (auto f : a) {
+    const std::string_view fk = f.unescaped_key();
+    if (fk == "category_id") {
+      ann.category = f.value().get_int64();
+      has_cat = true;
+    } else if (fk == "image_id") {
+      ann.image = c.keys.key(f.value());
+    } else if (fk == "iscrowd") {
+      crowd = truthy(f.value());
+    }
+  }
+  if (!has_cat) ann.category = INT64_MIN;
+  if (crowd) {
+    ++c.crowd;
+    if (!o.crowd) {
+      ++c.skipped;
+      ann.category = INT64_MIN + 1;  // marks the image annotated, counted nowhere
+    }
+  }
+  c.anns.push_back(ann);
+}
+
+// The top-level object's images, annotations and categories; throws simdjson_error. When `cut` is set,
+// `cut_seen` tells whether the top-level annotations array starts there.
+void read_top(od::document& doc, const AnnotationOptions& o, Collected& c, const char* cut, bool& cut_seen) {
+  od::object top = doc.get_object();
+  for (auto field : top) {
+    const std::string_view k = field.unescaped_key();
+    if (k == "images") {
+      for (od::object img : field.value().get_array()) {
+        for (auto f : img)
+          if (f.unescaped_key().value() == "id") c.images.push_back(c.keys.key(f.value()));
+      }
+    } else if (k == "annotations") {
+      od::value v = field.value();
+      if (cut && v.raw_json_token().data() == cut) cut_seen = true;
+      for (od::object a : v.get_array()) read_annotation(a, o, c);
+    } else if (k == "categories") {
+      c.saw_categories = true;
+      for (od::object cat : field.value().get_array()) {
+        int64_t id = 0;
+        bool has_id = false;
+        std::string name;
+        for (auto f : cat) {
+          const std::string_view fk = f.unescaped_key();
+          if (fk == "id") {
+            id = f.value().get_int64();
+            has_id = true;
+          } else if (fk == "name") {
+            name = std::string(std::string_view(f.value().get_string()));
+          }
+        }
+        if (!has_id) c.category_without_id = true;
+        if (name.empty()) name = std::to_string(id);
+        c.categories[id] = std::move(name);
+      }
+    }
+  }
+}
+
+// A copy of a few pieces of text, followed by simdjson's padding; reused for every chunk.
+class ChunkBuffer {
+ public:
+  void assign(std::string_view a, std::string_view b, std::string_view c) {
+    len_ = a.size() + b.size() + c.size();
+    if (cap_ < len_ + simdjson::SIMDJSON_PADDING) {
+      cap_ = len_ + len_ / 4 + simdjson::SIMDJSON_PADDING;
+      buf_ = std::make_unique<char[]>(cap_);
+    }
+    char* p = buf_.get();
+    std::memcpy(p, a.data(), a.size());
+    std::memcpy(p + a.size(), b.data(), b.size());
+    std::memcpy(p + a.size() + b.size(), c.data(), c.size());
+    std::memset(p + len_, 0, simdjson::SIMDJSON_PADDING);
+  }
+  simdjson::padded_string_view view() const { return simdjson::padded_string_view(buf_.get(), len_, cap_); }
+  const char* data() const { return buf_.get(); }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0, len_ = 0;
+};
+
+bool is_space(char ch) {
+  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+// The comma between two objects of an array, at or after `from`: '}', whitespace, ',', whitespace, '{'.
+// It may also be inside a nested array or a string: the chunk's parse then fails and rejects it.
+std::size_t next_cut(std::string_view t, std::size_t from) {
+  for (std::size_t p = t.find('}', from); p != std::string_view::npos; p = t.find('}', p + 1)) {
+    std::size_t q = p + 1;
+    while (q < t.size() && is_space(t[q])) ++q;
+    if (q >= t.size() || t[q] != ',') continue;
+    const std::size_t comma = q++;
+    while (q < t.size() && is_space(t[q])) ++q;
+    if (q < t.size() && t[q] == '{') return comma;
+  }
+  return std::string_view::npos;
+}
+
+// Reads the top-level "annotations" array in chunks of about o.json_chunk bytes, each parsed as an array of
+// its own, so that simdjson's structural index (4 bytes per JSON token) covers one chunk at a time rather
+// than the whole file; then the rest of the document, the array emptied. False when the file does not have
+// this shape or anything fails to parse (`c` is then to be thrown away): the caller parses the whole file,
+// which also words the errors.
+bool read_chunked(std::string_view text, const AnnotationOptions& o, od::parser& parser, Collected& c,
+                  uint64_t& chunks) {
+  const std::size_t chunk = o.json_chunk ? o.json_chunk : kJsonChunk;
+  if (text.size() / 4 < chunk) return false;
+  const std::size_t key = text.find("\"annotations\"");
+  if (key == std::string_view::npos) return false;
+  std::size_t open = key + 13;
+  while (open < text.size() && is_space(text[open])) ++open;
+  if (open >= text.size() || text[open] != ':') return false;
+  ++open;
+  while (open < text.size() && is_space(text[open])) ++open;
+  if (open >= text.size() || text[open] != '[') return false;
+  ChunkBuffer buf;
+  std::size_t pos = open + 1, tail = std::string_view::npos;
+  try {
+    while (tail == std::string_view::npos) {
+      ++chunks;
+      // A middle chunk: whole objects up to a cut, and nothing after them. A cut inside a nested value
+      // fails to parse: the next one is tried. When the array ends within the chunk, the rest is the last
+      // chunk.
+      std::size_t from = pos + chunk;
+      bool whole = false;
+      for (int tries = 0; tries < 16 && !whole && from < text.size(); ++tries) {
+        const std::size_t cut = next_cut(text, from);
+        if (cut == std::string_view::npos) break;
+        const std::size_t n = c.anns.size();
+        const uint64_t crowd = c.crowd, skipped = c.skipped;
+        buf.assign("[", text.substr(pos, cut - pos), "]");
+        bool ended_early = false;
+        try {
+          od::document d = parser.iterate(buf.view());
+          for (od::object a : d.get_array()) read_annotation(a, o, c);
+          const char* loc = nullptr;
+          whole = d.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+          ended_early = !whole;
+        } catch (const simdjson::simdjson_error&) {
+          whole = false;
+        }
+        if (whole) {
+          pos = cut + 1;
+          break;
+        }
+        c.anns.resize(n);
+        c.crowd = crowd;
+        c.skipped = skipped;
+        if (ended_early) break;
+        from = cut + 1;
+      }
+      if (whole) continue;
+      // The last chunk: the array's remaining objects up to its ']', then the rest of the document.
+      buf.assign("[", text.substr(pos), "]");
+      od::document d = parser.iterate(buf.view());
+      for (od::object a : d.get_array()) read_annotation(a, o, c);
+      const char* loc = nullptr;
+      if (d.current_location().get(loc) || !loc) return false;
+      tail = pos + static_cast<std::size_t>(loc - (buf.data() + 1));
+      if (tail >= text.size()) return false;
+    }
+    // The document with the annotations array emptied: images, categories, other members.
+    buf.assign(text.substr(0, open + 1), "]", text.substr(tail));
+    od::document d = parser.iterate(buf.view());
+    bool cut_seen = false;
+    read_top(d, o, c, buf.data() + open, cut_seen);
+    const char* loc = nullptr;
+    return cut_seen && d.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+  } catch (const simdjson::simdjson_error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> coco_histogram(const std::string& file, const AnnotationOptions& o,
@@ -161,85 +352,38 @@ std::optional<std::string> coco_histogram(const std::string& file, const Annotat
                " kernel (stage 1, strings; chosen at run time), On Demand iteration built for " +
                DSKIT_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
 
-  std::vector<int64_t> images;
-  std::vector<Ann> anns;
-  std::map<int64_t, std::string> categories;
-  IdKeys keys;
-  bool saw_categories = false;
   od::parser parser;
-  od::document doc;
-  if (const auto err = parser.iterate(mapped.view()).get(doc)) {
-    if (err == simdjson::EMPTY) return file + ": empty file (not a COCO instances JSON)";
-    return file + ": invalid COCO JSON at " + stage1_where(json, err) + ": " + simdjson::error_message(err);
-  }
-  try {
-    od::object top = doc.get_object();
-    for (auto field : top) {
-      const std::string_view k = field.unescaped_key();
-      if (k == "images") {
-        for (od::object img : field.value().get_array()) {
-          for (auto f : img)
-            if (f.unescaped_key().value() == "id") images.push_back(keys.key(f.value()));
-        }
-      } else if (k == "annotations") {
-        for (od::object a : field.value().get_array()) {
-          Ann ann{-1, 0};
-          bool has_cat = false, crowd = false;
-          for (auto f : a) {
-            const std::string_view fk = f.unescaped_key();
-            if (fk == "category_id") {
-              ann.category = f.value().get_int64();
-              has_cat = true;
-            } else if (fk == "image_id") {
-              ann.image = keys.key(f.value());
-            } else if (fk == "iscrowd") {
-              crowd = truthy(f.value());
-            }
-          }
-          if (!has_cat) ann.category = INT64_MIN;
-          if (crowd) {
-            ++out.crowd;
-            if (!o.crowd) {
-              ++out.skipped;
-              ann.category = INT64_MIN + 1;  // marks the image annotated, counted nowhere
-            }
-          }
-          anns.push_back(ann);
-        }
-      } else if (k == "categories") {
-        saw_categories = true;
-        for (od::object c : field.value().get_array()) {
-          int64_t id = 0;
-          bool has_id = false;
-          std::string name;
-          for (auto f : c) {
-            const std::string_view fk = f.unescaped_key();
-            if (fk == "id") {
-              id = f.value().get_int64();
-              has_id = true;
-            } else if (fk == "name") {
-              name = std::string(std::string_view(f.value().get_string()));
-            }
-          }
-          if (!has_id) return file + ": a category without an id";
-          if (name.empty()) name = std::to_string(id);
-          categories[id] = std::move(name);
-        }
-      }
+  Collected c;
+  if (!read_chunked(json, o, parser, c, out.json_chunks)) {
+    c = Collected{};
+    out.json_chunks = 0;
+    od::document doc;
+    if (const auto err = parser.iterate(mapped.view()).get(doc)) {
+      if (err == simdjson::EMPTY) return file + ": empty file (not a COCO instances JSON)";
+      return file + ": invalid COCO JSON at " + stage1_where(json, err) + ": " + simdjson::error_message(err);
     }
-  } catch (const simdjson::simdjson_error& e) {
-    std::string where;
-    const char* loc = nullptr;
-    if (e.error() == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e.error() == simdjson::UNCLOSED_STRING)
-      where = stage1_where(json, e.error());
-    else if (doc.current_location().get(loc) == simdjson::SUCCESS && loc)
-      where = position(json, static_cast<std::size_t>(loc - json.data()));
-    else
-      where = "end of input";
-    return file + ": invalid COCO JSON at " + where + ": " + e.what();
+    try {
+      bool unused = false;
+      read_top(doc, o, c, nullptr, unused);
+    } catch (const simdjson::simdjson_error& e) {
+      std::string where;
+      const char* loc = nullptr;
+      if (e.error() == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e.error() == simdjson::UNCLOSED_STRING)
+        where = stage1_where(json, e.error());
+      else if (doc.current_location().get(loc) == simdjson::SUCCESS && loc)
+        where = position(json, static_cast<std::size_t>(loc - json.data()));
+      else
+        where = "end of input";
+      return file + ": invalid COCO JSON at " + where + ": " + e.what();
+    }
   }
-  if (!saw_categories) return file + ": no \"categories\" array (not a COCO instances file)";
-
+  if (c.category_without_id) return file + ": a category without an id";
+  if (!c.saw_categories) return file + ": no \"categories\" array (not a COCO instances file)";
+  out.crowd = c.crowd;
+  out.skipped = c.skipped;
+  std::vector<int64_t>& images = c.images;
+  const std::vector<Ann>& anns = c.anns;
+  const std::map<int64_t, std::string>& categories = c.categories;
   out.parse_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   // Classes in id order.

@@ -6,6 +6,7 @@
 // a CSV file, in ".yaml" or ".yml" a YOLO data file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,7 +54,11 @@ struct AnnotationOptions {
   CountUnit unit = CountUnit::instances;
   bool crowd = true;               // COCO: count iscrowd annotations
   bool include_difficult = false;  // VOC: count objects marked difficult
+  // COCO: a file of at least 4 chunks has its annotations array parsed in chunks of about this many bytes
+  // (0: kJsonChunk), which bounds the parser's memory; smaller files are parsed whole.
+  std::size_t json_chunk = 0;
 };
+inline constexpr std::size_t kJsonChunk = std::size_t{8} << 20;
 
 struct AnnotationResult {
   LabelHistogram histogram;    // raw: class name -> count; declared: every class, in id order
@@ -68,6 +73,7 @@ struct AnnotationResult {
   // COCO: the parser and its kernels, and the time spent mapping the file and parsing it (for --stats).
   std::string parser;
   double read_seconds = 0, parse_seconds = 0;
+  uint64_t json_chunks = 0;  // COCO: chunks the annotations array was parsed in (0: the whole file at once)
 };
 
 // Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken
