@@ -158,6 +158,20 @@ TEST_CASE("COCO: the annotations array read in chunks gives the whole file's cou
     check_same(coco_chunked(t.path("plain.json"), chunk), whole_plain);
   }
   CHECK(coco_chunked(t.path("plain.json"), 1).json_chunks == 4);  // cut after annotations 1, 2 and 3
+  // The annotations array last, and an empty one.
+  t.file("last.json", R"({"categories": [{"id": 4, "name": "four"}], "images": [{"id": 1}, {"id": 2}],
+  "annotations": [{"image_id": 1, "category_id": 4}, {"image_id": 1, "category_id": 4}]})");
+  t.file("none.json", R"({"annotations": [], "images": [{"id": 1}, {"id": 2}, {"id": 3}],
+  "categories": [{"id": 4, "name": "four"}]})");
+  for (std::size_t chunk : {1, 5, 20}) {
+    CAPTURE(chunk);
+    const AnnotationResult last = coco_chunked(t.path("last.json"), chunk);
+    CHECK(count_of(last, "four") == 2);
+    CHECK(last.unannotated == 1);
+    const AnnotationResult none = coco_chunked(t.path("none.json"), chunk);
+    CHECK(none.instances == 0);
+    CHECK(none.unannotated == 3);
+  }
   // Broken JSON in a chunk: the whole-file parse's message (file, position).
   std::string bad = kCoco;
   bad.replace(bad.find("\"category_id\": 3}"), 17, "\"category_id\": }");
