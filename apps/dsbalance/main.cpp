@@ -1,5 +1,6 @@
-// dsbalance: class balance of a dataset (manifest, ImageFolder tree or CSV label file): counts, imbalance
-// metrics, label merging, loss weights, resampling into a new manifest, and CI gates.
+// dsbalance: class balance of a dataset (manifest, ImageFolder tree, CSV label file, COCO, YOLO or VOC
+// annotations): counts, imbalance metrics, label merging, loss weights, resampling into a new manifest,
+// drift between splits, and CI gates.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -46,12 +47,19 @@ struct DsbalanceOptions {
   std::string second_input;  // dsbalance TRAIN VAL: the drift of VAL against TRAIN
   std::string by;            // --by COLUMN: the drift between a manifest's splits
   std::string plot, plot_scale = "linear";
+  bool stats = false;
 };
 
-// What run() reads from one input when asked for nothing else (the two-input form reads the second so).
-struct Loaded {
+// One input, read: its format, label histogram and what else the format yields.
+struct Input {
+  std::string path;
+  BalanceFormat format = BalanceFormat::manifest;
   LabelHistogram hist;
-  std::string separator;
+  std::string separator;         // of multiple labels; empty for formats without multi-label cells
+  AnnotationResult annotations;  // COCO, YOLO, VOC
+  bool annotated = false;        // annotations is set
+  Manifest manifest;             // manifest inputs
+  uint64_t errors = 0;           // unreadable entries (ImageFolder), reported already
 };
 
 // A split's name in the two-input form: the input's file stem (or directory name).
@@ -69,7 +77,87 @@ void emit(const std::string& s, bool to_stderr = false) {
   std::fwrite(s.data(), 1, s.size(), to_stderr ? stderr : stdout);
 }
 
-int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
+// Reads one input (format detected unless `format` is set). Errors and warnings are printed; the result is
+// kExitOk or kExitUsage.
+int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
+               const AnnotationOptions& ao, Input& in) {
+  in.path = path;
+  in.separator = o.separator;
+  if (!format.empty()) {
+    auto f = parse_balance_format(format);
+    if (!f)
+      return error("unknown --format '" + format + "' (manifest, imagefolder, csv, coco, yolo, voc)"),
+             app::kExitUsage;
+    in.format = *f;
+  } else if (auto err = detect_balance_format(path, in.format)) {
+    return error(*err), app::kExitUsage;
+  }
+  switch (in.format) {
+    case BalanceFormat::manifest: {
+      if (auto err = load_manifest(path, {}, in.manifest)) return error(describe(*err)), app::kExitUsage;
+      if (in.manifest.label_col() < 0)
+        return error(path + ": the manifest has no label column"), app::kExitUsage;
+      in.hist = manifest_histogram(in.manifest);
+      break;
+    }
+    case BalanceFormat::imagefolder: {
+      ImageFolderResult r;
+      if (auto err = imagefolder_histogram(path, o.threads, r)) return error(*err), app::kExitUsage;
+      for (const auto& e : r.errors) error(describe(e));
+      in.errors = r.errors.size();
+      in.hist = std::move(r.histogram);
+      in.separator.clear();
+      break;
+    }
+    case BalanceFormat::csv: {
+      CsvLabelOptions co;
+      co.id_column = o.id_column;
+      co.label_column = o.label_column;
+      if (auto err = csv_histogram(path, co, in.hist)) return error(*err), app::kExitUsage;
+      break;
+    }
+    case BalanceFormat::coco:
+    case BalanceFormat::yolo:
+    case BalanceFormat::voc: {
+      if (auto err = annotation_histogram(in.format, path, ao, in.annotations))
+        return error(*err), app::kExitUsage;
+      for (const auto& w : in.annotations.warnings) error("warning: " + w);
+      if (o.stats && !in.annotations.parser.empty())
+        error(fmt::format("stats: {}: {}; annotations parsed {}; map {:.3f} s, parse {:.3f} s", path,
+                          in.annotations.parser,
+                          in.annotations.json_chunks ? fmt::format("in {} chunks", in.annotations.json_chunks)
+                                                     : std::string("with the whole file"),
+                          in.annotations.read_seconds, in.annotations.parse_seconds));
+      in.hist = std::move(in.annotations.histogram);
+      in.annotated = true;
+      in.separator.clear();
+      break;
+    }
+  }
+  return app::kExitOk;
+}
+
+// The second input's counts added to the first's: the whole dataset of the two-input form. Classes keep
+// the first input's order, then the second's.
+void add_input(Input& into, const Input& from) {
+  for (const auto& [label, n] : from.hist.raw) into.hist.add(label, n);
+  into.hist.declared.insert(into.hist.declared.end(), from.hist.declared.begin(), from.hist.declared.end());
+  into.hist.ordered = into.hist.ordered || from.hist.ordered;
+  into.errors += from.errors;
+  if (!from.annotated) return;
+  auto& a = into.annotations;
+  const auto& b = from.annotations;
+  a.images += b.images;
+  a.unannotated += b.unannotated;
+  a.no_label_file += b.no_label_file;
+  a.instances += b.instances;
+  a.crowd += b.crowd;
+  a.skipped += b.skipped;
+  a.unknown += b.unknown;
+  into.annotated = true;
+}
+
+int run(const DsbalanceOptions& o) {
   // ---- Validate the flags.
   LabelRules rules;
   for (const auto& m : o.merges) {
@@ -80,10 +168,13 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   rules.drops = o.drops;
   if (!o.map_file.empty())
     if (auto err = load_label_map(o.map_file, rules.map)) return error(*err), app::kExitUsage;
+  const bool splits = !o.by.empty() || !o.second_input.empty();
   std::vector<Gate> gates;
   for (const auto& g : o.gates) {
     Gate gate;
     if (auto err = parse_gate(g, gate)) return error(*err), app::kExitUsage;
+    if (is_drift_metric(gate.metric) && !splits)
+      return error("gate '" + g + "': " + gate.metric + " needs two inputs or --by COLUMN"), app::kExitUsage;
     gates.push_back(gate);
   }
   WeightMethod method = WeightMethod::balanced;
@@ -110,22 +201,8 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   if (!plot_scale) return error("--plot-scale must be linear or log"), app::kExitUsage;
   if (!o.by.empty() && !o.second_input.empty())
     return error("use --by COLUMN or a second input, not both"), app::kExitUsage;
-
-  BalanceFormat fmt_kind;
-  if (!o.format.empty()) {
-    auto f = parse_balance_format(o.format);
-    if (!f)
-      return error("unknown --format '" + o.format + "' (manifest, imagefolder, csv, coco, yolo, voc)"),
-             app::kExitUsage;
-    fmt_kind = *f;
-  } else if (auto err = detect_balance_format(o.input, fmt_kind)) {
-    return error(*err), app::kExitUsage;
-  }
-  if ((o.resample || o.sample_weights) && fmt_kind != BalanceFormat::manifest)
-    return error("--resample and --sample-weights need a manifest input"), app::kExitUsage;
-  if (o.class_to_idx && fmt_kind != BalanceFormat::imagefolder)
-    return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
-
+  if (o.class_to_idx && !o.second_input.empty())
+    return error("--class-to-idx takes one input"), app::kExitUsage;
   AnnotationOptions ao;
   if (auto u = parse_count_unit(o.unit))
     ao.unit = *u;
@@ -134,85 +211,50 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   ao.crowd = !o.no_crowd;
   ao.include_difficult = o.include_difficult;
 
-  // ---- Read the input.
-  LabelHistogram hist;
-  AnnotationResult annotations;
-  std::string separator = o.separator;
-  uint64_t input_errors = 0;
-  Manifest manifest;
-  switch (fmt_kind) {
-    case BalanceFormat::manifest: {
-      if (auto err = load_manifest(o.input, {}, manifest)) return error(describe(*err)), app::kExitUsage;
-      if (manifest.label_col() < 0)
-        return error(o.input + ": the manifest has no label column"), app::kExitUsage;
-      hist = manifest_histogram(manifest);
-      break;
-    }
-    case BalanceFormat::imagefolder: {
-      ImageFolderResult r;
-      if (auto err = imagefolder_histogram(o.input, o.threads, r)) return error(*err), app::kExitUsage;
-      for (const auto& e : r.errors) error(describe(e));
-      input_errors = r.errors.size();
-      if (o.class_to_idx) {
-        emit(dsbalance::class_to_idx_json(r.histogram.declared));
-        return input_errors ? app::kExitPartial : app::kExitOk;
-      }
-      hist = std::move(r.histogram);
-      separator.clear();
-      break;
-    }
-    case BalanceFormat::csv: {
-      CsvLabelOptions co;
-      co.id_column = o.id_column;
-      co.label_column = o.label_column;
-      if (auto err = csv_histogram(o.input, co, hist)) return error(*err), app::kExitUsage;
-      break;
-    }
-    case BalanceFormat::coco:
-    case BalanceFormat::yolo:
-    case BalanceFormat::voc: {
-      if (auto err = annotation_histogram(fmt_kind, o.input, ao, annotations))
-        return error(*err), app::kExitUsage;
-      for (const auto& w : annotations.warnings) error("warning: " + w);
-      hist = std::move(annotations.histogram);
-      separator.clear();
-      break;
-    }
+  // ---- Read the input(s): the first (train) one, then the second, each read once.
+  Input first;
+  if (int rc = read_input(o, o.input, o.format, ao, first); rc != app::kExitOk) return rc;
+  if ((o.resample || o.sample_weights) && first.format != BalanceFormat::manifest)
+    return error("--resample and --sample-weights need a manifest input"), app::kExitUsage;
+  if (o.class_to_idx) {
+    if (first.format != BalanceFormat::imagefolder)
+      return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
+    emit(dsbalance::class_to_idx_json(first.hist.declared));
+    return first.errors ? app::kExitPartial : app::kExitOk;
   }
-
-  if (load_only) {
-    *load_only = {std::move(hist), separator};
-    return app::kExitOk;
-  }
-  // ---- Splits: a manifest column (--by) or a second input; the report covers them all.
-  std::vector<std::pair<std::string, Loaded>> split_inputs;
+  Input whole;  // the two-input form's whole dataset (both inputs)
+  std::vector<std::pair<std::string, LabelHistogram>> split_hists;
   dsbalance::DriftOut drift;
+  drift.name_max = dsbalance::table_name_max(app::stdout_columns());
   if (!o.by.empty()) {
-    if (fmt_kind != BalanceFormat::manifest) return error("--by needs a manifest input"), app::kExitUsage;
+    if (first.format != BalanceFormat::manifest) return error("--by needs a manifest input"), app::kExitUsage;
     SplitHistograms sh;
-    if (auto err = manifest_split_histograms(manifest, o.by, sh))
+    if (auto err = manifest_split_histograms(first.manifest, o.by, sh))
       return error(o.input + ": " + *err), app::kExitUsage;
-    for (auto& [name, h] : sh.splits) split_inputs.push_back({name, {std::move(h), separator}});
+    split_hists = std::move(sh.splits);
     drift.by = o.by;
     drift.unassigned = sh.unassigned;
   } else if (!o.second_input.empty()) {
-    DsbalanceOptions o2 = o;
-    o2.input = o.second_input;
-    o2.format.clear();
-    o2.second_input.clear();
-    Loaded second;
-    if (int rc = run(o2, &second); rc != app::kExitOk) return rc;
-    split_inputs.push_back({input_stem(o.input), {hist, separator}});
-    for (const auto& [label, n] : second.hist.raw) hist.add(label, n);
-    hist.declared.insert(hist.declared.end(), second.hist.declared.begin(), second.hist.declared.end());
-    split_inputs.push_back({input_stem(o.second_input), std::move(second)});
-    if (split_inputs[1].first == split_inputs[0].first) split_inputs[1].first += "#2";
+    Input second;
+    if (int rc = read_input(o, o.second_input, "", ao, second); rc != app::kExitOk) return rc;
+    whole.path = first.path;
+    whole.format = first.format;
+    whole.separator = first.separator;
+    whole.hist = first.hist;
+    whole.annotations = first.annotations;
+    whole.annotated = first.annotated;
+    whole.errors = first.errors;
+    add_input(whole, second);
+    split_hists.emplace_back(input_stem(o.input), first.hist);
+    split_hists.emplace_back(input_stem(o.second_input), second.hist);
+    if (split_hists[1].first == split_hists[0].first) split_hists[1].first += "#2";
     drift.by = "inputs";
     drift.inputs = {o.input, o.second_input};
   }
+  const Input& all = o.second_input.empty() ? first : whole;
 
-  const Distribution before = count_classes(hist, {}, separator);
-  const Distribution after = count_classes(hist, rules, separator);
+  const Distribution before = count_classes(all.hist, {}, all.separator);
+  const Distribution after = count_classes(all.hist, rules, all.separator);
   for (const auto& u : after.unused_rules) {
     if (u.rfind("--map ", 0) == 0)
       return error(o.map_file + ": unknown label '" + u.substr(6) + "' (no such class in the input)"),
@@ -221,14 +263,15 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   }
   dsbalance::ReportInput ri;
   ri.input = o.input;
-  ri.format = std::string(balance_format_name(fmt_kind));
+  ri.format = std::string(balance_format_name(first.format));
   ri.after = &after;
   if (!rules.empty()) ri.before = &before;
   ri.bands = {o.band_many, o.band_few};
   ri.report = balance_report(after, ri.bands);
-  ri.errors = input_errors;
-  if (fmt_kind == BalanceFormat::coco || fmt_kind == BalanceFormat::yolo || fmt_kind == BalanceFormat::voc) {
-    ri.annotations = &annotations;
+  ri.errors = all.errors;
+  ri.name_max = drift.name_max;
+  if (all.annotated) {
+    ri.annotations = &all.annotations;
     ri.unit = o.unit;
   }
   if (ri.report.total == 0)
@@ -236,11 +279,16 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
                  (rules.empty() ? "" : " after the label rules") + ")"),
            app::kExitUsage;
 
-  if (!split_inputs.empty()) {
+  DriftMetrics drift_gate;
+  if (!split_hists.empty()) {
     std::vector<std::pair<std::string, Distribution>> dists;
-    for (const auto& [name, l] : split_inputs)
-      dists.emplace_back(name, count_classes(l.hist, rules, l.separator));
-    drift.report = drift_report(dists, o.second_input.empty() ? std::nullopt : std::optional<std::size_t>(0));
+    for (const auto& [name, h] : split_hists)
+      dists.emplace_back(name, count_classes(h, rules, all.separator));
+    std::vector<std::string> order;
+    for (const auto& c : after.classes) order.push_back(c.name);
+    drift.report =
+        drift_report(dists, o.second_input.empty() ? std::nullopt : std::optional<std::size_t>(0), order);
+    drift_gate = drift_metrics(drift.report);
     for (const auto& w : dsbalance::drift_warnings(drift)) error("warning: " + w);
     ri.drift = &drift;
   }
@@ -248,31 +296,43 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
     if (auto err = write_balance_plot(after, o.plot, {*plot_scale, o.input}))
       return error(*err), app::kExitUsage;
 
-  // ---- Act.
+  // ---- Act: resampling and weights are for training, so with two inputs they act on the first (train)
+  // input alone, counted on its own.
+  const bool act = o.resample || o.sample_weights || !o.weights.empty();
+  const Distribution train =
+      o.second_input.empty() ? Distribution{} : count_classes(first.hist, rules, first.separator);
+  const Distribution& act_on = o.second_input.empty() ? after : train;
+  if (act && !o.second_input.empty())
+    error("note: " +
+          std::string(o.resample         ? "--resample"
+                      : o.sample_weights ? "--sample-weights"
+                                         : "--weights") +
+          " acts on the first input, " + o.input + ", alone; " + o.second_input + " is only compared");
   if (o.resample) {
     ResampleOptions ro;
     ro.max_per_class = o.max_per_class;
     ro.max_ratio = o.max_ratio;
     ro.target = o.target;
     ro.seed = o.seed;
-    ro.separator = separator;
+    ro.separator = first.separator;
     ResampleResult rr;
-    if (auto err = resample_manifest(manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
-    if (auto err = write_manifest(manifest, o.output)) return error(describe(*err)), app::kExitUsage;
-    emit(o.json ? dsbalance::resample_json(rr, o.seed) : dsbalance::resample_text(rr), o.output == "-");
+    if (auto err = resample_manifest(first.manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
+    if (auto err = write_manifest(first.manifest, o.output)) return error(describe(*err)), app::kExitUsage;
+    emit(o.json ? dsbalance::resample_json(rr, o.seed) : dsbalance::resample_text(rr, ri.name_max),
+         o.output == "-");
   } else if (o.sample_weights) {
-    add_sample_weights(manifest, rules, after, class_weights(after, method, o.beta), separator);
-    if (auto err = write_manifest(manifest, o.output)) return error(describe(*err)), app::kExitUsage;
+    add_sample_weights(first.manifest, rules, act_on, class_weights(act_on, method, o.beta), first.separator);
+    if (auto err = write_manifest(first.manifest, o.output)) return error(describe(*err)), app::kExitUsage;
   } else if (!o.weights.empty()) {
-    dsbalance::WeightsOut w{method, o.beta, &after, class_weights(after, method, o.beta), {}};
+    dsbalance::WeightsOut w{method, o.beta, &act_on, class_weights(act_on, method, o.beta), {}};
     w.alpha = focal_alpha(w.weights);
-    const bool all = o.weights_format == "all";
-    if (all) emit("# JSON\n");
-    if (all || o.weights_format == "json") emit(dsbalance::weights_json(w));
-    if (all) emit("# YAML\n");
-    if (all || o.weights_format == "yaml") emit(dsbalance::weights_yaml(w));
-    if (all) emit("# PyTorch\n");
-    if (all || o.weights_format == "torch") emit(dsbalance::weights_torch(w));
+    const bool all_formats = o.weights_format == "all";
+    if (all_formats) emit("# JSON\n");
+    if (all_formats || o.weights_format == "json") emit(dsbalance::weights_json(w));
+    if (all_formats) emit("# YAML\n");
+    if (all_formats || o.weights_format == "yaml") emit(dsbalance::weights_yaml(w));
+    if (all_formats) emit("# PyTorch\n");
+    if (all_formats || o.weights_format == "torch") emit(dsbalance::weights_torch(w));
   } else if (o.json) {
     emit(dsbalance::report_json(ri));
   } else if (o.csv) {
@@ -286,13 +346,13 @@ int run(const DsbalanceOptions& o, Loaded* load_only = nullptr) {
   bool tripped = false;
   for (const auto& g : gates) {
     std::string reason;
-    if (gate_trips(g, ri.report, reason)) {
+    if (gate_trips(g, ri.report, drift_gate, reason)) {
       error("gate tripped: " + g.text + " (" + reason + ")");
       tripped = true;
     }
   }
   if (tripped) return kExitGate;
-  return input_errors ? app::kExitPartial : app::kExitOk;
+  return all.errors ? app::kExitPartial : app::kExitOk;
 }
 
 }  // namespace
@@ -335,14 +395,17 @@ int main(int argc, char** argv) {
   cli.add_option("--target", o.target, "Resample: every class to exactly N (under- or oversampled)");
   cli.add_option("--seed", o.seed, "Resample: random seed (default 0)");
   cli.add_option("-o,--output", o.output, "Output manifest for --resample and --sample-weights (- : stdout)");
-  cli.add_option("--fail-if", o.gates, "Exit 3 when this holds, e.g. 'imbalance_ratio>50' (repeatable)")
+  cli.add_option("--fail-if", o.gates,
+                 "Exit 3 when this holds, e.g. 'imbalance_ratio>50', or with splits 'tvd>0.1' (repeatable)")
       ->allow_extra_args(false);
   cli.add_option("-j,--threads", o.threads, "ImageFolder: walker threads (default: by filesystem type)");
   cli.add_option("second_input", o.second_input,
-                 "A second input (val/test): report its drift against the first");
+                 "A second input (val/test): report its drift against the first (train)");
   cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");
   cli.add_option("--plot", o.plot, "Also draw the class counts as a bar chart into this PNG file");
   cli.add_option("--plot-scale", o.plot_scale, "The plot's count axis: linear (default) or log");
+  cli.add_flag("--stats", o.stats,
+               "Print the input's reading statistics (COCO: parser kernel, times) to stderr");
   cli.set_version_flag("--version", "dsbalance 0.1.0");
   try {
     cli.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dskit/format.h"
+#include "name_cell.h"
 
 namespace dsbalance {
 
@@ -46,25 +47,22 @@ uint64_t total_of(const dskit::Distribution& d) {
 
 }  // namespace
 
-std::string table_text(const dskit::Distribution& d, const std::string& title) {
+std::string table_text(const dskit::Distribution& d, const std::string& title, std::size_t name_max) {
   constexpr std::size_t kBar = 40;
   const uint64_t total = total_of(d);
   uint64_t widest = 0;
-  std::size_t name_w = 5;
-  for (const auto& c : d.classes) {
-    widest = std::max(widest, c.count);
-    name_w = std::max(name_w, c.name.size());
-  }
-  name_w = std::min<std::size_t>(name_w, 40);
+  for (const auto& c : d.classes) widest = std::max(widest, c.count);
+  const std::size_t name_w = name_column_width(
+      d.classes, [](const dskit::ClassCount& c) { return c.name; }, name_max);
   std::string out;
   if (!title.empty()) out += title + "\n";
-  out += fmt::format("{:<{}}  {:>10}  {:>7}\n", "class", name_w, "count", "share");
+  out += fmt::format("{}  {:>10}  {:>7}\n", name_cell("class", name_w), "count", "share");
   for (const auto& c : d.classes) {
     const std::size_t bar = widest ? static_cast<std::size_t>((static_cast<double>(c.count) * kBar +
                                                                static_cast<double>(widest) / 2) /
                                                               static_cast<double>(widest))
                                    : 0;
-    out += fmt::format("{:<{}}  {:>10}  {:>6.2f}%  {}{}\n", c.name, name_w, c.count,
+    out += fmt::format("{}  {:>10}  {:>6.2f}%  {}{}\n", name_cell(c.name, name_w), c.count,
                        100 * share(c.count, total), std::string(bar, '#'), c.count == 0 ? "(empty)" : "");
   }
   return out;
@@ -72,17 +70,20 @@ std::string table_text(const dskit::Distribution& d, const std::string& title) {
 
 std::string report_text(const ReportInput& in) {
   std::string out;
-  if (in.before) out += table_text(*in.before, "before:") + "\n";
-  out += table_text(*in.after, in.before ? "after:" : "");
+  if (in.before) out += table_text(*in.before, "before:", in.name_max) + "\n";
+  out += table_text(*in.after, in.before ? "after:" : "", in.name_max);
   const auto& r = in.report;
   const auto& d = *in.after;
   out += "\n";
   out += fmt::format("{:<18} {}\n", "total", r.total);
   out += fmt::format("{:<18} {} ({} empty)\n", "classes", r.classes, r.empty_classes);
   out += fmt::format("{:<18} {}\n", "unlabelled", d.unlabelled);
-  if (const auto* a = in.annotations)
-    out += fmt::format("{:<18} {} ({} unannotated); {} instances counted, {} skipped, {} unknown class\n",
-                       "images", a->images, a->unannotated, a->instances, a->skipped, a->unknown);
+  if (const auto* a = in.annotations) {
+    out += fmt::format("{:<18} {} ({} unannotated", "images", a->images, a->unannotated);
+    if (a->no_label_file) out += fmt::format(", {} without a label file", a->no_label_file);
+    out += fmt::format("); {} instances counted, {} skipped, {} unknown class\n", a->instances, a->skipped,
+                       a->unknown);
+  }
   if (d.dropped) out += fmt::format("{:<18} {}\n", "dropped", d.dropped);
   out += fmt::format("{:<18} {} / {}\n", "min / max count", r.min_count, r.max_count);
   out += fmt::format("{:<18} {:.2f}{}\n", "imbalance_ratio", r.imbalance_ratio,
@@ -134,9 +135,10 @@ std::string report_json(const ReportInput& in) {
                        classes_json(*in.before, total_of(*in.before)), total_of(*in.before));
   if (const auto* a = in.annotations)
     out += fmt::format(
-        ",\"annotations\":{{\"unit\":{},\"images\":{},\"unannotated_images\":{},\"instances\":{},"
-        "\"crowd\":{},\"skipped\":{},\"unknown\":{}}}",
-        json_str(in.unit), a->images, a->unannotated, a->instances, a->crowd, a->skipped, a->unknown);
+        ",\"annotations\":{{\"unit\":{},\"images\":{},\"unannotated_images\":{},\"no_label_file\":{},"
+        "\"instances\":{},\"crowd\":{},\"skipped\":{},\"unknown\":{}}}",
+        json_str(in.unit), a->images, a->unannotated, a->no_label_file, a->instances, a->crowd, a->skipped,
+        a->unknown);
   if (in.drift) out += ",\"splits\":" + drift_json(*in.drift);
   out += fmt::format(",\"errors\":{}}}\n", in.errors);
   return out;
@@ -192,13 +194,14 @@ std::string weights_torch(const WeightsOut& w) {
   return "weight = torch.tensor([" + ws + "])\nalpha = torch.tensor([" + as + "])\n";
 }
 
-std::string resample_text(const dskit::ResampleResult& r) {
-  std::size_t name_w = 5;
-  for (const auto& c : r.classes) name_w = std::max(name_w, c.name.size());
-  std::string out =
-      fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}\n", "class", name_w, "before", "requested", "achieved");
+std::string resample_text(const dskit::ResampleResult& r, std::size_t name_max) {
+  const std::size_t name_w = name_column_width(
+      r.classes, [](const dskit::ResampleClass& c) { return c.name; }, name_max);
+  std::string out = fmt::format("{}  {:>10}  {:>10}  {:>10}\n", name_cell("class", name_w), "before",
+                                "requested", "achieved");
   for (const auto& c : r.classes)
-    out += fmt::format("{:<{}}  {:>10}  {:>10}  {:>10}\n", c.name, name_w, c.before, c.requested, c.achieved);
+    out += fmt::format("{}  {:>10}  {:>10}  {:>10}\n", name_cell(c.name, name_w), c.before, c.requested,
+                       c.achieved);
   out += fmt::format("rows: {} -> {} ({} unlabelled kept, {} dropped)\n", r.rows_before, r.rows_after,
                      r.unlabelled_kept, r.dropped);
   return out;

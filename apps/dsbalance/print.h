@@ -21,9 +21,10 @@ struct ReportInput {
   const DriftOut* drift = nullptr;                       // --by COLUMN or two inputs
   const dskit::AnnotationResult* annotations = nullptr;  // COCO, YOLO, VOC inputs
   std::string unit;                                      // their --unit
+  std::size_t name_max = kNameMax;                       // the class column's widest
 };
 
-std::string table_text(const dskit::Distribution& d, const std::string& title);
+std::string table_text(const dskit::Distribution& d, const std::string& title, std::size_t name_max);
 std::string report_text(const ReportInput& in);
 std::string report_json(const ReportInput& in);
 std::string report_csv(const dskit::Distribution& d);
@@ -39,7 +40,7 @@ std::string weights_json(const WeightsOut& w);
 std::string weights_yaml(const WeightsOut& w);
 std::string weights_torch(const WeightsOut& w);
 
-std::string resample_text(const dskit::ResampleResult& r);
+std::string resample_text(const dskit::ResampleResult& r, std::size_t name_max);
 std::string resample_json(const dskit::ResampleResult& r, uint64_t seed);
 
 }  // namespace dsbalance

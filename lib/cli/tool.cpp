@@ -1,6 +1,7 @@
 #include "cli/tool.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,6 +27,12 @@ void print_error(std::string_view tool, std::string_view message) {
 
 bool stderr_is_terminal() {
   return ::isatty(2) == 1;
+}
+
+unsigned stdout_columns() {
+  struct winsize ws {};
+  if (::isatty(1) != 1 || ::ioctl(1, TIOCGWINSZ, &ws) != 0) return 0;
+  return ws.ws_col;
 }
 
 }  // namespace dskit::app

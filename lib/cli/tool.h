@@ -20,4 +20,7 @@ void print_error(std::string_view tool, std::string_view message);
 
 bool stderr_is_terminal();
 
+// The width of the terminal in columns when standard output is one, else 0.
+unsigned stdout_columns();
+
 }  // namespace dskit::app

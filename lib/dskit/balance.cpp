@@ -92,10 +92,9 @@ std::optional<std::string> load_label_map(const std::string& file,
 }
 
 std::size_t Distribution::find(std::string_view name) const {
-  const auto it = std::lower_bound(classes.begin(), classes.end(), name,
-                                   [](const ClassCount& c, std::string_view n) { return c.name < n; });
-  if (it != classes.end() && it->name == name) return static_cast<std::size_t>(it - classes.begin());
-  return classes.size();
+  const auto it =
+      std::find_if(classes.begin(), classes.end(), [&](const ClassCount& c) { return c.name == name; });
+  return static_cast<std::size_t>(it - classes.begin());
 }
 
 std::vector<std::string> split_labels(std::string_view raw, std::string_view separator) {
@@ -152,6 +151,14 @@ Distribution count_classes(const LabelHistogram& h, const LabelRules& rules, std
     d.label_instances += n * mapped.size();
     for (const auto& m : mapped) counts[m] += n;
   }
+  if (h.ordered)
+    for (const auto& c : h.declared)
+      if (auto m = rules.apply(c)) {
+        const auto it = counts.find(*m);
+        if (it == counts.end()) continue;  // placed already
+        d.classes.push_back({it->first, it->second});
+        counts.erase(it);
+      }
   for (auto& [name, c] : counts) d.classes.push_back({name, c});
   for (const auto& [from, to] : rules.map)
     if (!seen.count(from)) d.unused_rules.push_back("--map " + from);
@@ -273,13 +280,29 @@ std::vector<double> focal_alpha(const std::vector<double>& weights) {
 }
 
 const std::vector<std::string_view>& gate_metric_names() {
-  static const std::vector<std::string_view> names = {"imbalance_ratio",   "entropy", "evenness",
-                                                      "effective_classes", "gini",    "min_count",
-                                                      "max_count",         "total",   "classes"};
+  static const std::vector<std::string_view> names = {"imbalance_ratio",
+                                                      "entropy",
+                                                      "evenness",
+                                                      "effective_classes",
+                                                      "gini",
+                                                      "min_count",
+                                                      "max_count",
+                                                      "total",
+                                                      "classes",
+                                                      "tvd",
+                                                      "jsd",
+                                                      "missing_classes"};
   return names;
 }
 
-double gate_metric(const BalanceReport& r, std::string_view m) {
+bool is_drift_metric(std::string_view m) {
+  return m == "tvd" || m == "jsd" || m == "missing_classes";
+}
+
+double gate_metric(const BalanceReport& r, const DriftMetrics& drift, std::string_view m) {
+  if (m == "tvd") return drift.tvd;
+  if (m == "jsd") return drift.jsd;
+  if (m == "missing_classes") return static_cast<double>(drift.missing_classes);
   if (m == "imbalance_ratio") return r.imbalance_ratio;
   if (m == "entropy") return r.entropy;
   if (m == "evenness") return r.evenness;
@@ -322,8 +345,9 @@ std::optional<std::string> parse_gate(std::string_view expr, Gate& out) {
   return std::nullopt;
 }
 
-bool gate_trips(const Gate& g, const BalanceReport& r, std::string& reason) {
-  const double x = gate_metric(r, g.metric);
+bool gate_trips(const Gate& g, const BalanceReport& r, const DriftMetrics& drift, std::string& reason) {
+  if (is_drift_metric(g.metric) && !drift.present) return false;
+  const double x = gate_metric(r, drift, g.metric);
   bool t = false;
   if (g.op == ">") t = x > g.value;
   if (g.op == ">=") t = x >= g.value;

@@ -14,10 +14,13 @@
 namespace dskit {
 
 // What an input yields: the distinct raw label strings with their entry counts ("" = unlabelled), and the
-// classes that exist even without entries (ImageFolder's empty class folders).
+// classes that exist even without entries (ImageFolder's empty class folders, COCO categories, YOLO names).
+// When `ordered` is set, `declared` is also the class order (COCO: category id order; YOLO: names index
+// order; ImageFolder: sorted folder names); otherwise classes are in byte order of their names.
 struct LabelHistogram {
   std::map<std::string, uint64_t, std::less<>> raw;
   std::vector<std::string> declared;
+  bool ordered = false;
   void add(std::string_view label, uint64_t n = 1);
 };
 
@@ -43,8 +46,11 @@ struct ClassCount {
   uint64_t count = 0;
 };
 
-// Per-class counts after the rules. Classes are in byte order of their names. For multi-label entries
-// (labels separated by `separator`, empty: no splitting) a class counts the entries that carry it.
+// Per-class counts after the rules, in class order: for an ordered histogram, the order of `declared`
+// after the rules (a class that several labels are merged into takes the place of the first of them;
+// a class not declared comes after the declared ones, in byte order); otherwise byte order of the names.
+// For multi-label entries (labels separated by `separator`, empty: no splitting) a class counts the
+// entries that carry it.
 struct Distribution {
   std::vector<ClassCount> classes;
   uint64_t entries = 0;                   // entries with at least one label after the rules
@@ -102,6 +108,12 @@ std::vector<double> class_weights(const Distribution& d, WeightMethod m, double 
 std::vector<double> focal_alpha(const std::vector<double>& weights);
 
 // ---- CI gates: "metric op value", metric one of gate_metric_names(), op one of > >= < <= == !=.
+// Drift metrics (is_drift_metric) need splits: two inputs or --by.
+struct DriftMetrics {
+  bool present = false;          // splits were compared
+  double tvd = 0, jsd = 0;       // the largest over the non-reference splits
+  uint64_t missing_classes = 0;  // classes of the union with no entry in at least one split
+};
 struct Gate {
   std::string metric;
   std::string op;
@@ -110,8 +122,10 @@ struct Gate {
 };
 std::optional<std::string> parse_gate(std::string_view expr, Gate& out);
 const std::vector<std::string_view>& gate_metric_names();
-double gate_metric(const BalanceReport& r, std::string_view metric);
+bool is_drift_metric(std::string_view metric);  // tvd, jsd, missing_classes
+double gate_metric(const BalanceReport& r, const DriftMetrics& drift, std::string_view metric);
 // True when the expression holds (the gate trips); `reason` then says why ("imbalance_ratio = 100 > 50").
-bool gate_trips(const Gate& g, const BalanceReport& r, std::string& reason);
+// A drift gate never trips without drift.present.
+bool gate_trips(const Gate& g, const BalanceReport& r, const DriftMetrics& drift, std::string& reason);
 
 }  // namespace dskit

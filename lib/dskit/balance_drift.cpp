@@ -45,12 +45,16 @@ std::optional<std::string> manifest_split_histograms(const Manifest& m, std::str
 }
 
 DriftReport drift_report(const std::vector<std::pair<std::string, Distribution>>& splits,
-                         std::optional<std::size_t> reference) {
+                         std::optional<std::size_t> reference, const std::vector<std::string>& class_order) {
   DriftReport r;
   std::set<std::string> names;
   for (const auto& [_, d] : splits)
     for (const auto& c : d.classes) names.insert(c.name);
-  r.classes.assign(names.begin(), names.end());
+  for (const auto& c : class_order)
+    if (names.erase(c)) r.classes.push_back(c);
+  r.classes.insert(r.classes.end(), names.begin(), names.end());
+  std::map<std::string_view, std::size_t> index;
+  for (std::size_t c = 0; c < r.classes.size(); ++c) index.emplace(r.classes[c], c);
   if (splits.empty()) return r;
 
   std::size_t ref = reference && *reference < splits.size() ? *reference : 0;
@@ -68,10 +72,7 @@ DriftReport drift_report(const std::vector<std::pair<std::string, Distribution>>
     SplitDrift s;
     s.name = name;
     s.counts.assign(r.classes.size(), 0);
-    for (const auto& c : d.classes) {
-      const auto it = std::lower_bound(r.classes.begin(), r.classes.end(), c.name);
-      s.counts[static_cast<std::size_t>(it - r.classes.begin())] += c.count;
-    }
+    for (const auto& c : d.classes) s.counts[index.at(c.name)] += c.count;
     for (uint64_t n : s.counts) s.total += n;
     s.shares.assign(r.classes.size(), 0.0);
     for (std::size_t c = 0; c < r.classes.size(); ++c) {
@@ -89,6 +90,20 @@ DriftReport drift_report(const std::vector<std::pair<std::string, Distribution>>
       if (s.counts[c] > 0 && ref_split.counts[c] == 0) s.not_in_reference.push_back(r.classes[c]);
   }
   return r;
+}
+
+DriftMetrics drift_metrics(const DriftReport& r) {
+  DriftMetrics m;
+  m.present = true;
+  for (std::size_t i = 1; i < r.splits.size(); ++i) {
+    m.tvd = std::max(m.tvd, r.splits[i].tvd);
+    m.jsd = std::max(m.jsd, r.splits[i].jsd);
+  }
+  std::set<std::string_view> missing;
+  for (const auto& s : r.splits)
+    for (const auto& c : s.missing) missing.insert(c);
+  m.missing_classes = missing.size();
+  return m;
 }
 
 }  // namespace dskit

@@ -41,13 +41,18 @@ struct SplitDrift {
 };
 
 struct DriftReport {
-  std::vector<std::string> classes;  // union of every split's classes, byte order
+  std::vector<std::string> classes;  // union of every split's classes, in class order (see drift_report)
   std::vector<SplitDrift> splits;    // the reference first, then the others in their given order
 };
 
 // The reference is `reference` when given, else the split named "train" when there is one, else the first.
-// Distributions are taken as given (label rules already applied).
+// Distributions are taken as given (label rules already applied). Classes are in `class_order` (the whole
+// dataset's class order), then any other class in byte order.
 DriftReport drift_report(const std::vector<std::pair<std::string, Distribution>>& splits,
-                         std::optional<std::size_t> reference = std::nullopt);
+                         std::optional<std::size_t> reference = std::nullopt,
+                         const std::vector<std::string>& class_order = {});
+
+// The drift gate metrics (see DriftMetrics in balance.h) of a report.
+DriftMetrics drift_metrics(const DriftReport& r);
 
 }  // namespace dskit

@@ -50,6 +50,14 @@ std::string_view balance_format_name(BalanceFormat f) {
   return "?";
 }
 
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
 std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out) {
   if (path == "-") {
     out = BalanceFormat::manifest;
@@ -74,16 +82,21 @@ std::optional<std::string> detect_balance_format(const std::string& path, Balanc
     out = BalanceFormat::manifest;
     return std::nullopt;
   }
-  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
+  if (ends_with(path, ".csv")) {
     out = BalanceFormat::csv;
     return std::nullopt;
   }
-  if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
+  if (ends_with(path, ".json")) {
     out = BalanceFormat::coco;
     return std::nullopt;
   }
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
+    out = BalanceFormat::yolo;
+    return std::nullopt;
+  }
   return path +
-         ": unknown input format (not a directory, a dskit manifest, a .json or a .csv file; see --format)";
+         ": unknown input format (not a directory, a dskit manifest, a .json, .csv or .yaml file; see "
+         "--format)";
 }
 
 LabelHistogram manifest_histogram(const Manifest& m) {
@@ -153,6 +166,7 @@ std::optional<std::string> imagefolder_histogram(const std::string& root, unsign
   std::sort(out.errors.begin(), out.errors.end(),
             [](const PathError& a, const PathError& b) { return a.path < b.path; });
   out.histogram.declared = classes;
+  out.histogram.ordered = true;
   return std::nullopt;
 }
 

@@ -3,9 +3,10 @@
 // LabelHistogram (see balance.h). Format detection: a directory holding data.yaml (or data.yml) is YOLO; a
 // directory holding Annotations/ with .xml files is VOC; any other directory is an ImageFolder tree; a file
 // whose first line starts with "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv"
-// a CSV file.
+// a CSV file, in ".yaml" or ".yml" a YOLO data file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,17 +54,26 @@ struct AnnotationOptions {
   CountUnit unit = CountUnit::instances;
   bool crowd = true;               // COCO: count iscrowd annotations
   bool include_difficult = false;  // VOC: count objects marked difficult
+  // COCO: a file of at least 4 chunks has its annotations array parsed in chunks of about this many bytes
+  // (0: kJsonChunk), which bounds the parser's memory; smaller files are parsed whole.
+  std::size_t json_chunk = 0;
 };
+inline constexpr std::size_t kJsonChunk = std::size_t{8} << 20;
 
 struct AnnotationResult {
-  LabelHistogram histogram;  // raw: class name -> count; declared: every class, in id order
-  uint64_t images = 0;       // images (COCO), label files (YOLO), XML files (VOC)
-  uint64_t unannotated = 0;  // images without any annotation (YOLO: empty label files)
-  uint64_t instances = 0;    // annotations counted
-  uint64_t crowd = 0;        // COCO iscrowd annotations (counted or, with crowd off, skipped)
-  uint64_t skipped = 0;      // annotations not counted: crowd with crowd off, difficult without include
-  uint64_t unknown = 0;      // annotations whose class id is not declared (not counted)
+  LabelHistogram histogram;    // raw: class name -> count; declared: every class, in id order
+  uint64_t images = 0;         // images (COCO), label files (YOLO), XML files (VOC)
+  uint64_t unannotated = 0;    // images without any annotation (YOLO: empty or missing label files)
+  uint64_t no_label_file = 0;  // YOLO: images under images/ without a label file (among unannotated)
+  uint64_t instances = 0;      // annotations counted
+  uint64_t crowd = 0;          // COCO iscrowd annotations (counted or, with crowd off, skipped)
+  uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
+  uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
   std::vector<std::string> warnings;  // one line per unknown class id
+  // COCO: the parser and its kernels, and the time spent mapping the file and parsing it (for --stats).
+  std::string parser;
+  double read_seconds = 0, parse_seconds = 0;
+  uint64_t json_chunks = 0;  // COCO: chunks the annotations array was parsed in (0: the whole file at once)
 };
 
 // Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 namespace dskit {
 
@@ -123,15 +125,17 @@ std::optional<std::string> resample_manifest(Manifest& m, const LabelRules& rule
 void add_sample_weights(Manifest& m, const LabelRules& rules, const Distribution& d,
                         const std::vector<double>& weights, const std::string& separator) {
   const auto col = static_cast<std::size_t>(m.add_column("weight"));
+  std::unordered_map<std::string_view, std::size_t> index;  // class name -> position in d
+  for (std::size_t i = 0; i < d.classes.size(); ++i) index.emplace(d.classes[i].name, i);
   for (std::size_t r = 0; r < m.size(); ++r) {
     double sum = 0;
     std::size_t n = 0;
     for (const auto& p : split_labels(m.label(r), separator)) {
       const auto l = rules.apply(p);
       if (!l) continue;
-      const std::size_t i = d.find(*l);
-      if (i < weights.size()) {
-        sum += weights[i];
+      const auto it = index.find(*l);
+      if (it != index.end() && it->second < weights.size()) {
+        sum += weights[it->second];
         ++n;
       }
     }

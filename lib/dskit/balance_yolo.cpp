@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -37,6 +38,17 @@ std::optional<int64_t> class_id(std::string_view tok) {
   if (rd.ec == std::errc() && rd.ptr == tok.data() + tok.size() && std::floor(d) == d && std::fabs(d) < 1e15)
     return static_cast<int64_t>(d);
   return std::nullopt;
+}
+
+// Ultralytics' image suffixes (IMG_FORMATS), compared without case.
+bool is_image_name(const std::string& name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return false;
+  std::string ext = name.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* e : {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
+    if (ext == e) return true;
+  return false;
 }
 
 }  // namespace
@@ -83,6 +95,7 @@ std::optional<std::string> yolo_histogram(const std::string& path, const Annotat
   }
 
   std::map<int64_t, std::size_t> index;
+  out.histogram.ordered = true;
   for (const auto& [id, name] : names) {
     index.emplace(id, out.histogram.declared.size());
     out.histogram.declared.push_back(name);
@@ -100,6 +113,22 @@ std::optional<std::string> yolo_histogram(const std::string& path, const Annotat
   std::vector<uint64_t> counts(names.size(), 0);
   std::map<std::string, std::pair<uint64_t, std::string>> unknown;  // token -> (lines, first file)
   std::vector<char> present(names.size(), 0);
+  // Images under images/ whose label file (the same relative path under labels/, extension .txt, as
+  // Ultralytics maps them) does not exist: background images too.
+  const std::string images = root + "/images";
+  if (is_dir(images)) {
+    for (std::filesystem::recursive_directory_iterator it(images, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (!is_image_name(it->path().filename().string()) || it->is_directory()) continue;
+      std::filesystem::path label = std::filesystem::path(labels) / it->path().lexically_relative(images);
+      label.replace_extension(".txt");
+      if (!std::binary_search(files.begin(), files.end(), label.string())) ++out.no_label_file;
+    }
+    if (ec) return images + ": " + ec.message();
+    out.images += out.no_label_file;
+    out.unannotated += out.no_label_file;
+  }
+
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) return f + ": cannot read the file";

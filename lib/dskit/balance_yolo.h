@@ -13,7 +13,9 @@ namespace dskit {
 std::optional<std::string> yolo_data_yaml(const std::string& dir);
 
 // PATH is the dataset directory or its data.yaml. Every label file is one image; an empty one (no object
-// lines) is a background image, counted in out.unannotated. Lines whose class id is not in names are
+// lines) is a background image, counted in out.unannotated. An image file under images/ (Ultralytics'
+// suffixes) whose label file labels/<same relative path>.txt does not exist is a background image too,
+// counted in out.images, out.unannotated and out.no_label_file. Lines whose class id is not in names are
 // counted in out.unknown and warned about. Errors: unreadable files, a YAML syntax error (file:line:column),
 // no `names`, no labels/ directory.
 std::optional<std::string> yolo_histogram(const std::string& path, const AnnotationOptions& o,

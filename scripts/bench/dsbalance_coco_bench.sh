@@ -2,7 +2,7 @@
 # dsbalance on a COCO-style instances JSON of 1,000,000 annotations (~100k images, 80 categories with
 # non-contiguous ids): wall time of `dsbalance --json FILE` against a Python json.load + collections.Counter
 # script in the same run (target: >= 10x faster), and dsbalance's peak RSS (target: < 3x the file size).
-# Prints a Markdown table.
+# Waits for an idle machine first and prints the load. Prints a Markdown table.
 #
 #   scripts/bench/dsbalance_coco_bench.sh [--quick]
 #
@@ -10,8 +10,10 @@
 #   BUILD_DIR        where bin/dsbalance is                 (default: build-bench, relative to the repo root)
 #   DSKIT_BENCH_DIR  where the JSON is made and reused      (default: /tmp/dskit-bench)
 #   ANNOTATIONS      annotations in the file                (default: 1000000)
+#   MAX_LOAD         wait until the 1-min load average is below this (default 1.0)
+#   LOAD_WAIT        ... for at most this many seconds, then measure anyway and say so (default 300)
 #   RESULTS          also write the table to this file
-# The file is read from the page cache (one warm-up run each): this measures CPU, not storage.
+# The file is read from the page cache (one warm-up run each): this measures CPU and memory, not storage.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +24,8 @@ base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
 n=${ANNOTATIONS:-1000000}
 runs=5
 [[ ${1:-} == --quick ]] && runs=2
+max_load=${MAX_LOAD:-1.0}
+load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance
 [[ -x $dsb ]] || { echo "dsbalance_coco_bench: $dsb missing: cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
@@ -74,31 +78,58 @@ ours=$("$dsb" --json "$f" | python3 -c 'import json,sys; r=json.load(sys.stdin);
 theirs=$(python3 "$py" "$f" | python3 -c 'import json,sys; print(sum(n for _, n in json.load(sys.stdin)))')
 [[ $ours == "$theirs" ]] || { echo "dsbalance_coco_bench: totals differ: dsbalance $ours, python $theirs" >&2; exit 1; }
 
-# best_of CMD...: the best wall time in seconds of $runs runs (after one warm-up).
-best_of() {
-  "$@" > /dev/null
-  local best=""
-  for _ in $(seq "$runs"); do
-    local t0 t1 dt
-    t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N)
-    dt=$(echo "$t1 - $t0" | bc -l)
-    if [[ -z $best ]] || (( $(echo "$dt < $best" | bc -l) )); then best=$dt; fi
+wait_for_low_load() {
+  local waited=0
+  until awk -v m="$max_load" '{exit !($1 < m)}' /proc/loadavg; do
+    ((waited == 0)) && echo "dsbalance_coco_bench: waiting for the load average to drop below $max_load ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    if ((waited >= load_wait)); then
+      echo "dsbalance_coco_bench: load still $(cut -d' ' -f1-3 /proc/loadavg) after ${load_wait}s; measuring anyway" >&2
+      return 1
+    fi
+    sleep 5
+    ((waited += 5))
   done
-  printf '%.3f' "$best"
 }
-t_ds=$(best_of "$dsb" --json "$f")
-t_py=$(best_of python3 "$py" "$f")
-rss_kb=$(/usr/bin/time -f %M "$dsb" --json "$f" 2>&1 > /dev/null | tail -1)
-speedup=$(echo "$t_py / $t_ds" | bc -l)
-rss_ratio=$(echo "$rss_kb * 1024 / $size" | bc -l)
+idle=yes
+wait_for_low_load || idle=no
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "dsbalance_coco_bench: $(date -u +%FT%TZ), load $load_start" >&2
+"$dsb" --stats --json "$f" 2>&1 > /dev/null | grep 'stats:' >&2 || true
+
+# One warm-up run each, then $runs runs of each, interleaved so that both see the same machine; wall times
+# from date +%s.%N, the best and the median.
+"$dsb" --json "$f" > /dev/null
+python3 "$py" "$f" > /dev/null
+now() { date +%s.%N; }
+declare -a T_DS T_PY
+for _ in $(seq "$runs"); do
+  t0=$(now); "$dsb" --json "$f" > /dev/null; t1=$(now)
+  T_DS+=("$(echo "$t1 - $t0" | bc -l)")
+  t0=$(now); python3 "$py" "$f" > /dev/null; t1=$(now)
+  T_PY+=("$(echo "$t1 - $t0" | bc -l)")
+done
+best() { printf '%s\n' "$@" | sort -g | head -1 | xargs printf '%.3f'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+t_ds=$(best "${T_DS[@]}"); m_ds=$(median "${T_DS[@]}")
+t_py=$(best "${T_PY[@]}"); m_py=$(median "${T_PY[@]}")
+# CPU time (user + sys) and peak RSS of one more run each.
+read -r u_ds s_ds rss_kb < <(/usr/bin/time -f '%U %S %M' "$dsb" --json "$f" 2>&1 > /dev/null | tail -1)
+read -r u_py s_py rss_py_kb < <(/usr/bin/time -f '%U %S %M' python3 "$py" "$f" 2>&1 > /dev/null | tail -1)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
+rss_ratio=$(printf '%.2f' "$(echo "$rss_kb * 1024 / $size" | bc -l)")
+cpu_ds=$(printf "%.2f" "$(echo "$u_ds + $s_ds" | bc -l)"); cpu_py=$(printf "%.2f" "$(echo "$u_py + $s_py" | bc -l)")
 
 table=$(cat <<MD
-| measure | dsbalance | python json.load + Counter | target |
+| measure | dsbalance | python json.load + Counter | ratio (target) |
 |---|---|---|---|
-| wall time, best of $runs (s) | $t_ds | $t_py | dsbalance >= 10x faster: $(printf '%.1f' "$speedup")x |
-| peak RSS (MiB) | $(( rss_kb / 1024 )) | | < 3x the file: $(printf '%.2f' "$rss_ratio")x |
+| wall time, best of $runs (s) | $t_ds | $t_py | $(ratio "$t_py" "$t_ds")x (>= 10x) |
+| wall time, median of $runs (s) | $m_ds | $m_py | $(ratio "$m_py" "$m_ds")x |
+| CPU time, user + sys, one run (s) | $cpu_ds ($u_ds + $s_ds) | $cpu_py ($u_py + $s_py) | $(ratio "$cpu_py" "$cpu_ds")x |
+| peak RSS (MiB) | $((rss_kb / 1024)) | $((rss_py_kb / 1024)) | dsbalance ${rss_ratio}x the file (< 3x) |
 
-File: $n annotations, $(( size / 1024 / 1024 )) MiB ($size bytes); annotations counted by both: $ours.
+File: $n annotations, $((size / 1024 / 1024)) MiB ($size bytes), in the page cache; annotations counted by both: $ours.
+Date: $(date -u +%FT%TZ); load average at start $load_start, at end $load_end (below $max_load before measuring: $idle).
 MD
 )
 echo "$table"

@@ -57,6 +57,24 @@ TEST_CASE("drift: report over the union of classes, train first, missing classes
   CHECK(va.jsd == doctest::Approx((0.75 * std::log(1.5) + 0.25 * std::log(2.0)) / 2));
 }
 
+TEST_CASE("drift: classes in the given class order, then byte order; the gate metrics") {
+  const auto r = drift_report({{"train", dist({{"a", 6}, {"b", 2}, {"z", 1}})},
+                               {"val", dist({{"a", 1}, {"c", 3}})},
+                               {"test", dist({{"a", 1}, {"b", 1}, {"z", 2}})}},
+                              std::nullopt, {"z", "b", "a"});
+  CHECK(r.classes == std::vector<std::string>{"z", "b", "a", "c"});
+  CHECK(r.splits[0].counts == std::vector<uint64_t>{1, 2, 6, 0});
+  CHECK(r.splits[1].counts == std::vector<uint64_t>{0, 0, 1, 3});
+  const DriftMetrics m = drift_metrics(r);
+  CHECK(m.present);
+  CHECK(m.tvd == doctest::Approx(std::max(r.splits[1].tvd, r.splits[2].tvd)));
+  CHECK(m.tvd == doctest::Approx(0.75));  // val 3/4 against train, test 5/12
+  CHECK(m.jsd == doctest::Approx(std::max(r.splits[1].jsd, r.splits[2].jsd)));
+  // c is missing from train and test, z and b from val: 3 classes missing from some split.
+  CHECK(m.missing_classes == 3);
+  CHECK(drift_metrics(drift_report({{"a", dist({{"x", 1}})}, {"b", dist({{"x", 3}})}})).missing_classes == 0);
+}
+
 TEST_CASE("drift: without a train split the first is the reference") {
   const auto r = drift_report({{"a", dist({{"x", 1}})}, {"b", dist({{"x", 3}})}});
   REQUIRE(r.splits.size() == 2);

@@ -80,6 +80,113 @@ TEST_CASE("COCO: --no-crowd and --unit images") {
   CHECK(count_of(ri, "toothbrush") == 1);
 }
 
+namespace {
+
+// The COCO result with the annotations array read in chunks of `chunk` bytes (0: the whole file at once).
+AnnotationResult coco_chunked(const std::string& file, std::size_t chunk, AnnotationOptions o = {}) {
+  o.json_chunk = chunk ? chunk : std::size_t{1} << 40;
+  AnnotationResult r;
+  const auto err = coco_histogram(file, o, r);
+  INFO(err.value_or(""));
+  REQUIRE_FALSE(err);
+  if (chunk) CHECK(r.json_chunks > 0);
+  if (!chunk) CHECK(r.json_chunks == 0);
+  return r;
+}
+
+void check_same(const AnnotationResult& a, const AnnotationResult& b) {
+  CHECK(a.histogram.raw == b.histogram.raw);
+  CHECK(a.histogram.declared == b.histogram.declared);
+  CHECK(a.images == b.images);
+  CHECK(a.unannotated == b.unannotated);
+  CHECK(a.instances == b.instances);
+  CHECK(a.crowd == b.crowd);
+  CHECK(a.skipped == b.skipped);
+  CHECK(a.unknown == b.unknown);
+  CHECK(a.warnings == b.warnings);
+}
+
+}  // namespace
+
+TEST_CASE("COCO: the annotations array read in chunks gives the whole file's counts") {
+  TempTree t;
+  t.file("instances.json", kCoco);
+  const AnnotationResult whole = coco_chunked(t.path("instances.json"), 0);
+  CHECK(count_of(whole, "car") == 3);
+  for (std::size_t chunk : {1, 16, 40, 100, 200}) {
+    CAPTURE(chunk);
+    check_same(coco_chunked(t.path("instances.json"), chunk), whole);
+    AnnotationOptions o;
+    o.crowd = false;
+    o.unit = CountUnit::images;
+    check_same(coco_chunked(t.path("instances.json"), chunk, o),
+               coco_chunked(t.path("instances.json"), 0, o));
+  }
+  // Annotations first; objects nested in annotations ("},{" inside one); a decoy "annotations" key
+  // nested before the top-level one; a string holding "},{"; string image ids; whitespace around commas.
+  const std::string odd_text =
+      R"({"info": {"annotations": [{"category_id": 1, "image_id": 1}, {"category_id": 1}]},
+ "annotations" : [ {"image_id": "a", "category_id": 2, "attributes": [{"x": 1} , {"y": "},{"}]},
+   {"image_id": "b", "category_id": 2, "note": "}, {\"category_id\": 1}"} ,
+   {"image_id": "a", "category_id": 1, "iscrowd": true}, {"image_id": "c", "category_id": 5} ],
+ "images": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+ "categories": [{"id": 2, "name": "two"}, {"id": 1, "name": "one"}]})";
+  t.file("odd.json", odd_text);
+  const AnnotationResult odd = coco_chunked(t.path("odd.json"), 0);
+  CHECK(count_of(odd, "one") == 1);
+  CHECK(count_of(odd, "two") == 2);
+  CHECK(odd.unknown == 1);
+  CHECK(odd.images == 4);
+  CHECK(odd.unannotated == 1);
+  for (std::size_t chunk : {1, 8, 30, 60, 100}) {
+    CAPTURE(chunk);
+    AnnotationOptions o;
+    o.json_chunk = chunk;
+    AnnotationResult r;
+    REQUIRE_FALSE(coco_histogram(t.path("odd.json"), o, r));
+    check_same(r, odd);
+  }
+  // The same without the decoy: read in chunks (the nested and quoted "},{" are rejected as cuts).
+  std::string plain = odd_text;
+  plain.replace(0, plain.find("\n") + 1, "{");
+  t.file("plain.json", plain);
+  const AnnotationResult whole_plain = coco_chunked(t.path("plain.json"), 0);
+  CHECK(whole_plain.histogram.raw == odd.histogram.raw);
+  CHECK(whole_plain.unannotated == odd.unannotated);
+  for (std::size_t chunk : {1, 8, 30, 60, 100}) {
+    CAPTURE(chunk);
+    check_same(coco_chunked(t.path("plain.json"), chunk), whole_plain);
+  }
+  CHECK(coco_chunked(t.path("plain.json"), 1).json_chunks == 4);  // cut after annotations 1, 2 and 3
+  // The annotations array last, and an empty one.
+  t.file("last.json", R"({"categories": [{"id": 4, "name": "four"}], "images": [{"id": 1}, {"id": 2}],
+  "annotations": [{"image_id": 1, "category_id": 4}, {"image_id": 1, "category_id": 4}]})");
+  t.file("none.json", R"({"annotations": [], "images": [{"id": 1}, {"id": 2}, {"id": 3}],
+  "categories": [{"id": 4, "name": "four"}]})");
+  for (std::size_t chunk : {1, 5, 20}) {
+    CAPTURE(chunk);
+    const AnnotationResult last = coco_chunked(t.path("last.json"), chunk);
+    CHECK(count_of(last, "four") == 2);
+    CHECK(last.unannotated == 1);
+    const AnnotationResult none = coco_chunked(t.path("none.json"), chunk);
+    CHECK(none.instances == 0);
+    CHECK(none.unannotated == 3);
+  }
+  // Broken JSON in a chunk: the whole-file parse's message (file, position).
+  std::string bad = kCoco;
+  bad.replace(bad.find("\"category_id\": 3}"), 17, "\"category_id\": }");
+  t.file("bad.json", bad);
+  AnnotationOptions o;
+  o.json_chunk = 16;
+  AnnotationResult rb, rw;
+  const auto e1 = coco_histogram(t.path("bad.json"), o, rb);
+  const auto e2 = coco_histogram(t.path("bad.json"), {}, rw);
+  REQUIRE(e1);
+  REQUIRE(e2);
+  CHECK(*e1 == *e2);
+  CHECK(e1->find("byte offset") != std::string::npos);
+}
+
 TEST_CASE("COCO: broken JSON names the file and the position") {
   TempTree t;
   t.file("bad.json", "{\"images\": [{\"id\": 1}],\n \"annotations\": [{\"id\": 1, \"category_id\": }]}");

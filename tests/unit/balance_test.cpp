@@ -175,16 +175,74 @@ TEST_CASE("balance: gates") {
   CHECK(parse_gate("gini", g));
   CHECK(parse_gate("gini<0.5x", g));
   const BalanceReport r = balance_report(dist_of(cifar_lt_counts()));
+  const DriftMetrics none;
   std::string why;
   REQUIRE(!parse_gate("imbalance_ratio>50", g));
-  CHECK(gate_trips(g, r, why));
+  CHECK(gate_trips(g, r, none, why));
   CHECK(why.find("100") != std::string::npos);
   REQUIRE(!parse_gate("min_count<50", g));
-  CHECK(!gate_trips(g, r, why));
+  CHECK(!gate_trips(g, r, none, why));
   REQUIRE(!parse_gate("min_count<=50", g));
-  CHECK(gate_trips(g, r, why));
+  CHECK(gate_trips(g, r, none, why));
   REQUIRE(!parse_gate("classes!=10", g));
-  CHECK(!gate_trips(g, r, why));
+  CHECK(!gate_trips(g, r, none, why));
+}
+
+TEST_CASE("balance: drift gates") {
+  Gate g;
+  for (const char* m : {"tvd", "jsd", "missing_classes"}) {
+    CHECK(is_drift_metric(m));
+    REQUIRE(!parse_gate(std::string(m) + ">0", g));
+  }
+  CHECK(!is_drift_metric("gini"));
+  const BalanceReport r = balance_report(dist_of(cifar_lt_counts()));
+  DriftMetrics d;
+  d.present = true;
+  d.tvd = 0.25;
+  d.jsd = 0.01;
+  d.missing_classes = 2;
+  std::string why;
+  REQUIRE(!parse_gate("tvd>0.1", g));
+  CHECK(gate_trips(g, r, d, why));
+  CHECK(why == "tvd = 0.25 > 0.1");
+  REQUIRE(!parse_gate("jsd>0.05", g));
+  CHECK(!gate_trips(g, r, d, why));
+  REQUIRE(!parse_gate("missing_classes>0", g));
+  CHECK(gate_trips(g, r, d, why));
+  CHECK(why == "missing_classes = 2 > 0");
+  CHECK(!gate_trips(g, r, DriftMetrics{}, why));  // no splits: never trips (the app refuses it earlier)
+}
+
+TEST_CASE("balance: class order of ordered inputs, with merges and undeclared classes") {
+  LabelHistogram h;
+  h.ordered = true;
+  h.declared = {"zebra", "cat", "dog_big", "ant", "dog_small"};
+  h.add("zebra", 1);
+  h.add("cat", 2);
+  h.add("dog_small", 3);
+  h.add("dog_big", 4);
+  h.add("bee", 5);  // not declared: after the declared classes
+  h.add("aardvark", 6);
+  auto names = [](const Distribution& d) {
+    std::vector<std::string> v;
+    for (const auto& c : d.classes) v.push_back(c.name);
+    return v;
+  };
+  const Distribution plain = count_classes(h, {}, "");
+  CHECK(names(plain) ==
+        std::vector<std::string>{"zebra", "cat", "dog_big", "ant", "dog_small", "aardvark", "bee"});
+  CHECK(plain.find("ant") == 3);
+  CHECK(plain.classes[3].count == 0);
+  CHECK(plain.find("nope") == plain.classes.size());
+  LabelRules rules;
+  rules.merges = {{"dog_*", "dog"}};
+  rules.drops = {"zebra"};
+  const Distribution merged = count_classes(h, rules, "");
+  CHECK(names(merged) == std::vector<std::string>{"cat", "dog", "ant", "aardvark", "bee"});
+  CHECK(merged.classes[1].count == 7);
+  h.ordered = false;  // byte order
+  CHECK(names(count_classes(h, {}, "")) ==
+        std::vector<std::string>{"aardvark", "ant", "bee", "cat", "dog_big", "dog_small", "zebra"});
 }
 
 TEST_CASE("balance: merge with globs, drop, map") {
