@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +17,7 @@
 namespace dskit::bench {
 
 struct Latencies {
-  std::vector<std::pair<std::string, Histogram>> named;  // in first-recorded order
+  std::deque<std::pair<std::string, Histogram>> named;  // in first-recorded order; references stay valid
   Histogram& operator[](std::string_view name);
   const Histogram* find(std::string_view name) const;
   void merge(const Latencies& o);
