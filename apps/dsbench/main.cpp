@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"dsbench: honest storage benchmarks shaped like AI workloads", "dsbench"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "dsbench 0.1.0");
-  const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli)};
+  const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli),
+                                                  dsbench::add_meta(cli)};
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
