@@ -71,7 +71,11 @@ class UringEngine final : public Engine {
  public:
   UringEngine(unsigned depth, int* err) : depth_(depth), slots_(depth), free_(depth) {
     for (unsigned i = 0; i < depth; ++i) free_[i] = depth - 1 - i;
-    const int r = io_uring_queue_init(depth, &ring_, 0);
+    // As fio does: completions run as task work only when this (the only submitting) thread waits, without
+    // interrupting it; older kernels refuse the flags (EINVAL) and get a plain ring.
+    int r = io_uring_queue_init(depth, &ring_, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+    if (r == -EINVAL) r = io_uring_queue_init(depth, &ring_, IORING_SETUP_COOP_TASKRUN);
+    if (r == -EINVAL) r = io_uring_queue_init(depth, &ring_, 0);
     ok_ = r == 0;
     if (err) *err = ok_ ? 0 : -r;
   }

@@ -55,6 +55,8 @@ class Engine {
 std::unique_ptr<Engine> make_psync_engine();
 // A ring of `depth` entries; nullptr with `*err` = errno when the kernel refuses io_uring (ENOSYS, EPERM
 // under seccomp or io_uring_disabled, ENOMEM under a low memlock limit).
+// The ring is single-issuer (IORING_SETUP_SINGLE_ISSUER + DEFER_TASKRUN where the kernel has them): create it
+// on the thread that will submit to it.
 std::unique_ptr<Engine> make_uring_engine(unsigned depth, int* err);
 // Whether this kernel lets this process create a ring: 0 or the errno of the refusal.
 int probe_uring();
