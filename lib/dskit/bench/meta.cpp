@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
@@ -126,12 +127,16 @@ std::optional<BenchError> run_meta(const MetaOptions& o, MetaResult& out) {
              [](const std::string& p, uint64_t&) { return ::unlink(p.c_str()) == 0 ? 0 : errno; });
   });
   if (!o.keep) {
-    for (unsigned t = 0; t < c.threads; ++t)
-      for (uint64_t i = 0; i < o.files; ++i) {
+    // Files 0 .. attempted-1 of each thread may exist (the create phase stops early when interrupted).
+    for (unsigned t = 0; t < c.threads; ++t) {
+      const ThreadStats* created = out.phases.empty() ? nullptr : &out.phases[0].result.threads[t];
+      const uint64_t attempted = created ? std::min(o.files, created->ops + created->error_count) : 0;
+      for (uint64_t i = 0; i < attempted; ++i) {
         const std::string p = file_path(o, work, t, i);
         if (::unlink(p.c_str()) != 0 && errno != ENOENT)
           out.cleanup_errors.push_back(describe({p, errno, "unlink"}));
       }
+    }
     for (unsigned t = 0; t < (o.hard ? 1u : c.threads); ++t)
       if (::rmdir(thread_dir(o, work, t).c_str()) != 0 && errno != ENOENT)
         out.cleanup_errors.push_back(describe({thread_dir(o, work, t), errno, "rmdir"}));
