@@ -1,0 +1,151 @@
+#include "bench_cli.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <time.h>
+
+#include <cerrno>
+
+#include "cli/progress.h"
+#include "cli/tool.h"
+#include "dskit/bench/report.h"
+#include "dskit/manifest.h"
+
+namespace dsbench {
+
+using namespace dskit::bench;
+
+void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget) {
+  sub->add_option("--engine", f.engine, "I/O engine: psync, io_uring, or auto (io_uring, else psync)")
+      ->check(CLI::IsMember({"psync", "io_uring", "uring", "auto"}));
+  sub->add_option("--threads", f.threads, "Worker threads (default 1)")->check(CLI::Range(1u, 4096u));
+  sub->add_option("--iodepth", f.iodepth, "Requests in flight per thread with io_uring (default 1)")
+      ->check(CLI::Range(1u, 4096u));
+  sub->add_flag("--buffered", f.buffered, "Go through the page cache instead of O_DIRECT");
+  sub->add_flag("--drop-cache", f.drop_cache,
+                "Evict the files' cached pages (fadvise DONTNEED) before each phase");
+  if (with_budget) {
+    sub->add_option("--duration", f.duration, "Stop after this many seconds")->check(CLI::PositiveNumber);
+    sub->add_option("--ops", f.ops, "Stop after this many operations in total (4k, 1M, ... accepted)");
+    sub->add_option("--bytes", f.bytes, "Stop after this many bytes in total (e.g. 10G)");
+  }
+  sub->add_option("--seed", f.seed, "Seed of every random choice (default 0)");
+  sub->add_flag("--json", f.json, "One JSON document (schema in dsbench(1))");
+  sub->add_option("--timeseries", f.timeseries, "Write a 1-second time series to this CSV file");
+  sub->add_flag("--keep", f.keep, "Keep the files the benchmark created");
+}
+
+bool size_flag(const std::string& text, const char* flag, uint64_t& out) {
+  if (text.empty()) return true;
+  const auto v = parse_size(text);
+  if (!v) {
+    error(fmt::format("{}: not a size: '{}' (use e.g. 4096, 4k, 1M, 2G)", flag, text));
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+bool to_common(const CommonFlags& f, CommonOptions& out) {
+  if (f.engine == "auto") {
+    out.engine = EngineKind::io_uring;
+    out.engine_fallback = true;
+  } else {
+    out.engine = *parse_engine(f.engine);
+  }
+  out.threads = f.threads;
+  out.iodepth = f.iodepth;
+  out.direct = !f.buffered;
+  out.drop_cache = f.drop_cache;
+  out.duration_s = f.duration;
+  out.seed = f.seed;
+  return size_flag(f.ops, "--ops", out.ops) && size_flag(f.bytes, "--bytes", out.bytes);
+}
+
+void error(const std::string& message) {
+  dskit::app::print_error("dsbench", message);
+}
+void warn(const std::string& message) {
+  dskit::app::print_error("dsbench", "warning: " + message);
+}
+
+int exit_code(const BenchError& e) {
+  switch (e.kind) {
+    case ErrorKind::usage:
+      return dskit::app::kExitUsage;
+    case ErrorKind::output:
+      return dskit::app::kExitOutput;
+    case ErrorKind::direct_refused:
+    case ErrorKind::engine:
+      return kExitRefused;
+    case ErrorKind::io:
+      return dskit::app::kExitPartial;
+  }
+  return dskit::app::kExitPartial;
+}
+
+namespace {
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+SignalFlag::SignalFlag() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread([this, set] {
+    const timespec tick{0, 50000000};
+    while (!done_.load()) {
+      const int s = sigtimedwait(&set, nullptr, &tick);
+      if (s > 0) {
+        signal_.store(s);
+        raised_.store(true);
+      }
+    }
+  });
+}
+
+SignalFlag::~SignalFlag() {
+  done_.store(true);
+  thread_.join();
+}
+
+struct Progress::Impl {
+  dskit::app::ProgressLine line;
+  explicit Impl(std::function<std::string(double)> f) : line(std::move(f)) {}
+};
+
+Progress::Progress(const char* mode) {
+  if (!dskit::app::stderr_is_terminal()) return;
+  impl_ = std::make_unique<Impl>([this, mode](double elapsed) {
+    const Runner* r = live_.load();
+    if (!r) return fmt::format("dsbench {}: preparing ({:.0f}s)", mode, elapsed);
+    return fmt::format("dsbench {}: {} ops, {:.1f} MB, {:.0f}s", mode, r->live_ops(),
+                       static_cast<double>(r->live_bytes()) / 1e6, elapsed);
+  });
+}
+Progress::~Progress() = default;
+
+int print_report(const std::string& text) {
+  if (auto err = dskit::write_file_atomic("-", text)) {
+    if (err->err == EPIPE) return dskit::app::kExitOk;
+    error(dskit::describe(*err));
+    return dskit::app::kExitOutput;
+  }
+  return dskit::app::kExitOk;
+}
+
+int write_timeseries(const std::string& file, const std::vector<Sample>& series) {
+  if (file.empty()) return dskit::app::kExitOk;
+  if (auto err = dskit::write_file_atomic(file, timeseries_csv(series))) {
+    error(dskit::describe(*err));
+    return dskit::app::kExitOutput;
+  }
+  return dskit::app::kExitOk;
+}
+
+}  // namespace dsbench

@@ -1,0 +1,81 @@
+// What dsbench's subcommands share on the command-line side: the common flags, size options, the signal
+// flag, the progress line, exit codes and output writing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "dskit/bench/common.h"
+#include "dskit/bench/runner.h"
+
+namespace dsbench {
+
+inline constexpr int kExitRefused = 4;  // O_DIRECT refused, or io_uring unavailable
+
+// The flags every mode takes, as parsed.
+struct CommonFlags {
+  std::string engine = "psync";
+  unsigned threads = 1;
+  unsigned iodepth = 1;
+  bool buffered = false;
+  bool drop_cache = false;
+  double duration = 0;
+  std::string ops, bytes, seed_text;
+  uint64_t seed = 0;
+  bool json = false;
+  std::string timeseries;
+  bool keep = false;
+};
+
+void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget);
+// Fills `out` from the flags; on a bad value prints the message and returns false.
+bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
+// A size flag ("4k", "2G"); prints and returns false when malformed.
+bool size_flag(const std::string& text, const char* flag, uint64_t& out);
+
+void error(const std::string& message);
+void warn(const std::string& message);
+int exit_code(const dskit::bench::BenchError& e);
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, and turns them into a flag
+// the workers poll (so a benchmark interrupted by Ctrl-C still removes its files and reports). Construct it
+// before any other thread.
+class SignalFlag {
+ public:
+  SignalFlag();
+  ~SignalFlag();
+  SignalFlag(const SignalFlag&) = delete;
+  SignalFlag& operator=(const SignalFlag&) = delete;
+  const std::atomic<bool>* flag() const { return &raised_; }
+  bool raised() const { return raised_.load(); }
+  int exit_code() const { return 128 + signal_.load(); }
+
+ private:
+  std::atomic<bool> raised_{false};
+  std::atomic<int> signal_{0};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// A progress line on a terminal (ops, bytes, rate) for whichever phase is running.
+class Progress {
+ public:
+  explicit Progress(const char* mode);
+  ~Progress();
+  std::atomic<const dskit::bench::Runner*>* live() { return &live_; }
+
+ private:
+  std::atomic<const dskit::bench::Runner*> live_{nullptr};
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes the report to standard output; EPIPE is a quiet success. Returns an exit code.
+int print_report(const std::string& text);
+// Writes the time series CSV atomically (when a file was asked for). Returns an exit code.
+int write_timeseries(const std::string& file, const std::vector<dskit::bench::Sample>& series);
+
+}  // namespace dsbench

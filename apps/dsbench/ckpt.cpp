@@ -1,0 +1,154 @@
+// dsbench ckpt: concurrent checkpoint writers, time until durable, fsync latency, optional read-back check.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "bench_cli.h"
+#include "cli/tool.h"
+#include "commands.h"
+#include "dskit/bench/ckpt.h"
+#include "dskit/bench/report.h"
+#include "dskit/format.h"
+
+namespace dsbench {
+
+namespace {
+
+struct CkptCmdOptions {
+  CommonFlags common;
+  std::string dir;
+  unsigned writers = 1;
+  std::string size;
+  std::string block;
+  unsigned shards = 1;
+  bool fsync = true;
+  bool verify = false;
+};
+
+int run_ckpt_cmd(const CkptCmdOptions& o) {
+  using namespace dskit::bench;
+  SignalFlag signals;
+  CkptOptions co;
+  if (!to_common(o.common, co.common)) return dskit::app::kExitUsage;
+  co.common.threads = o.writers;
+  co.dir = o.dir;
+  co.shards = o.shards;
+  co.fsync = o.fsync;
+  co.verify = o.verify;
+  co.keep = o.common.keep;
+  if (!size_flag(o.size, "--size", co.size) || !size_flag(o.block, "--block", co.block))
+    return dskit::app::kExitUsage;
+  co.common.interrupt = signals.flag();
+  Progress progress("ckpt");
+  co.common.live = progress.live();
+  CkptResult r;
+  const auto err = run_ckpt(co, r);
+  for (const auto& w : r.warnings) warn(w);
+  if (err) {
+    error(err->message);
+    return exit_code(*err);
+  }
+  const Summary s = summarize(r.write.threads);
+  const Histogram* fsync_lat = s.lat.find("fsync");
+  std::string out;
+  const ReportHeader h{"ckpt",           co.common.engine,
+                       o.writers,        co.common.engine == EngineKind::io_uring ? co.common.iodepth : 1,
+                       co.common.direct, co.block};
+  const bool complete = s.error_count == 0 && !r.write.interrupted;
+  if (o.common.json) {
+    out += '{';
+    append_common_json(out, h, s, "write");
+    out += fmt::format(
+        ",\"writers\":{},\"shards\":{},\"size_per_writer\":{},\"fsync\":{},\"complete\":{},\"disk_full\":{},",
+        o.writers, co.shards, co.size, co.fsync, complete, r.disk_full);
+    out +=
+        fmt::format("\"durable_s\":{},\"slowest_writer\":{},\"fsync_latency_ns\":",
+                    complete && co.fsync ? fmt::format("{:.6f}", s.last_done_s) : "null", s.last_done_thread);
+    append_latency_json(out, fsync_lat ? *fsync_lat : Histogram{});
+    out += ",\"per_writer\":[";
+    for (std::size_t i = 0; i < r.write.threads.size(); ++i) {
+      const auto& t = r.write.threads[i];
+      const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
+      out += fmt::format(
+          "{}{{\"writer\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
+          i ? "," : "", t.thread, t.bytes, secs, secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0);
+    }
+    out += "],\"files\":[";
+    for (std::size_t i = 0; i < r.files.size(); ++i) {
+      const auto& f = r.files[i];
+      out += fmt::format("{}{{\"path\":", i ? "," : "");
+      dskit::append_json_string(out, f.path);
+      out += fmt::format(",\"writer\":{},\"size\":{},\"written\":{},\"xxh3_64\":\"{}\"}}", f.writer, f.size,
+                         f.written, f.xxh3_64);
+    }
+    out += "],\"verify\":";
+    if (r.verify) {
+      const Summary v = summarize(r.verify->threads);
+      out += fmt::format(
+          "{{\"ok\":{},\"mismatches\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
+          r.mismatches == 0 && v.error_count == 0, r.mismatches, v.bytes, v.seconds(), v.per_second(v.bytes));
+    } else {
+      out += "null";
+    }
+    out += fmt::format(",\"removed\":{}}}\n", r.removed);
+  } else {
+    out += fmt::format("dsbench ckpt  {}  writers {}  size {} each  shards {}  block {}  engine {}  {}  {}\n",
+                       co.dir, o.writers, co.size, co.shards, co.block, engine_name(h.engine),
+                       h.direct ? "O_DIRECT" : "buffered", co.fsync ? "fsync" : "no fsync");
+    out += fmt::format("written {} bytes in {:.3f}s: {} aggregate\n", s.bytes, s.seconds(),
+                       human_rate(s.per_second(s.bytes)));
+    if (complete && co.fsync)
+      out += fmt::format("durable after {:.3f}s (slowest writer: {}); fastest writer done at {:.3f}s\n",
+                         s.last_done_s, s.last_done_thread, s.first_done_s);
+    for (const auto& t : r.write.threads) {
+      const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
+      out += fmt::format("  writer {}: {} bytes in {:.3f}s, {}\n", t.thread, t.bytes, secs,
+                         human_rate(secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0));
+    }
+    out += latency_table(s.lat);
+    if (r.verify) {
+      const Summary v = summarize(r.verify->threads);
+      out += fmt::format("verify: {} files read back in {:.3f}s ({}), {} mismatches\n", v.files, v.seconds(),
+                         human_rate(v.per_second(v.bytes)), r.mismatches);
+    }
+  }
+  for (const auto& t : r.write.threads)
+    for (const auto& e : t.errors) error(dskit::describe(e));
+  if (r.verify)
+    for (const auto& t : r.verify->threads)
+      for (const auto& e : t.errors) error(dskit::describe(e));
+  for (const auto& f : r.files)
+    if (r.verify && f.readback != f.xxh3_64)
+      error(fmt::format("{}: checksum mismatch after read-back", f.path));
+  for (const auto& e : r.cleanup_errors) error(e);
+  if (r.disk_full)
+    error(fmt::format("{}: disk full after {} bytes written; {}", co.dir, s.bytes,
+                      r.removed ? "the checkpoint files were removed" : "the files were kept (--keep)"));
+  int rc = print_report(out);
+  if (const int trc = write_timeseries(o.common.timeseries, r.write.series)) rc = trc;
+  if (signals.raised()) return signals.exit_code();
+  if (r.disk_full) return dskit::app::kExitOutput;
+  if (rc) return rc;
+  return s.error_count || r.mismatches || !r.cleanup_errors.empty() ? dskit::app::kExitPartial
+                                                                    : dskit::app::kExitOk;
+}
+
+}  // namespace
+
+Command add_ckpt(CLI::App& app) {
+  auto o = std::make_shared<CkptCmdOptions>();
+  CLI::App* sub =
+      app.add_subcommand("ckpt", "Concurrent checkpoint writers: bandwidth and time until durable");
+  sub->add_option("--dir", o->dir, "Directory the checkpoint files are written in")->required();
+  sub->add_option("--writers", o->writers, "Concurrent writers (default 1)")->check(CLI::Range(1u, 4096u));
+  sub->add_option("--size", o->size, "Bytes each writer writes, e.g. 2G")->required();
+  sub->add_option("--shards", o->shards, "Files per writer (default 1)")->check(CLI::Range(1u, 1u << 20));
+  sub->add_option("--block", o->block, "Write size (default 1M)");
+  sub->add_flag("--fsync,!--no-fsync", o->fsync, "fsync each file after writing it (default on)");
+  sub->add_flag("--verify", o->verify, "Evict the cache and read everything back against XXH3-64 checksums");
+  add_common_flags(sub, o->common, false);
+  return {sub, [o] { return run_ckpt_cmd(*o); }};
+}
+
+}  // namespace dsbench

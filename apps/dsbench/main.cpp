@@ -1,0 +1,26 @@
+// dsbench: storage benchmarks shaped like AI workloads (random dataset reads, checkpoints, metadata storms).
+// Each subcommand lives in its own file; see commands.h. The library side is lib/dskit/bench.
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "cli/tool.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  dskit::app::init_process();
+  CLI::App cli{"dsbench: honest storage benchmarks shaped like AI workloads", "dsbench"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "dsbench 0.1.0");
+  const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli),
+                                                  dsbench::add_meta(cli)};
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);
+    dskit::app::print_error("dsbench", e.what());
+    return dskit::app::kExitUsage;
+  }
+  for (const auto& c : commands)
+    if (c.sub->parsed()) return c.run();
+  return dskit::app::kExitUsage;
+}

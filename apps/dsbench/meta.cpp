@@ -1,0 +1,128 @@
+// dsbench meta: create, stat, open-read-close, readdir and unlink phases on many small files (mdtest-like).
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "bench_cli.h"
+#include "cli/tool.h"
+#include "commands.h"
+#include "dskit/bench/meta.h"
+#include "dskit/bench/report.h"
+#include "dskit/format.h"
+
+namespace dsbench {
+
+namespace {
+
+struct MetaCmdOptions {
+  CommonFlags common;
+  std::string dir;
+  uint64_t files = 1000;
+  std::string file_size;
+  std::string mode = "easy";
+};
+
+int run_meta_cmd(const MetaCmdOptions& o) {
+  using namespace dskit::bench;
+  SignalFlag signals;
+  MetaOptions mo;
+  if (!to_common(o.common, mo.common)) return dskit::app::kExitUsage;
+  if (!size_flag(o.file_size, "--file-size", mo.file_size)) return dskit::app::kExitUsage;
+  mo.dir = o.dir;
+  mo.files = o.files;
+  mo.hard = o.mode == "hard";
+  mo.keep = o.common.keep;
+  mo.common.interrupt = signals.flag();
+  Progress progress("meta");
+  mo.common.live = progress.live();
+  MetaResult r;
+  if (const auto err = run_meta(mo, r)) {
+    error(err->message);
+    return exit_code(*err);
+  }
+  std::vector<ThreadStats> all;
+  for (const auto& p : r.phases) all.insert(all.end(), p.result.threads.begin(), p.result.threads.end());
+  Summary total = summarize(all);
+  double secs = 0;
+  for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
+  std::string out;
+  if (o.common.json) {
+    out += fmt::format(
+        "{{\"mode\":\"meta\",\"meta_mode\":\"{}\",\"engine\":\"psync\",\"threads\":{},\"direct\":false,"
+        "\"files_per_thread\":{},\"file_size\":{},\"ops\":{},\"bytes\":{},\"seconds\":{:.6f},\"iops\":{:.1f},"
+        "\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},\"latency_ns\":",
+        o.mode, mo.common.threads, mo.files, mo.file_size, total.ops, total.bytes, secs,
+        secs > 0 ? static_cast<double>(total.ops) / secs : 0.0,
+        secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, total.error_count);
+    Histogram merged;
+    for (const auto& [name, h] : total.lat.named) merged.merge(h);
+    append_latency_json(out, merged);
+    out += ",\"workdir\":";
+    dskit::append_json_string(out, r.workdir);
+    out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, signals.raised());
+    for (std::size_t i = 0; i < r.phases.size(); ++i) {
+      const Summary s = summarize(r.phases[i].result.threads);
+      const Histogram* h = s.lat.find(r.phases[i].name);
+      out += fmt::format(
+          "{}{{\"name\":\"{}\",\"ops\":{},\"seconds\":{:.6f},\"ops_per_s\":{:.1f},\"errors\":{},"
+          "\"fairness\":{{\"first_done_s\":{:.6f},\"last_done_s\":{:.6f}}},\"latency_ns\":",
+          i ? "," : "", r.phases[i].name, s.ops, s.seconds(), s.per_second(s.ops), s.error_count,
+          s.first_done_s, s.last_done_s);
+      append_latency_json(out, h ? *h : Histogram{});
+      out += '}';
+    }
+    out += "]}\n";
+  } else {
+    out += fmt::format("dsbench meta  {}  mode {}  threads {}  files {} per thread  file size {}\n", o.dir,
+                       o.mode, mo.common.threads, mo.files, mo.file_size);
+    out += fmt::format("{:<10}{:>10}{:>12}{:>12}{:>10}{:>10}{:>10}{:>10}\n", "phase", "ops", "seconds",
+                       "ops/s", "p50", "p99", "p99.9", "max");
+    for (const auto& p : r.phases) {
+      const Summary s = summarize(p.result.threads);
+      const Histogram* h = s.lat.find(p.name);
+      const Histogram empty;
+      const Histogram& hh = h ? *h : empty;
+      out += fmt::format("{:<10}{:>10}{:>12.3f}{:>12.0f}{:>10}{:>10}{:>10}{:>10}\n", p.name, s.ops,
+                         s.seconds(), s.per_second(s.ops), human_ns(hh.percentile(50)),
+                         human_ns(hh.percentile(99)), human_ns(hh.percentile(99.9)), human_ns(hh.max()));
+    }
+  }
+  for (const auto& p : r.phases)
+    for (const auto& t : p.result.threads)
+      for (const auto& e : t.errors) error(dskit::describe(e));
+  for (const auto& e : r.cleanup_errors) error(e);
+  int rc = print_report(out);
+  std::vector<Sample> series;
+  double offset = 0;
+  for (const auto& p : r.phases) {
+    for (auto s : p.result.series) {
+      s.t_s += offset;
+      series.push_back(s);
+    }
+    if (!p.result.series.empty()) offset = series.back().t_s;
+  }
+  if (const int trc = write_timeseries(o.common.timeseries, series)) rc = trc;
+  if (signals.raised()) return signals.exit_code();
+  if (rc) return rc;
+  return total.error_count || !r.cleanup_errors.empty() ? dskit::app::kExitPartial : dskit::app::kExitOk;
+}
+
+}  // namespace
+
+Command add_meta(CLI::App& app) {
+  auto o = std::make_shared<MetaCmdOptions>();
+  CLI::App* sub =
+      app.add_subcommand("meta", "Metadata phases on many small files: create, stat, read, readdir, unlink");
+  sub->add_option("--dir", o->dir, "Directory to work in (a private subdirectory is made and removed)")
+      ->required();
+  sub->add_option("--files", o->files, "Files per thread (default 1000)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+  sub->add_option("--file-size", o->file_size, "Bytes written to and read from each file (default 0)");
+  sub->add_option("--mode", o->mode, "easy: a directory per thread; hard: one shared directory")
+      ->check(CLI::IsMember({"easy", "hard"}));
+  add_common_flags(sub, o->common, false);
+  return {sub, [o] { return run_meta_cmd(*o); }};
+}
+
+}  // namespace dsbench

@@ -1,0 +1,109 @@
+#include "dskit/bench/common.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "dskit/shuffle.h"
+
+namespace dskit::bench {
+
+std::optional<BenchError> resolve_engine(CommonOptions& o, std::vector<std::string>& warnings) {
+  if (o.engine != EngineKind::io_uring) return std::nullopt;
+  const int err = probe_uring();
+  if (err == 0) return std::nullopt;
+  const std::string why = std::string("io_uring is not available: ") + std::strerror(err) +
+                          (err == EPERM ? " (disabled by kernel.io_uring_disabled or a seccomp filter)" : "");
+  if (!o.engine_fallback) return BenchError{ErrorKind::engine, why + "; use --engine psync or --engine auto"};
+  warnings.push_back(why + "; using psync");
+  o.engine = EngineKind::psync;
+  return std::nullopt;
+}
+
+std::unique_ptr<Engine> make_engine(const CommonOptions& o) {
+  if (o.engine == EngineKind::io_uring) return make_uring_engine(o.iodepth, nullptr);
+  return make_psync_engine();
+}
+
+BenchError open_error(const PathError& e, bool direct) {
+  if (direct && e.err == EINVAL)
+    return {ErrorKind::direct_refused, e.path + ": the filesystem refuses O_DIRECT (" + std::strerror(e.err) +
+                                           "); use --buffered to measure through the page cache"};
+  const bool missing = e.err == ENOENT || e.err == ENOTDIR;
+  const bool denied = e.err == EACCES || e.err == EPERM || e.err == EROFS;
+  return {missing ? ErrorKind::usage : denied ? ErrorKind::output : ErrorKind::io, describe(e)};
+}
+
+uint64_t share(uint64_t total, unsigned threads, unsigned t) {
+  return total / threads + (t < total % threads ? 1 : 0);
+}
+
+Rng::Rng(uint64_t seed) {
+  for (auto& s : s_) s = seed = mix64(seed + 0x9E3779B97F4A7C15ULL);
+}
+
+uint64_t Rng::next() {
+  const auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return r;
+}
+
+uint64_t Rng::below(uint64_t n) {
+  __extension__ using u128 = unsigned __int128;
+  return static_cast<uint64_t>((static_cast<u128>(next()) * n) >> 64);
+}
+
+}  // namespace dskit::bench
+
+namespace dskit::bench {
+
+std::optional<uint64_t> parse_size(std::string_view s) {
+  uint64_t v = 0;
+  std::size_t i = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (v > (~uint64_t{0} - 9) / 10) return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  std::string_view unit = s.substr(i);
+  if (unit.ends_with("iB") || unit.ends_with("ib"))
+    unit.remove_suffix(2);
+  else if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b'))
+    unit.remove_suffix(1);
+  unsigned shift = 0;
+  if (unit.empty() || unit == "B" || unit == "b")
+    shift = 0;
+  else if (unit.size() == 1) {
+    switch (unit[0]) {
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 't':
+      case 'T':
+        shift = 40;
+        break;
+      default:
+        return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (shift && v > (~uint64_t{0} >> shift)) return std::nullopt;
+  return v << shift;
+}
+
+}  // namespace dskit::bench

@@ -1,0 +1,44 @@
+// dsbench randread --data: whole files read in a seeded random order, epoch after epoch, the way a training
+// loader reads a dataset. Every epoch's order is a permutation from (seed, epoch) — the same one
+// `dsmanifest shuffle --seed S --epoch E` gives over the same rows. Threads take the next position from a
+// shared counter; each file is opened, read in --block requests (up to --iodepth in flight with io_uring) and
+// closed. Latencies: "open", "first_byte" (open start to the first read's completion) and "file" (open to
+// close).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dskit/bench/common.h"
+#include "dskit/bench/dataset.h"
+
+namespace dskit::bench {
+
+struct DatasetReadOptions {
+  CommonOptions common;  // ops: files to read at most; bytes: stop taking files after this many bytes
+  uint64_t block = uint64_t{1} << 20;
+  unsigned epochs = 1;
+  bool trace = false;  // record the (epoch, position, file) actually read
+};
+
+struct TraceEntry {
+  uint64_t epoch = 0, position = 0, file = 0;
+};
+
+struct DatasetReadResult {
+  PhaseResult phase;
+  uint64_t dataset_bytes = 0;  // one epoch
+  uint32_t alignment = 0;
+  std::vector<TraceEntry> trace;  // sorted by (epoch, position)
+  std::vector<std::string> warnings;
+};
+
+// The file index at `position` of `epoch`.
+uint64_t dataset_order(uint64_t n, uint64_t seed, uint64_t epoch, uint64_t position);
+
+std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vector<DatasetFile>& files,
+                                           DatasetReadResult& out);
+
+}  // namespace dskit::bench

@@ -1,0 +1,43 @@
+// dsbench's report pieces, shared by every mode: the JSON fields of the stable schema (man/dsbench.1), the
+// latency object, the human table rows, and the 1-second time series as CSV.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dskit/bench/engine.h"
+#include "dskit/bench/runner.h"
+#include "dskit/bench/stats.h"
+
+namespace dskit::bench {
+
+struct ReportHeader {
+  std::string_view mode;  // "randread", "ckpt", "meta"
+  EngineKind engine = EngineKind::psync;
+  unsigned threads = 1;
+  unsigned iodepth = 1;
+  bool direct = true;
+  uint64_t block = 0;
+};
+
+// {"count":..,"min":..,"mean":..,"p50":..,"p90":..,"p99":..,"p999":..,"p9999":..,"max":..} in ns.
+void append_latency_json(std::string& out, const Histogram& h);
+// "mode":..,"engine":..,"threads":..,"iodepth":..,"direct":..,"block":..,"ops":..,"bytes":..,"seconds":..,
+// "iops":..,"bandwidth_bytes_per_s":..,"errors":..,"latency_ns":{..} (of `main_latency`),
+// "fairness":{"first_done_s":..,"first_done_thread":..,"last_done_s":..,"last_done_thread":..}
+// — no surrounding braces, so each mode appends its own fields.
+void append_common_json(std::string& out, const ReportHeader& h, const Summary& s,
+                        std::string_view main_latency);
+// "per_thread":[{"thread":..,"ops":..,"bytes":..,"files":..,"seconds":..}, ...]
+void append_threads_json(std::string& out, const std::vector<ThreadStats>& threads);
+
+// Human table: a header line and one line per latency histogram (count, mean, percentiles in us).
+std::string latency_table(const Latencies& lat);
+std::string human_rate(double bytes_per_s);  // "123.4 MB/s" (decimal units, as fio prints MB/s)
+std::string human_ns(uint64_t ns);           // "87.3us", "1.20ms", "2.5s"
+
+// "t_s,ops,bytes,iops,bandwidth_bytes_per_s" then one row per sample.
+std::string timeseries_csv(const std::vector<Sample>& series);
+
+}  // namespace dskit::bench

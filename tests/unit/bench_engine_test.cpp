@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "dskit/bench/common.h"
+#include "dskit/bench/engine.h"
+#include "dskit/bench/target.h"
+#include "temp_tree.h"
+
+using namespace dskit::bench;
+
+namespace {
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 4096) & 0xff);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("open_target sets O_DIRECT, as /proc/self/fdinfo shows") {
+  dskit::test::TempTree t;
+  t.file("f", pattern(8192));
+  dskit::PathError pe;
+  const int direct = open_target(t.path("f"), O_RDONLY, true, pe);
+  REQUIRE(direct >= 0);
+  CHECK(fd_is_direct(direct));
+  const uint32_t align = dio_alignment(direct);
+  CHECK(align >= 1);
+  CHECK(align <= 4096);
+  CHECK(target_size(direct) == 8192);
+  const int buffered = open_target(t.path("f"), O_RDONLY, false, pe);
+  REQUIRE(buffered >= 0);
+  CHECK_FALSE(fd_is_direct(buffered));
+  ::close(buffered);
+  ::close(direct);
+}
+
+TEST_CASE("O_DIRECT refusal is told apart from a missing file") {
+  dskit::PathError pe;
+  CHECK(open_target("/proc/version", O_RDONLY, true, pe) < 0);  // procfs has no direct I/O
+  CHECK(pe.err == EINVAL);
+  CHECK(open_error(pe, true).kind == ErrorKind::direct_refused);
+  CHECK(open_error(pe, true).message.find("--buffered") != std::string::npos);
+  CHECK(open_target("/nonexistent-dsbench/x", O_RDONLY, true, pe) < 0);
+  CHECK(open_error(pe, true).kind == ErrorKind::usage);
+}
+
+TEST_CASE("O_DIRECT reads need an aligned buffer; AlignedBuffer provides one") {
+  dskit::test::TempTree t;
+  t.file("f", pattern(16384));
+  dskit::PathError pe;
+  const int fd = open_target(t.path("f"), O_RDONLY, true, pe);
+  REQUIRE(fd >= 0);
+  const uint32_t align = dio_alignment(fd);
+  AlignedBuffer buf(16384 + 4096, 4096);
+  CHECK(reinterpret_cast<uintptr_t>(buf.data()) % 4096 == 0);
+  CHECK(::pread(fd, buf.data(), 4096, 4096) == 4096);
+  CHECK(std::memcmp(buf.data(), pattern(16384).data() + 4096, 4096) == 0);
+  if (align > 1) {  // a misaligned buffer is refused: the page cache was really bypassed
+    errno = 0;
+    CHECK(::pread(fd, buf.data() + 1, 4096, 0) < 0);
+    CHECK(errno == EINVAL);
+  }
+  ::close(fd);
+}
+
+TEST_CASE("psync and io_uring engines read the right bytes at the right offsets") {
+  dskit::test::TempTree t;
+  const std::string data = pattern(64 * 4096);
+  t.file("f", data);
+  dskit::PathError pe;
+  const int fd = open_target(t.path("f"), O_RDONLY, true, pe);
+  REQUIRE(fd >= 0);
+  const int uring_err = probe_uring();
+  for (EngineKind k : {EngineKind::psync, EngineKind::io_uring}) {
+    if (k == EngineKind::io_uring && uring_err != 0) continue;
+    CAPTURE(engine_name(k));
+    auto e = k == EngineKind::psync ? make_psync_engine() : make_uring_engine(8, nullptr);
+    REQUIRE(e);
+    AlignedBuffer buf(8 * 4096, 4096);
+    std::vector<IoCompletion> done;
+    uint64_t completed = 0;
+    for (uint64_t round = 0; round < 8; ++round) {
+      done.clear();
+      for (unsigned s = 0; s < e->depth(); ++s)
+        e->submit({OpKind::read, fd, buf.data() + s * 4096, 4096, ((round * 7 + s * 13) % 64) * 4096, s, 0});
+      while (e->in_flight() > 0) REQUIRE(e->wait(done) == 0);
+      for (const auto& d : done) {
+        CHECK(d.result == 4096);
+        CHECK(d.end_ns >= d.op.start_ns);
+        CHECK(std::memcmp(d.op.buf, data.data() + d.op.offset, 4096) == 0);
+        ++completed;
+      }
+    }
+    CHECK(completed == 8 * e->depth());
+  }
+  ::close(fd);
+}
+
+TEST_CASE("engine names, sizes, budget shares and the generator") {
+  CHECK(parse_engine("psync") == EngineKind::psync);
+  CHECK(parse_engine("uring") == EngineKind::io_uring);
+  CHECK_FALSE(parse_engine("libaio"));
+  CHECK(parse_size("4k") == 4096);
+  CHECK(parse_size("4KiB") == 4096);
+  CHECK(parse_size("2G") == uint64_t{2} << 30);
+  CHECK(parse_size("1MB") == uint64_t{1} << 20);
+  CHECK(parse_size("123") == 123);
+  CHECK_FALSE(parse_size("k"));
+  CHECK_FALSE(parse_size("4x"));
+  CHECK_FALSE(parse_size("99999999999999999999"));
+  CHECK_FALSE(parse_size("20000000000T"));
+  uint64_t sum = 0;
+  for (unsigned t = 0; t < 7; ++t) sum += share(1000, 7, t);
+  CHECK(sum == 1000);
+  CHECK(share(1000, 7, 0) == 143);
+  CHECK(share(1000, 7, 6) == 142);
+  Rng a(5), b(5), c(6);
+  CHECK(a.next() == b.next());
+  CHECK(a.next() != c.next());
+  for (int i = 0; i < 1000; ++i) CHECK(a.below(10) < 10);
+}
