@@ -1,5 +1,6 @@
-// dsbench's subcommands, one file each (randread.cpp, ckpt.cpp, meta.cpp). Each adds its subcommand to the
-// parent CLI::App, binds its flags to its own options struct, and returns the function main() runs.
+// dsbench's subcommands, one file each (randread.cpp, ckpt.cpp, meta.cpp, train.cpp). Each adds its
+// subcommand to the parent CLI::App, binds its flags to its own options struct, and returns the function
+// main() runs.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,5 +16,6 @@ struct Command {
 Command add_randread(CLI::App& app);
 Command add_ckpt(CLI::App& app);
 Command add_meta(CLI::App& app);
+Command add_train(CLI::App& app);
 
 }  // namespace dsbench

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "dsbench 0.1.0");
   const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli),
-                                                  dsbench::add_meta(cli)};
+                                                  dsbench::add_meta(cli), dsbench::add_train(cli)};
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
