@@ -84,6 +84,11 @@ int exit_code(const BenchError& e) {
   return dskit::app::kExitPartial;
 }
 
+void print_errors(const std::vector<ThreadStats>& threads) {
+  for (const auto& t : threads)
+    for (const auto& e : t.errors) error(dskit::describe(e));
+}
+
 namespace {
 sigset_t stop_signals() {
   sigset_t set;

@@ -39,6 +39,8 @@ bool size_flag(const std::string& text, const char* flag, uint64_t& out);
 void error(const std::string& message);
 void warn(const std::string& message);
 int exit_code(const dskit::bench::BenchError& e);
+// One line on stderr per error record the threads kept.
+void print_errors(const std::vector<dskit::bench::ThreadStats>& threads);
 
 // Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, and turns them into a flag
 // the workers poll (so a benchmark interrupted by Ctrl-C still removes its files and reports). Construct it

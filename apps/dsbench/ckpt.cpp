@@ -113,11 +113,8 @@ int run_ckpt_cmd(const CkptCmdOptions& o) {
                          human_rate(v.per_second(v.bytes)), r.mismatches);
     }
   }
-  for (const auto& t : r.write.threads)
-    for (const auto& e : t.errors) error(dskit::describe(e));
-  if (r.verify)
-    for (const auto& t : r.verify->threads)
-      for (const auto& e : t.errors) error(dskit::describe(e));
+  print_errors(r.write.threads);
+  if (r.verify) print_errors(r.verify->threads);
   for (const auto& f : r.files)
     if (r.verify && f.readback != f.xxh3_64)
       error(fmt::format("{}: checksum mismatch after read-back", f.path));

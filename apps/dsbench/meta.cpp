@@ -88,9 +88,7 @@ int run_meta_cmd(const MetaCmdOptions& o) {
                          human_ns(hh.percentile(99)), human_ns(hh.percentile(99.9)), human_ns(hh.max()));
     }
   }
-  for (const auto& p : r.phases)
-    for (const auto& t : p.result.threads)
-      for (const auto& e : t.errors) error(dskit::describe(e));
+  for (const auto& p : r.phases) print_errors(p.result.threads);
   for (const auto& e : r.cleanup_errors) error(e);
   int rc = print_report(out);
   std::vector<Sample> series;

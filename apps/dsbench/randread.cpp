@@ -119,11 +119,9 @@ int run_data(const RandreadCmdOptions& o) {
                     s.files, s.per_second(s.files), s.ops, s.per_second(s.ops), s.bytes,
                     human_rate(s.per_second(s.bytes)), s.seconds());
     out += latency_table(s.lat);
-    out += fmt::format("fairness: first thread done at {:.3f}s, last at {:.3f}s\n", s.first_done_s,
-                       s.last_done_s);
+    out += fairness_line(s);
   }
-  for (const auto& t : r.phase.threads)
-    for (const auto& e : t.errors) error(dskit::describe(e));
+  print_errors(r.phase.threads);
   int rc = print_report(out);
   if (const int trc = write_timeseries(o.common.timeseries, r.phase.series)) rc = trc;
   if (!o.trace.empty())
@@ -178,11 +176,9 @@ int run_file(const RandreadCmdOptions& o) {
     out += fmt::format("ops {}  bytes {}  seconds {:.3f}  IOPS {:.0f}  {}\n", s.ops, s.bytes, s.seconds(),
                        s.per_second(s.ops), human_rate(s.per_second(s.bytes)));
     out += latency_table(s.lat);
-    out += fmt::format("fairness: first thread done at {:.3f}s, last at {:.3f}s\n", s.first_done_s,
-                       s.last_done_s);
+    out += fairness_line(s);
   }
-  for (const auto& t : r.phase.threads)
-    for (const auto& e : t.errors) error(dskit::describe(e));
+  print_errors(r.phase.threads);
   int rc = print_report(out);
   if (const int trc = write_timeseries(o.common.timeseries, r.phase.series)) rc = trc;
   if (signals.raised()) return signals.exit_code();

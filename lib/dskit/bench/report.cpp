@@ -39,6 +39,11 @@ void append_threads_json(std::string& out, const std::vector<ThreadStats>& threa
   out += ']';
 }
 
+std::string fairness_line(const Summary& s) {
+  return fmt::format("fairness: first thread done at {:.3f}s, last at {:.3f}s\n", s.first_done_s,
+                     s.last_done_s);
+}
+
 std::string human_ns(uint64_t ns) {
   const double v = static_cast<double>(ns);
   if (ns < 1000) return fmt::format("{}ns", ns);

@@ -34,6 +34,8 @@ void append_threads_json(std::string& out, const std::vector<ThreadStats>& threa
 
 // Human table: a header line and one line per latency histogram (count, mean, percentiles in us).
 std::string latency_table(const Latencies& lat);
+// "fairness: first thread done at 1.234s, last at 1.300s\n"
+std::string fairness_line(const Summary& s);
 std::string human_rate(double bytes_per_s);  // "123.4 MB/s" (decimal units, as fio prints MB/s)
 std::string human_ns(uint64_t ns);           // "87.3us", "1.20ms", "2.5s"
 
