@@ -28,6 +28,7 @@ struct CommonFlags {
   bool json = false;
   std::string timeseries;
   bool keep = false;
+  bool per_rank = false;  // under MPI: one line (JSON object) per rank too
 };
 
 void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget);

@@ -6,11 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "dskit/comm.h"
+
 namespace dsbench {
 
 struct Command {
   CLI::App* sub = nullptr;
-  std::function<int()> run;
+  std::function<int(dskit::Comm&)> run;  // every rank runs it (one rank without MPI)
 };
 
 Command add_randread(CLI::App& app);

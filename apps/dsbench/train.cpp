@@ -9,10 +9,12 @@
 #include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
+#include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/train.h"
 #include "dskit/format.h"
 #include "dskit/manifest.h"
+#include "ranks_cli.h"
 
 namespace dsbench {
 
@@ -127,7 +129,7 @@ std::string feeds_line(const Workload& w, unsigned n) {
   return fmt::format("this storage feeds {} {}s on {} from this client", n, acc, w.model);
 }
 
-int run_train_cmd(const TrainCmdOptions& o, const Workload& w) {
+int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   TrainOptions to;
@@ -147,10 +149,17 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w) {
   std::vector<DatasetFile> files;
   bool made_dir = false;
   const bool prepared = !o.prepare.empty();
+  // Under MPI each rank prepares its own set (DIR.rankR) or reads files R, R+size, ... of the dataset.
+  const std::string prepare_dir =
+      gate.mpi() && prepared ? fmt::format("{}.rank{}", o.prepare, gate.rank()) : o.prepare;
   auto cleanup = [&] {
     if (!prepared || o.common.keep) return;
-    for (const auto& e : remove_dataset(files, made_dir ? o.prepare : std::string())) error(e);
+    for (const auto& e : remove_dataset(files, made_dir ? prepare_dir : std::string())) error(e);
   };
+  if (gate.mpi() && o.find_max) {
+    error("train: --find-max measures one client; run it without mpirun (or with one rank)");
+    return dskit::app::kExitUsage;
+  }
   if (prepared) {
     std::string msg;
     const std::string dist_text = o.sample_size.empty() ? fmt::format("{}", w.sample_bytes) : o.sample_size;
@@ -173,6 +182,12 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w) {
   } else if (auto err = load_dataset(o.data, files)) {
     error(err->message);
     return exit_code(*err);
+  } else if (gate.mpi()) {
+    files = rank_share(files, gate);
+  }
+  if (!gate.start()) {
+    cleanup();
+    return gate.code();
   }
 
   std::string out;
@@ -200,6 +215,39 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w) {
       return exit_code(*failure);
     }
     const Summary s = summarize(r.phase.threads);
+    if (gate.mpi()) {
+      RankResult mine = rank_result(s);
+      mine.values = {{RankValue::Merge::sum, "accelerators", static_cast<double>(to.accelerators)},
+                     {RankValue::Merge::sum, "steps", static_cast<double>(r.total.steps)},
+                     {RankValue::Merge::sum, "samples", static_cast<double>(r.samples)},
+                     {RankValue::Merge::sum, "compute_s", r.total.compute_s},
+                     {RankValue::Merge::sum, "wait_s", r.total.wait_s}};
+      const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+        RanksReport rr{
+            {"train", to.common.engine, to.common.threads,
+             to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1, to.common.direct, to.block},
+            "read",
+            o.common.json,
+            o.common.per_rank,
+            "",
+            ""};
+        const double c = m.total.value("compute_s"), wt = m.total.value("wait_s");
+        const std::optional<double> au = c + wt > 0 ? std::optional<double>(c / (c + wt)) : std::nullopt;
+        const double sps = m.total.seconds > 0 ? m.total.value("samples") / m.total.seconds : 0.0;
+        rr.extra_json = fmt::format(
+            ",\"profile\":\"{}\",\"accelerator\":\"{}\",\"accelerators_per_rank\":{},\"batch\":{},"
+            "\"compute_time_s\":{:.6f},\"prefetch\":{},\"au\":{},\"samples_per_s\":{:.1f}",
+            w.model, w.accelerator, to.accelerators, to.batch, to.compute_s, to.prefetch, au_json(au), sps);
+        rr.extra_text = fmt::format(
+            "{} accelerators ({} per rank)  AU {}  samples {:.0f}  samples/s {:.1f}  computing {:.3f}s  "
+            "waiting "
+            "for data {:.3f}s\n",
+            to.accelerators * all.size(), to.accelerators, au_text(au), m.total.value("samples"), sps, c, wt);
+        return ranks_report(rr, m, all);
+      });
+      cleanup();
+      return signals.raised() ? signals.exit_code() : rc;
+    }
     out = o.common.json ? run_json(o, w, to, r, s, files.size(), prepared)
                         : run_text(o, w, to, r, s, files.size(), prepared);
   } else {
@@ -255,6 +303,36 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w) {
   return error_count ? dskit::app::kExitPartial : dskit::app::kExitOk;
 }
 
+int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
+  if (o.data.empty() == o.prepare.empty()) {
+    error("train: give exactly one of --data and --prepare");
+    return dskit::app::kExitUsage;
+  }
+  if (!o.prepare.empty() && o.files == 0) {
+    error("train --prepare: give --files N");
+    return dskit::app::kExitUsage;
+  }
+  Workload w;
+  w.model = o.profile;
+  w.accelerator = o.accelerator;
+  if (o.profile != "custom") {
+    const auto p = dskit::bench::find_train_profile(o.profile, o.accelerator);
+    w.batch = p->batch;
+    w.compute_s = p->compute_s;
+    w.sample_bytes = p->sample_bytes;
+  } else if (o.compute < 0) {
+    error("train --profile custom: give --compute-time SECONDS (and --batch N)");
+    return dskit::app::kExitUsage;
+  }
+  if (o.batch) w.batch = o.batch;
+  if (o.compute >= 0) w.compute_s = o.compute;
+  if (!o.prepare.empty() && o.profile == "custom" && o.sample_size.empty()) {
+    error("train --prepare --profile custom: give --sample-size SIZE");
+    return dskit::app::kExitUsage;
+  }
+  return run_train_cmd(o, w, gate);
+}
+
 }  // namespace
 
 Command add_train(CLI::App& app) {
@@ -295,34 +373,9 @@ Command add_train(CLI::App& app) {
   sub->add_option("--max-accelerators", o->max_accelerators, "Upper bound of --find-max (default 256)")
       ->check(CLI::Range(1u, 4096u));
   add_common_flags(sub, o->common, false);
-  return {sub, [o] {
-            if (o->data.empty() == o->prepare.empty()) {
-              error("train: give exactly one of --data and --prepare");
-              return dskit::app::kExitUsage;
-            }
-            if (!o->prepare.empty() && o->files == 0) {
-              error("train --prepare: give --files N");
-              return dskit::app::kExitUsage;
-            }
-            Workload w;
-            w.model = o->profile;
-            w.accelerator = o->accelerator;
-            if (o->profile != "custom") {
-              const auto p = dskit::bench::find_train_profile(o->profile, o->accelerator);
-              w.batch = p->batch;
-              w.compute_s = p->compute_s;
-              w.sample_bytes = p->sample_bytes;
-            } else if (o->compute < 0) {
-              error("train --profile custom: give --compute-time SECONDS (and --batch N)");
-              return dskit::app::kExitUsage;
-            }
-            if (o->batch) w.batch = o->batch;
-            if (o->compute >= 0) w.compute_s = o->compute;
-            if (!o->prepare.empty() && o->profile == "custom" && o->sample_size.empty()) {
-              error("train --prepare --profile custom: give --sample-size SIZE");
-              return dskit::app::kExitUsage;
-            }
-            return run_train_cmd(*o, w);
+  return {sub, [o](dskit::Comm& comm) {
+            RankGate gate(comm);
+            return gate.close(check_and_run(*o, gate));
           }};
 }
 
