@@ -85,6 +85,19 @@ assert abs(r["au"] - c / (c + w)) < 1e-4, (r["au"], c, w)
 PY
 done
 
+# Every member of the merged reports is documented.
+if command -v mandoc > /dev/null && [ -n "${DSKIT_SRC:-}" ]; then
+  mandoc -Tascii "$DSKIT_SRC/man/dsbench.1" | col -b > page.txt
+  python3 - page.txt rd.2.json rf.2.json ck.2.json meta.2.json tr.2.json <<'PY'
+import json, sys
+doc = open(sys.argv[1]).read()
+for f in sys.argv[2:]:
+    r = json.load(open(f))
+    for k in list(r) + list(r["per_rank"][0]):
+        assert k in doc, f"merged JSON member {k} of {f} not in the man page"
+PY
+fi
+
 # Human report: one merged result with the slowest rank named and per-rank lines.
 run_ranks 2 "$DSBENCH" randread --data ds --buffered --per-rank > human.txt 2> /dev/null
 grep -q '^dsbench randread  ranks 2 ' human.txt || fail "merged header: $(head -2 human.txt)"
