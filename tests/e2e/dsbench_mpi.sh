@@ -94,6 +94,8 @@ doc = open(sys.argv[1]).read()
 for f in sys.argv[2:]:
     r = json.load(open(f))
     for k in list(r) + list(r["per_rank"][0]):
+        for phase in ("create", "stat", "read", "readdir", "unlink"):
+            k = k.replace(phase + "_", "P_")
         assert k in doc, f"merged JSON member {k} of {f} not in the man page"
 PY
 fi
