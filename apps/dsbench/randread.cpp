@@ -8,6 +8,7 @@
 #include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
+#include "dataset_cli.h"
 #include "dskit/bench/block_read.h"
 #include "dskit/bench/dataset_read.h"
 #include "dskit/bench/ranks.h"
@@ -50,57 +51,27 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   dro.common.interrupt = signals.flag();
   Progress progress("randread");
   dro.common.live = progress.live();
-  std::vector<DatasetFile> files;
-  bool made_dir = false;
-  const bool prepared = !o.prepare.empty();
-  // Under MPI each rank prepares its own set (DIR.rankR) or reads files R, R+size, ... of the dataset.
-  const std::string prepare_dir =
-      gate.mpi() && prepared ? fmt::format("{}.rank{}", o.prepare, gate.rank()) : o.prepare;
-  auto cleanup = [&] {
-    if (!prepared || o.common.keep) return;
-    for (const auto& e : remove_dataset(files, made_dir ? prepare_dir : std::string())) error(e);
-  };
   if (gate.mpi() && (!o.trace.empty() || !o.common.timeseries.empty())) {
     error("randread: --trace and --timeseries are for one process, not under MPI");
     return dskit::app::kExitUsage;
   }
-  if (prepared) {
-    std::string msg;
-    const auto dist = parse_size_dist(o.size, msg);
-    if (!dist) {
-      error(msg);
-      return dskit::app::kExitUsage;
-    }
-    PrepareOptions po{prepare_dir, o.files, *dist, dro.common.seed, dro.common.threads, signals.flag()};
-    if (auto err = prepare_dataset(po, files, made_dir)) {
-      cleanup();
-      error(err->message);
-      return exit_code(*err);
-    }
-    if (signals.raised()) {
-      cleanup();
-      return signals.exit_code();
-    }
-  } else if (auto err = load_dataset(o.data, files)) {
-    error(err->message);
-    return exit_code(*err);
-  } else if (gate.mpi()) {
-    files = rank_share(files, gate);
-  }
+  DatasetSource source;
+  if (const int rc = source.open(
+          {o.data, o.prepare, o.files, o.size, dro.common.seed, dro.common.threads, o.common.keep}, gate,
+          signals))
+    return rc;
+  const std::vector<DatasetFile>& files = source.files;
+  const bool prepared = source.prepared();
   if (gate.mpi()) {
     const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
     dro.common.ops = dro.common.ops ? std::max<uint64_t>(share(dro.common.ops, n, me), 1) : 0;
     dro.common.bytes = dro.common.bytes ? std::max<uint64_t>(share(dro.common.bytes, n, me), 1) : 0;
   }
-  if (!gate.start()) {
-    cleanup();
-    return gate.code();
-  }
+  if (!gate.start()) return gate.code();
   DatasetReadResult r;
   const auto err = run_dataset_read(dro, files, r);
   for (const auto& w : r.warnings) warn(w);
   if (err) {
-    cleanup();
     error(err->message);
     return exit_code(*err);
   }
@@ -127,7 +98,6 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
                       m.total.value("dataset_files"), m.total.value("dataset_bytes"), dro.epochs, fps);
       return ranks_report(rr, m, all);
     });
-    cleanup();
     return signals.raised() ? signals.exit_code() : rc;
   }
   const ReportHeader h{"randread",         dro.common.engine,
@@ -174,7 +144,6 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
       error(dskit::describe(*terr));
       rc = dskit::app::kExitOutput;
     }
-  cleanup();
   if (signals.raised()) return signals.exit_code();
   if (rc) return rc;
   return s.error_count ? dskit::app::kExitPartial : dskit::app::kExitOk;

@@ -9,6 +9,7 @@
 #include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
+#include "dataset_cli.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/train.h"
@@ -146,49 +147,19 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   Progress progress("train");
   to.common.live = progress.live();
 
-  std::vector<DatasetFile> files;
-  bool made_dir = false;
-  const bool prepared = !o.prepare.empty();
-  // Under MPI each rank prepares its own set (DIR.rankR) or reads files R, R+size, ... of the dataset.
-  const std::string prepare_dir =
-      gate.mpi() && prepared ? fmt::format("{}.rank{}", o.prepare, gate.rank()) : o.prepare;
-  auto cleanup = [&] {
-    if (!prepared || o.common.keep) return;
-    for (const auto& e : remove_dataset(files, made_dir ? prepare_dir : std::string())) error(e);
-  };
   if (gate.mpi() && o.find_max) {
     error("train: --find-max measures one client; run it without mpirun (or with one rank)");
     return dskit::app::kExitUsage;
   }
-  if (prepared) {
-    std::string msg;
-    const std::string dist_text = o.sample_size.empty() ? fmt::format("{}", w.sample_bytes) : o.sample_size;
-    const auto dist = parse_size_dist(dist_text, msg);
-    if (!dist) {
-      error(msg);
-      return dskit::app::kExitUsage;
-    }
-    PrepareOptions po{o.prepare,     o.files, *dist, to.common.seed, std::max(to.common.threads, 2u),
-                      signals.flag()};
-    if (auto err = prepare_dataset(po, files, made_dir)) {
-      cleanup();
-      error(err->message);
-      return exit_code(*err);
-    }
-    if (signals.raised()) {
-      cleanup();
-      return signals.exit_code();
-    }
-  } else if (auto err = load_dataset(o.data, files)) {
-    error(err->message);
-    return exit_code(*err);
-  } else if (gate.mpi()) {
-    files = rank_share(files, gate);
-  }
-  if (!gate.start()) {
-    cleanup();
-    return gate.code();
-  }
+  DatasetSource source;
+  if (const int rc = source.open({o.data, o.prepare, o.files,
+                                  o.sample_size.empty() ? fmt::format("{}", w.sample_bytes) : o.sample_size,
+                                  to.common.seed, std::max(to.common.threads, 2u), o.common.keep},
+                                 gate, signals))
+    return rc;
+  const std::vector<DatasetFile>& files = source.files;
+  const bool prepared = source.prepared();
+  if (!gate.start()) return gate.code();
 
   std::string out;
   uint64_t error_count = 0;
@@ -210,7 +181,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   if (!o.find_max) {
     TrainResult r;
     if (!one_run(to.accelerators, r)) {
-      cleanup();
       error(failure->message);
       return exit_code(*failure);
     }
@@ -245,7 +215,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
             to.accelerators * all.size(), to.accelerators, au_text(au), m.total.value("samples"), sps, c, wt);
         return ranks_report(rr, m, all);
       });
-      cleanup();
       return signals.raised() ? signals.exit_code() : rc;
     }
     out = o.common.json ? run_json(o, w, to, r, s, files.size(), prepared)
@@ -269,7 +238,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
       return {n, r.total.au};
     });
     if (failure) {
-      cleanup();
       error(failure->message);
       return exit_code(*failure);
     }
@@ -297,7 +265,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
     }
   }
   const int rc = print_report(out);
-  cleanup();
   if (signals.raised()) return signals.exit_code();
   if (rc) return rc;
   return error_count ? dskit::app::kExitPartial : dskit::app::kExitOk;
