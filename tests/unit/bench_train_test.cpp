@@ -81,7 +81,8 @@ TEST_CASE("train profiles: MLPerf Storage sample sizes, batches and compute time
   }
 }
 
-TEST_CASE("train: every accelerator consumes its batches of the shuffled stream") {
+TEST_CASE("train: every accelerator consumes its batches of the shuffled stream" *
+          doctest::test_suite("parallel")) {
   dskit::test::TempTree t;
   std::vector<DatasetFile> files;
   for (int i = 0; i < 30; ++i) {
