@@ -15,10 +15,11 @@ namespace dsbench {
 
 using namespace dskit::bench;
 
-void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget) {
+void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with_threads) {
   sub->add_option("--engine", f.engine, "I/O engine: psync, io_uring, or auto (io_uring, else psync)")
       ->check(CLI::IsMember({"psync", "io_uring", "uring", "auto"}));
-  sub->add_option("--threads", f.threads, "Worker threads (default 1)")->check(CLI::Range(1u, 4096u));
+  if (with_threads)
+    sub->add_option("--threads", f.threads, "Worker threads (default 1)")->check(CLI::Range(1u, 4096u));
   sub->add_option("--iodepth", f.iodepth, "Requests in flight per thread with io_uring (default 1)")
       ->check(CLI::Range(1u, 4096u));
   sub->add_flag("--buffered", f.buffered, "Go through the page cache instead of O_DIRECT");

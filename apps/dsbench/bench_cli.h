@@ -31,7 +31,8 @@ struct CommonFlags {
   bool per_rank = false;  // under MPI: one line (JSON object) per rank too
 };
 
-void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget);
+// `with_budget`: --duration, --ops, --bytes; `with_threads`: --threads (ckpt has --writers instead).
+void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with_threads = true);
 // Fills `out` from the flags; on a bad value prints the message and returns false.
 bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
 // A size flag ("4k", "2G"); prints and returns false when malformed.

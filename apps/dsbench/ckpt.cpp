@@ -190,7 +190,7 @@ Command add_ckpt(CLI::App& app) {
   sub->add_option("--block", o->block, "Write size (default 1M)");
   sub->add_flag("--fsync,!--no-fsync", o->fsync, "fsync each file after writing it (default on)");
   sub->add_flag("--verify", o->verify, "Evict the cache and read everything back against XXH3-64 checksums");
-  add_common_flags(sub, o->common, false);
+  add_common_flags(sub, o->common, false, false);
   return {sub, [o](dskit::Comm& comm) {
             RankGate gate(comm);
             return gate.close(run_ckpt_cmd(*o, gate));

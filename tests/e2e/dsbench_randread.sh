@@ -60,6 +60,15 @@ dsbench randread --file big.bin --threads 3 --ops 777 --json > ops.json
 python3 -c "import json; r = json.load(open('ops.json')); assert r['ops'] == 777 and r['bytes'] == 777 * 4096, r"
 dsbench randread --file big.bin --engine io_uring --iodepth 8 --bytes 1M --json > bytes.json
 python3 -c "import json; r = json.load(open('bytes.json')); assert r['ops'] == 256 and r['bytes'] == 1 << 20 and r['iodepth'] == 8, r"
+# --engine auto takes io_uring where the kernel allows it (else psync, with a warning); --drop-cache evicts first.
+dsbench randread --file big.bin --engine auto --ops 100 --drop-cache --buffered --json > auto.json 2> auto.err
+python3 - auto.json auto.err <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+err = open(sys.argv[2]).read()
+assert r["ops"] == 100 and not r["direct"], r
+assert r["engine"] == "io_uring" or (r["engine"] == "psync" and "io_uring is not available" in err), (r, err)
+PY
 dsbench randread --prepare prep --files 25 --size uniform:1k-64k --threads 2 --json > prep.json
 python3 -c "import json; r = json.load(open('prep.json')); assert r['files'] == 25 and r['prepared'], r"
 [ ! -e prep ] || fail "--prepare left prep behind"

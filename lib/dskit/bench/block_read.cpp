@@ -54,6 +54,16 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
     const unsigned depth = c.engine == EngineKind::io_uring ? std::max(c.iodepth, 1u) : 1;
     // The buffers outlive the engine: a ring torn down after an error never writes into freed memory.
     AlignedBuffer buf(static_cast<std::size_t>(o.block) * depth, std::max<uint32_t>(out.alignment, 4096));
+    // Each thread has its own open file, as each fio job does: threads sharing one descriptor contend on
+    // its reference count in every read.
+    PathError own_err;
+    const int own = open_target(o.file, O_RDONLY, c.direct, own_err);
+    if (own < 0) {
+      st.add_error(own_err);
+      ctx.request_stop();
+      return;
+    }
+    const Closer own_closer{own};
     auto engine = make_engine(c);
     std::vector<unsigned> free_slots;
     for (unsigned i = 0; i < depth; ++i) free_slots.push_back(depth - 1 - i);
@@ -68,7 +78,7 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
         free_slots.pop_back();
         IoOp op;
         op.kind = OpKind::read;
-        op.fd = fd;
+        op.fd = own;
         op.buf = buf.data() + static_cast<std::size_t>(slot) * o.block;
         op.len = static_cast<uint32_t>(o.block);
         op.offset = rng.below(nblocks) * o.block;

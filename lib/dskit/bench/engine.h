@@ -44,8 +44,8 @@ class Engine {
   unsigned in_flight() const { return in_flight_; }
   // Queues one request; the caller keeps in_flight() < depth().
   virtual void submit(IoOp op) = 0;
-  // Starts the queued requests, waits until at least one completes (when any is in flight) and appends every
-  // completion available to `out`. Returns 0, or -errno when the engine itself failed.
+  // Starts any requests not yet started, waits until at least one completes (when any is in flight) and
+  // appends every completion available to `out`. Returns 0, or -errno when the engine itself failed.
   virtual int wait(std::vector<IoCompletion>& out) = 0;
 
  protected:
