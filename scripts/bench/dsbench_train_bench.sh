@@ -8,7 +8,7 @@
 #  2. Scaling: `dsbench randread --data` over the same dataset with 1, 2 and 4 ranks on localhost
 #     (mpirun), page cache and O_DIRECT (this VM's disk): aggregate and per-rank figures.
 #
-#   scripts/bench/dsbench_train_bench.sh
+#   scripts/bench/dsbench_train_bench.sh [client|scaling]    (default: both)
 #
 # Environment:
 #   BUILD_DIR   where bin/dsbench is (default: build, relative to the repo root)
@@ -30,6 +30,7 @@ max_load=${MAX_LOAD:-1.0}
 [[ -x $dsbench ]] || { echo "dsbench_train_bench: $dsbench missing (cmake --build build --target dsbench)" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "dsbench_train_bench: mpirun not found (openmpi-bin)" >&2; exit 2; }
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+part=${1:-both}
 
 wait_for_low_load() {
   local i
@@ -53,6 +54,7 @@ warm() { cat "$data"/* > /dev/null; }
 
 echo "# dsbench train / MPI scaling benchmark"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')  machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)  dataset: $files x 114660 bytes"
+if [[ $part != scaling ]]; then
 echo
 echo "## 1. Client cost: resnet50 on H100 (batch 400, 0.224 s), data in the page cache, $steps steps per accelerator"
 wait_for_low_load
@@ -88,10 +90,12 @@ while ((bad - good > 1)); do
 done
 echo "Python peer: feeds $good H100s on resnet50 (AU >= 90%; load at start $l)"
 echo "ratio (dsbench / Python peer accelerators fed): $(python3 -c "print('%.2f' % ($dmax / max($good, 1)))")"
+fi
+[[ $part == client ]] && exit 0
 echo
-echo "## 2. Scaling: randread --data over the dataset, 4 threads per rank, 1 MiB blocks"
+echo "## 2. Scaling: randread --data over the dataset, 4 threads per rank, 1 MiB blocks (page cache: 5 epochs)"
 for mode in buffered direct; do
-  flag=--buffered
+  flag="--buffered --epochs 5"
   [[ $mode == direct ]] && flag=
   for n in 1 2 4; do
     wait_for_low_load
