@@ -31,7 +31,8 @@ int RankGate::agree_failure(int my_code) {
     }
     job = code_bytes(first ? first : dskit::app::kExitPartial);
   }
-  dskit::WireReader r(comm_.broadcast(job));
+  const std::string agreed = comm_.broadcast(job);  // the reader views it: keep it alive
+  dskit::WireReader r(agreed);
   code_ = static_cast<int>(r.i64());
   state_ = State::finished;
   return code_;
@@ -77,7 +78,8 @@ int RankGate::finish(const RankResult& mine, const Report& report) {
     if (!code && m.total.errors) code = dskit::app::kExitPartial;
     job = code_bytes(code);
   }
-  dskit::WireReader r(comm_.broadcast(job));
+  const std::string agreed = comm_.broadcast(job);  // the reader views it: keep it alive
+  dskit::WireReader r(agreed);
   code_ = static_cast<int>(r.i64());
   return code_;
 }
