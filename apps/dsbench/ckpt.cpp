@@ -73,14 +73,7 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
                    {RankValue::Merge::sum, "mismatches", static_cast<double>(r.mismatches)},
                    {RankValue::Merge::max, "durable_s", done && co.fsync ? s.last_done_s : 0.0}};
     const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
-      RanksReport rr{
-          {"ckpt", co.common.engine, o.writers,
-           co.common.engine == EngineKind::io_uring ? co.common.iodepth : 1, co.common.direct, co.block},
-          "write",
-          o.common.json,
-          o.common.per_rank,
-          "",
-          ""};
+      RanksReport rr = ranks_header("ckpt", co.common, co.block, "write", o.common.json, o.common.per_rank);
       const bool complete = m.total.value("incomplete_ranks") == 0 && m.failed.empty();
       unsigned slowest = 0;
       for (unsigned i = 0; i < all.size(); ++i)

@@ -83,14 +83,8 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
     mine.values = {{RankValue::Merge::sum, "dataset_files", static_cast<double>(files.size())},
                    {RankValue::Merge::sum, "dataset_bytes", static_cast<double>(r.dataset_bytes)}};
     const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
-      RanksReport rr{
-          {"randread", dro.common.engine, dro.common.threads,
-           dro.common.engine == EngineKind::io_uring ? dro.common.iodepth : 1, dro.common.direct, dro.block},
-          "file",
-          o.common.json,
-          o.common.per_rank,
-          "",
-          ""};
+      RanksReport rr =
+          ranks_header("randread", dro.common, dro.block, "file", o.common.json, o.common.per_rank);
       const double fps = m.total.seconds > 0 ? static_cast<double>(m.total.files) / m.total.seconds : 0.0;
       rr.extra_json = fmt::format(",\"epochs\":{},\"files_per_s\":{:.1f}", dro.epochs, fps);
       rr.extra_text =
@@ -186,14 +180,8 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
     for (const auto& t : r.phase.threads)
       for (const auto& e : t.errors) error(dskit::describe(e));
     const int rc = gate.finish(rank_result(s), [&](const MergedRanks& m, const std::vector<RankResult>& all) {
-      RanksReport rr{
-          {"randread", bo.common.engine, bo.common.threads,
-           bo.common.engine == EngineKind::io_uring ? bo.common.iodepth : 1, bo.common.direct, bo.block},
-          "read",
-          o.common.json,
-          o.common.per_rank,
-          "",
-          ""};
+      RanksReport rr =
+          ranks_header("randread", bo.common, bo.block, "read", o.common.json, o.common.per_rank);
       rr.extra_json = ",\"file\":";
       dskit::append_json_string(rr.extra_json, bo.file);
       rr.extra_text = fmt::format("file {}\n", bo.file);

@@ -109,6 +109,16 @@ std::vector<DatasetFile> rank_share(const std::vector<DatasetFile>& files, const
   return mine;
 }
 
+RanksReport ranks_header(std::string_view mode, const CommonOptions& c, uint64_t block,
+                         std::string_view main_latency, bool json, bool per_rank) {
+  return {{mode, c.engine, c.threads, c.engine == EngineKind::io_uring ? c.iodepth : 1, c.direct, block},
+          main_latency,
+          json,
+          per_rank,
+          "",
+          ""};
+}
+
 std::string ranks_report(const RanksReport& rr, const MergedRanks& m,
                          const std::vector<RankResult>& per_rank) {
   const RankResult& t = m.total;

@@ -56,6 +56,10 @@ struct RanksReport {
   std::string extra_json;  // members the mode adds (",\"name\":value...")
   std::string extra_text;  // lines the mode adds
 };
+// The report's settings from a mode's options: threads, the engine in force, iodepth (io_uring only),
+// O_DIRECT.
+RanksReport ranks_header(std::string_view mode, const dskit::bench::CommonOptions& c, uint64_t block,
+                         std::string_view main_latency, bool json, bool per_rank);
 std::string ranks_report(const RanksReport& rr, const dskit::bench::MergedRanks& m,
                          const std::vector<dskit::bench::RankResult>& per_rank);
 

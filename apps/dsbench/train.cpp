@@ -193,14 +193,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
                      {RankValue::Merge::sum, "compute_s", r.total.compute_s},
                      {RankValue::Merge::sum, "wait_s", r.total.wait_s}};
       const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
-        RanksReport rr{
-            {"train", to.common.engine, to.common.threads,
-             to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1, to.common.direct, to.block},
-            "read",
-            o.common.json,
-            o.common.per_rank,
-            "",
-            ""};
+        RanksReport rr = ranks_header("train", to.common, to.block, "read", o.common.json, o.common.per_rank);
         const double c = m.total.value("compute_s"), wt = m.total.value("wait_s");
         const std::optional<double> au = c + wt > 0 ? std::optional<double>(c / (c + wt)) : std::nullopt;
         const double sps = m.total.seconds > 0 ? m.total.value("samples") / m.total.seconds : 0.0;
