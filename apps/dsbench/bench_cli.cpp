@@ -64,6 +64,18 @@ bool to_common(const CommonFlags& f, CommonOptions& out) {
   return size_flag(f.ops, "--ops", out.ops) && size_flag(f.bytes, "--bytes", out.bytes);
 }
 
+bool settle_engine(CommonOptions& c, int& rc) {
+  std::vector<std::string> warnings;
+  const auto err = resolve_engine(c, warnings);
+  for (const auto& w : warnings) warn(w);
+  if (err) {
+    error(err->message);
+    rc = exit_code(*err);
+    return false;
+  }
+  return true;
+}
+
 void error(const std::string& message) {
   dskit::app::print_error("dsbench", message);
 }

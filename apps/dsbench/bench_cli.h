@@ -35,6 +35,9 @@ struct CommonFlags {
 void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with_threads = true);
 // Fills `out` from the flags; on a bad value prints the message and returns false.
 bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
+// Settles the engine before the run (io_uring, or psync after a warning with --engine auto), so the report
+// names the engine really used. Prints and returns false when io_uring was asked for and is unavailable.
+bool settle_engine(dskit::bench::CommonOptions& c, int& rc);
 // A size flag ("4k", "2G"); prints and returns false when malformed.
 bool size_flag(const std::string& text, const char* flag, uint64_t& out);
 

@@ -33,6 +33,7 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   SignalFlag signals;
   CkptOptions co;
   if (!to_common(o.common, co.common)) return dskit::app::kExitUsage;
+  if (int rc = 0; !settle_engine(co.common, rc)) return rc;
   co.common.threads = o.writers;
   co.dir = o.dir;
   co.shards = o.shards;

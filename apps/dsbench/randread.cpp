@@ -45,6 +45,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   SignalFlag signals;
   DatasetReadOptions dro;
   if (!to_common(o.common, dro.common)) return dskit::app::kExitUsage;
+  if (int rc = 0; !settle_engine(dro.common, rc)) return rc;
   if (!size_flag(o.block, "--block", dro.block)) return dskit::app::kExitUsage;
   dro.epochs = o.epochs;
   dro.trace = !o.trace.empty();
@@ -148,6 +149,7 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
   SignalFlag signals;
   BlockReadOptions bo;
   if (!to_common(o.common, bo.common)) return dskit::app::kExitUsage;
+  if (int rc = 0; !settle_engine(bo.common, rc)) return rc;
   bo.file = o.file;
   bo.block = 4096;
   if (!size_flag(o.block, "--block", bo.block) || !size_flag(o.size, "--size", bo.size))

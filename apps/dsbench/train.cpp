@@ -135,6 +135,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   SignalFlag signals;
   TrainOptions to;
   if (!to_common(o.common, to.common)) return dskit::app::kExitUsage;
+  if (int rc = 0; !settle_engine(to.common, rc)) return rc;
   to.common.duration_s = o.duration;
   if (!size_flag(o.block, "--block", to.block)) return dskit::app::kExitUsage;
   to.accelerators = o.accelerators;
