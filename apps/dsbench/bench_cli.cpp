@@ -34,6 +34,7 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_flag("--json", f.json, "One JSON document (schema in dsbench(1))");
   sub->add_option("--timeseries", f.timeseries, "Write a 1-second time series to this CSV file");
   sub->add_flag("--keep", f.keep, "Keep the files the benchmark created");
+  sub->add_flag("--per-rank", f.per_rank, "Under mpirun/srun: each rank's figures too, not only the merge");
 }
 
 bool size_flag(const std::string& text, const char* flag, uint64_t& out) {

@@ -28,6 +28,7 @@ struct CommonFlags {
   bool json = false;
   std::string timeseries;
   bool keep = false;
+  bool per_rank = false;  // under MPI: one line (JSON object) per rank too
 };
 
 // `with_budget`: --duration, --ops, --bytes; `with_threads`: --threads (ckpt has --writers instead).

@@ -8,8 +8,10 @@
 #include "cli/tool.h"
 #include "commands.h"
 #include "dskit/bench/ckpt.h"
+#include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/format.h"
+#include "ranks_cli.h"
 
 namespace dsbench {
 
@@ -26,7 +28,7 @@ struct CkptCmdOptions {
   bool verify = false;
 };
 
-int run_ckpt_cmd(const CkptCmdOptions& o) {
+int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   CkptOptions co;
@@ -41,8 +43,16 @@ int run_ckpt_cmd(const CkptCmdOptions& o) {
   if (!size_flag(o.size, "--size", co.size) || !size_flag(o.block, "--block", co.block))
     return dskit::app::kExitUsage;
   co.common.interrupt = signals.flag();
+  if (gate.mpi()) {
+    if (!o.common.timeseries.empty()) {
+      error("ckpt: --timeseries is for one process, not under MPI");
+      return dskit::app::kExitUsage;
+    }
+    co.tag = fmt::format("r{}-", gate.rank());  // each rank writes its own files
+  }
   Progress progress("ckpt");
   co.common.live = progress.live();
+  if (!gate.start()) return gate.code();
   CkptResult r;
   const auto err = run_ckpt(co, r);
   for (const auto& w : r.warnings) warn(w);
@@ -51,6 +61,35 @@ int run_ckpt_cmd(const CkptCmdOptions& o) {
     return exit_code(*err);
   }
   const Summary s = summarize(r.write.threads);
+  if (gate.mpi()) {
+    print_errors(r.write.threads);
+    if (r.verify) print_errors(r.verify->threads);
+    for (const auto& e : r.cleanup_errors) error(e);
+    if (r.disk_full)
+      error(fmt::format("rank {}: {}: disk full after {} bytes written", gate.rank(), co.dir, s.bytes));
+    const bool done = s.error_count == 0 && !r.write.interrupted;
+    RankResult mine = rank_result(s);
+    mine.errors += r.mismatches + r.cleanup_errors.size();
+    mine.values = {{RankValue::Merge::sum, "incomplete_ranks", done ? 0.0 : 1.0},
+                   {RankValue::Merge::sum, "mismatches", static_cast<double>(r.mismatches)},
+                   {RankValue::Merge::max, "durable_s", done && co.fsync ? s.last_done_s : 0.0}};
+    const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+      RanksReport rr = ranks_header("ckpt", co.common, co.block, "write", o.common.json, o.common.per_rank);
+      const bool complete = m.total.value("incomplete_ranks") == 0 && m.failed.empty();
+      unsigned slowest = 0;
+      for (unsigned i = 0; i < all.size(); ++i)
+        if (all[i].value("durable_s") > all[slowest].value("durable_s")) slowest = i;
+      rr.extra_json = fmt::format(
+          ",\"writers_per_rank\":{},\"shards\":{},\"size_per_writer\":{},\"fsync\":{},"
+          "\"complete\":{},\"slowest_durable_rank\":{}",
+          o.writers, co.shards, co.size, co.fsync, complete, slowest);
+      if (complete && co.fsync)
+        rr.extra_text = fmt::format("checkpoint durable after {:.3f}s (the slowest rank: {})\n",
+                                    m.total.value("durable_s"), slowest);
+      return ranks_report(rr, m, all);
+    });
+    return signals.raised() ? signals.exit_code() : rc;
+  }
   const Histogram* fsync_lat = s.lat.find("fsync");
   std::string out;
   const ReportHeader h{"ckpt",           co.common.engine,
@@ -146,7 +185,10 @@ Command add_ckpt(CLI::App& app) {
   sub->add_flag("--fsync,!--no-fsync", o->fsync, "fsync each file after writing it (default on)");
   sub->add_flag("--verify", o->verify, "Evict the cache and read everything back against XXH3-64 checksums");
   add_common_flags(sub, o->common, false, false);
-  return {sub, [o] { return run_ckpt_cmd(*o); }};
+  return {sub, [o](dskit::Comm& comm) {
+            RankGate gate(comm);
+            return gate.close(run_ckpt_cmd(*o, gate));
+          }};
 }
 
 }  // namespace dsbench

@@ -5,22 +5,29 @@
 
 #include "cli/tool.h"
 #include "commands.h"
+#include "mpi/comm_mpi.h"
 
 int main(int argc, char** argv) {
   dskit::app::init_process();
+  std::string mpi_error;
+  const auto comm = dskit::mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    dskit::app::print_error("dsbench", mpi_error);
+    return dskit::app::kExitUsage;
+  }
   CLI::App cli{"dsbench: honest storage benchmarks shaped like AI workloads", "dsbench"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "dsbench 0.1.0");
   const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli),
-                                                  dsbench::add_meta(cli)};
+                                                  dsbench::add_meta(cli), dsbench::add_train(cli)};
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    dskit::app::print_error("dsbench", e.what());
+    if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
+    if (comm->is_root()) dskit::app::print_error("dsbench", e.what());
     return dskit::app::kExitUsage;
   }
   for (const auto& c : commands)
-    if (c.sub->parsed()) return c.run();
+    if (c.sub->parsed()) return c.run(*comm);
   return dskit::app::kExitUsage;
 }

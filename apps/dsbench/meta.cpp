@@ -10,6 +10,7 @@
 #include "dskit/bench/meta.h"
 #include "dskit/bench/report.h"
 #include "dskit/format.h"
+#include "ranks_cli.h"
 
 namespace dsbench {
 
@@ -23,7 +24,7 @@ struct MetaCmdOptions {
   std::string mode = "easy";
 };
 
-int run_meta_cmd(const MetaCmdOptions& o) {
+int run_meta_cmd(const MetaCmdOptions& o, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   MetaOptions mo;
@@ -34,8 +35,13 @@ int run_meta_cmd(const MetaCmdOptions& o) {
   mo.hard = o.mode == "hard";
   mo.keep = o.common.keep;
   mo.common.interrupt = signals.flag();
+  if (gate.mpi() && !o.common.timeseries.empty()) {
+    error("meta: --timeseries is for one process, not under MPI");
+    return dskit::app::kExitUsage;
+  }
   Progress progress("meta");
   mo.common.live = progress.live();
+  if (!gate.start()) return gate.code();
   MetaResult r;
   if (const auto err = run_meta(mo, r)) {
     error(err->message);
@@ -46,6 +52,43 @@ int run_meta_cmd(const MetaCmdOptions& o) {
   Summary total = summarize(all);
   double secs = 0;
   for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
+  if (gate.mpi()) {
+    // Each rank works in its own private directory; a phase's rate is all ranks' operations over the slowest
+    // rank's time in it.
+    for (const auto& p : r.phases) print_errors(p.result.threads);
+    for (const auto& e : r.cleanup_errors) error(e);
+    RankResult mine = rank_result(total);
+    mine.seconds = secs;
+    mine.errors += r.cleanup_errors.size();
+    for (const auto& p : r.phases) {
+      const Summary ps = summarize(p.result.threads);
+      mine.values.push_back({RankValue::Merge::sum, p.name + "_ops", static_cast<double>(ps.ops)});
+      mine.values.push_back({RankValue::Merge::max, p.name + "_seconds", ps.seconds()});
+    }
+    const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& ranks) {
+      RanksReport rr{{"meta", EngineKind::psync, mo.common.threads, 1, false, 0},
+                     "",
+                     o.common.json,
+                     o.common.per_rank,
+                     "",
+                     ""};
+      rr.extra_json =
+          fmt::format(",\"meta_mode\":\"{}\",\"files_per_thread\":{},\"file_size\":{},\"phases\":[", o.mode,
+                      mo.files, mo.file_size);
+      for (std::size_t i = 0; i < r.phases.size(); ++i) {
+        const std::string& n = r.phases[i].name;
+        const double ops = m.total.value(n + "_ops"), ps = m.total.value(n + "_seconds");
+        rr.extra_json +=
+            fmt::format("{}{{\"name\":\"{}\",\"ops\":{:.0f},\"seconds\":{:.6f},\"ops_per_s\":{:.1f}}}",
+                        i ? "," : "", n, ops, ps, ps > 0 ? ops / ps : 0.0);
+        rr.extra_text += fmt::format("  {:<10}{:>12.0f} ops{:>12.3f}s (slowest rank){:>14.0f} ops/s\n", n,
+                                     ops, ps, ps > 0 ? ops / ps : 0.0);
+      }
+      rr.extra_json += ']';
+      return ranks_report(rr, m, ranks);
+    });
+    return signals.raised() ? signals.exit_code() : rc;
+  }
   std::string out;
   if (o.common.json) {
     out += fmt::format(
@@ -120,7 +163,10 @@ Command add_meta(CLI::App& app) {
   sub->add_option("--mode", o->mode, "easy: a directory per thread; hard: one shared directory")
       ->check(CLI::IsMember({"easy", "hard"}));
   add_common_flags(sub, o->common, false);
-  return {sub, [o] { return run_meta_cmd(*o); }};
+  return {sub, [o](dskit::Comm& comm) {
+            RankGate gate(comm);
+            return gate.close(run_meta_cmd(*o, gate));
+          }};
 }
 
 }  // namespace dsbench

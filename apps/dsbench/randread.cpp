@@ -8,11 +8,14 @@
 #include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
+#include "dataset_cli.h"
 #include "dskit/bench/block_read.h"
 #include "dskit/bench/dataset_read.h"
+#include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/format.h"
 #include "dskit/manifest.h"
+#include "ranks_cli.h"
 
 namespace dsbench {
 
@@ -37,7 +40,7 @@ std::string trace_text(const std::vector<dskit::bench::TraceEntry>& trace,
   return out;
 }
 
-int run_data(const RandreadCmdOptions& o) {
+int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   DatasetReadOptions dro;
@@ -49,43 +52,49 @@ int run_data(const RandreadCmdOptions& o) {
   dro.common.interrupt = signals.flag();
   Progress progress("randread");
   dro.common.live = progress.live();
-  std::vector<DatasetFile> files;
-  bool made_dir = false;
-  const bool prepared = !o.prepare.empty();
-  auto cleanup = [&] {
-    if (!prepared || o.common.keep) return;
-    for (const auto& e : remove_dataset(files, made_dir ? o.prepare : std::string())) error(e);
-  };
-  if (prepared) {
-    std::string msg;
-    const auto dist = parse_size_dist(o.size, msg);
-    if (!dist) {
-      error(msg);
-      return dskit::app::kExitUsage;
-    }
-    PrepareOptions po{o.prepare, o.files, *dist, dro.common.seed, dro.common.threads, signals.flag()};
-    if (auto err = prepare_dataset(po, files, made_dir)) {
-      cleanup();
-      error(err->message);
-      return exit_code(*err);
-    }
-    if (signals.raised()) {
-      cleanup();
-      return signals.exit_code();
-    }
-  } else if (auto err = load_dataset(o.data, files)) {
-    error(err->message);
-    return exit_code(*err);
+  if (gate.mpi() && (!o.trace.empty() || !o.common.timeseries.empty())) {
+    error("randread: --trace and --timeseries are for one process, not under MPI");
+    return dskit::app::kExitUsage;
   }
+  DatasetSource source;
+  if (const int rc = source.open(
+          {o.data, o.prepare, o.files, o.size, dro.common.seed, dro.common.threads, o.common.keep}, gate,
+          signals))
+    return rc;
+  const std::vector<DatasetFile>& files = source.files;
+  const bool prepared = source.prepared();
+  if (gate.mpi()) {
+    const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
+    dro.common.ops = dro.common.ops ? std::max<uint64_t>(share(dro.common.ops, n, me), 1) : 0;
+    dro.common.bytes = dro.common.bytes ? std::max<uint64_t>(share(dro.common.bytes, n, me), 1) : 0;
+  }
+  if (!gate.start()) return gate.code();
   DatasetReadResult r;
   const auto err = run_dataset_read(dro, files, r);
   for (const auto& w : r.warnings) warn(w);
   if (err) {
-    cleanup();
     error(err->message);
     return exit_code(*err);
   }
   const Summary s = summarize(r.phase.threads);
+  if (gate.mpi()) {
+    for (const auto& t : r.phase.threads)
+      for (const auto& e : t.errors) error(dskit::describe(e));
+    RankResult mine = rank_result(s);
+    mine.values = {{RankValue::Merge::sum, "dataset_files", static_cast<double>(files.size())},
+                   {RankValue::Merge::sum, "dataset_bytes", static_cast<double>(r.dataset_bytes)}};
+    const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+      RanksReport rr =
+          ranks_header("randread", dro.common, dro.block, "file", o.common.json, o.common.per_rank);
+      const double fps = m.total.seconds > 0 ? static_cast<double>(m.total.files) / m.total.seconds : 0.0;
+      rr.extra_json = fmt::format(",\"epochs\":{},\"files_per_s\":{:.1f}", dro.epochs, fps);
+      rr.extra_text =
+          fmt::format("dataset {} files, {} bytes over all ranks  epochs {}  files/s {:.1f}\n",
+                      m.total.value("dataset_files"), m.total.value("dataset_bytes"), dro.epochs, fps);
+      return ranks_report(rr, m, all);
+    });
+    return signals.raised() ? signals.exit_code() : rc;
+  }
   const ReportHeader h{"randread",         dro.common.engine,
                        dro.common.threads, dro.common.engine == EngineKind::io_uring ? dro.common.iodepth : 1,
                        dro.common.direct,  dro.block};
@@ -130,13 +139,12 @@ int run_data(const RandreadCmdOptions& o) {
       error(dskit::describe(*terr));
       rc = dskit::app::kExitOutput;
     }
-  cleanup();
   if (signals.raised()) return signals.exit_code();
   if (rc) return rc;
   return s.error_count ? dskit::app::kExitPartial : dskit::app::kExitOk;
 }
 
-int run_file(const RandreadCmdOptions& o) {
+int run_file(const RandreadCmdOptions& o, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   BlockReadOptions bo;
@@ -148,8 +156,20 @@ int run_file(const RandreadCmdOptions& o) {
     return dskit::app::kExitUsage;
   if (bo.common.duration_s == 0 && bo.common.ops == 0 && bo.common.bytes == 0) bo.common.duration_s = 10;
   bo.common.interrupt = signals.flag();
+  if (gate.mpi()) {
+    if (!o.common.timeseries.empty()) {
+      error("randread: --timeseries is for one process, not under MPI");
+      return dskit::app::kExitUsage;
+    }
+    // Each rank: its share of the budgets, its own offsets.
+    const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
+    bo.common.ops = bo.common.ops ? std::max<uint64_t>(share(bo.common.ops, n, me), 1) : 0;
+    bo.common.bytes = bo.common.bytes ? std::max<uint64_t>(share(bo.common.bytes, n, me), 1) : 0;
+    bo.common.seed += me;
+  }
   Progress progress("randread");
   bo.common.live = progress.live();
+  if (!gate.start()) return gate.code();
   BlockReadResult r;
   const auto err = run_block_read(bo, r);
   for (const auto& w : r.warnings) warn(w);
@@ -158,6 +178,19 @@ int run_file(const RandreadCmdOptions& o) {
     return exit_code(*err);
   }
   const Summary s = summarize(r.phase.threads);
+  if (gate.mpi()) {
+    for (const auto& t : r.phase.threads)
+      for (const auto& e : t.errors) error(dskit::describe(e));
+    const int rc = gate.finish(rank_result(s), [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+      RanksReport rr =
+          ranks_header("randread", bo.common, bo.block, "read", o.common.json, o.common.per_rank);
+      rr.extra_json = ",\"file\":";
+      dskit::append_json_string(rr.extra_json, bo.file);
+      rr.extra_text = fmt::format("file {}\n", bo.file);
+      return ranks_report(rr, m, all);
+    });
+    return signals.raised() ? signals.exit_code() : rc;
+  }
   std::string out;
   const ReportHeader h{"randread",        bo.common.engine,
                        bo.common.threads, bo.common.engine == EngineKind::io_uring ? bo.common.iodepth : 1,
@@ -210,17 +243,18 @@ Command add_randread(CLI::App& app) {
       ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--trace", o->trace, "Write the (epoch, position, path) of every file read to this file");
   add_common_flags(sub, o->common, true);
-  return {sub, [o] {
+  return {sub, [o](dskit::Comm& comm) {
+            RankGate gate(comm);
             const int given = !o->file.empty() + !o->data.empty() + !o->prepare.empty();
             if (given != 1) {
               error("randread: give exactly one of --file, --data and --prepare");
-              return dskit::app::kExitUsage;
+              return gate.close(dskit::app::kExitUsage);
             }
             if (!o->prepare.empty() && (o->files == 0 || o->size.empty())) {
               error("randread --prepare: give --files N and --size DIST");
-              return dskit::app::kExitUsage;
+              return gate.close(dskit::app::kExitUsage);
             }
-            return o->file.empty() ? run_data(*o) : run_file(*o);
+            return gate.close(o->file.empty() ? run_data(*o, gate) : run_file(*o, gate));
           }};
 }
 

@@ -53,7 +53,7 @@ std::optional<BenchError> run_ckpt(CkptOptions o, CkptResult& out) {
   for (unsigned w = 0; w < writers; ++w) {
     for (unsigned k = 0; k < o.shards; ++k) {
       CkptFile f;
-      f.path = fmt::format("{}/dsbench-ckpt-w{}-s{}.bin", o.dir, w, k);
+      f.path = fmt::format("{}/dsbench-ckpt-{}w{}-s{}.bin", o.dir, o.tag, w, k);
       f.writer = w;
       f.size = o.size / o.shards + (k + 1 == o.shards ? o.size % o.shards : 0);
       PathError pe;

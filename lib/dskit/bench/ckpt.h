@@ -22,6 +22,7 @@ struct CkptOptions {
   bool fsync = true;
   bool verify = false;
   bool keep = false;
+  std::string tag;  // inserted in the file names (dsbench-ckpt-<tag>wW-sK.bin), e.g. "r3-" for MPI rank 3
 };
 
 struct CkptFile {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 
 namespace dskit::bench {
 
@@ -46,6 +47,20 @@ void Histogram::merge(const Histogram& o) {
   sum_ += o.sum_;
   min_ = std::min(min_, o.min_);
   max_ = std::max(max_, o.max_);
+}
+
+bool Histogram::assign(std::vector<uint64_t> counts, uint64_t count, uint64_t sum, uint64_t min,
+                       uint64_t max) {
+  if (counts.size() != kBuckets) return false;
+  uint64_t total = 0;
+  for (const uint64_t c : counts) total += c;
+  if (total != count || (count && (min > max || bucket_of(min) > bucket_of(max)))) return false;
+  counts_ = std::move(counts);
+  count_ = count;
+  sum_ = sum;
+  min_ = count ? min : ~uint64_t{0};
+  max_ = count ? max : 0;
+  return true;
 }
 
 uint64_t Histogram::percentile(double p) const {

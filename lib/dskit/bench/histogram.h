@@ -39,6 +39,9 @@ class Histogram {
   static uint64_t bucket_high(std::size_t b);
 
   const std::vector<uint64_t>& buckets() const { return counts_; }
+  // Rebuilds a histogram from the parts buckets(), count(), sum(), min() and max() gave (a result sent by
+  // another process). False, leaving the histogram unchanged, when they are inconsistent.
+  bool assign(std::vector<uint64_t> counts, uint64_t count, uint64_t sum, uint64_t min, uint64_t max);
   bool operator==(const Histogram& o) const = default;
 
  private:

@@ -1,0 +1,42 @@
+// The dataset randread --data/--prepare and train read: loaded from --data (under MPI, this rank's share),
+// or made by --prepare in a directory (DIR.rankR under MPI) and removed when the object goes away, unless
+// --keep.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench_cli.h"
+#include "dskit/bench/dataset.h"
+#include "ranks_cli.h"
+
+namespace dsbench {
+
+struct DatasetFlags {
+  std::string data, prepare;
+  uint64_t files = 0;  // --prepare: how many
+  std::string sizes;   // --prepare: the size distribution text
+  uint64_t seed = 0;
+  unsigned threads = 1;  // --prepare: writer threads
+  bool keep = false;
+};
+
+class DatasetSource {
+ public:
+  DatasetSource() = default;
+  ~DatasetSource();
+  DatasetSource(const DatasetSource&) = delete;
+  DatasetSource& operator=(const DatasetSource&) = delete;
+  // Loads or prepares; 0, or an exit code after printing the cause.
+  int open(const DatasetFlags& f, const RankGate& gate, const SignalFlag& signals);
+  std::vector<dskit::bench::DatasetFile> files;
+  bool prepared() const { return !flags_.prepare.empty(); }
+  const std::string& name() const { return prepared() ? flags_.prepare : flags_.data; }
+
+ private:
+  DatasetFlags flags_;
+  std::string dir_;
+  bool made_dir_ = false;
+};
+
+}  // namespace dsbench

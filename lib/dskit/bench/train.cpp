@@ -1,0 +1,282 @@
+#include "dskit/bench/train.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "dskit/bench/target.h"
+#include "dskit/shuffle.h"
+
+namespace dskit::bench {
+
+const std::vector<TrainProfile>& train_profiles() {
+  // MLPerf Storage v1.0 workloads as shipped with the DLIO benchmark (dlio_benchmark/configs/workload/
+  // <model>_<accelerator>.yaml: dataset.record_length, reader.batch_size, train.computation_time).
+  static const std::vector<TrainProfile> profiles = {
+      {"resnet50", "a100", 114660, 400, 0.435},   {"resnet50", "h100", 114660, 400, 0.224},
+      {"unet3d", "a100", 146600628, 7, 0.636},    {"unet3d", "h100", 146600628, 7, 0.323},
+      {"cosmoflow", "a100", 2828486, 1, 0.00551}, {"cosmoflow", "h100", 2828486, 1, 0.00350},
+  };
+  return profiles;
+}
+
+std::optional<TrainProfile> find_train_profile(std::string_view model, std::string_view accelerator) {
+  for (const auto& p : train_profiles())
+    if (p.model == model && p.accelerator == accelerator) return p;
+  return std::nullopt;
+}
+
+namespace {
+
+// One accelerator's prefetch queue: readers claim batch k while k < consumed + prefetch and mark its slot
+// (k % prefetch) ready; the accelerator takes batches in order.
+struct Queue {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t next = 0;      // next batch a reader claims
+  uint64_t consumed = 0;  // batches the accelerator has taken
+  uint64_t count = 0;     // batches this accelerator runs
+  std::vector<uint8_t> ready;
+  std::vector<StepTimes> steps;
+  uint64_t samples = 0, bytes = 0;
+};
+
+constexpr auto kPoll = std::chrono::milliseconds(20);
+
+void sleep_until(int64_t t_ns) {
+  const timespec ts{static_cast<time_t>(t_ns / 1000000000), static_cast<long>(t_ns % 1000000000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+// Reads one sample file whole (up to the engine's depth of `block` requests in flight). False on an error
+// (recorded in `st`).
+struct SampleReader {
+  const CommonOptions& c;
+  uint64_t block;
+  uint32_t align;
+  unsigned depth;
+  std::unique_ptr<Engine> engine;
+  AlignedBuffer buf;
+  std::vector<unsigned> free_slots;
+  std::vector<IoCompletion> done;
+
+  SampleReader(const CommonOptions& co, uint64_t blk, uint32_t alignment)
+      : c(co),
+        block(blk),
+        align(std::max<uint32_t>(alignment, 4096)),
+        depth(co.engine == EngineKind::io_uring ? std::max(co.iodepth, 1u) : 1),
+        engine(make_engine(co)),
+        buf(static_cast<std::size_t>(blk) * depth, align) {}
+
+  bool read(const DatasetFile& f, WorkerContext& ctx, ThreadStats& st, Histogram& lopen, Histogram& lread) {
+    const int64_t t0 = now_ns();
+    PathError pe;
+    const int fd = open_target(f.path, O_RDONLY, c.direct, pe);
+    if (fd < 0) {
+      st.add_error(pe);
+      return false;
+    }
+    lopen.record(static_cast<uint64_t>(now_ns() - t0));
+    free_slots.clear();
+    for (unsigned i = 0; i < depth; ++i) free_slots.push_back(i);
+    uint64_t off = 0;
+    bool eof = false, failed = false;
+    while (true) {
+      while (!failed && !eof && off < f.size && !free_slots.empty()) {
+        const unsigned slot = free_slots.back();
+        free_slots.pop_back();
+        const uint64_t want = std::min(block, f.size - off);
+        const uint64_t len = c.direct ? (want + align - 1) / align * align : want;
+        engine->submit({OpKind::read, fd, buf.data() + static_cast<std::size_t>(slot) * block,
+                        static_cast<uint32_t>(len), off, slot, 0});
+        off += want;
+      }
+      if (engine->in_flight() == 0) break;
+      done.clear();
+      if (const int r = engine->wait(done); r < 0) {
+        st.add_error({f.path, -r, "io_uring wait"});
+        ctx.request_stop();
+        failed = true;
+        break;
+      }
+      for (const auto& d : done) {
+        free_slots.push_back(static_cast<unsigned>(d.op.user));
+        if (d.result < 0) {
+          st.add_error({f.path, static_cast<int>(-d.result), "read"});
+          failed = true;
+          continue;
+        }
+        if (d.result < static_cast<int64_t>(d.op.len)) eof = true;
+        lread.record(static_cast<uint64_t>(d.end_ns - d.op.start_ns));
+        ++st.ops;
+        st.bytes += static_cast<uint64_t>(d.result);
+        ctx.add(1, static_cast<uint64_t>(d.result));
+      }
+    }
+    ::close(fd);
+    if (!failed) ++st.files;
+    return !failed;
+  }
+};
+
+}  // namespace
+
+std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFile>& files, TrainResult& out) {
+  CommonOptions& c = o.common;
+  if (auto e = resolve_engine(c, out.warnings)) return e;
+  if (files.empty()) return BenchError{ErrorKind::usage, "no samples to read"};
+  if (o.accelerators == 0) return BenchError{ErrorKind::usage, "--accelerators must be at least 1"};
+  if (o.prefetch == 0) return BenchError{ErrorKind::usage, "--prefetch must be at least 1"};
+  if (o.batch == 0) return BenchError{ErrorKind::usage, "--batch must be at least 1"};
+  if (!(o.compute_s >= 0) || o.compute_s > 3600)
+    return BenchError{ErrorKind::usage, "--compute-time must be 0 to 3600 seconds"};
+  if (o.block == 0 || o.block > (uint64_t{1} << 30))
+    return BenchError{ErrorKind::usage, "--block must be 1 byte to 1 GiB"};
+  if (o.steps == 0 && o.epochs == 0) return BenchError{ErrorKind::usage, "--epochs must be at least 1"};
+  for (const auto& f : files) out.dataset_bytes += f.size;
+  {
+    PathError pe;
+    const int fd = open_target(files[0].path, O_RDONLY, c.direct, pe);
+    if (fd < 0) return open_error(pe, c.direct);
+    out.alignment = c.direct ? dio_alignment(fd) : 0;
+    ::close(fd);
+  }
+  if (c.direct && o.block % out.alignment != 0)
+    return BenchError{
+        ErrorKind::usage,
+        fmt::format("--block {} is not a multiple of the O_DIRECT alignment {}", o.block, out.alignment)};
+  if (!c.direct && out.dataset_bytes <= physical_memory())
+    out.warnings.push_back(fmt::format(
+        "buffered reads of a {}-byte dataset, which fits in RAM: once cached, the page cache is measured",
+        out.dataset_bytes));
+  if (c.drop_cache)
+    for (const auto& f : files) drop_cache(f.path);
+
+  const unsigned N = o.accelerators;
+  const uint64_t n = files.size();
+  const uint64_t total_samples = o.steps ? o.steps * N * o.batch : n * o.epochs;
+  const uint64_t total_batches = (total_samples + o.batch - 1) / o.batch;
+  std::vector<EpochOrder> orders;
+  for (uint64_t e = 0; e * n < total_samples; ++e) {
+    ShuffleOptions so;
+    so.seed = c.seed;
+    so.epoch = e;
+    orders.emplace_back(n, so);
+  }
+  std::vector<Queue> queues(N);
+  for (unsigned a = 0; a < N; ++a) {
+    Queue& q = queues[a];
+    q.count = total_batches / N + (a < total_batches % N ? 1 : 0);
+    q.ready.assign(o.prefetch, 0);
+    q.steps.reserve(q.count);
+  }
+  auto sample_at = [&](uint64_t g) -> const DatasetFile& { return files[orders[g / n].at(g % n)]; };
+  auto batch_range = [&](unsigned a, uint64_t k) {
+    const uint64_t j = k * N + a;
+    return std::pair{j * o.batch, std::min((j + 1) * o.batch, total_samples)};
+  };
+
+  const unsigned R = c.threads;
+  const int64_t compute_ns = static_cast<int64_t>(o.compute_s * 1e9);
+  // The counted steps (1 on) of all accelerators start together once each has had its first batch, as in a
+  // data-parallel job: otherwise accelerators whose first batch came late would run their steps while the
+  // early ones are done, and the excluded first step would hide how many readers compete.
+  std::barrier start(static_cast<std::ptrdiff_t>(N));
+  Runner runner({N * R + N, c.duration_s, c.interrupt});
+  if (c.live) c.live->store(&runner);
+  out.phase = runner.run([&](WorkerContext& ctx, ThreadStats& st) {
+    const unsigned w = ctx.thread();
+    if (w < N * R) {  // a reader of accelerator w / R
+      const unsigned a = w / R;
+      Queue& q = queues[a];
+      SampleReader reader(c, o.block, out.alignment);
+      Histogram& lopen = st.lat["open"];
+      Histogram& lread = st.lat["read"];
+      Histogram& lbatch = st.lat["batch"];
+      while (true) {
+        uint64_t k = 0;
+        {
+          std::unique_lock lk(q.mu);
+          while (!ctx.stop() && q.next < q.count && q.next >= q.consumed + o.prefetch)
+            q.cv.wait_for(lk, kPoll);
+          if (ctx.stop() || q.next >= q.count) break;
+          k = q.next++;
+        }
+        const int64_t t0 = now_ns();
+        const auto [begin, end] = batch_range(a, k);
+        for (uint64_t g = begin; g < end && !ctx.stop(); ++g)
+          reader.read(sample_at(g), ctx, st, lopen, lread);
+        lbatch.record(static_cast<uint64_t>(now_ns() - t0));
+        {
+          std::lock_guard lk(q.mu);
+          q.ready[k % o.prefetch] = 1;
+        }
+        q.cv.notify_all();
+      }
+      return;
+    }
+    const unsigned a = w - N * R;  // accelerator a's compute loop
+    Queue& q = queues[a];
+    Histogram& lwait = st.lat["wait"];
+    Histogram& lstep = st.lat["step"];
+    bool started = false;  // passed the start barrier (or left it)
+    for (uint64_t k = 0; k < q.count; ++k) {
+      if (k == 1) {
+        start.arrive_and_wait();
+        started = true;
+      }
+      StepTimes t;
+      t.request_ns = now_ns();
+      {
+        std::unique_lock lk(q.mu);
+        while (!ctx.stop() && !q.ready[k % o.prefetch]) q.cv.wait_for(lk, kPoll);
+        if (!q.ready[k % o.prefetch]) break;
+        q.ready[k % o.prefetch] = 0;
+        q.consumed = k + 1;
+      }
+      q.cv.notify_all();
+      t.ready_ns = now_ns();
+      sleep_until(t.ready_ns + compute_ns);
+      t.done_ns = now_ns();
+      lwait.record(static_cast<uint64_t>(t.ready_ns - t.request_ns));
+      lstep.record(static_cast<uint64_t>(t.done_ns - t.request_ns));
+      const auto [begin, end] = batch_range(a, k);
+      q.samples += end - begin;
+      for (uint64_t g = begin; g < end; ++g) q.bytes += sample_at(g).size;
+      q.steps.push_back(t);
+    }
+    if (!started) start.arrive_and_drop();
+    // Wake readers parked on a full queue so they see the end (or the stop).
+    {
+      std::lock_guard lk(q.mu);
+      q.count = std::min(q.count, q.consumed);
+    }
+    q.cv.notify_all();
+  });
+  if (c.live) c.live->store(nullptr);
+  std::vector<StepAccount> accounts;
+  for (unsigned a = 0; a < N; ++a) {
+    const Queue& q = queues[a];
+    AcceleratorResult r{a, q.steps.size(), q.samples, q.bytes, account_steps(q.steps)};
+    if (!r.account.au)
+      out.warnings.push_back(fmt::format(
+          "accelerator {} ran {} step(s): AU needs at least 2 (the first is not counted)", a, r.steps));
+    out.samples += r.samples;
+    accounts.push_back(r.account);
+    out.accelerators.push_back(r);
+  }
+  out.total = combine_accounts(accounts);
+  return std::nullopt;
+}
+
+}  // namespace dskit::bench
