@@ -93,8 +93,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts,
                            BuildProgress* progress = nullptr);
 // The same spread over the ranks of `comm` (every rank calls it): the walk is shared out by WalkShare,
 // the hashing by contiguous runs of equal bytes; rank 0 gets the manifest, byte-identical to the
-// one-process result, and every rank's errors (paths of other ranks' errors start "rank N: "). On the other ranks the
-// manifest is empty. `root_failed` and `setup_error` are agreed on by all ranks.
+// one-process result, and every rank's errors (paths of other ranks' errors start "rank N: "). On the other
+// ranks the manifest is empty. `root_failed` and `setup_error` are agreed on by all ranks.
 BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Comm& comm,
                            BuildProgress* progress = nullptr);
 
