@@ -60,7 +60,8 @@ std::vector<int64_t> axis_positions(int64_t length, int64_t size, int64_t stride
   for (int64_t k = 0; k + size <= length; k += stride) p.push_back(k);
   const int64_t reached = p.empty() ? 0 : p.back() + size;
   if (reached < length) {
-    if (edge == EdgeMode::pad) p.push_back(p.empty() ? 0 : p.back() + stride);
+    const int64_t next = p.empty() ? 0 : p.back() + stride;
+    if (edge == EdgeMode::pad && next < length) p.push_back(next);
     if (edge == EdgeMode::shift && length >= size) p.push_back(length - size);
   }
   return p;
@@ -87,8 +88,10 @@ std::optional<std::string> parse_coords(std::string_view text,
     if (line.empty() || line.front() == '#') continue;
     const auto sep = line.find_first_of(", \t");
     int64_t x = 0, y = 0;
-    if (sep == std::string_view::npos || !parse_i64(trim(line.substr(0, sep)), x) ||
-        !parse_i64(trim(line.substr(sep + 1)), y) || x < 0 || y < 0)
+    std::string_view second = sep == std::string_view::npos ? std::string_view{} : trim(line.substr(sep));
+    if (!second.empty() && second.front() == ',') second = trim(second.substr(1));
+    if (sep == std::string_view::npos || !parse_i64(trim(line.substr(0, sep)), x) || !parse_i64(second, y) ||
+        x < 0 || y < 0)
       return "line " + std::to_string(line_no) + ": expected 'x y' or 'x,y' (level-0 pixels)";
     out.emplace_back(x, y);
   }

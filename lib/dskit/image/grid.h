@@ -31,8 +31,8 @@ std::optional<std::string> parse_rect(std::string_view s, Rect64& out);
 
 // Start offsets (relative to the region) of chips of `size` every `stride` along an axis of `length`.
 //   drop:  k*stride while k*stride + size <= length
-//   pad:   as drop, then one more partial chip if the last one does not reach the end (one chip when
-//          length < size)
+//   pad:   as drop, then one more partial chip if the last one does not reach the end and the next
+//          start is still inside (one chip when length < size)
 //   shift: as drop, then length - size if the last chip does not reach the end (none when length < size)
 std::vector<int64_t> axis_positions(int64_t length, int64_t size, int64_t stride, EdgeMode edge);
 
