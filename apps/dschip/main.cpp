@@ -33,7 +33,7 @@ struct DschipOptions {
   std::size_t shard_size = 0;
   bool resume = false, no_mask = false, json = false, stats = false;
   double min_tissue = 0.5;
-  std::string mask, overlay, label, manifest;
+  std::string mask, overlay, label, label_map, manifest;
   unsigned threads = 0;
 };
 
@@ -90,6 +90,19 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   o.mask_file = d.mask;
   o.overlay = d.overlay;
   o.label = d.label;
+  if (!d.label_map.empty()) {
+    std::ifstream in(d.label_map);
+    if (!in) return d.label_map + ": cannot read the label map";
+    std::string line;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      const auto comma = line.rfind(',');
+      if (comma == std::string::npos || comma == 0)
+        return fmt::format("{}:{}: expected IMAGE,LABEL", d.label_map, n);
+      o.label_map[std::filesystem::path(line.substr(0, comma)).stem().string()] = line.substr(comma + 1);
+    }
+  }
   o.manifest = d.manifest;
   o.threads = d.threads > 0 ? d.threads : std::max(1u, static_cast<unsigned>(sysconf(_SC_NPROCESSORS_ONLN)));
   return {};
@@ -160,6 +173,7 @@ int main(int argc, char** argv) {
   cli.add_option("--mask", d.mask, "Use this mask image (non-zero: tissue), stretched over the image");
   cli.add_option("--overlay", d.overlay, "Write the thumbnail with kept chips outlined to this PNG");
   cli.add_option("--label", d.label, "Label column value for every chip in the manifest");
+  cli.add_option("--label-map", d.label_map, "CSV of IMAGE,LABEL lines: each image's chips get its label");
   cli.add_option("--manifest", d.manifest, "Chip manifest path (default OUT/chips.tsv)");
   cli.add_option("-j,--threads", d.threads, "Worker threads (default: the number of cores)");
   cli.add_flag("--json", d.json, "One JSON record per image on stdout");

@@ -24,8 +24,8 @@ grep -q '"tiles_decoded":16,' m.json || fail "tiles under rejected chips were de
 dschip slide.tif -o all -s 200 --no-mask --json >all.json
 grep -q '"tiles_decoded":32,' all.json || fail "no-mask tiles: $(cat all.json)"
 expect_eq "no-mask chips" 50 "$(ls all/slide | wc -l)"
-# The tissue column: 1 for every kept chip here.
-awk -F'\t' 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == "tissue") c = i } NR > 2 && $c != "1.0000" { bad = 1 }
+# The tissue column: (nearly) 1 for every kept chip here.
+awk -F'\t' 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == "tissue") c = i } NR > 2 && ($c == "" || $c < 0.95) { bad = 1 }
   END { if (bad || !c) exit 1 }' m/chips.tsv || fail "tissue column: $(head -4 m/chips.tsv)"
 
 expect_eq "min-tissue 0" 50 "$(dschip slide.tif -o z -s 200 --min-tissue 0 >/dev/null; ls z/slide | wc -l)"

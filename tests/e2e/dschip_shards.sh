@@ -24,3 +24,13 @@ done
 grep -q $'\tshard$' <(sed -n 2p tars/chips.tsv) || fail "no shard column: $(sed -n 2p tars/chips.tsv)"
 expect_eq "manifest rows" 45 "$(tail -n +3 tars/chips.tsv | wc -l)"
 expect_rc "resume with shards" 2 dschip my.slide.tif -o tars --shard-size 10 --resume
+
+# Labels: one for every chip, or per image from a label map; dsbalance counts them from the manifest.
+cp my.slide.tif other.tif
+printf 'images/other.tif,tumor\n' >labels.csv
+dschip my.slide.tif other.tif -o lab --no-mask -s 300 --label normal --label-map labels.csv >/dev/null
+expect_eq "labels" "normal normal normal tumor tumor tumor" \
+  "$(awk -F'\t' 'NR == 2 { for (i = 1; i <= NF; i++) if ($i == "label") c = i } NR > 2 { print $c }' lab/chips.tsv |
+    sort | tr '\n' ' ' | sed 's/ $//')"
+dsbalance --json lab/chips.tsv >bal.json || fail "dsbalance cannot read the chip manifest"
+grep -q '"tumor"' bal.json || fail "dsbalance: $(head -c 300 bal.json)"

@@ -191,7 +191,7 @@ class Chipper {
     stride_ = {sx, sy};
     const bool shards = o_.shard_size > 0;
     manifest_ = make_manifest(fs::absolute(o_.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
-                              !o_.label.empty());
+                              !o_.label.empty() || !o_.label_map.empty());
     for (const char* c : {"image", "level", "x", "y", "w", "h", "tissue"})
       cols_.push_back(manifest_.add_column(c));
     if (shards) shard_col_ = manifest_.add_column("shard");
@@ -524,8 +524,11 @@ class Chipper {
       manifest_.set_cell_int(row, std::size_t(manifest_.mtime_col()), c.mtime_ns);
       manifest_.set_cell_uint(row, std::size_t(manifest_.ino_col()), c.ino);
       manifest_.set_cell(row, std::size_t(manifest_.hash_col()), c.hash);
-      if (manifest_.label_col() >= 0)
-        manifest_.set_cell_raw(row, std::size_t(manifest_.label_col()), o_.label);
+      if (manifest_.label_col() >= 0) {
+        const auto it = o_.label_map.find(b.job->stem);
+        manifest_.set_cell_raw(row, std::size_t(manifest_.label_col()),
+                               it != o_.label_map.end() ? it->second : o_.label);
+      }
       manifest_.set_cell_raw(row, std::size_t(cols_[0]), rep.path);
       manifest_.set_cell_uint(row, std::size_t(cols_[1]), b.job->level);
       manifest_.set_cell_int(row, std::size_t(cols_[2]), c.x);

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,7 +50,8 @@ struct ChipOptions {
   std::string mask_file;  // user mask (PNG, non-zero = tissue) instead of the computed one
   std::string overlay;    // thumbnail with kept chips outlined ("" : none)
   std::string label;      // label column value for every chip ("": no label column)
-  std::string manifest;   // chip manifest path ("": OUT/chips.tsv)
+  std::map<std::string, std::string> label_map;  // image stem -> label (overrides `label`)
+  std::string manifest;                          // chip manifest path ("": OUT/chips.tsv)
   unsigned threads = 2;
 };
 
