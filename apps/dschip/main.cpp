@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
 #include "cli/progress.h"
@@ -145,6 +146,7 @@ bool write_all(const std::string& s) {
 int main(int argc, char** argv) {
   app::init_process();
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  cv::setNumThreads(1);  // the chip workers are the parallelism; OpenCV's own pool would oversubscribe
   DschipOptions d;
   CLI::App cli{"dschip: chip gigapixel images into training tiles with bounded memory, skipping background",
                "dschip"};

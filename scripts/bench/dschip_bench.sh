@@ -72,32 +72,42 @@ for i in $(seq 60); do
 done
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# run NAME CMD...: wall seconds and peak RSS (MB) of CMD into $NAME.time
+# run NAME CMD...: "wall-s peak-RSS-KB user-s sys-s chips bytes load" of CMD into $NAME.time
 run() {
   local name=$1; shift
   rm -rf out
   sync
-  /usr/bin/time -f "%e %M" -o "$name.time" "$@" >/dev/null
-  local files
-  files=$(find out -type f \( -name '*.jpg' \) | wc -l)
-  echo "$(cat "$name.time") $files" >"$name.time"
-  echo "$name: $(cat "$name.time") (s, KB, chips)  load $(cut -d' ' -f1 /proc/loadavg)" >&2
+  /usr/bin/time -f "%e %M %U %S" -o "$name.time" "$@" >/dev/null
+  local files bytes
+  files=$(find out -type f -name '*.jpg' | wc -l)
+  bytes=$(find out -type f -name '*.jpg' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+  echo "$(cat "$name.time") $files $bytes $(cut -d' ' -f1 /proc/loadavg)" >"$name.time"
+  echo "$name: $(cat "$name.time") (wall s, RSS KB, user s, sys s, chips, bytes, load)" >&2
   rm -rf out
+  sync
 }
 
 run dzsave_full vips dzsave slide-full.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
 run dschip_full "$dschip" slide-full.tif -o out --size 224 --format jpg --quality 90 --no-mask --edge pad
+# dzsave at Q=90 keeps full-resolution chroma (4:4:4); dschip (OpenCV, like PIL) subsamples it (4:2:0).
+# The same dzsave with subsampling forced on, for an encoder-for-encoder comparison:
+run dzsave_full_420 vips dzsave slide-full.tif out/slide --depth one --tile-size 224 --overlap 0 \
+  --suffix '.jpg[Q=90,subsample-mode=on]'
 run dzsave_40 vips dzsave slide-40.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
 run dschip_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --quality 90 --edge pad
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 row() {  # LABEL PEER OURS
-  read -r ps pk pn <"$2.time"
-  read -r ds dk dn <"$3.time"
-  printf '| %s | %s s, %d MB, %d tiles | %s s, %d MB, %d chips | %.2fx |\n' "$1" "$ps" $((pk / 1024)) "$pn" \
-    "$ds" $((dk / 1024)) "$dn" "$(awk -v a="$ps" -v b="$ds" 'BEGIN { print a / b }')"
+  read -r ps pk pu pys pn pb pl <"$2.time"
+  read -r ds dk du dys dn db dl <"$3.time"
+  printf '| %s | %s s (CPU %.0f s), %d MB, %d tiles, %d MB out, load %s | %s s (CPU %.0f s), %d MB, %d chips, %d MB out, load %s | %.2fx (CPU %.2fx) |\n' \
+    "$1" "$ps" "$(awk -v a="$pu" -v b="$pys" 'BEGIN { print a + b }')" $((pk / 1024)) "$pn" $((pb / 1000000)) "$pl" \
+    "$ds" "$(awk -v a="$du" -v b="$dys" 'BEGIN { print a + b }')" $((dk / 1024)) "$dn" $((db / 1000000)) "$dl" \
+    "$(awk -v a="$ps" -v b="$ds" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$pu" -v b="$pys" -v c="$du" -v d="$dys" 'BEGIN { print (a + b) / (c + d) }')"
 }
-echo "| ${width} x ${height} JPEG BigTIFF | vips dzsave --depth one | dschip | speed-up |"
+echo "| ${width} x ${height} JPEG BigTIFF | vips dzsave --depth one | dschip | wall speed-up |"
 echo "|---|---|---|---|"
 row "all chips, 224 JPEG q90" dzsave_full dschip_full
+row "all chips, dzsave with 4:2:0 chroma" dzsave_full_420 dschip_full
 row "40% tissue, masked" dzsave_40 dschip_40

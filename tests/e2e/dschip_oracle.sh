@@ -36,7 +36,7 @@ done
 grep '"image":"tiled.tif"' report.json | grep -q '"tiles_decoded":12,' || fail "tiled.tif: tiles decoded: $(cat report.json)"
 
 # A reduced level: chips in level-1 pixels, named by level-0 coordinates.
-dschip pyramid.tif bigsub.tif -o lv1 -f png --no-mask --level 1 --size 100
+dschip pyramid.tif bigsub.tif -o lv1 -f png --no-mask --level 1 --size 100 >/dev/null
 expect_eq "level 1 chips" 15 "$(ls lv1/pyramid | wc -l)"  # 500 x 350: 5 x 3
 same_pixels "pyramid.tif[page=1]" lv1/pyramid/200_400.png 100 200 100 100
 same_pixels "bigsub.tif[subifd=0]" lv1/bigsub/600_200.png 300 100 100 100
@@ -58,3 +58,13 @@ printf '# x y\n10 20\n500,300\n' >coords.txt
 dschip plain.png -o co --no-mask -f png -s 64 --coords coords.txt >/dev/null
 expect_eq "coords chips" "10_20.png 500_300.png" "$(cd co/plain && echo *)"
 same_pixels plain.png co/plain/500_300.png 500 300 64 64
+
+# --mpp: vips writes 10 pixels/cm, 1000 microns per pixel. 2000 um/px is level 1 exactly; 3000 um/px reads
+# level 1 and resizes by 2/3 (a 1000 x 700 image is 333 x 233 output pixels: 3 x 2 chips of 100).
+dschip pyramid.tif -o mpp2 -f png --no-mask --mpp 2000 --size 100 --json >mpp2.json
+grep -q '"level":1,"downsample":2,' mpp2.json || fail "mpp 2000: $(cat mpp2.json)"
+for f in lv1/pyramid/*.png; do expect_same_file "mpp 2000 = level 1" "$f" "mpp2/pyramid/$(basename "$f")"; done
+dschip pyramid.tif -o mpp3 -f png --no-mask --mpp 3000 --size 100 --json >mpp3.json
+grep -q '"level":1,"downsample":3,"chips":6,' mpp3.json || fail "mpp 3000: $(cat mpp3.json)"
+expect_eq "mpp 3000 chips" "0_0.png 0_300.png 300_0.png 300_300.png 600_0.png 600_300.png" "$(cd mpp3/pyramid && echo *)"
+expect_eq "mpp 3000 chip size" "100 100" "$(vipsheader -f width mpp3/pyramid/300_300.png) $(vipsheader -f height mpp3/pyramid/300_300.png)"
