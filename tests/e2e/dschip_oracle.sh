@@ -68,3 +68,9 @@ dschip pyramid.tif -o mpp3 -f png --no-mask --mpp 3000 --size 100 --json >mpp3.j
 grep -q '"level":1,"downsample":3,"chips":6,' mpp3.json || fail "mpp 3000: $(cat mpp3.json)"
 expect_eq "mpp 3000 chips" "0_0.png 0_300.png 300_0.png 300_300.png 600_0.png 600_300.png" "$(cd mpp3/pyramid && echo *)"
 expect_eq "mpp 3000 chip size" "100 100" "$(vipsheader -f width mpp3/pyramid/300_300.png) $(vipsheader -f height mpp3/pyramid/300_300.png)"
+
+# OpenSlide (generic tiled TIFF) gives the same chips as libtiff, at level 0 and level 1.
+dschip pyramid.tif -o os -f png --no-mask --reader openslide >/dev/null
+for f in out/pyramid/*.png; do expect_same_file "openslide level 0" "$f" "os/pyramid/$(basename "$f")"; done
+dschip pyramid.tif -o os1 -f png --no-mask --reader openslide --level 1 --size 100 >/dev/null
+for f in lv1/pyramid/*.png; do expect_same_file "openslide level 1" "$f" "os1/pyramid/$(basename "$f")"; done
