@@ -40,7 +40,7 @@ bool append_tar_member(std::string& out, std::string_view name, std::span<const 
   h[156] = '0';
   std::memcpy(h + 257, "ustar", 6);
   std::memcpy(h + 263, "00", 2);
-  std::memcpy(h + 345, prefix.data(), prefix.size());
+  if (!prefix.empty()) std::memcpy(h + 345, prefix.data(), prefix.size());
   unsigned sum = 0;
   for (unsigned char c : h) sum += c;
   const std::string ck = fmt::format("{:06o}", sum);
