@@ -1,0 +1,48 @@
+// WebDataset-style tar shards: POSIX ustar archives of at most N chips each, named shard-NNNNNN.tar,
+// written to a temporary name and renamed when complete (a failed shard is removed).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "dskit/error.h"
+
+namespace dskit::image {
+
+// Appends one ustar member (header, data, padding to 512 bytes) to `out`. False when the name does not
+// fit the 100-byte name field (with the 155-byte prefix split at a '/').
+bool append_tar_member(std::string& out, std::string_view name, std::span<const unsigned char> data,
+                       int64_t mtime_s);
+
+class TarShardWriter {
+ public:
+  TarShardWriter(std::string dir, std::size_t per_shard) : dir_(std::move(dir)), per_shard_(per_shard) {}
+  ~TarShardWriter();  // an unfinished shard is removed
+  TarShardWriter(const TarShardWriter&) = delete;
+  TarShardWriter& operator=(const TarShardWriter&) = delete;
+
+  // Adds a member; `shard` receives the shard's file name. Opens and closes shards as they fill.
+  std::optional<PathError> add(std::string_view name, std::span<const unsigned char> data,
+                               std::string& shard);
+  // Completes the last shard.
+  std::optional<PathError> finish();
+  std::size_t shards() const { return index_; }
+
+ private:
+  std::optional<PathError> open_next();
+  std::optional<PathError> flush(bool all);
+  std::optional<PathError> close_current();
+  void abandon();
+
+  std::string dir_;
+  std::size_t per_shard_;
+  std::size_t index_ = 0;  // shards opened so far
+  std::size_t in_shard_ = 0;
+  int fd_ = -1;
+  std::string name_, tmp_, buf_;
+};
+
+}  // namespace dskit::image

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# dschip against `vips dzsave --depth one` in one run, on the same 100,000 x 60,000 pyramidal JPEG BigTIFF
+# slides: one covered with a synthetic tissue-like texture, one about 40% tissue islands on white glass.
+# Every 224 x 224 JPEG q90 chip (--no-mask, --edge pad so the chip count equals dzsave's tile count), then the
+# tissue-masked run on the 40% slide. Wall time and peak RSS from GNU time; prints a Markdown table.
+#
+#   scripts/bench/dschip_bench.sh
+#
+# Environment:
+#   BUILD_DIR        where bin/dschip is                               (default: build, relative to the repo root)
+#   DSKIT_BENCH_DIR  where the slides are made (and reused) and chips written (default: /work/data-chip)
+#   WIDTH, HEIGHT    slide size                                        (default: 100000 x 60000)
+#   MAX_LOAD         wait (up to 5 min) for the 1-min load average to fall below this (default 1.0)
+#   MAKE_ONLY=1      only make the slides
+# The slides (~2 GB each) stay in the page cache on a 24 GB machine, for both tools alike: the figures are
+# decode + encode + chip-writing throughput, not storage reads.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=${BUILD_DIR:-$repo/build}
+[[ $build = /* ]] || build=$repo/$build
+base=${DSKIT_BENCH_DIR:-/work/data-chip}
+width=${WIDTH:-100000}
+height=${HEIGHT:-60000}
+max_load=${MAX_LOAD:-1.0}
+dschip=$build/bin/dschip
+[[ -x $dschip || ${MAKE_ONLY:-0} == 1 ]] || { echo "dschip_bench: $dschip missing: cmake --build $build --target dschip" >&2; exit 2; }
+for t in vips /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "dschip_bench: $t not found (apt-get install libvips-tools time)" >&2; exit 2; }
+done
+mkdir -p "$base"
+cd "$base"
+
+# A 1000 x 1000 tissue-like tile: three blurred noise fields mapped to H&E pinks and purples.
+make_tile() {
+  [[ -f tissue.v ]] && return
+  vips gaussnoise n1.v 1000 1000 --mean 128 --sigma 70
+  vips gaussnoise n2.v 1000 1000 --mean 128 --sigma 50
+  vips gaussnoise n3.v 1000 1000 --mean 128 --sigma 30
+  vips gaussblur n1.v b1.v 6
+  vips gaussblur n2.v b2.v 2
+  vips bandjoin "b1.v b2.v n3.v" nb.v
+  vips linear nb.v lin.v "0.35 0.55 0.30" "150 40 130"
+  vips cast lin.v tissue.v uchar
+  # The island tile: a 632 x 632 patch of tissue (40% of the area) on white glass.
+  vips black black.v 1000 1000 --bands 3
+  vips linear black.v white_f.v 1 245
+  vips cast white_f.v white.v uchar
+  vips crop tissue.v patch.v 0 0 632 632
+  vips insert white.v patch.v island.v 184 184
+  rm -f n1.v n2.v n3.v b1.v b2.v nb.v lin.v black.v white_f.v
+}
+
+make_slide() {  # TILE OUT
+  [[ -f $2 ]] && return
+  local across=$(((width + 999) / 1000)) down=$(((height + 999) / 1000))
+  vips replicate "$1" "tmp-$2[tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=90,bigtiff]" \
+    "$across" "$down"
+  mv "tmp-$2" "$2"
+}
+
+make_tile
+make_slide tissue.v slide-full.tif
+make_slide island.v slide-40.tif
+[[ ${MAKE_ONLY:-0} == 1 ]] && { ls -l slide-full.tif slide-40.tif; exit 0; }
+
+for i in $(seq 60); do
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  awk -v l="$load" -v m="$max_load" 'BEGIN { exit !(l < m) }' && break
+  sleep 5
+done
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# run NAME CMD...: "wall-s peak-RSS-KB user-s sys-s chips bytes load" of CMD into $NAME.time
+run() {
+  local name=$1; shift
+  rm -rf out
+  sync
+  /usr/bin/time -f "%e %M %U %S" -o "$name.time" "$@" >/dev/null
+  local files bytes
+  files=$(find out -type f -name '*.jpg' | wc -l)
+  bytes=$(find out -type f -name '*.jpg' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+  echo "$(cat "$name.time") $files $bytes $(cut -d' ' -f1 /proc/loadavg)" >"$name.time"
+  echo "$name: $(cat "$name.time") (wall s, RSS KB, user s, sys s, chips, bytes, load)" >&2
+  rm -rf out
+  sync
+}
+
+run dzsave_full vips dzsave slide-full.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
+run dschip_full "$dschip" slide-full.tif -o out --size 224 --format jpg --quality 90 --no-mask --edge pad
+# dzsave at Q=90 keeps full-resolution chroma (4:4:4); dschip (OpenCV, like PIL) subsamples it (4:2:0).
+# The same dzsave with subsampling forced on, for an encoder-for-encoder comparison:
+run dzsave_full_420 vips dzsave slide-full.tif out/slide --depth one --tile-size 224 --overlap 0 \
+  --suffix '.jpg[Q=90,subsample-mode=on]'
+run dzsave_40 vips dzsave slide-40.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
+run dschip_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --quality 90 --edge pad
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+row() {  # LABEL PEER OURS
+  read -r ps pk pu pys pn pb pl <"$2.time"
+  read -r ds dk du dys dn db dl <"$3.time"
+  printf '| %s | %s s (CPU %.0f s), %d MB, %d tiles, %d MB out, load %s | %s s (CPU %.0f s), %d MB, %d chips, %d MB out, load %s | %.2fx (CPU %.2fx) |\n' \
+    "$1" "$ps" "$(awk -v a="$pu" -v b="$pys" 'BEGIN { print a + b }')" $((pk / 1024)) "$pn" $((pb / 1000000)) "$pl" \
+    "$ds" "$(awk -v a="$du" -v b="$dys" 'BEGIN { print a + b }')" $((dk / 1024)) "$dn" $((db / 1000000)) "$dl" \
+    "$(awk -v a="$ps" -v b="$ds" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$pu" -v b="$pys" -v c="$du" -v d="$dys" 'BEGIN { print (a + b) / (c + d) }')"
+}
+echo "| ${width} x ${height} JPEG BigTIFF | vips dzsave --depth one | dschip | wall speed-up |"
+echo "|---|---|---|---|"
+row "all chips, 224 JPEG q90" dzsave_full dschip_full
+row "all chips, dzsave with 4:2:0 chroma" dzsave_full_420 dschip_full
+row "40% tissue, masked" dzsave_40 dschip_40
