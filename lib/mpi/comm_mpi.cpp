@@ -32,7 +32,28 @@ const char* env(const char* name) {
 // Messages are cut into rounds of at most this many bytes per rank, so that counts and displacements fit
 // MPI's int arguments whatever the data size.
 int64_t chunk_for(int ranks) {
+  // DSKIT_MPI_CHUNK: a smaller round, so that tests send every message in many rounds.
+  if (const char* v = env("DSKIT_MPI_CHUNK"))
+    if (const long long c = std::strtoll(v, nullptr, 10); c > 0) return c;
   return std::max<int64_t>(1, std::min<int64_t>(int64_t{256} << 20, INT_MAX / std::max(1, ranks)));
+}
+
+// The bytes of a message of `n` bytes that travel in the round starting at offset `off`.
+int round_bytes(uint64_t n, uint64_t off, int64_t chunk) {
+  return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(chunk), n > off ? n - off : 0));
+}
+
+// Counts and displacements of one round of a gatherv/scatterv over messages of `sizes` bytes; returns the
+// round's total.
+int round_layout(const std::vector<uint64_t>& sizes, uint64_t off, int64_t chunk, std::vector<int>& counts,
+                 std::vector<int>& displs) {
+  int total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    counts[r] = round_bytes(sizes[r], off, chunk);
+    displs[r] = total;
+    total += counts[r];
+  }
+  return total;
 }
 
 class MpiComm final : public Comm {
@@ -57,18 +78,8 @@ class MpiComm final : public Comm {
     std::vector<int> counts(size_), displs(size_);
     std::vector<char> buf;
     for (uint64_t off = 0; off < longest; off += static_cast<uint64_t>(chunk)) {
-      const int mine_n =
-          static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(chunk), n > off ? n - off : 0));
-      if (is_root()) {
-        int total = 0;
-        for (int r = 0; r < size_; ++r) {
-          counts[r] = static_cast<int>(
-              std::min<uint64_t>(static_cast<uint64_t>(chunk), sizes[r] > off ? sizes[r] - off : 0));
-          displs[r] = total;
-          total += counts[r];
-        }
-        buf.resize(static_cast<std::size_t>(total));
-      }
+      const int mine_n = round_bytes(n, off, chunk);
+      if (is_root()) buf.resize(static_cast<std::size_t>(round_layout(sizes, off, chunk, counts, displs)));
       MPI_Gatherv(mine.data() + std::min<uint64_t>(off, n), mine_n, MPI_CHAR, buf.data(), counts.data(),
                   displs.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
       if (is_root())
@@ -91,19 +102,11 @@ class MpiComm final : public Comm {
     std::vector<char> buf;
     for (uint64_t off = 0; off < longest; off += static_cast<uint64_t>(chunk)) {
       if (is_root()) {
-        int total = 0;
-        for (int r = 0; r < size_; ++r) {
-          counts[r] = static_cast<int>(
-              std::min<uint64_t>(static_cast<uint64_t>(chunk), sizes[r] > off ? sizes[r] - off : 0));
-          displs[r] = total;
-          total += counts[r];
-        }
-        buf.resize(static_cast<std::size_t>(total));
+        buf.resize(static_cast<std::size_t>(round_layout(sizes, off, chunk, counts, displs)));
         for (int r = 0; r < size_; ++r)
           if (counts[r]) std::copy_n(parts[r].data() + off, counts[r], buf.data() + displs[r]);
       }
-      const int mine_n =
-          static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(chunk), n > off ? n - off : 0));
+      const int mine_n = round_bytes(n, off, chunk);
       MPI_Scatterv(buf.data(), counts.data(), displs.data(), MPI_CHAR,
                    mine.data() + std::min<uint64_t>(off, n), mine_n, MPI_CHAR, 0, MPI_COMM_WORLD);
     }
