@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <mutex>
 
+#include "dskit/bench/file_read.h"
 #include "dskit/bench/target.h"
 #include "dskit/shuffle.h"
 
@@ -65,16 +66,8 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
   Runner runner({c.threads, c.duration_s, c.interrupt});
   if (c.live) c.live->store(&runner);
   out.phase = runner.run([&](WorkerContext& ctx, ThreadStats& st) {
-    const unsigned depth = c.engine == EngineKind::io_uring ? std::max(c.iodepth, 1u) : 1;
-    const uint32_t align = std::max<uint32_t>(out.alignment, 4096);
-    AlignedBuffer buf(static_cast<std::size_t>(o.block) * depth, align);
-    auto engine = make_engine(c);
-    Histogram& lopen = st.lat["open"];
-    Histogram& lfirst = st.lat["first_byte"];
-    Histogram& lfile = st.lat["file"];
-    Histogram& lread = st.lat["read"];
-    std::vector<unsigned> free_slots;
-    std::vector<IoCompletion> done;
+    WholeFileReader reader(c, o.block, out.alignment);
+    const FileLatencies lat{&st.lat["open"], &st.lat["first_byte"], &st.lat["read"], &st.lat["file"]};
     std::vector<TraceEntry> trace;
     while (!ctx.stop()) {
       const uint64_t g = next.fetch_add(1, std::memory_order_relaxed);
@@ -85,61 +78,7 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
       const DatasetFile& f = files[fi];
       bytes_taken.fetch_add(f.size, std::memory_order_relaxed);
       if (o.trace) trace.push_back({epoch, pos, fi});
-      const int64_t t0 = now_ns();
-      PathError pe;
-      const int fd = open_target(f.path, O_RDONLY, c.direct, pe);
-      const int64_t t_open = now_ns();
-      if (fd < 0) {
-        st.add_error(pe);
-        continue;
-      }
-      lopen.record(static_cast<uint64_t>(t_open - t0));
-      free_slots.clear();
-      for (unsigned i = 0; i < depth; ++i) free_slots.push_back(depth - 1 - i);
-      uint64_t off = 0, got = 0;
-      bool first = true, eof = false, failed = false;
-      while (true) {
-        while (!failed && !eof && off < f.size && !free_slots.empty()) {
-          const unsigned slot = free_slots.back();
-          free_slots.pop_back();
-          uint64_t len = std::min(o.block, f.size - off);
-          if (c.direct) len = (len + align - 1) / align * align;  // the tail read is short at EOF
-          engine->submit({OpKind::read, fd, buf.data() + static_cast<std::size_t>(slot) * o.block,
-                          static_cast<uint32_t>(len), off, slot, 0});
-          off += std::min(o.block, f.size - off);
-        }
-        if (engine->in_flight() == 0) break;
-        done.clear();
-        if (const int r = engine->wait(done); r < 0) {
-          st.add_error({f.path, -r, "io_uring wait"});
-          ctx.request_stop();
-          failed = true;
-          break;
-        }
-        for (const auto& d : done) {
-          free_slots.push_back(static_cast<unsigned>(d.op.user));
-          if (d.result < 0) {
-            st.add_error({f.path, static_cast<int>(-d.result), "read"});
-            failed = true;
-            continue;
-          }
-          if (d.result < static_cast<int64_t>(d.op.len)) eof = true;
-          if (first) {
-            lfirst.record(static_cast<uint64_t>(d.end_ns - t0));
-            first = false;
-          }
-          lread.record(static_cast<uint64_t>(d.end_ns - d.op.start_ns));
-          ++st.ops;
-          got += static_cast<uint64_t>(d.result);
-          ctx.add(1, static_cast<uint64_t>(d.result));
-        }
-      }
-      ::close(fd);
-      st.bytes += got;
-      if (failed) continue;
-      if (f.size == 0) lfirst.record(static_cast<uint64_t>(t_open - t0));
-      lfile.record(static_cast<uint64_t>(now_ns() - t0));
-      ++st.files;
+      reader.read(f, ctx, st, lat);
     }
     if (o.trace) {
       std::lock_guard lk(trace_mu);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "dskit/bench/file_read.h"
 #include "dskit/bench/target.h"
 #include "dskit/shuffle.h"
 
@@ -57,77 +58,6 @@ void sleep_until(int64_t t_ns) {
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
   }
 }
-
-// Reads one sample file whole (up to the engine's depth of `block` requests in flight). False on an error
-// (recorded in `st`).
-struct SampleReader {
-  const CommonOptions& c;
-  uint64_t block;
-  uint32_t align;
-  unsigned depth;
-  std::unique_ptr<Engine> engine;
-  AlignedBuffer buf;
-  std::vector<unsigned> free_slots;
-  std::vector<IoCompletion> done;
-
-  SampleReader(const CommonOptions& co, uint64_t blk, uint32_t alignment)
-      : c(co),
-        block(blk),
-        align(std::max<uint32_t>(alignment, 4096)),
-        depth(co.engine == EngineKind::io_uring ? std::max(co.iodepth, 1u) : 1),
-        engine(make_engine(co)),
-        buf(static_cast<std::size_t>(blk) * depth, align) {}
-
-  bool read(const DatasetFile& f, WorkerContext& ctx, ThreadStats& st, Histogram& lopen, Histogram& lread) {
-    const int64_t t0 = now_ns();
-    PathError pe;
-    const int fd = open_target(f.path, O_RDONLY, c.direct, pe);
-    if (fd < 0) {
-      st.add_error(pe);
-      return false;
-    }
-    lopen.record(static_cast<uint64_t>(now_ns() - t0));
-    free_slots.clear();
-    for (unsigned i = 0; i < depth; ++i) free_slots.push_back(i);
-    uint64_t off = 0;
-    bool eof = false, failed = false;
-    while (true) {
-      while (!failed && !eof && off < f.size && !free_slots.empty()) {
-        const unsigned slot = free_slots.back();
-        free_slots.pop_back();
-        const uint64_t want = std::min(block, f.size - off);
-        const uint64_t len = c.direct ? (want + align - 1) / align * align : want;
-        engine->submit({OpKind::read, fd, buf.data() + static_cast<std::size_t>(slot) * block,
-                        static_cast<uint32_t>(len), off, slot, 0});
-        off += want;
-      }
-      if (engine->in_flight() == 0) break;
-      done.clear();
-      if (const int r = engine->wait(done); r < 0) {
-        st.add_error({f.path, -r, "io_uring wait"});
-        ctx.request_stop();
-        failed = true;
-        break;
-      }
-      for (const auto& d : done) {
-        free_slots.push_back(static_cast<unsigned>(d.op.user));
-        if (d.result < 0) {
-          st.add_error({f.path, static_cast<int>(-d.result), "read"});
-          failed = true;
-          continue;
-        }
-        if (d.result < static_cast<int64_t>(d.op.len)) eof = true;
-        lread.record(static_cast<uint64_t>(d.end_ns - d.op.start_ns));
-        ++st.ops;
-        st.bytes += static_cast<uint64_t>(d.result);
-        ctx.add(1, static_cast<uint64_t>(d.result));
-      }
-    }
-    ::close(fd);
-    if (!failed) ++st.files;
-    return !failed;
-  }
-};
 
 }  // namespace
 
@@ -199,9 +129,8 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
     if (w < N * R) {  // a reader of accelerator w / R
       const unsigned a = w / R;
       Queue& q = queues[a];
-      SampleReader reader(c, o.block, out.alignment);
-      Histogram& lopen = st.lat["open"];
-      Histogram& lread = st.lat["read"];
+      WholeFileReader reader(c, o.block, out.alignment);
+      const FileLatencies lat{&st.lat["open"], nullptr, &st.lat["read"], nullptr};
       Histogram& lbatch = st.lat["batch"];
       while (true) {
         uint64_t k = 0;
@@ -214,8 +143,7 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
         }
         const int64_t t0 = now_ns();
         const auto [begin, end] = batch_range(a, k);
-        for (uint64_t g = begin; g < end && !ctx.stop(); ++g)
-          reader.read(sample_at(g), ctx, st, lopen, lread);
+        for (uint64_t g = begin; g < end && !ctx.stop(); ++g) reader.read(sample_at(g), ctx, st, lat);
         lbatch.record(static_cast<uint64_t>(now_ns() - t0));
         {
           std::lock_guard lk(q.mu);

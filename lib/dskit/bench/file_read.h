@@ -1,0 +1,47 @@
+// Reads one file whole through an I/O engine, up to the engine's depth of `block`-byte requests in flight:
+// what randread --data does for every file of the dataset and train for every sample.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dskit/bench/common.h"
+#include "dskit/bench/dataset.h"
+#include "dskit/bench/engine.h"
+#include "dskit/bench/histogram.h"
+#include "dskit/bench/runner.h"
+#include "dskit/bench/stats.h"
+#include "dskit/bench/target.h"
+
+namespace dskit::bench {
+
+// Where a file's latencies go; null members are not recorded.
+struct FileLatencies {
+  Histogram* open = nullptr;  // open(2)
+  Histogram* first_byte =
+      nullptr;                // from before open to the first completed read (the open, for an empty file)
+  Histogram* read = nullptr;  // each read request
+  Histogram* file = nullptr;  // from before open to the last byte, for files read without error
+};
+
+// One per worker thread: its engine and buffer are reused from file to file.
+class WholeFileReader {
+ public:
+  WholeFileReader(const CommonOptions& c, uint64_t block, uint32_t alignment);
+  // Reads `f` whole; requests, bytes and errors go to `st` (and the live counters of `ctx`). False on an
+  // error (recorded in `st`; an engine failure also stops the phase).
+  bool read(const DatasetFile& f, WorkerContext& ctx, ThreadStats& st, const FileLatencies& lat);
+
+ private:
+  const CommonOptions& c_;
+  uint64_t block_;
+  uint32_t align_;
+  unsigned depth_;
+  std::unique_ptr<Engine> engine_;
+  AlignedBuffer buf_;
+  std::vector<unsigned> free_slots_;
+  std::vector<IoCompletion> done_;
+};
+
+}  // namespace dskit::bench
