@@ -1,15 +1,10 @@
 # man/dsbench.1 is lint-clean and names every option of every subcommand.
 . "$(dirname "$0")/lib.sh"
 : "${DSKIT_SRC:?}"
-command -v mandoc > /dev/null || { echo "mandoc not installed: skipped"; exit 0; }
-mandoc -Tlint -Wwarning "$DSKIT_SRC/man/dsbench.1"
-page=$(mandoc -Tascii "$DSKIT_SRC/man/dsbench.1" | col -b)
+page=$(man_text "$DSKIT_SRC/man/dsbench.1")
 for cmd in randread ckpt meta train; do
   grep -q "$cmd" <<< "$page" || fail "subcommand $cmd is not in the man page"
-  for opt in $(dsbench $cmd --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
-    case $opt in --help) continue ;; esac
-    grep -q -- "$opt" <<< "$page" || fail "dsbench $cmd $opt is not in the man page"
-  done
+  man_names_options "$page" dsbench "$cmd"
 done
 # Every JSON member the modes print is documented.
 head -c 300000 /dev/urandom > big.bin

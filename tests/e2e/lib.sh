@@ -23,3 +23,33 @@ expect_rc() {
 }
 # An unprivileged user for permission tests (root bypasses permission bits).
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
+# Man pages. man_text PAGE: PAGE as plain text, after checking that `mandoc -Tlint -Wwarning` is silent;
+# without mandoc the calling test is skipped.
+man_text() {
+  command -v mandoc > /dev/null || { echo "mandoc not installed: skipped"; exit 0; }
+  [ -f "$1" ] || fail "no man page at $1"
+  local lint
+  lint=$(mandoc -Tlint -Wwarning "$1" 2>&1) || true
+  [ -z "$lint" ] || fail "mandoc -Tlint: $lint"
+  mandoc -Tascii "$1" | col -b
+}
+# man_names_options TEXT CMD...: every long option that `CMD... --help` lists appears in TEXT.
+man_names_options() {
+  local text=$1 opt
+  shift
+  for opt in $("$@" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+    [ "$opt" = --help ] && continue
+    grep -q -- "$opt" <<< "$text" || fail "$* $opt is not in the man page"
+  done
+}
+# man_options_are_help TEXT TOOL LAST: the option headings of TEXT's lists ("     -t, --type type"), from
+# DESCRIPTION to the section LAST, are exactly the short and long options `TOOL --help` lists.
+man_options_are_help() {
+  "$2" --help | grep -oE '^ +(-[A-Za-z0-9],)?--[a-z0-9-]+' | tr -d ' ' | tr ',' '\n' | sort -u > help_opts
+  [ "$(wc -l < help_opts)" -ge 10 ] || fail "could not read the options from $2 --help"
+  sed -n "/^DESCRIPTION/,/^$3/p" <<< "$1" | grep -E '^ {5}-' |
+    grep -oE '^ {5}(-[A-Za-z0-9], )?--?[A-Za-z0-9-]+' | tr -d ' ' | tr ',' '\n' | sort -u > man_opts
+  [ -s man_opts ] || fail "no options found in the man page"
+  diff help_opts man_opts > opts.diff || fail "options differ between --help (<) and the man page (>): $(cat opts.diff)"
+}
