@@ -56,7 +56,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 good = [t["accelerators"] for t in r["trials"] if t["au"] is not None and t["au"] >= r["target_au"]]
 assert r["max_accelerators"] == max(good, default=0), r
-assert r["max_accelerators"] >= 1 and r["max_accelerators"] < 64, r
+assert 1 <= r["max_accelerators"] <= 64, r  # where it lands depends on the machine; the rule above does not
 assert r["trials"][0]["accelerators"] == 1
 PY
 dsbench train --data ds --buffered --profile resnet50 --accelerator a100 --batch 8 --compute-time 0.02 \
