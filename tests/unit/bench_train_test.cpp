@@ -162,3 +162,19 @@ TEST_CASE("train: every accelerator consumes its batches of the shuffled stream"
     CHECK(errors == 1);
   }
 }
+
+TEST_CASE("train AU: a late wake-up counts as waiting, not as computing") {
+  // Asked at 0, batch ready at 1 s, 2 s of compute, but the thread woke at 3.5 s (CPUs busy).
+  const StepTimes late = nominal_step({0, 1'000'000'000, 3'500'000'000}, 2'000'000'000);
+  CHECK(late.request_ns == 0);
+  CHECK(late.ready_ns == 1'500'000'000);
+  CHECK(late.done_ns == 3'500'000'000);
+  // On time: unchanged.
+  const StepTimes ok = nominal_step({0, 1'000'000'000, 3'000'000'000}, 2'000'000'000);
+  CHECK(ok.ready_ns == 1'000'000'000);
+  // Two steps, the second late: AU = 2 s compute over 3.5 s wall.
+  const StepAccount a = account_steps({{0, 1, 2}, late});
+  REQUIRE(a.au);
+  CHECK(*a.au == doctest::Approx(2.0 / 3.5));
+  CHECK(a.wait_s == doctest::Approx(1.5));
+}

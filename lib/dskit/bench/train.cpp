@@ -174,9 +174,10 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
       }
       q.cv.notify_all();
       t.ready_ns = now_ns();
+      lwait.record(static_cast<uint64_t>(t.ready_ns - t.request_ns));
       sleep_until(t.ready_ns + compute_ns);
       t.done_ns = now_ns();
-      lwait.record(static_cast<uint64_t>(t.ready_ns - t.request_ns));
+      t = nominal_step(t, compute_ns);  // a late wake-up is waiting, not computing
       lstep.record(static_cast<uint64_t>(t.done_ns - t.request_ns));
       const auto [begin, end] = batch_range(a, k);
       q.samples += end - begin;

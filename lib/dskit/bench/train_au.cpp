@@ -12,6 +12,11 @@ std::optional<double> ratio(double compute, double wall) {
 }
 }  // namespace
 
+StepTimes nominal_step(StepTimes t, int64_t compute_ns) {
+  if (t.done_ns - t.ready_ns > compute_ns) t.ready_ns = t.done_ns - compute_ns;
+  return t;
+}
+
 StepAccount account_steps(const std::vector<StepTimes>& steps) {
   StepAccount a;
   int64_t compute = 0, wait = 0;

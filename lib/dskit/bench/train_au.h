@@ -17,6 +17,10 @@ struct StepTimes {
   int64_t request_ns = 0, ready_ns = 0, done_ns = 0;
 };
 
+// The step as accounted: the accelerator computes for exactly `compute_ns`; a wake-up later than that (this
+// client's CPUs busy) moves `ready_ns` on, so that the delay counts as waiting and not as computing.
+StepTimes nominal_step(StepTimes t, int64_t compute_ns);
+
 // Where an accelerator's time went over its counted steps (all but the first).
 struct StepAccount {
   uint64_t steps = 0;        // counted steps
