@@ -36,7 +36,8 @@ grep -q "fits in RAM" two.err || fail "no page-cache warning with --buffered"
 mkdir big
 for i in $(seq 1 16); do head -c 1048576 /dev/urandom > big/s$i.bin; done
 au() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["au"])' "$1"; }
-dsbench train --data big --buffered --batch 8 --compute-time 0.01 --steps 15 --accelerators 1 --json > one.json 2> /dev/null
+# One accelerator computes for 50 ms a step, so a late wake-up on a loaded CI machine costs a few percent, not 20.
+dsbench train --data big --buffered --batch 8 --compute-time 0.05 --steps 15 --accelerators 1 --json > one.json 2> /dev/null
 dsbench train --data big --buffered --batch 8 --compute-time 0.01 --steps 15 --accelerators 96 --json > many.json 2> /dev/null
 python3 - "$(au one.json)" "$(au many.json)" <<'PY'
 import sys
@@ -56,13 +57,22 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 good = [t["accelerators"] for t in r["trials"] if t["au"] is not None and t["au"] >= r["target_au"]]
 assert r["max_accelerators"] == max(good, default=0), r
-assert 1 <= r["max_accelerators"] <= 64, r  # where it lands depends on the machine; the rule above does not
+assert 0 <= r["max_accelerators"] <= 64, r  # where it lands depends on the machine and its load; the rule does not
 assert r["trials"][0]["accelerators"] == 1
 PY
-dsbench train --data ds --buffered --profile resnet50 --accelerator a100 --batch 8 --compute-time 0.02 \
+dsbench train --data ds --buffered --profile resnet50 --accelerator a100 --batch 8 --compute-time 0.1 \
   --steps 3 --find-max --max-accelerators 2 > max.txt 2> /dev/null
-grep -qE '^this storage feeds [12] A100s on resnet50 from this client \(AU >= 90%\)$' max.txt ||
+grep -qE '^this storage feeds [0-2] A100s on resnet50 from this client \(AU >= 90%\)$' max.txt ||
   fail "find-max sentence: $(tail -1 max.txt)"
+# The number in the sentence is the largest trial in the table at or above 90%.
+python3 - max.txt <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+trials = [(int(m[1]), float(m[2])) for m in (re.match(r"^(\d+)\s+([\d.]+)%", l) for l in lines) if m]
+assert [n for n, _ in trials] == [1, 2], trials
+best = max((n for n, au in trials if au >= 90.0), default=0)
+assert re.search(rf"feeds {best} A100s", lines[-1]), (trials, lines[-1])
+PY
 
 # --prepare with a profile's sample size (cosmoflow: 2828486 bytes), removed afterwards.
 dsbench train --prepare prep --files 3 --profile cosmoflow --buffered --steps 3 --json > prep.json 2> /dev/null
