@@ -12,8 +12,8 @@
 # Environment:
 #   BUILD_DIR   where bin/dsbench is                      (default: build, relative to the repo root)
 #   DATA_DIR    where the 1 GiB file and checkpoints go   (default: /work/data-bench; not a tmpfs)
-#   RUNS        runs of each side per case                (default 3)
-#   DURATION    seconds per random-read run               (default 10)
+#   RUNS        runs of each side per case                (default 5)
+#   DURATION    seconds per random-read run               (default 20)
 #   MAX_LOAD    wait (up to 5 min) for the 1-min load average to drop below this (default 1.0)
 #   RESULTS     also write the Markdown table to this file
 set -euo pipefail
@@ -24,8 +24,8 @@ build=${BUILD_DIR:-$repo/build}
 [[ $build = /* ]] || build=$repo/$build
 dsbench=$build/bin/dsbench
 data=${DATA_DIR:-/work/data-bench}
-runs=${RUNS:-3}
-duration=${DURATION:-10}
+runs=${RUNS:-5}
+duration=${DURATION:-20}
 max_load=${MAX_LOAD:-1.0}
 [[ -x $dsbench ]] || { echo "dsbench_fio_bench: $dsbench missing: cmake --build $build --target dsbench" >&2; exit 2; }
 command -v fio >/dev/null || { echo "dsbench_fio_bench: fio not found (apt-get install fio)" >&2; exit 2; }
