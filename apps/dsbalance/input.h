@@ -1,0 +1,39 @@
+// dsbalance's inputs: one read (format detected or given) into its label histogram and whatever else its
+// format yields, and the two-input form's inputs added together.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dskit/balance.h"
+#include "dskit/balance_input.h"
+#include "dskit/manifest.h"
+#include "options.h"
+
+namespace dsbalance {
+
+// One input, read: its format, label histogram and what else the format yields.
+struct Input {
+  std::string path;
+  dskit::BalanceFormat format = dskit::BalanceFormat::manifest;
+  dskit::LabelHistogram hist;
+  std::string separator;                // of multiple labels; empty for formats without multi-label cells
+  dskit::AnnotationResult annotations;  // COCO, YOLO, VOC
+  bool annotated = false;               // annotations is set
+  dskit::Manifest manifest;             // manifest inputs
+  uint64_t errors = 0;                  // unreadable entries (ImageFolder), reported already
+};
+
+// A split's name in the two-input form: the input's file stem (or directory name).
+std::string input_stem(const std::string& path);
+
+// Reads one input (format detected unless `format` is set). Errors and warnings are printed; the result is
+// kExitOk or kExitUsage.
+int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
+               const dskit::AnnotationOptions& ao, Input& in);
+
+// The second input's counts added to the first's: the whole dataset of the two-input form. Classes keep
+// the first input's order, then the second's.
+void add_input(Input& into, const Input& from);
+
+}  // namespace dsbalance
