@@ -24,7 +24,7 @@ struct MetaCmdOptions {
   std::string mode = "easy";
 };
 
-int run_meta_cmd(const MetaCmdOptions& o, RankGate& gate) {
+int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
   using namespace dskit::bench;
   SignalFlag signals;
   MetaOptions mo;
@@ -41,20 +41,28 @@ int run_meta_cmd(const MetaCmdOptions& o, RankGate& gate) {
   }
   Progress progress("meta");
   mo.common.live = progress.live();
-  if (!gate.start()) return gate.code();
+  mo.comm = &comm;
+  if (!gate.ready()) return gate.code();
   MetaResult r;
-  if (const auto err = run_meta(mo, r)) {
+  // Set up before the start agreement: in hard mode rank 0 makes the one directory every rank works in.
+  if (const auto err = meta_setup(mo, r)) {
     error(err->message);
     return exit_code(*err);
   }
+  if (!gate.start()) {
+    meta_abandon(mo, r);
+    for (const auto& e : r.cleanup_errors) error(e);
+    return gate.code();
+  }
+  meta_phases(mo, r);
   std::vector<ThreadStats> all;
   for (const auto& p : r.phases) all.insert(all.end(), p.result.threads.begin(), p.result.threads.end());
   Summary total = summarize(all);
   double secs = 0;
   for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
   if (gate.mpi()) {
-    // Each rank works in its own private directory; a phase's rate is all ranks' operations over the slowest
-    // rank's time in it.
+    // The ranks start each phase together (easy mode: each rank in its own work directory; hard mode: all in
+    // rank 0's shared one); a phase's rate is all ranks' operations over the slowest rank's time in it.
     for (const auto& p : r.phases) print_errors(p.result.threads);
     for (const auto& e : r.cleanup_errors) error(e);
     RankResult mine = rank_result(total);
@@ -165,7 +173,7 @@ Command add_meta(CLI::App& app) {
   add_common_flags(sub, o->common, false);
   return {sub, [o](dskit::Comm& comm) {
             RankGate gate(comm);
-            return gate.close(run_meta_cmd(*o, gate));
+            return gate.close(run_meta_cmd(*o, comm, gate));
           }};
 }
 

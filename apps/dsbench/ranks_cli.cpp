@@ -52,6 +52,15 @@ bool RankGate::start() {
   return true;
 }
 
+bool RankGate::ready() {
+  if (!mpi()) return true;
+  if (!comm_.all_ok(true)) {
+    agree_failure(0);
+    return false;
+  }
+  return true;
+}
+
 int RankGate::finish(const RankResult& mine, const Report& report) {
   state_ = State::finished;
   const auto parts = comm_.gather(encode_rank_result(mine));

@@ -26,6 +26,10 @@ class RankGate {
   int size() const { return comm_.size(); }
   // False when another rank failed its set-up: the job's exit code is code().
   bool start();
+  // For a set-up that itself communicates (rank 0 makes what every rank uses): all ranks agree that the
+  // set-up so far worked before that step, so that no rank is in a collective call the others are not. False
+  // when another rank failed: the job's exit code is code(). Then start() (or close()) as usual.
+  bool ready();
   int code() const { return code_; }
   // Gathers `mine` (its code 0) on rank 0, which prints report(merged, per_rank) or names the failed
   // ranks. Returns the job's exit code on every rank.

@@ -1,7 +1,8 @@
 # dsbench under mpirun on localhost (2 and 3 ranks): rank 0's merged result equals the sum of the per-rank
 # results (ops, bytes, files, histogram counts; time = the slowest rank's), ckpt writes ranks x writers files
-# named per rank, train's AU comes from all ranks' compute and wait times, and a rank with a bad path makes
-# the job exit non-zero with that rank named, never hang.
+# named per rank, meta --mode hard puts every rank's files in one directory and removes it once, train's AU
+# comes from all ranks' compute and wait times, and a rank with a bad path makes the job exit non-zero with
+# that rank named, never hang.
 . "$(dirname "$0")/lib.sh"
 command -v mpirun >/dev/null || fail "mpirun not installed (scripts/deps.sh installs openmpi-bin)"
 # Open MPI's own allocations are still held at exit; LeakSanitizer would report them, not ours.
@@ -63,7 +64,7 @@ r = json.load(open(sys.argv[1]))
 assert r["complete"] and r["bytes"] == r["ranks"] * 2 * 262144, r
 assert abs(r["durable_s"] - max(p["durable_s"] for p in r["per_rank"])) < 1e-5
 PY
-  # meta: every rank its own directory; phase operations add up.
+  # meta (easy): every rank its own directory; phase operations add up.
   run_ranks $n "$DSBENCH" meta --dir . --files 50 --threads 2 --json --per-rank > meta.$n.json
   check_sum meta.$n.json $n
   python3 - meta.$n.json $n <<'PY'
@@ -73,6 +74,30 @@ create = [p for p in r["phases"] if p["name"] == "create"][0]
 assert create["ops"] == n * 2 * 50, create
 PY
   [ -z "$(find . -maxdepth 1 -name 'dsbench-meta.*')" ] || fail "meta left its directories"
+  # meta --mode hard: every rank's threads in one shared directory, each thread's listing sees all ranks'
+  # files; with --keep only that (empty) directory is left, no directory per rank.
+  mkdir mh.$n
+  run_ranks $n "$DSBENCH" meta --dir mh.$n --files 50 --threads 2 --mode hard --keep --json --per-rank > mh.$n.json
+  check_sum mh.$n.json $n
+  python3 - mh.$n.json $n <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+assert r["meta_mode"] == "hard" and r["errors"] == 0, r
+ph = {p["name"]: p["ops"] for p in r["phases"]}
+for name in ("create", "stat", "read", "unlink"):
+    assert ph[name] == n * 2 * 50 == r[name + "_ops"] == sum(p[name + "_ops"] for p in r["per_rank"]), (name, r)
+# each of a rank's 2 threads listed the one directory holding n ranks x 2 threads x 50 files
+for p in r["per_rank"]:
+    assert p["readdir_ops"] == 2 * (n * 2 * 50), p
+assert ph["readdir"] == r["readdir_ops"] == n * 2 * (n * 2 * 50), r
+PY
+  expect_eq "meta hard --keep with $n ranks" "mh.$n/dsbench-meta.X mh.$n/dsbench-meta.X/shared" \
+    "$(find mh.$n -mindepth 1 | sed 's/dsbench-meta\.[A-Za-z0-9]*/dsbench-meta.X/' | sort | xargs)"
+  rm -r mh.$n/dsbench-meta.*
+  run_ranks $n "$DSBENCH" meta --dir mh.$n --files 30 --threads 2 --mode hard --json > mh.$n.json
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["create_ops"] == int(sys.argv[2]) * 60 and r["errors"] == 0, r' \
+    mh.$n.json $n
+  [ -z "$(ls -A mh.$n)" ] || fail "meta hard with $n ranks left $(find mh.$n)"
   # train: accelerators on every rank, the samples split; AU from all ranks' compute and wait.
   run_ranks $n "$DSBENCH" train --data ds --buffered --batch 2 --compute-time 0.002 --steps 4 --accelerators 2 \
     --json --per-rank > tr.$n.json
@@ -123,6 +148,18 @@ rc=$?
 set -e
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "ckpt bad dir on rank 2: exit $rc"
 grep -q 'rank 2 of 3 failed' bad2.err || fail "failed ckpt rank not named: $(cat bad2.err)"
+# meta --mode hard on ranks that do not see rank 0's directory (another working directory, so another
+# --dir): the rank is named, the job fails without a hang, and rank 0 removes its directory.
+mkdir elsewhere
+set +e
+timeout 120 mpirun --allow-run-as-root --oversubscribe -np 1 "$DSBENCH" meta --dir . --files 5 --mode hard : \
+  -np 1 --wdir "$T/elsewhere" "$DSBENCH" meta --dir . --files 5 --mode hard > /dev/null 2> bad3.err
+rc=$?
+set -e
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "meta hard, shared directory unseen: exit $rc"
+grep -q 'rank 1 of 2 failed' bad3.err || fail "unseeing rank not named: $(cat bad3.err)"
+grep -q 'all ranks share' bad3.err || fail "no advice: $(cat bad3.err)"
+[ -z "$(find . elsewhere -maxdepth 1 -name 'dsbench-meta.*')" ] || fail "meta left rank 0's directory"
 # Options one process only can honour are refused on every rank, without a hang.
 expect_rc "--find-max under MPI" 2 run_ranks 2 "$DSBENCH" train --data ds --compute-time 0 --find-max
 echo OK
