@@ -113,9 +113,14 @@ sigset_t stop_signals() {
 }
 }  // namespace
 
-SignalFlag::SignalFlag() {
+void block_stop_signals() {
   const sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+SignalFlag::SignalFlag() {
+  block_stop_signals();
+  const sigset_t set = stop_signals();
   thread_ = std::thread([this, set] {
     const timespec tick{0, 50000000};
     while (!done_.load()) {

@@ -47,6 +47,10 @@ int exit_code(const dskit::bench::BenchError& e);
 // One line on stderr per error record the threads kept.
 void print_errors(const std::vector<dskit::bench::ThreadStats>& threads);
 
+// Blocks SIGINT and SIGTERM in the calling thread and the threads it starts afterwards. main calls it before
+// MPI_Init, whose threads would otherwise take a signal sent to a rank and die of it unseen by SignalFlag.
+void block_stop_signals();
+
 // Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, and turns them into a flag
 // the workers poll (so a benchmark interrupted by Ctrl-C still removes its files and reports). Construct it
 // before any other thread.

@@ -3,12 +3,16 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
+#include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
 #include "mpi/comm_mpi.h"
 
 int main(int argc, char** argv) {
   dskit::app::init_process();
+  // Before MPI starts its threads: a SIGINT or SIGTERM then waits for the benchmark's SignalFlag, which stops
+  // the run and removes its files, instead of killing the rank through one of MPI's threads.
+  dsbench::block_stop_signals();
   std::string mpi_error;
   const auto comm = dskit::mpi::join(argc, argv, mpi_error);
   if (!comm) {
