@@ -93,6 +93,8 @@ for mode in buffered direct; do
     [[ $mode == buffered ]] && warm
     l=$(bench_load1)
     # One rank prints the plain report (no "ranks", no "per_rank"): read it as a job of one rank.
+    # $flag is split on purpose: two options, or none.
+    # shellcheck disable=SC2086
     r=$(timeout 600 mpirun --allow-run-as-root --oversubscribe -np $n "$dsbench" randread --data "$data" $flag --threads 4 --json --per-rank 2> /dev/null)
     echo "$mode, $n rank(s): $(json '"aggregate %.0f files/s, %.1f MB/s, %.3f s (slowest rank %d); per rank: %s" % (r["files"] / r["seconds"], r["bandwidth_bytes_per_s"] / 1e6, r["seconds"], r.get("slowest_rank", 0), ", ".join("%.1f MB/s" % (p["bandwidth_bytes_per_s"] / 1e6) for p in r.get("per_rank", [r])))' <<< "$r") (load $l)"
   done

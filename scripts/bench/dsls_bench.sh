@@ -56,6 +56,8 @@ mount_latfs "$small" "$mnt_small"
 # wait_idle: before each measurement, wait (up to a minute) for a second in which the CPUs are >= 90% idle,
 # since other jobs on a 2-core machine take a core from the parallel lister and not from the serial peers.
 not_idle=0
+# /proc/stat's first line is a name and numbers: split on purpose.
+# shellcheck disable=SC2207
 cpu_idle_pct() {
   local a b
   a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
@@ -74,10 +76,12 @@ wait_idle() {
 # cur_mnt: the mount the commands being measured read (set before each section).
 cur_mnt=
 latfs_dump() {
+  # shellcheck disable=SC2155
   local p n f=$work/$(basename "$cur_mnt").stats
   n=$(wc -l 2>/dev/null <"$f" || echo 0)
   p=$(pgrep -f -- "^$latfs [^ ]* $cur_mnt " || true)
   [[ -n $p ]] || return 0
+  # shellcheck disable=SC2086  # $p: one or more pids
   kill -USR1 $p
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     (($(wc -l 2>/dev/null <"$f" || echo 0) > n)) && break
@@ -170,6 +174,7 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   local cmd=${CMD[$2]:-}
   cmd=${cmd//$base\//}
   cmd=${cmd//$repo\//}
+  # shellcheck disable=SC2016  # literal backticks: Markdown code
   printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "$cmd" "$peer" "$mine" "$ratio" "$target" "$met"
 }
 {
