@@ -15,11 +15,11 @@
 #   RESULTS          also write the table to this file
 # The file is read from the page cache (one warm-up run each): this measures CPU and memory, not storage.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build-bench}
-[[ $build = /* ]] || build=$repo/$build
+me=dsbalance_coco_bench
+build=$(bench_build_dir build-bench)
 base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
 n=${ANNOTATIONS:-1000000}
 runs=5
@@ -28,10 +28,8 @@ max_load=${MAX_LOAD:-1.0}
 load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance
-[[ -x $dsb ]] || { echo "dsbalance_coco_bench: $dsb missing: cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
-for t in python3 /usr/bin/time; do
-  command -v "$t" >/dev/null || { echo "dsbalance_coco_bench: $t not found (apt-get install python3 time)" >&2; exit 2; }
-done
+bench_need_exec $me "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsb"
+bench_need_tools $me "apt-get install python3 time" python3 /usr/bin/time
 
 mkdir -p "$base"
 f=$base/coco-instances-$n.json
@@ -76,24 +74,12 @@ PY
 # Same counts from both.
 ours=$("$dsb" --json "$f" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(c["count"] for c in r["classes"]))')
 theirs=$(python3 "$py" "$f" | python3 -c 'import json,sys; print(sum(n for _, n in json.load(sys.stdin)))')
-[[ $ours == "$theirs" ]] || { echo "dsbalance_coco_bench: totals differ: dsbalance $ours, python $theirs" >&2; exit 1; }
+[[ $ours == "$theirs" ]] || bench_die $me 1 "totals differ: dsbalance $ours, python $theirs"
 
-wait_for_low_load() {
-  local waited=0
-  until awk -v m="$max_load" '{exit !($1 < m)}' /proc/loadavg; do
-    ((waited == 0)) && echo "dsbalance_coco_bench: waiting for the load average to drop below $max_load ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    if ((waited >= load_wait)); then
-      echo "dsbalance_coco_bench: load still $(cut -d' ' -f1-3 /proc/loadavg) after ${load_wait}s; measuring anyway" >&2
-      return 1
-    fi
-    sleep 5
-    ((waited += 5))
-  done
-}
 idle=yes
-wait_for_low_load || idle=no
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "dsbalance_coco_bench: $(date -u +%FT%TZ), load $load_start" >&2
+bench_wait_for_low_load $me "$max_load" "$load_wait" || idle=no
+load_start=$(bench_loadavg)
+echo "$me: $(date -u +%FT%TZ), load $load_start" >&2
 "$dsb" --stats --json "$f" 2>&1 > /dev/null | grep 'stats:' >&2 || true
 
 # One warm-up run each, then $runs runs of each, interleaved so that both see the same machine; wall times
@@ -115,7 +101,7 @@ t_py=$(best "${T_PY[@]}"); m_py=$(median "${T_PY[@]}")
 # CPU time (user + sys) and peak RSS of one more run each.
 read -r u_ds s_ds rss_kb < <(/usr/bin/time -f '%U %S %M' "$dsb" --json "$f" 2>&1 > /dev/null | tail -1)
 read -r u_py s_py rss_py_kb < <(/usr/bin/time -f '%U %S %M' python3 "$py" "$f" 2>&1 > /dev/null | tail -1)
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(bench_loadavg)
 ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
 rss_ratio=$(printf '%.2f' "$(echo "$rss_kb * 1024 / $size" | bc -l)")
 cpu_ds=$(printf "%.2f" "$(echo "$u_ds + $s_ds" | bc -l)"); cpu_py=$(printf "%.2f" "$(echo "$u_py + $s_py" | bc -l)")

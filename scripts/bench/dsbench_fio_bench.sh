@@ -17,55 +17,42 @@
 #   MAX_LOAD    wait (up to 5 min) for the 1-min load average to drop below this (default 1.0)
 #   RESULTS     also write the Markdown table to this file
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build}
-[[ $build = /* ]] || build=$repo/$build
+me=dsbench_fio_bench
+build=$(bench_build_dir build)
 dsbench=$build/bin/dsbench
 data=${DATA_DIR:-/work/data-bench}
 runs=${RUNS:-5}
 duration=${DURATION:-20}
 max_load=${MAX_LOAD:-1.0}
-[[ -x $dsbench ]] || { echo "dsbench_fio_bench: $dsbench missing: cmake --build $build --target dsbench" >&2; exit 2; }
-command -v fio >/dev/null || { echo "dsbench_fio_bench: fio not found (apt-get install fio)" >&2; exit 2; }
+bench_need_exec $me "cmake --build $build --target dsbench" "$dsbench"
+bench_need_tools $me "apt-get install fio" fio
 mkdir -p "$data"
 fstype=$(stat -f -c %T "$data")
-[[ $fstype == tmpfs ]] && { echo "dsbench_fio_bench: $data is a tmpfs: use a real disk (DATA_DIR)" >&2; exit 2; }
+[[ $fstype == tmpfs ]] && bench_die $me 2 "$data is a tmpfs: use a real disk (DATA_DIR)"
 
 file=$data/fio-dsbench-1g.bin
 ckdir=$data/ckpt
 work=$(mktemp -d)
 cleanup() { rm -rf "$work" "$ckdir"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit cleanup
 
 if [[ ! -f $file || $(stat -c %s "$file") -ne $((1 << 30)) ]]; then
-  echo "dsbench_fio_bench: writing $file (1 GiB of random bytes)" >&2
+  echo "$me: writing $file (1 GiB of random bytes)" >&2
   head -c $((1 << 30)) /dev/urandom > "$file.tmp" && mv "$file.tmp" "$file"
 fi
 
-wait_for_low_load() {
-  local i
-  for ((i = 0; i < 60; i++)); do
-    awk -v m="$max_load" '{exit !($1 < m)}' /proc/loadavg && return 0
-    ((i == 0)) && echo "dsbench_fio_bench: waiting for the load average to drop below $max_load ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    sleep 5
-  done
-  echo "dsbench_fio_bench: load still $(cut -d' ' -f1-3 /proc/loadavg); measuring anyway" >&2
-}
-
 # Each run appends one line "tool case iops_or_bw p50_ns p99_ns load" to $work/results.
 record() { echo "$*" >> "$work/results"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
 
 fio_randread() {  # CASE ENGINE JOBS DEPTH
   local out=$work/fio.json
   fio --name=randread --filename="$file" --rw=randread --bs=4k --direct=1 --ioengine="$2" --numjobs="$3" \
     --iodepth="$4" --time_based --runtime="$duration" --group_reporting --lat_percentiles=1 \
     --output-format=json > "$out"
-  python3 - "$out" "$1" "$(load1)" >> "$work/results" <<'PY'
+  python3 - "$out" "$1" "$(bench_load1)" >> "$work/results" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["jobs"][0]["read"]
 p = r["lat_ns"]["percentile"]
@@ -77,7 +64,7 @@ dsbench_randread() {  # CASE ENGINE THREADS DEPTH
   local out=$work/dsbench.json
   "$dsbench" randread --file "$file" --block 4k --engine "$2" --threads "$3" --iodepth "$4" --duration "$duration" \
     --json > "$out"
-  python3 - "$out" "$1" "$(load1)" >> "$work/results" <<'PY'
+  python3 - "$out" "$1" "$(bench_load1)" >> "$work/results" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("dsbench", sys.argv[2], r["iops"], r["latency_ns"]["p50"], r["latency_ns"]["p99"], sys.argv[3])
@@ -89,7 +76,7 @@ fio_ckpt() {
   local out=$work/fio.json
   fio --name=ckpt --directory="$ckdir" --rw=write --bs=1M --numjobs=4 --size=1G --end_fsync=1 --direct=1 \
     --group_reporting --output-format=json > "$out"
-  python3 - "$out" "$(load1)" >> "$work/results" <<'PY'
+  python3 - "$out" "$(bench_load1)" >> "$work/results" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["jobs"][0]["write"]
 print("fio ckpt", r["bw_bytes"], 0, 0, sys.argv[2])
@@ -101,7 +88,7 @@ dsbench_ckpt() {
   rm -rf "$ckdir" && mkdir -p "$ckdir"
   local out=$work/dsbench.json
   "$dsbench" ckpt --dir "$ckdir" --writers 4 --size 1G --block 1M --fsync --json > "$out"
-  python3 - "$out" "$(load1)" >> "$work/results" <<'PY'
+  python3 - "$out" "$(bench_load1)" >> "$work/results" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("dsbench ckpt", r["bandwidth_bytes_per_s"], 0, 0, sys.argv[2])
@@ -109,10 +96,10 @@ PY
   rm -rf "$ckdir"
 }
 
-wait_for_low_load
-echo "dsbench_fio_bench: $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), data on $fstype ($data), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+bench_wait_for_low_load $me "$max_load" 300 || true
+echo "$me: $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), data on $fstype ($data), load $(bench_loadavg)" >&2
 for ((r = 1; r <= runs; r++)); do
-  echo "dsbench_fio_bench: run $r/$runs" >&2
+  echo "$me: run $r/$runs" >&2
   fio_randread psync4 psync 4 1
   dsbench_randread psync4 psync 4 1
   fio_randread uring32 io_uring 1 32
@@ -150,5 +137,5 @@ print()
 print("all targets met" if ok else "some targets NOT met")
 PY
 [[ -n ${RESULTS:-} ]] && cp "$work/table" "$RESULTS"
-echo "dsbench_fio_bench: raw per-run figures:" >&2
+echo "$me: raw per-run figures:" >&2
 cat "$work/results" >&2

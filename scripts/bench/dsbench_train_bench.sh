@@ -17,31 +17,22 @@
 #   STEPS       steps per accelerator of each trial (default 20)
 #   MAX_LOAD    wait (up to 5 min) for the 1-min load average to drop below this (default 1.0)
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build}
-[[ $build = /* ]] || build=$repo/$build
+me=dsbench_train_bench
+build=$(bench_build_dir build)
 dsbench=$build/bin/dsbench
 base=${BENCH_DIR:-/tmp/dskit-bench-train}
 files=${FILES:-4000}
 steps=${STEPS:-20}
 max_load=${MAX_LOAD:-1.0}
-[[ -x $dsbench ]] || { echo "dsbench_train_bench: $dsbench missing (cmake --build build --target dsbench)" >&2; exit 2; }
-command -v mpirun >/dev/null || { echo "dsbench_train_bench: mpirun not found (openmpi-bin)" >&2; exit 2; }
+[[ -x $dsbench ]] || bench_die $me 2 "$dsbench missing (cmake --build build --target dsbench)"
+bench_need_tools $me openmpi-bin mpirun
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 part=${1:-both}
 
-wait_for_low_load() {
-  local i
-  for ((i = 0; i < 24; i++)); do
-    awk -v m="$max_load" '{exit !($1 < m)}' /proc/loadavg && return 0
-    ((i == 0)) && echo "dsbench_train_bench: waiting for the load average to drop below $max_load ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    sleep 5
-  done
-  echo "dsbench_train_bench: load still $(cut -d' ' -f1-3 /proc/loadavg); measuring anyway" >&2
-}
-load() { cut -d' ' -f1 /proc/loadavg; }
+wait_for_low_load() { bench_wait_for_low_load $me "$max_load" 120 || true; }
 json() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(eval(sys.argv[1], {}, {"r": r}))' "$1"; }
 
 data=$base/r50
@@ -59,14 +50,14 @@ echo
 echo "## 1. Client cost: resnet50 on H100 (batch 400, 0.224 s), data in the page cache, $steps steps per accelerator"
 wait_for_low_load
 warm
-l=$(load)
+l=$(bench_load1)
 r=$("$dsbench" train --data "$data" --profile resnet50 --accelerator h100 --buffered --accelerators 8 --steps "$steps" --json 2> /dev/null)
 echo "dsbench train, 8 accelerators: AU $(json '"%.2f%%" % (100 * r["au"])' <<< "$r"), $(json '"%.0f samples/s, %.2f GB/s" % (r["samples_per_s"], r["bandwidth_bytes_per_s"] / 1e9)' <<< "$r") (load $l)"
 py8=$(python3 "$here/train_peer.py" "$data" 8 400 0.224 "$steps")
 echo "Python peer,   8 accelerators: AU $(json '"%.2f%%" % (100 * r["au"])' <<< "$py8"), $(json '"%.0f samples/s, %.2f GB/s" % (r["samples_per_s"], r["bandwidth_bytes_per_s"] / 1e9)' <<< "$py8")"
 wait_for_low_load
 warm
-l=$(load)
+l=$(bench_load1)
 t0=$(date +%s)
 fm=$("$dsbench" train --data "$data" --profile resnet50 --accelerator h100 --buffered --find-max --steps "$steps" --max-accelerators 512 --json 2> /dev/null)
 t1=$(date +%s)
@@ -76,7 +67,7 @@ json '"\n".join("  %4d accelerators: AU %.2f%%  %.0f samples/s" % (t["accelerato
 # The peer, searched the same way: double from 1 while AU >= 90%, then bisect.
 peer_au() { python3 "$here/train_peer.py" "$data" "$1" 400 0.224 "$steps" | json 'r["au"]'; }
 good=0 bad=0 n=1
-l=$(load)
+l=$(bench_load1)
 while :; do
   a=$(peer_au $n)
   echo "  peer $n accelerators: AU $(python3 -c "print('%.2f%%' % (100 * $a))")"
@@ -100,8 +91,10 @@ for mode in buffered direct; do
   for n in 1 2 4; do
     wait_for_low_load
     [[ $mode == buffered ]] && warm
-    l=$(load)
+    l=$(bench_load1)
     # One rank prints the plain report (no "ranks", no "per_rank"): read it as a job of one rank.
+    # $flag is split on purpose: two options, or none.
+    # shellcheck disable=SC2086
     r=$(timeout 600 mpirun --allow-run-as-root --oversubscribe -np $n "$dsbench" randread --data "$data" $flag --threads 4 --json --per-rank 2> /dev/null)
     echo "$mode, $n rank(s): $(json '"aggregate %.0f files/s, %.1f MB/s, %.3f s (slowest rank %d); per rank: %s" % (r["files"] / r["seconds"], r["bandwidth_bytes_per_s"] / 1e6, r["seconds"], r.get("slowest_rank", 0), ", ".join("%.1f MB/s" % (p["bandwidth_bytes_per_s"] / 1e6) for p in r.get("per_rank", [r])))' <<< "$r") (load $l)"
   done

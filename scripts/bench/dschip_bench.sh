@@ -15,20 +15,18 @@
 # The slides (~2 GB each) stay in the page cache on a 24 GB machine, for both tools alike: the figures are
 # decode + encode + chip-writing throughput, not storage reads.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build}
-[[ $build = /* ]] || build=$repo/$build
+me=dschip_bench
+build=$(bench_build_dir build)
 base=${DSKIT_BENCH_DIR:-/work/data-chip}
 width=${WIDTH:-100000}
 height=${HEIGHT:-60000}
 max_load=${MAX_LOAD:-1.0}
 dschip=$build/bin/dschip
-[[ -x $dschip || ${MAKE_ONLY:-0} == 1 ]] || { echo "dschip_bench: $dschip missing: cmake --build $build --target dschip" >&2; exit 2; }
-for t in vips /usr/bin/time; do
-  command -v "$t" >/dev/null || { echo "dschip_bench: $t not found (apt-get install libvips-tools time)" >&2; exit 2; }
-done
+[[ ${MAKE_ONLY:-0} == 1 ]] || bench_need_exec $me "cmake --build $build --target dschip" "$dschip"
+bench_need_tools $me "apt-get install libvips-tools time" vips /usr/bin/time
 mkdir -p "$base"
 cd "$base"
 
@@ -65,12 +63,8 @@ make_slide tissue.v slide-full.tif
 make_slide island.v slide-40.tif
 [[ ${MAKE_ONLY:-0} == 1 ]] && { ls -l slide-full.tif slide-40.tif; exit 0; }
 
-for i in $(seq 60); do
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  awk -v l="$load" -v m="$max_load" 'BEGIN { exit !(l < m) }' && break
-  sleep 5
-done
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_wait_for_low_load -q $me "$max_load" 300 || true
+echo "load before: $(bench_loadavg)"
 
 # run NAME CMD...: "wall-s peak-RSS-KB user-s sys-s chips bytes load" of CMD into $NAME.time
 run() {
@@ -95,7 +89,7 @@ run dzsave_full_420 vips dzsave slide-full.tif out/slide --depth one --tile-size
   --suffix '.jpg[Q=90,subsample-mode=on]'
 run dzsave_40 vips dzsave slide-40.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
 run dschip_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --quality 90 --edge pad
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load after: $(bench_loadavg)"
 
 row() {  # LABEL PEER OURS
   read -r ps pk pu pys pn pb pl <"$2.time"

@@ -13,11 +13,11 @@
 #   RESULTS          also write the table to this file
 # --quick: fewer runs, and the slowest peers (Python os.walk + os.stat, ls -lR on the mount) left out.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build-bench}
-[[ $build = /* ]] || build=$repo/$build
+me=dsls_bench
+build=$(bench_build_dir build-bench)
 base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
 delay=${DELAY_US:-1000}
 max_load=${MAX_LOAD:-0.7}
@@ -27,13 +27,9 @@ quick=0
 dsls=$build/bin/dsls
 latfs=$build/bin/latfs
 py=/usr/bin/python3
-for b in "$dsls" "$latfs"; do
-  [[ -x $b ]] || { echo "dsls_bench: $b missing: build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
-done
-for t in hyperfine find fdfind fusermount3 "$py"; do
-  command -v "$t" >/dev/null || { echo "dsls_bench: $t not found (apt-get install hyperfine fd-find fuse3 python3)" >&2; exit 2; }
-done
-[[ -x /usr/bin/time ]] || { echo "dsls_bench: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
+bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsls" "$latfs"
+bench_need_tools $me "apt-get install hyperfine fd-find fuse3 python3" hyperfine find fdfind fusermount3 "$py"
+[[ -x /usr/bin/time ]] || bench_die $me 2 "/usr/bin/time missing (apt-get install time)"
 
 "$py" "$here/mktree.py" --base "$base" small medium million >/dev/null
 medium=$base/medium small=$base/small million=$base/million
@@ -46,32 +42,22 @@ cleanup() {
   done
   rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit cleanup
 
 mount_latfs() {  # SOURCE MOUNTPOINT
   mkdir -p "$2"
   if mountpoint -q "$2"; then fusermount3 -u "$2"; fi
   "$latfs" "$1" "$2" -o ro -o "delay_us=$delay" -o "stats_file=$work/$(basename "$2").stats"
-  mountpoint -q "$2" || { echo "dsls_bench: latfs did not mount $2" >&2; exit 1; }
+  mountpoint -q "$2" || bench_die $me 1 "latfs did not mount $2"
 }
 mount_latfs "$medium" "$mnt_medium"
 mount_latfs "$small" "$mnt_small"
 
-wait_for_low_load() {
-  local i
-  for ((i = 0; i < 120; i++)); do
-    awk -v m="$max_load" '{exit !($1 < m)}' /proc/loadavg && return 0
-    ((i == 0)) && echo "dsls_bench: waiting for the load average to drop below $max_load ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    sleep 5
-  done
-  echo "dsls_bench: load still $(cut -d' ' -f1-3 /proc/loadavg); measuring anyway" >&2
-}
-
 # wait_idle: before each measurement, wait (up to a minute) for a second in which the CPUs are >= 90% idle,
 # since other jobs on a 2-core machine take a core from the parallel lister and not from the serial peers.
 not_idle=0
+# /proc/stat's first line is a name and numbers: split on purpose.
+# shellcheck disable=SC2207
 cpu_idle_pct() {
   local a b
   a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
@@ -83,17 +69,19 @@ wait_idle() {
   local i
   for ((i = 0; i < 60; i++)); do (($(cpu_idle_pct) >= ${MIN_IDLE:-90})) && return 0; done
   ((not_idle += 1))
-  echo "dsls_bench: CPUs still busy with other work; measuring anyway" >&2
+  echo "$me: CPUs still busy with other work; measuring anyway" >&2
 }
 
 # latfs request counters: SIGUSR1 appends "op=N ... total=N peak_inflight=N" to the stats file and resets them.
 # cur_mnt: the mount the commands being measured read (set before each section).
 cur_mnt=
 latfs_dump() {
+  # shellcheck disable=SC2155
   local p n f=$work/$(basename "$cur_mnt").stats
   n=$(wc -l 2>/dev/null <"$f" || echo 0)
   p=$(pgrep -f -- "^$latfs [^ ]* $cur_mnt " || true)
   [[ -n $p ]] || return 0
+  # shellcheck disable=SC2086  # $p: one or more pids
   kill -USR1 $p
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     (($(wc -l 2>/dev/null <"$f" || echo 0) > n)) && break
@@ -124,9 +112,9 @@ measure() {
 
 if ((quick)); then hot_runs=5 slow_runs=1; else hot_runs=10 slow_runs=2; fi
 
-wait_for_low_load
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "dsls_bench: $(date -u +%FT%TZ), load $load_start, delay ${delay} us" >&2
+bench_wait_for_low_load $me "$max_load" 600 || true
+load_start=$(bench_loadavg)
+echo "$me: $(date -u +%FT%TZ), load $load_start, delay ${delay} us" >&2
 
 echo "== local disk, hot cache: $medium" >&2
 measure hot.names.dsls "$hot_runs" 3 "$dsls" "$medium"
@@ -175,7 +163,7 @@ rss_key rss.dsls "$dsls" "$million"
 rss_key rss.dsls_l "$dsls" -l "$million"
 rss_key rss.dsls_sort "$dsls" --sort "$million"
 rss_key rss.find find "$million"
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(bench_loadavg)
 
 # ---- table
 row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
@@ -186,6 +174,7 @@ row() {  # SCENARIO PEER_KEY DSLS_KEY TARGET_RATIO
   local cmd=${CMD[$2]:-}
   cmd=${cmd//$base\//}
   cmd=${cmd//$repo\//}
+  # shellcheck disable=SC2016  # literal backticks: Markdown code
   printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "$cmd" "$peer" "$mine" "$ratio" "$target" "$met"
 }
 {

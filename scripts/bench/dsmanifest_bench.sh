@@ -20,11 +20,11 @@
 #   MAX_LOAD         wait (up to 10 min) for the 1-min load average to drop below this (default 0.7)
 # --quick: 28,000 small files, a 1 GiB large file, one run.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build-bench}
-[[ $build = /* ]] || build=$repo/$build
+me=dsmanifest_bench
+build=$(bench_build_dir build-bench)
 base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench-manifest}
 files=${FILES:-280000}
 big_mib=${BIG_MIB:-4096}
@@ -34,12 +34,8 @@ if [[ ${1:-} == --quick ]]; then files=28000 big_mib=1024 runs=1; fi
 
 dsm=$build/bin/dsmanifest
 dsls=$build/bin/dsls
-for b in "$dsm" "$dsls"; do
-  [[ -x $b ]] || { echo "dsmanifest_bench: $b missing: build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
-done
-for t in xxhsum find xargs python3; do
-  command -v "$t" >/dev/null || { echo "dsmanifest_bench: $t not found (apt-get install xxhash findutils python3)" >&2; exit 2; }
-done
+bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm" "$dsls"
+bench_need_tools $me "apt-get install xxhash findutils python3" xxhsum find xargs python3
 
 small=$base/small-$files
 big=$base/big-$big_mib
@@ -90,10 +86,6 @@ small_bytes=$(du -sb --exclude=.complete "$small" | cut -f1)
 big_bytes=$(stat -c %s "$big/big.bin")
 
 # ---- timing ----
-wait_for_quiet() {
-  local waited=0
-  while awk -v m="$max_load" '{exit !($1 >= m)}' /proc/loadavg && ((waited < 600)); do sleep 10; waited=$((waited + 10)); done
-}
 best() {  # best NAME CMD... : best wall time of $runs runs after one warm-up, into $T_NAME
   local name=$1; shift
   bash -c "$*" >/dev/null 2>&1 || true
@@ -110,8 +102,8 @@ best() {  # best NAME CMD... : best wall time of $runs runs after one warm-up, i
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 rate() { awk -v bytes="$1" -v s="$2" 'BEGIN{printf "%.2f GB/s", bytes/s/1e9}'; }
 
-wait_for_quiet
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_wait_for_low_load -q $me "$max_load" 600 10 || true
+load_before=$(bench_loadavg)
 best dsm_build "'$dsm' build '$small' > '$work/small.tsv'"
 best xargs_xxhsum "find '$small' -type f -print0 | xargs -0 -P2 xxhsum -H2"
 best xargs_cat "find '$small' -type f -print0 | xargs -0 -P2 cat"
@@ -124,7 +116,7 @@ best cat_big "cat '$big/big.bin'"
 best xxhsum_big "xxhsum -H2 '$big/big.bin'"
 best dsm_load1m "'$dsm' convert --to paths0 --relative '$manifest1m'"
 best dsm_stats1m "'$dsm' stats '$manifest1m'"
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_loadavg)
 
 # The T_* variables are set by best() through printf -v.
 # shellcheck disable=SC2154

@@ -12,11 +12,11 @@
 #   RESULTS          also write the table to this file
 # The manifest (~105 MB) is read from the page cache: this measures CPU, not storage.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-build=${BUILD_DIR:-$repo/build-bench}
-[[ $build = /* ]] || build=$repo/$build
+me=shuffle_bench
+build=$(bench_build_dir build-bench)
 base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
 entries=${ENTRIES:-1000000}
 max_load=${MAX_LOAD:-0.7}
@@ -24,10 +24,8 @@ runs=10
 [[ ${1:-} == --quick ]] && runs=3
 
 dsm=$build/bin/dsmanifest
-[[ -x $dsm ]] || { echo "shuffle_bench: $dsm missing: cmake -S . -B build-bench -G Ninja && ninja -C build-bench" >&2; exit 2; }
-for t in hyperfine shuf awk; do
-  command -v "$t" >/dev/null || { echo "shuffle_bench: $t not found (apt-get install hyperfine coreutils gawk)" >&2; exit 2; }
-done
+bench_need_exec $me "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm"
+bench_need_tools $me "apt-get install hyperfine coreutils gawk" hyperfine shuf awk
 
 mkdir -p "$base"
 m=$base/manifest-$entries.tsv
@@ -47,10 +45,10 @@ if [[ ! -s $m ]]; then
 fi
 cat "$m" > /dev/null  # hot cache
 
-waited=0
-while awk -v max="$max_load" '{ exit !($1 >= max) }' /proc/loadavg && ((waited < 600)); do sleep 10; waited=$((waited + 10)); done
-load=$(cut -d' ' -f1 /proc/loadavg)
-[[ $waited -ge 600 ]] && echo "shuffle_bench: WARNING: the machine stayed busy (load $load); figures are inflated" >&2
+busy=0
+bench_wait_for_low_load -q $me "$max_load" 600 10 || busy=1
+load=$(bench_load1)
+((busy)) && echo "$me: WARNING: the machine stayed busy (load $load); figures are inflated" >&2
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
