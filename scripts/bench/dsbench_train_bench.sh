@@ -15,7 +15,7 @@
 #   BENCH_DIR   where the dataset is made and reused (default: /tmp/dskit-bench-train)
 #   FILES       dataset files (default 4000, ~460 MB)
 #   STEPS       steps per accelerator of each trial (default 20)
-#   MAX_LOAD    wait (up to 5 min) for the 1-min load average to drop below this (default 1.0)
+#   MAX_LOAD    wait (up to 2 min) for the 1-min load average to drop below this (default 1.0)
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
