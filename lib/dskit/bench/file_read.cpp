@@ -1,11 +1,39 @@
 #include "dskit/bench/file_read.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 namespace dskit::bench {
+
+std::optional<BenchError> prepare_whole_file_reads(const CommonOptions& c,
+                                                   const std::vector<DatasetFile>& files, uint64_t block,
+                                                   uint64_t& dataset_bytes, uint32_t& alignment,
+                                                   std::vector<std::string>& warnings) {
+  if (block == 0 || block > (uint64_t{1} << 30))
+    return BenchError{ErrorKind::usage, "--block must be 1 byte to 1 GiB"};
+  dataset_bytes = 0;
+  for (const auto& f : files) dataset_bytes += f.size;
+  // The first file tells whether O_DIRECT works here, and its alignment.
+  PathError pe;
+  const int fd = open_target(files.at(0).path, O_RDONLY, c.direct, pe);
+  if (fd < 0) return open_error(pe, c.direct);
+  alignment = c.direct ? dio_alignment(fd) : 0;
+  ::close(fd);
+  if (c.direct && block % alignment != 0)
+    return BenchError{
+        ErrorKind::usage,
+        fmt::format("--block {} is not a multiple of the O_DIRECT alignment {}", block, alignment)};
+  if (!c.direct && dataset_bytes <= physical_memory())
+    warnings.push_back(fmt::format(
+        "buffered reads of a {}-byte dataset, which fits in RAM: once cached, the page cache is measured",
+        dataset_bytes));
+  if (c.drop_cache)
+    for (const auto& f : files) drop_cache(f.path);
+  return std::nullopt;
+}
 
 WholeFileReader::WholeFileReader(const CommonOptions& c, uint64_t block, uint32_t alignment)
     : c_(c),

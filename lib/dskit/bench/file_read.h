@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "dskit/bench/common.h"
@@ -24,6 +26,15 @@ struct FileLatencies {
   Histogram* read = nullptr;  // each read request
   Histogram* file = nullptr;  // from before open to the last byte, for files read without error
 };
+
+// The checks and set-up of a run that reads `files` whole in `block`-byte requests (randread --data, train):
+// --block in range, the dataset's bytes in `dataset_bytes`, whether the first file opens with O_DIRECT and
+// the alignment it wants there (`alignment`, which --block must be a multiple of; 0 when buffered), a warning
+// when buffered reads of a dataset that fits in RAM would measure the page cache, and --drop-cache applied.
+std::optional<BenchError> prepare_whole_file_reads(const CommonOptions& c,
+                                                   const std::vector<DatasetFile>& files, uint64_t block,
+                                                   uint64_t& dataset_bytes, uint32_t& alignment,
+                                                   std::vector<std::string>& warnings);
 
 // One per worker thread: its engine and buffer are reused from file to file.
 class WholeFileReader {

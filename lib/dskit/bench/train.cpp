@@ -70,27 +70,9 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
   if (o.batch == 0) return BenchError{ErrorKind::usage, "--batch must be at least 1"};
   if (!(o.compute_s >= 0) || o.compute_s > 3600)
     return BenchError{ErrorKind::usage, "--compute-time must be 0 to 3600 seconds"};
-  if (o.block == 0 || o.block > (uint64_t{1} << 30))
-    return BenchError{ErrorKind::usage, "--block must be 1 byte to 1 GiB"};
   if (o.steps == 0 && o.epochs == 0) return BenchError{ErrorKind::usage, "--epochs must be at least 1"};
-  for (const auto& f : files) out.dataset_bytes += f.size;
-  {
-    PathError pe;
-    const int fd = open_target(files[0].path, O_RDONLY, c.direct, pe);
-    if (fd < 0) return open_error(pe, c.direct);
-    out.alignment = c.direct ? dio_alignment(fd) : 0;
-    ::close(fd);
-  }
-  if (c.direct && o.block % out.alignment != 0)
-    return BenchError{
-        ErrorKind::usage,
-        fmt::format("--block {} is not a multiple of the O_DIRECT alignment {}", o.block, out.alignment)};
-  if (!c.direct && out.dataset_bytes <= physical_memory())
-    out.warnings.push_back(fmt::format(
-        "buffered reads of a {}-byte dataset, which fits in RAM: once cached, the page cache is measured",
-        out.dataset_bytes));
-  if (c.drop_cache)
-    for (const auto& f : files) drop_cache(f.path);
+  if (auto e = prepare_whole_file_reads(c, files, o.block, out.dataset_bytes, out.alignment, out.warnings))
+    return e;
 
   const unsigned N = o.accelerators;
   const uint64_t n = files.size();
