@@ -63,11 +63,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
     return rc;
   const std::vector<DatasetFile>& files = source.files;
   const bool prepared = source.prepared();
-  if (gate.mpi()) {
-    const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
-    dro.common.ops = dro.common.ops ? std::max<uint64_t>(share(dro.common.ops, n, me), 1) : 0;
-    dro.common.bytes = dro.common.bytes ? std::max<uint64_t>(share(dro.common.bytes, n, me), 1) : 0;
-  }
+  rank_budgets(dro.common, gate);
   if (!gate.start()) return gate.code();
   DatasetReadResult r;
   const auto err = run_dataset_read(dro, files, r);
@@ -78,8 +74,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   }
   const Summary s = summarize(r.phase.threads);
   if (gate.mpi()) {
-    for (const auto& t : r.phase.threads)
-      for (const auto& e : t.errors) error(dskit::describe(e));
+    print_errors(r.phase.threads);
     RankResult mine = rank_result(s);
     mine.values = {{RankValue::Merge::sum, "dataset_files", static_cast<double>(files.size())},
                    {RankValue::Merge::sum, "dataset_bytes", static_cast<double>(r.dataset_bytes)}};
@@ -161,12 +156,9 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
       error("randread: --timeseries is for one process, not under MPI");
       return dskit::app::kExitUsage;
     }
-    // Each rank: its share of the budgets, its own offsets.
-    const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
-    bo.common.ops = bo.common.ops ? std::max<uint64_t>(share(bo.common.ops, n, me), 1) : 0;
-    bo.common.bytes = bo.common.bytes ? std::max<uint64_t>(share(bo.common.bytes, n, me), 1) : 0;
-    bo.common.seed += me;
+    bo.common.seed += static_cast<unsigned>(gate.rank());  // each rank its own offsets
   }
+  rank_budgets(bo.common, gate);
   Progress progress("randread");
   bo.common.live = progress.live();
   if (!gate.start()) return gate.code();
@@ -179,8 +171,7 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
   }
   const Summary s = summarize(r.phase.threads);
   if (gate.mpi()) {
-    for (const auto& t : r.phase.threads)
-      for (const auto& e : t.errors) error(dskit::describe(e));
+    print_errors(r.phase.threads);
     const int rc = gate.finish(rank_result(s), [&](const MergedRanks& m, const std::vector<RankResult>& all) {
       RanksReport rr =
           ranks_header("randread", bo.common, bo.block, "read", o.common.json, o.common.per_rank);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "bench_cli.h"
 #include "cli/tool.h"
 
@@ -116,6 +118,13 @@ std::vector<DatasetFile> rank_share(const std::vector<DatasetFile>& files, const
        i += static_cast<std::size_t>(gate.size()))
     mine.push_back(files[i]);
   return mine;
+}
+
+void rank_budgets(CommonOptions& c, const RankGate& gate) {
+  if (!gate.mpi()) return;
+  const auto n = static_cast<unsigned>(gate.size()), me = static_cast<unsigned>(gate.rank());
+  if (c.ops) c.ops = std::max<uint64_t>(share(c.ops, n, me), 1);
+  if (c.bytes) c.bytes = std::max<uint64_t>(share(c.bytes, n, me), 1);
 }
 
 RanksReport ranks_header(std::string_view mode, const CommonOptions& c, uint64_t block,

@@ -50,6 +50,9 @@ class RankGate {
 std::vector<dskit::bench::DatasetFile> rank_share(const std::vector<dskit::bench::DatasetFile>& files,
                                                   const RankGate& gate);
 
+// This rank's part of the job's --ops and --bytes budgets (at least 1 each when set; unchanged on one rank).
+void rank_budgets(dskit::bench::CommonOptions& c, const RankGate& gate);
+
 // The merged report every mode prints under MPI: JSON (`ranks`, the common members over all ranks, the
 // mode's values, `slowest_rank`, `latencies`, and `per_rank` when asked) or text.
 struct RanksReport {
