@@ -16,11 +16,24 @@ if(DSKIT_SANITIZE)
   target_link_options(dskit_flags INTERFACE -fsanitize=${DSKIT_SANITIZE})
 endif()
 
-# dskit_add_tool(name): builds apps/<name>/*.cpp into the binary <name>, linked to the core library.
+# dskit_add_tool(name): builds apps/<name>/*.cpp into the binary <name>, linked to the command-line library; each tool then links the modules it uses.
 function(dskit_add_tool name)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/apps/${name}/*.cpp)
   add_executable(${name} ${sources})
-  target_link_libraries(${name} PRIVATE dskit_app dskit_core dskit_flags CLI11::CLI11 fmt::fmt)
+  target_link_libraries(${name} PRIVATE dskit_app dskit_flags CLI11::CLI11 fmt::fmt)
   install(TARGETS ${name} RUNTIME DESTINATION bin)
   install(FILES ${PROJECT_SOURCE_DIR}/man/${name}.1 DESTINATION share/man/man1 OPTIONAL)
+endfunction()
+
+# dskit_add_module(name [DEPS module...] [PUBLIC lib...] [PRIVATE lib...]): builds the *.cpp of the calling
+# folder (lib/dskit/<module>/) into the static library dskit_<name>, linked to the dskit modules it uses
+# (DEPS, by module name) and to its own third-party libraries: PUBLIC where its headers expose them, PRIVATE
+# otherwise, so a tool links only what the modules it uses need.
+function(dskit_add_module name)
+  cmake_parse_arguments(M "" "" "DEPS;PUBLIC;PRIVATE" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  add_library(dskit_${name} STATIC ${sources})
+  target_include_directories(dskit_${name} PUBLIC ${PROJECT_SOURCE_DIR}/lib)
+  list(TRANSFORM M_DEPS PREPEND dskit_)
+  target_link_libraries(dskit_${name} PUBLIC ${M_DEPS} ${M_PUBLIC} PRIVATE dskit_flags ${M_PRIVATE})
 endfunction()

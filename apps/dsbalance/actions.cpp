@@ -3,7 +3,7 @@
 #include <string>
 
 #include "cli/tool.h"
-#include "dskit/balance_resample.h"
+#include "dskit/balance/resample.h"
 #include "emit.h"
 
 namespace dsbalance {

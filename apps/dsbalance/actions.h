@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "dskit/balance.h"
+#include "dskit/balance/balance.h"
 #include "input.h"
 #include "options.h"
 #include "print.h"

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "dskit/balance.h"
-#include "dskit/balance_input.h"
-#include "dskit/manifest.h"
+#include "dskit/balance/balance.h"
+#include "dskit/balance/inputs/input.h"
+#include "dskit/manifest/manifest.h"
 #include "options.h"
 
 namespace dsbalance {

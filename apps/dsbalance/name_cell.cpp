@@ -1,6 +1,6 @@
 #include "name_cell.h"
 
-#include "dskit/format.h"
+#include "dskit/base/text.h"
 
 namespace dsbalance {
 

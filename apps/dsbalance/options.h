@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "dskit/balance.h"
-#include "dskit/balance_input.h"
-#include "dskit/balance_plot.h"
+#include "dskit/balance/balance.h"
+#include "dskit/balance/inputs/input.h"
+#include "dskit/balance/plot/plot.h"
 
 namespace dsbalance {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "dskit/format.h"
+#include "dskit/base/text.h"
 #include "name_cell.h"
 
 namespace dsbalance {

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "dskit/balance.h"
-#include "dskit/balance_input.h"
-#include "dskit/balance_resample.h"
+#include "dskit/balance/balance.h"
+#include "dskit/balance/inputs/input.h"
+#include "dskit/balance/resample.h"
 #include "print_drift.h"
 
 namespace dsbalance {

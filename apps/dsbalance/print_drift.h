@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "dskit/balance_drift.h"
+#include "dskit/balance/drift.h"
 
 namespace dsbalance {
 

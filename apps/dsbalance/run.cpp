@@ -8,8 +8,8 @@
 
 #include "actions.h"
 #include "cli/tool.h"
-#include "dskit/balance_drift.h"
-#include "dskit/balance_plot.h"
+#include "dskit/balance/drift.h"
+#include "dskit/balance/plot/plot.h"
 #include "emit.h"
 #include "input.h"
 #include "print.h"

@@ -9,7 +9,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "dskit/bench/report.h"
-#include "dskit/manifest.h"
+#include "dskit/manifest/manifest.h"
 
 namespace dsbench {
 

@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
-#include "dskit/comm.h"
+#include "dskit/base/comm.h"
 
 namespace dsbench {
 

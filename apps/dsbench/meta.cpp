@@ -7,9 +7,9 @@
 #include "bench_cli.h"
 #include "cli/tool.h"
 #include "commands.h"
+#include "dskit/base/text.h"
 #include "dskit/bench/meta.h"
 #include "dskit/bench/report.h"
-#include "dskit/format.h"
 #include "ranks_cli.h"
 
 namespace dsbench {

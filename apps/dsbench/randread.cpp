@@ -9,12 +9,12 @@
 #include "cli/tool.h"
 #include "commands.h"
 #include "dataset_cli.h"
+#include "dskit/base/text.h"
 #include "dskit/bench/block_read.h"
 #include "dskit/bench/dataset_read.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
-#include "dskit/format.h"
-#include "dskit/manifest.h"
+#include "dskit/manifest/manifest.h"
 #include "ranks_cli.h"
 
 namespace dsbench {

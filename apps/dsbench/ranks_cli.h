@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/bench/dataset.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
-#include "dskit/comm.h"
 
 namespace dsbench {
 

@@ -10,11 +10,11 @@
 #include "cli/tool.h"
 #include "commands.h"
 #include "dataset_cli.h"
+#include "dskit/base/text.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/train.h"
-#include "dskit/format.h"
-#include "dskit/manifest.h"
+#include "dskit/manifest/manifest.h"
 #include "ranks_cli.h"
 
 namespace dsbench {

@@ -16,7 +16,7 @@
 
 #include "cli/progress.h"
 #include "cli/tool.h"
-#include "dskit/format.h"
+#include "dskit/base/text.h"
 #include "dskit/image/chip.h"
 
 namespace {

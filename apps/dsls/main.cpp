@@ -10,8 +10,8 @@
 
 #include "cli/progress.h"
 #include "cli/tool.h"
-#include "dskit/fstype.h"
-#include "dskit/listing.h"
+#include "dskit/base/fstype.h"
+#include "dskit/walk/listing.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <functional>
 #include <utility>
 
-#include "dskit/comm.h"
+#include "dskit/base/comm.h"
 
 namespace dsmanifest {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "commands.h"
-#include "dskit/manifest_convert.h"
+#include "dskit/manifest/convert.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "commands.h"
-#include "dskit/manifest_diff.h"
+#include "dskit/manifest/diff.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest {

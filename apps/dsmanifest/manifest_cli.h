@@ -11,9 +11,9 @@
 
 #include "cli/progress.h"
 #include "cli/tool.h"
-#include "dskit/format.h"
-#include "dskit/manifest.h"
-#include "dskit/manifest_build.h"
+#include "dskit/base/text.h"
+#include "dskit/manifest/build/build.h"
+#include "dskit/manifest/manifest.h"
 
 namespace dsmanifest::cli {
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "cli/tool.h"
-#include "dskit/manifest.h"
-#include "dskit/shuffle.h"
+#include "dskit/manifest/manifest.h"
+#include "dskit/order/shuffle.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest::order {

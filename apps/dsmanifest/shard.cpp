@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "dskit/shard.h"
+#include "dskit/order/shard.h"
 #include "order_common.h"
 
 namespace dsmanifest {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "dskit/split.h"
+#include "dskit/order/split.h"
 #include "order_common.h"
 
 namespace dsmanifest {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "commands.h"
-#include "dskit/manifest_stats.h"
+#include "dskit/manifest/stats.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "dskit/comm.h"
+#include "dskit/base/comm.h"
 
 namespace dskit::mpi {
 

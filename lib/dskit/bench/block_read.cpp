@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "dskit/bench/target.h"
-#include "dskit/shuffle.h"
+#include "dskit/order/shuffle.h"
 
 namespace dskit::bench {
 

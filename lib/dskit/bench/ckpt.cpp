@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "dskit/bench/target.h"
-#include "dskit/hash.h"
-#include "dskit/shuffle.h"
+#include "dskit/hash/hash.h"
+#include "dskit/order/shuffle.h"
 
 namespace dskit::bench {
 

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "dskit/shuffle.h"
+#include "dskit/order/shuffle.h"
 
 namespace dskit::bench {
 

@@ -13,9 +13,9 @@
 #include <thread>
 
 #include "dskit/bench/target.h"
-#include "dskit/manifest.h"
-#include "dskit/shuffle.h"
-#include "dskit/walk.h"
+#include "dskit/manifest/manifest.h"
+#include "dskit/order/shuffle.h"
+#include "dskit/walk/walk.h"
 
 namespace dskit::bench {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/bench/common.h"
-#include "dskit/comm.h"
 
 namespace dskit::bench {
 

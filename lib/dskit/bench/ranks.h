@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/bench/stats.h"
-#include "dskit/comm.h"
 
 namespace dskit::bench {
 

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "dskit/base/error.h"
 #include "dskit/bench/histogram.h"
-#include "dskit/error.h"
 
 namespace dskit::bench {
 

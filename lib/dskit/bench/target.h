@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "dskit/error.h"
+#include "dskit/base/error.h"
 
 namespace dskit::bench {
 

@@ -15,7 +15,7 @@
 
 #include "dskit/bench/file_read.h"
 #include "dskit/bench/target.h"
-#include "dskit/shuffle.h"
+#include "dskit/order/shuffle.h"
 
 namespace dskit::bench {
 

@@ -22,9 +22,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "dskit/hash.h"
+#include "dskit/hash/hash.h"
 #include "dskit/image/tar_shard.h"
-#include "dskit/manifest.h"
+#include "dskit/manifest/manifest.h"
 
 namespace dskit::image {
 

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "dskit/error.h"
+#include "dskit/base/error.h"
 #include "dskit/image/chip_file.h"
 #include "dskit/image/grid.h"
 #include "dskit/image/mask.h"

@@ -13,7 +13,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "dskit/error.h"
+#include "dskit/base/error.h"
 
 namespace dskit::image {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "dskit/error.h"
+#include "dskit/base/error.h"
 
 namespace dskit::image {
 

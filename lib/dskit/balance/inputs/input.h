@@ -1,0 +1,84 @@
+// dsbalance's inputs: a dskit manifest's label column, an ImageFolder tree, a CSV label file, or an
+// annotation format (COCO JSON, YOLO, Pascal VOC; balance_coco.h, balance_yolo.h, balance_voc.h), read into a
+// LabelHistogram (see balance.h). Format detection: a directory holding data.yaml (or data.yml) is YOLO; a
+// directory holding Annotations/ with .xml files is VOC; any other directory is an ImageFolder tree; a file
+// whose first line starts with "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv"
+// a CSV file, in ".yaml" or ".yml" a YOLO data file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dskit/balance/balance.h"
+#include "dskit/base/error.h"
+#include "dskit/manifest/manifest.h"
+
+namespace dskit {
+
+enum class BalanceFormat { manifest, imagefolder, csv, coco, yolo, voc };
+std::optional<BalanceFormat> parse_balance_format(std::string_view s);
+std::string_view balance_format_name(BalanceFormat f);
+// The format of PATH, or an error message (missing path, unknown kind of file).
+std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out);
+
+// Per-entry labels of a manifest (unescaped). Errors for a manifest without a label column are the caller's.
+LabelHistogram manifest_histogram(const Manifest& m);
+
+// ImageFolder: classes are the sorted names of the root's non-hidden subdirectories; every file or symlink
+// (not directory) below one, at any depth and not hidden, is one entry of that class.
+struct ImageFolderResult {
+  LabelHistogram histogram;       // declared = every class, in order
+  std::vector<PathError> errors;  // unreadable directories below a class, sorted by path
+};
+// Returns an error message when the root cannot be read.
+std::optional<std::string> imagefolder_histogram(const std::string& root, unsigned threads,
+                                                 ImageFolderResult& out);
+
+struct CsvLabelOptions {
+  std::string id_column = "id";
+  std::string label_column = "label";
+};
+// A CSV file with a header row naming the columns. Errors (file:line) for unreadable files, a missing
+// column, an unterminated quote or a row with too few fields.
+std::optional<std::string> csv_histogram(const std::string& file, const CsvLabelOptions& o,
+                                         LabelHistogram& out);
+
+// ---- Annotation formats (COCO, YOLO, VOC)
+enum class CountUnit { instances, images };  // per annotation, or per image containing the class
+std::optional<CountUnit> parse_count_unit(std::string_view s);
+
+struct AnnotationOptions {
+  CountUnit unit = CountUnit::instances;
+  bool crowd = true;               // COCO: count iscrowd annotations
+  bool include_difficult = false;  // VOC: count objects marked difficult
+  // COCO: a file of at least 4 chunks has its annotations array parsed in chunks of about this many bytes
+  // (0: kJsonChunk), which bounds the parser's memory; smaller files are parsed whole.
+  std::size_t json_chunk = 0;
+};
+inline constexpr std::size_t kJsonChunk = std::size_t{8} << 20;
+
+struct AnnotationResult {
+  LabelHistogram histogram;    // raw: class name -> count; declared: every class, in id order
+  uint64_t images = 0;         // images (COCO), label files (YOLO), XML files (VOC)
+  uint64_t unannotated = 0;    // images without any annotation (YOLO: empty or missing label files)
+  uint64_t no_label_file = 0;  // YOLO: images under images/ without a label file (among unannotated)
+  uint64_t instances = 0;      // annotations counted
+  uint64_t crowd = 0;          // COCO iscrowd annotations (counted or, with crowd off, skipped)
+  uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
+  uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
+  std::vector<std::string> warnings;  // one line per unknown class id
+  // COCO: the parser and its kernels, and the time spent mapping the file and parsing it (for --stats).
+  std::string parser;
+  double read_seconds = 0, parse_seconds = 0;
+  uint64_t json_chunks = 0;  // COCO: chunks the annotations array was parsed in (0: the whole file at once)
+};
+
+// Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken
+// input.
+std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,
+                                                const AnnotationOptions& o, AnnotationResult& out);
+
+}  // namespace dskit
