@@ -21,8 +21,8 @@ function(dskit_add_tool name)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/apps/${name}/*.cpp)
   add_executable(${name} ${sources})
   target_link_libraries(${name} PRIVATE dskit_app dskit_flags CLI11::CLI11 fmt::fmt)
-  install(TARGETS ${name} RUNTIME DESTINATION bin)
-  install(FILES ${PROJECT_SOURCE_DIR}/man/${name}.1 DESTINATION share/man/man1 OPTIONAL)
+  install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/man/${name}.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endfunction()
 
 # dskit_add_module(name [DEPS module...] [PUBLIC lib...] [PRIVATE lib...]): builds the *.cpp of the calling

@@ -4,8 +4,8 @@
 # class balance with class-balanced loss weights.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build.sh build
+scripts/deps.sh run
+scripts/build.sh build -DDSKIT_BUILD_TESTS=OFF -DDSKIT_BUILD_BENCH_TOOLS=OFF
 python3 scripts/make_sample.py sample-data
 data=sample-data/imagefolder
 echo

@@ -9,7 +9,7 @@ scripts/deps.sh
 jobs=$(nproc)
 
 echo "== build (Release, -Werror)"
-scripts/build.sh build -DDSKIT_WERROR=ON
+scripts/build.sh build -DDSKIT_WERROR=ON -DDSKIT_BUILD_TESTS=ON -DDSKIT_BUILD_BENCH_TOOLS=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 

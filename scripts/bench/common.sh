@@ -39,12 +39,15 @@ bench_need_exec() {
   done
 }
 
-# bench_need_tools NAME HINT TOOL...: exit 2, saying "NAME: TOOL not found (HINT)", unless every TOOL is a
-# command (a name on the PATH or a path).
+# bench_need_tools NAME HINT TOOL...: when a TOOL is not a command (a name on the PATH or a path), installs the
+# benchmark peers once (scripts/deps.sh bench: the quickstart installs only what running dskit needs); then
+# exits 2, saying "NAME: TOOL not found (HINT)", unless every TOOL is a command.
 bench_need_tools() {
   local name=$1 hint=$2 t
   shift 2
   for t; do
+    command -v "$t" >/dev/null && continue
+    "$repo/scripts/deps.sh" bench >&2 || true
     command -v "$t" >/dev/null || bench_die "$name" 2 "$t not found ($hint)"
   done
 }
