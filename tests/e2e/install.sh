@@ -33,3 +33,13 @@ grep -q '"cat"' b.json || fail "installed dsbalance did not report class cat"
 for t in dschip dsbench; do
   "$t" --version >/dev/null || fail "installed $t --version"
 done
+
+# The Python package, when it was built, is installed with its native module and imports from the prefix.
+if [ -d "$build/python/dskit" ]; then
+  site=$(echo prefix/lib/python3.*/dist-packages)
+  [ -f "$site/dskit/__init__.py" ] && [ -f "$site/dskit/torch.py" ] || fail "dskit package not installed"
+  ls "$site"/dskit/_dskit*.so >/dev/null || fail "native module not installed"
+  got=$(cd / && PYTHONPATH="$T/$site" /usr/bin/python3 -c \
+    'import dskit; print(dskit.__file__.startswith("'"$T"'"), len(dskit.list_files("'"$T"'/data")["paths"]))')
+  expect_eq "installed python package" "True 2" "$got"
+fi
