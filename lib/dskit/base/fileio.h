@@ -12,7 +12,9 @@
 // Mode: a new file gets `mode` less the umask (like `>` in a shell or mold's output file); a replaced file
 // keeps its permission bits (set-user-ID and set-group-ID dropped) and gets the writer's owner.
 // Durability::fsync syncs the file before it is named and the directory after; a failed fsync, fchmod, close
-// or rename is an error, and an error leaves the old file as it was and no temporary behind.
+// or rename is an error, and an error leaves the old file as it was and no temporary behind. What is written
+// in place (standard output, a device, a FIFO, /dev/fd/N) is never synced, and what a failed run wrote there
+// stays written.
 #pragma once
 
 #include <sys/types.h>
