@@ -33,27 +33,32 @@ int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
     ro.separator = first.separator;
     ResampleResult rr;
     if (auto err = resample_manifest(first.manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
-    if (auto err = write_manifest(first.manifest, o.output)) return error(describe(*err)), app::kExitUsage;
-    emit(o.json ? resample_json(rr, o.seed) : resample_text(rr, ri.name_max), o.output == "-");
+    if (int rc = app::output_result("dsbalance", write_manifest(first.manifest, o.output), kExitOutputFailed))
+      return rc;
+    const std::string summary = o.json ? resample_json(rr, o.seed) : resample_text(rr, ri.name_max);
+    if (o.output != "-") return emit(summary);
+    emit_to_stderr(summary);
   } else if (o.sample_weights) {
     add_sample_weights(first.manifest, rules, act_on, class_weights(act_on, method, o.beta), first.separator);
-    if (auto err = write_manifest(first.manifest, o.output)) return error(describe(*err)), app::kExitUsage;
+    return app::output_result("dsbalance", write_manifest(first.manifest, o.output), kExitOutputFailed);
   } else if (!o.weights.empty()) {
     WeightsOut w{method, o.beta, &act_on, class_weights(act_on, method, o.beta), {}};
     w.alpha = focal_alpha(w.weights);
     const bool all_formats = o.weights_format == "all";
-    if (all_formats) emit("# JSON\n");
-    if (all_formats || o.weights_format == "json") emit(weights_json(w));
-    if (all_formats) emit("# YAML\n");
-    if (all_formats || o.weights_format == "yaml") emit(weights_yaml(w));
-    if (all_formats) emit("# PyTorch\n");
-    if (all_formats || o.weights_format == "torch") emit(weights_torch(w));
+    std::string text;
+    if (all_formats) text += "# JSON\n";
+    if (all_formats || o.weights_format == "json") text += weights_json(w);
+    if (all_formats) text += "# YAML\n";
+    if (all_formats || o.weights_format == "yaml") text += weights_yaml(w);
+    if (all_formats) text += "# PyTorch\n";
+    if (all_formats || o.weights_format == "torch") text += weights_torch(w);
+    return emit(text);
   } else if (o.json) {
-    emit(report_json(ri));
+    return emit(report_json(ri));
   } else if (o.csv) {
-    emit(report_csv(after));
+    return emit(report_csv(after));
   } else {
-    emit(report_text(ri));
+    return emit(report_text(ri));
   }
   return app::kExitOk;
 }

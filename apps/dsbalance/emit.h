@@ -1,21 +1,31 @@
 // dsbalance's two ways out: messages (errors, warnings, notes) to stderr behind the tool's name, and finished
-// text (reports, weights, summaries) written as it is.
+// text (reports, weights, summaries) through cli/report.h, so a lost report is never a silent success.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "cli/report.h"
 #include "cli/tool.h"
 
 namespace dsbalance {
+
+// dsbalance's man page gives 2 for an output that cannot be written (the other tools use 3).
+inline constexpr int kExitOutputFailed = dskit::app::kExitUsage;
 
 inline void error(std::string_view msg) {
   dskit::app::print_error("dsbalance", msg);
 }
 
-inline void emit(const std::string& s, bool to_stderr = false) {
-  std::fwrite(s.data(), 1, s.size(), to_stderr ? stderr : stdout);
+// Writes finished text to standard output: kExitOk (also when the reader went away), or kExitOutputFailed
+// after "dsbalance: standard output: CAUSE".
+[[nodiscard]] inline int emit(std::string_view s) {
+  return dskit::app::write_report("dsbalance", "-", s, kExitOutputFailed);
+}
+
+// A summary for the person while the data itself goes to standard output.
+inline void emit_to_stderr(std::string_view s) {
+  dskit::app::write_message(s);
 }
 
 }  // namespace dsbalance

@@ -1,6 +1,5 @@
 #include "run.h"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,7 +33,7 @@ int run(const DsbalanceOptions& o) {
   if (o.class_to_idx) {
     if (first.format != BalanceFormat::imagefolder)
       return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
-    emit(class_to_idx_json(first.hist.declared));
+    if (int rc = emit(class_to_idx_json(first.hist.declared))) return rc;
     return first.errors ? app::kExitPartial : app::kExitOk;
   }
   Input whole;  // the two-input form's whole dataset (both inputs)
@@ -114,7 +113,6 @@ int run(const DsbalanceOptions& o) {
   // ---- Act: resampling and weights are for training, so with two inputs they act on the first (train)
   // input alone, counted on its own.
   if (int rc = run_action(o, checked, first, after, ri); rc != app::kExitOk) return rc;
-  std::fflush(stdout);
 
   // ---- Gates.
   if (gates_tripped(checked.gates, ri.report, drift_gate)) return kExitGate;

@@ -4,12 +4,11 @@
 #include <signal.h>
 #include <time.h>
 
-#include <cerrno>
-
 #include "cli/progress.h"
+#include "cli/report.h"
 #include "cli/tool.h"
+#include "dskit/base/error.h"
 #include "dskit/bench/report.h"
-#include "dskit/manifest/manifest.h"
 
 namespace dsbench {
 
@@ -155,21 +154,12 @@ Progress::Progress(const char* mode) {
 Progress::~Progress() = default;
 
 int print_report(const std::string& text) {
-  if (auto err = dskit::write_file_atomic("-", text)) {
-    if (err->err == EPIPE) return dskit::app::kExitOk;
-    error(dskit::describe(*err));
-    return dskit::app::kExitOutput;
-  }
-  return dskit::app::kExitOk;
+  return dskit::app::write_report("dsbench", "-", text);
 }
 
 int write_timeseries(const std::string& file, const std::vector<Sample>& series) {
   if (file.empty()) return dskit::app::kExitOk;
-  if (auto err = dskit::write_file_atomic(file, timeseries_csv(series))) {
-    error(dskit::describe(*err));
-    return dskit::app::kExitOutput;
-  }
-  return dskit::app::kExitOk;
+  return dskit::app::write_report("dsbench", file, timeseries_csv(series));
 }
 
 }  // namespace dsbench

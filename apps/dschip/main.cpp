@@ -15,6 +15,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "cli/progress.h"
+#include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/text.h"
 #include "dskit/image/chip.h"
@@ -128,19 +129,6 @@ std::string json_record(const ImageReport& r) {
   return s;
 }
 
-bool write_all(const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(STDOUT_FILENO, s.data() + done, s.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,7 +228,7 @@ int main(int argc, char** argv) {
     out = fmt::format("{} chips from {} image{} ({} failed), {} bytes{}\n", r.chips, inputs.size(),
                       inputs.size() == 1 ? "" : "s", failed, r.bytes,
                       o.shard_size > 0 ? fmt::format(", {} shards", r.shards) : std::string());
-  const bool out_ok = write_all(out);
+  const int out_rc = app::write_report("dschip", "-", out);  // prints a failure naming the output
   if (d.stats) {
     uint64_t tiles = 0;
     for (const auto& img : r.images) tiles += img.tiles_decoded;
@@ -260,6 +248,6 @@ int main(int argc, char** argv) {
     app::print_error("dschip", *r.manifest_error);
     return app::kExitOutput;
   }
-  if (!out_ok && errno != EPIPE) return app::kExitOutput;
+  if (out_rc != app::kExitOk) return out_rc;
   return failed > 0 ? app::kExitPartial : app::kExitOk;
 }

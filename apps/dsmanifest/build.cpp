@@ -78,7 +78,7 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
       cli::error(describe(e));
   }
   if (r.root_failed) return app::kExitUsage;
-  if (int rc = cli::write_result(write_manifest(r.manifest, o.out), o.out)) return rc;
+  if (int rc = cli::write_result(write_manifest(r.manifest, o.out))) return rc;
   if (!r.errors.empty()) {
     cli::error(
         fmt::format("{} file(s) or directories could not be read; the manifest{} lists the other {} files",

@@ -37,7 +37,7 @@ int run_convert(const ConvertCmdOptions& o) {
     }
     to_xxhsum(m, text, skipped);
   }
-  if (int rc = cli::write_result(write_file_atomic(o.out, text), o.out)) return rc;
+  if (int rc = dskit::app::write_report("dsmanifest", o.out, text)) return rc;
   if (skipped) {
     cli::error(
         fmt::format("{} entries left out: a newline or carriage return in the path (xxhsum cannot "

@@ -67,7 +67,7 @@ int run_diff(const DiffCmdOptions& o) {
       out += '\n';
     }
   }
-  if (int rc = cli::write_result(write_file_atomic("-", out), "-")) return rc;
+  if (int rc = dskit::app::write_report("dsmanifest", "-", out)) return rc;
   if (!o.json && !r.by_hash)
     cli::error("the manifests do not share a hash algorithm: compared by size and mtime, no renames");
   return r.identical() ? app::kExitOk : app::kExitPartial;

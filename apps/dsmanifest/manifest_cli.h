@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "cli/progress.h"
+#include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/text.h"
 #include "dskit/manifest/build/build.h"
@@ -44,12 +45,9 @@ inline int load(const std::string& file, const LoadFlags& f, dskit::Manifest& m)
   return dskit::app::kExitOk;
 }
 
-// Maps a write failure to its exit code; EPIPE on standard output is a quiet success.
-inline int write_result(const std::optional<dskit::ManifestError>& err, const std::string& out) {
-  if (!err) return dskit::app::kExitOk;
-  if (err->err == EPIPE && (out.empty() || out == "-")) return dskit::app::kExitOk;
-  error(dskit::describe(*err));
-  return dskit::app::kExitOutput;
+// Maps a write failure to its exit code (cli/report.h): EPIPE on standard output is a quiet success.
+inline int write_result(const std::optional<dskit::PathError>& err) {
+  return dskit::app::output_result("dsmanifest", err);
 }
 
 inline std::string human_bytes(double b) {

@@ -60,7 +60,7 @@ inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit:
 }
 
 inline int write_manifest(const dskit::Manifest& m, const std::string& out) {
-  return cli::write_result(dskit::write_manifest(m, out), out);
+  return cli::write_result(dskit::write_manifest(m, out));
 }
 
 // One row index per line.
@@ -75,7 +75,7 @@ inline int write_indices(const std::vector<uint64_t>& rows, const std::string& o
     while ((r /= 10) != 0);
     text.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
   }
-  return cli::write_result(dskit::write_file_atomic(out, text), out);
+  return dskit::app::write_report("dsmanifest", out, text);
 }
 
 }  // namespace dsmanifest::order

@@ -91,7 +91,7 @@ int run_stats(const StatsCmdOptions& o) {
                            s.duplicates.size() - o.max_dups);
     }
   }
-  return cli::write_result(write_file_atomic("-", out), "-");
+  return dskit::app::write_report("dsmanifest", "-", out);
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ int run_update(const UpdateCmdOptions& o) {
   for (const auto& e : r.errors) cli::error(describe(e));
   if (r.root_failed) return app::kExitUsage;
   if (!(in_place && r.identical))
-    if (int rc = cli::write_result(write_manifest(r.manifest, out), out)) return rc;
+    if (int rc = cli::write_result(write_manifest(r.manifest, out))) return rc;
   if (!o.quiet)
     cli::error(
         fmt::format("update: {} unchanged, {} re-hashed ({} modified), {} added, {} removed, {} hashed; "

@@ -83,7 +83,7 @@ int run_verify(const VerifyCmdOptions& o) {
       out += '\n';
     }
   }
-  if (int rc = cli::write_result(write_file_atomic("-", out), "-")) return rc;
+  if (int rc = dskit::app::write_report("dsmanifest", "-", out)) return rc;
   if (!o.json)
     cli::error(fmt::format("verify ({}): {} entries, {} missing, {} changed, {} new{}{}",
                            o.full ? "full" : "fast", r.checked, r.missing, r.changed, r.added,

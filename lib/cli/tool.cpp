@@ -1,16 +1,25 @@
 #include "cli/tool.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 namespace dskit::app {
 
 void init_process() {
   ::signal(SIGPIPE, SIG_IGN);
+  // A closed standard descriptor gets a read-only /dev/null: a file the tool opens later never takes its
+  // number, and a report written to a closed stdout fails (EBADF) instead of landing in that file.
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      const int nul = ::open("/dev/null", O_RDONLY);  // the lowest free number: `fd`, as the lower are open
+      if (nul > 2) ::close(nul);
+    }
   struct rlimit rl {};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;

@@ -1,22 +1,15 @@
 #include "dskit/base/output.h"
 
-#include <unistd.h>
-
-#include <cerrno>
+#include "dskit/base/fileio.h"
 
 namespace dskit {
 
 bool OutputSink::write(std::string_view bytes) {
   std::lock_guard lk(mu_);
   if (err_.load(std::memory_order_relaxed) != 0) return false;
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err_.store(errno);
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
+  if (const int err = write_all(fd_, bytes)) {
+    err_.store(err);
+    return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
-// One writer for output: workers hand it whole batches of lines, so lines never interleave.
+// One writer for output (through base/fileio's write_all): workers hand it whole batches of lines, so lines
+// never interleave.
 #pragma once
 
 #include <atomic>

@@ -1,11 +1,12 @@
 #include "dskit/image/chip_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 
 #include <opencv2/imgcodecs.hpp>
+
+#include "dskit/base/fileio.h"
 
 namespace dskit::image {
 
@@ -50,65 +51,15 @@ bool encode_chip(const cv::Mat& bgr, ChipFormat f, int quality, std::vector<unsi
   return false;
 }
 
-namespace {
-
-int write_all(int fd, std::span<const unsigned char> data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    done += std::size_t(n);
-  }
-  return 0;
-}
-
-// An unnamed file (O_TMPFILE) given its name only when complete: one directory operation per chip instead
-// of three (create the temporary, then rename). 1 when this path cannot be used here (no O_TMPFILE, no /proc,
-// or the name exists: --resume replacing a damaged chip), so the caller falls back to temporary + rename.
-int write_unnamed(const std::string& dir, const std::string& final_path, std::span<const unsigned char> data,
-                  struct stat* st) {
-  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0) return errno == ENOSPC || errno == EDQUOT || errno == EROFS || errno == EACCES ? errno : 1;
-  int err = write_all(fd, data);
-  if (err == 0 && st && ::fstat(fd, st) != 0) err = errno;
-  bool linked = false;
-  if (err == 0) {
-    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
-    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW) == 0)
-      linked = true;
-    else
-      err = errno == EEXIST || errno == ENOENT || errno == EPERM || errno == EXDEV ? 1 : errno;
-  }
-  // Until linked the file has no name, so a failure leaves nothing behind; a failed close after the link
-  // removes the name again.
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0 && linked) ::unlink(final_path.c_str());
-  return err;
-}
-
-}  // namespace
-
 std::optional<PathError> write_file_atomically(const std::string& dir, const std::string& name,
                                                std::span<const unsigned char> data, struct stat* st) {
-  const std::string final_path = dir + "/" + name;
-  const int unnamed = write_unnamed(dir, final_path, data, st);
-  if (unnamed == 0) return std::nullopt;
-  if (unnamed != 1) return PathError{final_path, unnamed, "write"};
-  const std::string tmp = dir + "/." + name + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return PathError{final_path, errno, "create"};
-  int err = write_all(fd, data);
-  if (err == 0 && st && ::fstat(fd, st) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), final_path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return PathError{final_path, err, "write"};
-  }
-  return std::nullopt;
+  // A name dschip picked in its own output directory: whatever is there (a planted symlink, a FIFO) is
+  // replaced, never written through; no fsync (a chip is re-created by --resume).
+  OutputFile f;
+  if (auto e = f.open(dir + "/" + name, {.durability = Durability::none, .write_through = false})) return e;
+  if (auto e = f.write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()))) return e;
+  if (st && ::fstat(f.fd(), st) != 0) return PathError{f.path(), errno, "stat"};
+  return f.commit();
 }
 
 }  // namespace dskit::image

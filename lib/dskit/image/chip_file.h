@@ -1,6 +1,6 @@
-// Chip encoding (cv::imencode) and atomic chip files: an unnamed O_TMPFILE file linked to its name once
-// complete (falling back to a temporary name renamed into place), so a chip either exists whole or not at
-// all.
+// Chip encoding (cv::imencode) and atomic chip files through base/fileio: an unnamed O_TMPFILE file linked to
+// its name once complete (falling back to a random temporary name renamed into place), so a chip either
+// exists whole or not at all.
 #pragma once
 
 #include <sys/stat.h>

@@ -1,8 +1,6 @@
 #include "dskit/image/tar_shard.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,18 +56,14 @@ TarShardWriter::~TarShardWriter() {
 }
 
 void TarShardWriter::abandon() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(tmp_.c_str());
-    fd_ = -1;
-  }
+  file_.abort();
 }
 
 std::optional<PathError> TarShardWriter::open_next() {
   name_ = fmt::format("shard-{:06}.tar", index_++);
-  tmp_ = dir_ + "/." + name_ + ".tmp";
-  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) return PathError{dir_ + "/" + name_, errno, "create"};
+  // A name dschip picks in its own output directory: replaced, never written through; no fsync.
+  if (auto e = file_.open(dir_ + "/" + name_, {.durability = Durability::none, .write_through = false}))
+    return e;
   in_shard_ = 0;
   buf_.clear();
   return std::nullopt;
@@ -77,16 +71,9 @@ std::optional<PathError> TarShardWriter::open_next() {
 
 std::optional<PathError> TarShardWriter::flush(bool all) {
   if (!all && buf_.size() < (std::size_t{4} << 20)) return std::nullopt;
-  std::size_t done = 0;
-  while (done < buf_.size()) {
-    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      abandon();
-      return PathError{dir_ + "/" + name_, e, "write"};
-    }
-    done += std::size_t(n);
+  if (auto e = file_.write(buf_)) {
+    abandon();
+    return e;
   }
   buf_.clear();
   return std::nullopt;
@@ -95,24 +82,14 @@ std::optional<PathError> TarShardWriter::flush(bool all) {
 std::optional<PathError> TarShardWriter::close_current() {
   buf_.append(1024, '\0');  // end-of-archive: two zero blocks
   if (auto e = flush(true)) return e;
-  const int fd = fd_;
-  fd_ = -1;
-  int err = 0;
-  if (::close(fd) != 0) err = errno;
-  const std::string final_path = dir_ + "/" + name_;
-  if (err == 0 && ::rename(tmp_.c_str(), final_path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp_.c_str());
-    return PathError{final_path, err, "write"};
-  }
-  return std::nullopt;
+  return file_.commit();
 }
 
 std::optional<PathError> TarShardWriter::add(std::string_view name, std::span<const unsigned char> data,
                                              std::string& shard) {
-  if (fd_ >= 0 && in_shard_ >= per_shard_)
+  if (file_.is_open() && in_shard_ >= per_shard_)
     if (auto e = close_current()) return e;
-  if (fd_ < 0)
+  if (!file_.is_open())
     if (auto e = open_next()) return e;
   if (!append_tar_member(buf_, name, data, 0))
     return PathError{std::string(name), ENAMETOOLONG, "tar member"};
@@ -122,7 +99,7 @@ std::optional<PathError> TarShardWriter::add(std::string_view name, std::span<co
 }
 
 std::optional<PathError> TarShardWriter::finish() {
-  if (fd_ < 0) return std::nullopt;
+  if (!file_.is_open()) return std::nullopt;
   return close_current();
 }
 

@@ -1,5 +1,6 @@
 // WebDataset-style tar shards: POSIX ustar archives of at most N chips each, named shard-NNNNNN.tar,
-// written to a temporary name and renamed when complete (a failed shard is removed).
+// written through base/fileio's OutputFile (an unnamed or random temporary, named when complete; a failed
+// shard is removed).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "dskit/base/error.h"
+#include "dskit/base/fileio.h"
 
 namespace dskit::image {
 
@@ -41,8 +43,8 @@ class TarShardWriter {
   std::size_t per_shard_;
   std::size_t index_ = 0;  // shards opened so far
   std::size_t in_shard_ = 0;
-  int fd_ = -1;
-  std::string name_, tmp_, buf_;
+  OutputFile file_;
+  std::string name_, buf_;
 };
 
 }  // namespace dskit::image

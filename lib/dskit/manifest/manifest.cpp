@@ -590,77 +590,10 @@ void serialize_manifest(const Manifest& m, std::string& out) {
   }
 }
 
-namespace {
-
-int write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), std::min<std::size_t>(data.size(), 1 << 30));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
-}
-
-}  // namespace
-
-std::optional<ManifestError> write_file_atomic(const std::string& file, std::string_view data) {
-  if (file.empty() || file == "-") {
-    if (const int err = write_all(STDOUT_FILENO, data))
-      return ManifestError{"standard output", 0, err, std::strerror(err)};
-    return std::nullopt;
-  }
-  const std::size_t slash = file.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
-  const std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
-  std::string tmp = (dir == "/" ? std::string("/") : dir + "/") + "." + base + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) {
-    const int err = errno;
-    return ManifestError{file, 0, err, "cannot create a file in " + dir + ": " + std::strerror(err)};
-  }
-  auto fail = [&](int err, const char* what) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return ManifestError{file, 0, err, std::string(what) + ": " + std::strerror(err)};
-  };
-  // Keep the mode of a file being replaced; otherwise the usual 0666 & ~umask.
-  struct stat st {};
-  mode_t mode;
-  if (::stat(file.c_str(), &st) == 0) {
-    mode = st.st_mode & 07777;
-  } else {
-    const mode_t mask = ::umask(022);
-    ::umask(mask);
-    mode = 0666 & ~mask;
-  }
-  if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set the mode");
-  if (const int err = write_all(fd, data)) return fail(err, "cannot write");
-  if (::fsync(fd) != 0) return fail(errno, "cannot sync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return ManifestError{file, 0, err, std::string("cannot close: ") + std::strerror(err)};
-  }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return ManifestError{file, 0, err, std::string("cannot rename into place: ") + std::strerror(err)};
-  }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return std::nullopt;
-}
-
-std::optional<ManifestError> write_manifest(const Manifest& m, const std::string& file) {
+std::optional<PathError> write_manifest(const Manifest& m, const std::string& file) {
   std::string text;
   serialize_manifest(m, text);
-  return write_file_atomic(file, text);
+  return write_file_atomic(file, text, {.durability = Durability::fsync});
 }
 
 }  // namespace dskit

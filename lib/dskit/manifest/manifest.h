@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "dskit/base/fileio.h"
 #include "dskit/hash/hash.h"
 
 namespace dskit {
@@ -155,11 +156,10 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
 
 // Appends the manifest's text (metadata, header, rows) to `out`.
 void serialize_manifest(const Manifest& m, std::string& out);
-// Writes the manifest to FILE atomically (temporary file in the same directory, fsync, rename; nothing is
-// left behind on failure); "-" or "" writes to standard output (err = EPIPE when the reader went away).
-std::optional<ManifestError> write_manifest(const Manifest& m, const std::string& file);
-// The same for any bytes.
-std::optional<ManifestError> write_file_atomic(const std::string& file, std::string_view data);
+// Writes the manifest to FILE through base/fileio (write_file_atomic with fsync: a regular file is replaced
+// atomically, a device or FIFO written in place, "-" or "" is standard output; err = EPIPE when the reader
+// went away). describe_write_error() words a failure.
+std::optional<PathError> write_manifest(const Manifest& m, const std::string& file);
 
 // Root-relative path checks: true when `rel` is absolute, empty, or has a `..` component.
 bool escapes_root(std::string_view rel);

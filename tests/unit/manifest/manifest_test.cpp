@@ -381,7 +381,7 @@ TEST_CASE("atomic writes leave nothing behind on failure") {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& ent : std::filesystem::directory_iterator(t.root())) ++n;
   CHECK(n == 1);
-  e = load_manifest(t.path("missing.tsv"), {}, m);
-  REQUIRE(e);
-  CHECK(e->err == ENOENT);
+  auto le = load_manifest(t.path("missing.tsv"), {}, m);
+  REQUIRE(le);
+  CHECK(le->err == ENOENT);
 }

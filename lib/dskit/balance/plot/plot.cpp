@@ -1,9 +1,5 @@
 #include "dskit/balance/plot/plot.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -14,6 +10,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <vector>
+
+#include "dskit/base/fileio.h"
 
 namespace dskit {
 
@@ -77,31 +75,6 @@ double nice_step(double range) {
   for (double m : {1.0, 2.0, 5.0})
     if (m * mag >= raw) return m * mag;
   return 10 * mag;
-}
-
-std::optional<std::string> write_atomically(const std::vector<uchar>& bytes, const std::string& file) {
-  std::string tmpl = file + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return file + ": cannot create a temporary file: " + std::strerror(errno);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      return file + ": " + std::strerror(e);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ::fchmod(fd, 0644);
-  if (::close(fd) != 0 || ::rename(tmpl.c_str(), file.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmpl.c_str());
-    return file + ": " + std::strerror(e);
-  }
-  return std::nullopt;
 }
 
 cv::Mat draw(const Distribution& d, const PlotOptions& o) {
@@ -215,7 +188,12 @@ std::optional<std::string> write_balance_plot(const Distribution& d, const std::
   } catch (const cv::Exception& e) {
     return file + ": cannot draw the plot: " + e.what();
   }
-  return write_atomically(png, file);
+  // A re-creatable picture: no fsync.
+  if (auto e =
+          write_file_atomic(file, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
+                            {.durability = Durability::none}))
+    return describe_write_error(*e);
+  return std::nullopt;
 }
 
 }  // namespace dskit

@@ -26,8 +26,8 @@ struct PlotSize {
 // The image size for `classes` classes (rows get thinner as classes grow).
 PlotSize plot_size(std::size_t classes);
 
-// Draws the chart and writes it as PNG to `file` atomically (a temporary file in the same directory,
-// then rename). Returns an error message on failure.
+// Draws the chart and writes it as PNG to `file` through base/fileio (a regular file replaced atomically, a
+// FIFO or device written in place, no fsync). Returns an error message on failure.
 std::optional<std::string> write_balance_plot(const Distribution& d, const std::string& file,
                                               const PlotOptions& o);
 
