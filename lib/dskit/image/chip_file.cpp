@@ -68,16 +68,15 @@ int write_all(int fd, std::span<const unsigned char> data) {
 // An unnamed file (O_TMPFILE) given its name only when complete: one directory operation per chip instead
 // of three (create the temporary, then rename). 1 when this path cannot be used here (no O_TMPFILE, no /proc,
 // or the name exists: --resume replacing a damaged chip), so the caller falls back to temporary + rename.
-int write_unnamed(const std::string& dir, const std::string& final_path, std::span<const unsigned char> data,
-                  struct stat* st) {
-  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+int write_unnamed(int dirfd, const std::string& name, std::span<const unsigned char> data, struct stat* st) {
+  const int fd = ::openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return errno == ENOSPC || errno == EDQUOT || errno == EROFS || errno == EACCES ? errno : 1;
   int err = write_all(fd, data);
   if (err == 0 && st && ::fstat(fd, st) != 0) err = errno;
   bool linked = false;
   if (err == 0) {
     const std::string proc = "/proc/self/fd/" + std::to_string(fd);
-    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW) == 0)
+    if (::linkat(AT_FDCWD, proc.c_str(), dirfd, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
       linked = true;
     else
       err = errno == EEXIST || errno == ENOENT || errno == EPERM || errno == EXDEV ? 1 : errno;
@@ -85,27 +84,27 @@ int write_unnamed(const std::string& dir, const std::string& final_path, std::sp
   // Until linked the file has no name, so a failure leaves nothing behind; a failed close after the link
   // removes the name again.
   if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0 && linked) ::unlink(final_path.c_str());
+  if (err != 0 && linked) ::unlinkat(dirfd, name.c_str(), 0);
   return err;
 }
 
 }  // namespace
 
-std::optional<PathError> write_file_atomically(const std::string& dir, const std::string& name,
+std::optional<PathError> write_file_atomically(int dirfd, const std::string& dir, const std::string& name,
                                                std::span<const unsigned char> data, struct stat* st) {
   const std::string final_path = dir + "/" + name;
-  const int unnamed = write_unnamed(dir, final_path, data, st);
+  const int unnamed = write_unnamed(dirfd, name, data, st);
   if (unnamed == 0) return std::nullopt;
   if (unnamed != 1) return PathError{final_path, unnamed, "write"};
-  const std::string tmp = dir + "/." + name + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string tmp = "." + name + ".tmp";
+  const int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return PathError{final_path, errno, "create"};
   int err = write_all(fd, data);
   if (err == 0 && st && ::fstat(fd, st) != 0) err = errno;
   if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), final_path.c_str()) != 0) err = errno;
+  if (err == 0 && ::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) err = errno;
   if (err != 0) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(dirfd, tmp.c_str(), 0);
     return PathError{final_path, err, "write"};
   }
   return std::nullopt;
