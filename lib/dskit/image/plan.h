@@ -62,7 +62,7 @@ std::optional<std::string> plan_image(const std::vector<Level>& levels, double f
 // --coords every listed chip is kept and only its tissue fraction recorded.
 void judge_chips(const TissueMask& mask, const ChipOptions& o, ImagePlan& plan);
 
-inline constexpr uint64_t kMaxChipsPerImage = uint64_t{1} << 28;
+inline constexpr uint64_t kMaxChipsPerImage = uint64_t{1} << 26;
 
 // The output stem of every input, in input order: the file name without its extension, made safe and
 // unique. A stem never starts with '.' (so "...png", "..png" and ".hidden.png" cannot name OUT's parent,
