@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -176,7 +178,11 @@ std::optional<std::string> read_whole_image(const std::string& path, int flags, 
   try {
     out = cv::imdecode(data, flags);
   } catch (const std::exception& e) {
-    return std::string("cannot decode the image (") + e.what() + ")";
+    std::string what = e.what();
+    what.erase(
+        std::find_if(what.rbegin(), what.rend(), [](unsigned char c) { return !std::isspace(c); }).base(),
+        what.end());
+    return "cannot decode the image (" + what + ")";
   }
   if (out.empty()) return "cannot decode the image (corrupt, or above OpenCV's limit of 2^30 pixels)";
   if (uint64_t(out.total()) > max_pixels)

@@ -72,12 +72,12 @@ std::optional<std::string> plan_image(const std::vector<Level>& levels, double f
   // What one decode unit (a tile, a strip, a whole image without tiles) costs, before anything is read.
   const double unit_w = double(lv.tile_width > 0 ? lv.tile_width : lv.width);
   const double unit_h = double(lv.tile_height > 0 ? lv.tile_height : lv.height);
+  const bool whole = unit_w >= double(lv.width) && unit_h >= double(lv.height);
   if (unit_w * unit_h > double(o.max_pixels)) {
-    const bool whole = unit_w >= double(lv.width) && unit_h >= double(lv.height);
-    return fmt::format("{} of {}x{} pixels is above the decoding budget of {} pixels (--max-pixels){}",
-                       whole                       ? "the image is one piece"
-                       : lv.tile_width >= lv.width ? "a strip"
-                                                   : "a tile",
+    const char* what = whole                       ? "the image is decoded in one piece of"
+                       : lv.tile_width >= lv.width ? "the image is decoded in strips of"
+                                                   : "the image is decoded in tiles of";
+    return fmt::format("{} {}x{} pixels, above the decoding budget of {} pixels (--max-pixels){}", what,
                        int64_t(unit_w), int64_t(unit_h), o.max_pixels,
                        whole ? "; convert it to a tiled TIFF (vips tiffsave --tile --pyramid)" : "");
   }
@@ -115,11 +115,12 @@ std::optional<std::string> plan_image(const std::vector<Level>& levels, double f
   const double bh = double(plan.rows_per * sy + o.size.h) * plan.f;
   const double cache_w = lv.tile_width >= lv.width ? double(lv.width) : bw + 2.0 * double(lv.tile_width);
   const double cache_h = bh + 2.0 * double(std::max<int64_t>(lv.tile_height, 1));
-  if (cache_w * cache_h > double(o.max_pixels))
+  // A whole image decoded once (no tiles) has no band: the budget check above covered it.
+  if (!whole && cache_w * std::min(cache_h, double(lv.height)) > double(o.max_pixels))
     return fmt::format(
         "a band of {}x{} pixels must be held per thread (the image has no tiles narrower than its width), "
         "above the decoding budget of {} pixels (--max-pixels); convert it to a tiled TIFF",
-        int64_t(cache_w), int64_t(cache_h), o.max_pixels);
+        int64_t(cache_w), int64_t(std::min(cache_h, double(lv.height))), o.max_pixels);
   plan.cache_bytes = std::size_t(cache_w * cache_h * 3) + (std::size_t{8} << 20);
   return std::nullopt;
 }

@@ -100,12 +100,12 @@ TEST_CASE("image plan: tiles, strips and images above the decoding budget are re
   const std::vector<Level> one_tile{Level{1000000, 1000000, 1.0, 1000000, 1000000}};
   auto e = plan_image(one_tile, 0, o, p);
   REQUIRE(e);
-  CHECK(e->find("the image is one piece of 1000000x1000000 pixels is above the decoding budget of "
+  CHECK(e->find("the image is decoded in one piece of 1000000x1000000 pixels, above the decoding budget of "
                 "268435456 pixels (--max-pixels)") != std::string::npos);
   const std::vector<Level> huge_tiles{Level{1000000, 1000000, 1.0, 65536, 65536}};
   e = plan_image(huge_tiles, 0, o, p);
   REQUIRE(e);
-  CHECK(e->find("a tile of 65536x65536 pixels") != std::string::npos);
+  CHECK(e->find("in tiles of 65536x65536 pixels") != std::string::npos);
   // A striped image whose strips fit but whose band per thread does not.
   const std::vector<Level> wide_strips{Level{1000000, 2000, 1.0, 1000000, 16}};
   e = plan_image(wide_strips, 0, o, p);
@@ -114,6 +114,9 @@ TEST_CASE("image plan: tiles, strips and images above the decoding budget are re
   o.max_pixels = uint64_t{1} << 32;
   REQUIRE(!plan_image(wide_strips, 0, o, p));
   CHECK(p.cols_per == p.xs.size());  // strips: whole rows per block
+  // An image without tiles is decoded once: no band on top of it.
+  o.max_pixels = 100000000;
+  REQUIRE(!plan_image({Level{10000, 10000, 1.0, 10000, 10000}}, 0, o, p));
 }
 
 TEST_CASE("image plan: the mask keeps chips above --min-tissue; --coords keeps every listed chip") {
