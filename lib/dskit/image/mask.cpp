@@ -79,7 +79,8 @@ std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, 
   const int64_t tw = (lv.width + f - 1) / f, th = (lv.height + f - 1) / f;
   const int64_t tile_w = lv.tile_width > 0 ? lv.tile_width : lv.width;
   const int64_t tile_h = lv.tile_height > 0 ? lv.tile_height : 256;
-  if (double(tile_w) * double(tile_h) > double(max_pixels))
+  const bool known = lv.tile_width > 0 && lv.tile_height > 0;  // else read by regions (OpenSlide)
+  if (known && double(tile_w) * double(tile_h) > double(max_pixels))
     return "level " + std::to_string(pick) + " is decoded in pieces of " + std::to_string(tile_w) + "x" +
            std::to_string(tile_h) + " pixels, above the decoding budget of " + std::to_string(max_pixels) +
            " pixels (--max-pixels)";
@@ -89,8 +90,10 @@ std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, 
   // tile width, at least 4096 pixels), so a level without a small enough pyramid level above it costs a
   // band of bounded width, not its whole width.
   int64_t chunk = lv.width;
-  if (tile_w<lv.width&& double(lv.width) * double(std::max(band, tile_h))> double(max_pixels)) {
-    const int64_t unit = tile_w / std::gcd(tile_w, f) * f;
+  const bool narrow_units = !known || tile_w < lv.width;
+  if (narrow_units && double(lv.width) * double(std::max(band, tile_h)) > double(max_pixels)) {
+    const int64_t piece = known ? tile_w : 1;
+    const int64_t unit = piece / std::gcd(piece, f) * f;
     chunk = std::min(lv.width, unit * std::max<int64_t>(1, 4096 / unit));
   }
   auto reader = src.reader(std::size_t(std::min(lv.width, chunk + 2 * tile_w)) * std::size_t(tile_h) * 3 * 2 +

@@ -70,10 +70,11 @@ std::optional<std::string> plan_image(const std::vector<Level>& levels, double f
   const int64_t sx = o.stride.w > 0 ? o.stride.w : o.size.w, sy = o.stride.h > 0 ? o.stride.h : o.size.h;
 
   // What one decode unit (a tile, a strip, a whole image without tiles) costs, before anything is read.
-  const double unit_w = double(lv.tile_width > 0 ? lv.tile_width : lv.width);
-  const double unit_h = double(lv.tile_height > 0 ? lv.tile_height : lv.height);
-  const bool whole = unit_w >= double(lv.width) && unit_h >= double(lv.height);
-  if (unit_w * unit_h > double(o.max_pixels)) {
+  // A unit of unknown size (0: OpenSlide, which reads regions through its own bounded cache) is not checked.
+  const bool known = lv.tile_width > 0 && lv.tile_height > 0;
+  const double unit_w = double(lv.tile_width), unit_h = double(lv.tile_height);
+  const bool whole = known && unit_w >= double(lv.width) && unit_h >= double(lv.height);
+  if (known && unit_w * unit_h > double(o.max_pixels)) {
     const char* what = whole                       ? "the image is decoded in one piece of"
                        : lv.tile_width >= lv.width ? "the image is decoded in strips of"
                                                    : "the image is decoded in tiles of";

@@ -114,6 +114,9 @@ TEST_CASE("image plan: tiles, strips and images above the decoding budget are re
   o.max_pixels = uint64_t{1} << 32;
   REQUIRE(!plan_image(wide_strips, 0, o, p));
   CHECK(p.cols_per == p.xs.size());  // strips: whole rows per block
+  // A level whose tile size is unknown (OpenSlide) is read by regions: nothing to check.
+  o.max_pixels = kDefaultMaxPixels;
+  REQUIRE(!plan_image({Level{200000, 100000, 1.0, 0, 0}}, 0, o, p));
   // An image without tiles is decoded once: no band on top of it.
   o.max_pixels = 100000000;
   REQUIRE(!plan_image({Level{10000, 10000, 1.0, 10000, 10000}}, 0, o, p));
