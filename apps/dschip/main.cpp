@@ -1,14 +1,18 @@
 // dschip: chip gigapixel images into training tiles with bounded memory, skipping background.
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -29,7 +33,9 @@ struct DschipOptions {
   std::vector<std::string> inputs;
   std::string out, size = "224", stride, edge = "drop", pad_color = "255,255,255", roi, coords;
   int level = -1;
-  double mpp = 0;
+  double mpp = 0, source_mpp = 0;
+  bool allow_upscale = false;
+  uint64_t max_pixels = kDefaultMaxPixels;
   std::string format = "jpg", reader = "auto", mask_method = "otsu-saturation";
   int quality = -1, mask_threshold = -1;
   std::size_t shard_size = 0;
@@ -66,8 +72,13 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   }
   if (d.level >= 0 && d.mpp > 0) return "--level and --mpp cannot be combined";
   if (d.mpp < 0) return "--mpp must be positive";
+  if (d.source_mpp < 0) return "--source-mpp must be positive";
+  if (d.max_pixels == 0) return "--max-pixels must be positive";
   o.level = d.level;
   o.mpp = d.mpp;
+  o.source_mpp = d.source_mpp;
+  o.allow_upscale = d.allow_upscale;
+  o.max_pixels = d.max_pixels;
   const auto fmt_ = parse_chip_format(d.format);
   if (!fmt_) return "--format: use jpg, png, webp or tiff";
   o.format = *fmt_;
@@ -75,7 +86,8 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   o.quality = d.quality;
   o.out_dir = d.out;
   o.shard_size = d.shard_size;
-  if (d.resume && d.shard_size > 0) return "--resume works with the file layout, not with --shard-size";
+  if (d.resume && d.shard_size > 0)
+    return "--resume works with the file layout only: with --shard-size, run again without --resume";
   o.resume = d.resume;
   const auto rk = parse_reader_kind(d.reader);
   if (!rk) return "--reader: use auto, tiff, openslide or opencv";
@@ -109,6 +121,43 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   o.threads = d.threads > 0 ? d.threads : std::max(1u, static_cast<unsigned>(sysconf(_SC_NPROCESSORS_ONLN)));
   return {};
 }
+
+// Blocks SIGINT and SIGTERM in this thread and the threads started afterwards (construct it before any) and
+// turns them into a flag the chipper polls: an interrupted run stops starting chips, completes its last
+// shard and writes the manifest of what it made.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] {
+      const timespec tick{0, 50000000};
+      while (!done_.load()) {
+        const int s = sigtimedwait(&set_, nullptr, &tick);
+        if (s > 0) {
+          signal_.store(s);
+          raised_.store(true);
+        }
+      }
+    });
+  }
+  ~StopSignals() {
+    done_.store(true);
+    thread_.join();
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  const std::atomic<bool>* flag() const { return &raised_; }
+  int exit_code() const { return 128 + signal_.load(); }
+
+ private:
+  sigset_t set_{};
+  std::atomic<bool> raised_{false}, done_{false};
+  std::atomic<int> signal_{0};
+  std::thread thread_;
+};
 
 std::string eta_text(double s) {
   if (s < 0 || s > 1e7) return "--";
@@ -145,6 +194,11 @@ int main(int argc, char** argv) {
   cli.add_option("--stride", d.stride, "Step between chips: N or WxH (default: the size; smaller overlaps)");
   cli.add_option("--level", d.level, "Chip at this pyramid level (0: full resolution)");
   cli.add_option("--mpp", d.mpp, "Chip at this many microns per pixel (best level, then resized)");
+  cli.add_option("--source-mpp", d.source_mpp,
+                 "Microns per level-0 pixel of the inputs, when the files do not say (or say 72/96 dpi)");
+  cli.add_flag("--allow-upscale", d.allow_upscale, "Let --mpp ask for finer pixels than the image has");
+  cli.add_option("--max-pixels", d.max_pixels,
+                 "Decoding budget: most pixels decoded at once per image (default 268435456, 2^28)");
   cli.add_option("--edge", d.edge, "Partial chips at the right and bottom: drop (default), pad or shift");
   cli.add_option("--pad-color", d.pad_color, "Colour of --edge pad as R,G,B (default 255,255,255)");
   cli.add_option("--roi", d.roi, "Only chip inside x,y,w,h (level-0 pixels)");
@@ -181,10 +235,12 @@ int main(int argc, char** argv) {
     app::print_error("dschip", err);
     return app::kExitUsage;
   }
-  std::vector<PathError> missing;
-  const std::vector<std::string> inputs = expand_inputs(d.inputs, missing);
+  std::vector<PathError> missing, below;
+  const std::vector<std::string> inputs = expand_inputs(d.inputs, missing, below);
   for (const auto& e : missing) app::print_error("dschip", describe(e));
   if (!missing.empty()) return app::kExitUsage;
+  // A directory or entry below an argument that cannot be read fails alone; the rest is chipped.
+  for (const auto& e : below) app::print_error("dschip", describe(e));
   if (inputs.empty()) {
     app::print_error("dschip", "no images found in the inputs");
     return app::kExitUsage;
@@ -196,6 +252,8 @@ int main(int argc, char** argv) {
     return app::kExitOutput;
   }
 
+  StopSignals stop;
+  o.stop = stop.flag();
   ChipProgress progress;
   const auto t0 = std::chrono::steady_clock::now();
   ChipResult r;
@@ -215,8 +273,15 @@ int main(int argc, char** argv) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::size_t failed = 0;
+  std::size_t failed = below.size();
   std::string out;
+  if (d.json)
+    for (const auto& e : below) {
+      ImageReport rep;
+      rep.path = e.path;
+      rep.error = describe(e);
+      out += json_record(rep);
+    }
   for (const auto& img : r.images) {
     if (!img.error.empty()) {
       ++failed;
@@ -249,5 +314,10 @@ int main(int argc, char** argv) {
     return app::kExitOutput;
   }
   if (out_rc != app::kExitOk) return out_rc;
+  if (r.interrupted) {
+    app::print_error("dschip", fmt::format("interrupted; the {} chips made are listed in {}", r.chips,
+                                           o.manifest.empty() ? d.out + "/chips.tsv" : o.manifest));
+    return stop.exit_code();
+  }
   return failed > 0 ? app::kExitPartial : app::kExitOk;
 }

@@ -59,15 +59,19 @@ dschip plain.png -o co --no-mask -f png -s 64 --coords coords.txt >/dev/null
 expect_eq "coords chips" "10_20.png 500_300.png" "$(cd co/plain && echo *)"
 same_pixels plain.png co/plain/500_300.png 500 300 64 64
 
-# --mpp: vips writes 10 pixels/cm, 1000 microns per pixel. 2000 um/px is level 1 exactly; 3000 um/px reads
-# level 1 and resizes by 2/3 (a 1000 x 700 image is 333 x 233 output pixels: 3 x 2 chips of 100).
-dschip pyramid.tif -o mpp2 -f png --no-mask --mpp 2000 --size 100 --json >mpp2.json
-grep -q '"level":1,"downsample":2,' mpp2.json || fail "mpp 2000: $(cat mpp2.json)"
-for f in lv1/pyramid/*.png; do expect_same_file "mpp 2000 = level 1" "$f" "mpp2/pyramid/$(basename "$f")"; done
-dschip pyramid.tif -o mpp3 -f png --no-mask --mpp 3000 --size 100 --json >mpp3.json
-grep -q '"level":1,"downsample":3,"chips":6,' mpp3.json || fail "mpp 3000: $(cat mpp3.json)"
-expect_eq "mpp 3000 chips" "0_0.png 0_300.png 300_0.png 300_300.png 600_0.png 600_300.png" "$(cd mpp3/pyramid && echo *)"
-expect_eq "mpp 3000 chip size" "100 100" "$(vipsheader -f width mpp3/pyramid/300_300.png) $(vipsheader -f height mpp3/pyramid/300_300.png)"
+# --mpp: vips writes 10 pixels/cm (1000 microns per pixel, a placeholder dschip does not trust), so a copy
+# gets a scanner's 10000 pixels/cm: 1 micron per pixel. 2 um/px is level 1 exactly; 3 um/px reads level 1
+# and resizes by 2/3 (a 1000 x 700 image is 333 x 233 output pixels: 3 x 2 chips of 100).
+cp pyramid.tif scan.tif
+tiffset -s 282 10000 scan.tif
+tiffset -s 283 10000 scan.tif
+dschip scan.tif -o mpp2 -f png --no-mask --mpp 2 --size 100 --json >mpp2.json
+grep -q '"level":1,"downsample":2,' mpp2.json || fail "mpp 2: $(cat mpp2.json)"
+for f in lv1/pyramid/*.png; do expect_same_file "mpp 2 = level 1" "$f" "mpp2/scan/$(basename "$f")"; done
+dschip scan.tif -o mpp3 -f png --no-mask --mpp 3 --size 100 --json >mpp3.json
+grep -q '"level":1,"downsample":3,"chips":6,' mpp3.json || fail "mpp 3: $(cat mpp3.json)"
+expect_eq "mpp 3 chips" "0_0.png 0_300.png 300_0.png 300_300.png 600_0.png 600_300.png" "$(cd mpp3/scan && echo *)"
+expect_eq "mpp 3 chip size" "100 100" "$(vipsheader -f width mpp3/scan/300_300.png) $(vipsheader -f height mpp3/scan/300_300.png)"
 
 # OpenSlide (generic tiled TIFF) gives the same chips as libtiff, at level 0 and level 1.
 dschip pyramid.tif -o os -f png --no-mask --reader openslide >/dev/null

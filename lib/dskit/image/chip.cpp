@@ -1,17 +1,19 @@
 #include "dskit/image/chip.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -23,6 +25,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "dskit/hash/hash.h"
+#include "dskit/image/cv_source.h"
+#include "dskit/image/plan.h"
 #include "dskit/image/tar_shard.h"
 #include "dskit/manifest/manifest.h"
 
@@ -38,7 +42,10 @@ constexpr int kThumbSide = 2048;
 struct ImageJob {
   uint64_t id = 0;
   ImageReport* report = nullptr;
-  std::string stem, member_stem, out_subdir;
+  std::string stem;        // the file's own stem (--label-map looks it up)
+  std::string out_stem;    // output_stems(): the chip directory (files) or member prefix (shards)
+  std::string out_subdir;  // OUT/out_stem, for messages
+  int dir_fd = -1;         // OUT/out_stem, opened without following a symbolic link
   std::unique_ptr<ImageSource> src;
   std::size_t level = 0;
   double ds = 1;  // output pixel in level-0 pixels
@@ -53,12 +60,10 @@ struct ImageJob {
     std::lock_guard lock(mu);
     if (!failed.exchange(true)) report->error = msg;
   }
-  ~ImageJob() { report->tiles_decoded = tiles.load(); }
-};
-
-struct ChipTask {
-  int64_t gx = 0, gy = 0;
-  double tissue = -1;  // -1: no mask
+  ~ImageJob() {
+    report->tiles_decoded = tiles.load();
+    if (dir_fd >= 0) ::close(dir_fd);
+  }
 };
 
 struct ChipOut {
@@ -78,39 +83,6 @@ struct Block {
   std::vector<ChipTask> chips;
   std::vector<ChipOut> outs;
 };
-
-// Blocks of chips, generated lazily for one image: R chip rows x C chip columns (or runs of --coords).
-struct BlockPlan {
-  std::vector<int64_t> xs, ys;      // grid positions
-  std::vector<ChipTask> coords;     // --coords: chips in source order
-  std::vector<double> tissue;       // per (row, col) or per coord; empty without a mask
-  std::vector<unsigned char> keep;  // per (row, col) or per coord
-  std::size_t rows_per = 1, cols_per = 1;
-  std::size_t next = 0;  // next block index
-  std::size_t blocks() const {
-    if (!coords.empty()) return (coords.size() + 63) / 64;
-    return ((ys.size() + rows_per - 1) / rows_per) * ((xs.size() + cols_per - 1) / cols_per);
-  }
-};
-
-std::string stem_of(const std::string& path) {
-  const fs::path p(path);
-  return p.stem().string();
-}
-
-int64_t lcm64(int64_t a, int64_t b) {
-  return a / std::gcd(a, b) * b;
-}
-
-// Chip rows (or columns) per block: aligned to the source tiles when the chip stride and the tile size
-// have a small common multiple (then no tile is shared by two blocks), otherwise about 2048 pixels.
-std::size_t per_block(int64_t stride, int64_t tile, bool exact_scale) {
-  if (exact_scale && tile > 0) {
-    const int64_t l = lcm64(stride, tile);
-    if (l <= 4096) return std::size_t(l / stride);
-  }
-  return std::size_t(std::max<int64_t>(1, 2048 / stride));
-}
 
 // Reads the w x h region at (x, y) of `level`, padding what lies outside it.
 std::optional<std::string> read_padded(RegionReader& r, std::size_t level, const Level& lv, int64_t x,
@@ -140,24 +112,32 @@ std::optional<std::string> read_chip(RegionReader& r, const ImageJob& job, const
   return std::nullopt;
 }
 
-bool read_whole(const std::string& path, std::vector<unsigned char>& data) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  data.assign(std::istreambuf_iterator<char>(in), {});
-  return !in.bad();
+bool read_whole_fd(int fd, std::size_t size, std::vector<unsigned char>& data) {
+  data.resize(size);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, data.data() + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += std::size_t(n);
+  }
+  return true;
 }
 
-// --resume: an existing chip counts when it decodes to the chip's size.
-bool verify_existing(const std::string& path, int w, int h, ChipOut& out) {
+// --resume: an existing chip counts when it matches the previous manifest's row (size and hash), or, when
+// that manifest does not list it, when it is complete and decodes to the chip's size (check_kept_chip).
+bool verify_existing(int dir_fd, const std::string& name, const KeptChip* listed, int w, int h,
+                     ChipOut& out) {
+  const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return false;
   std::vector<unsigned char> data;
-  if (!read_whole(path, data)) return false;
-  const cv::Mat m = cv::imdecode(data, cv::IMREAD_UNCHANGED);
-  if (m.cols != w || m.rows != h) return false;
+  const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                  (!listed || uint64_t(st.st_size) == listed->size) &&
+                  read_whole_fd(fd, std::size_t(st.st_size), data);
+  ::close(fd);
+  if (!ok || !check_kept_chip(data, listed, w, h, out.hash)) return false;
   out.size = data.size();
-  append_hash_hex(out.hash, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
-                  HashAlgo::xxh3_128);
   out.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   out.ino = st.st_ino;
   out.resumed = true;
@@ -170,12 +150,6 @@ std::string overlay_path(const std::string& overlay, const std::string& stem, bo
   return (p.parent_path() / (p.stem().string() + "-" + stem + p.extension().string())).string();
 }
 
-std::string member_stem(std::string s) {
-  // WebDataset takes everything before the first '.' of a member's base name as the sample key.
-  std::replace(s.begin(), s.end(), '.', '_');
-  return s;
-}
-
 // Runs the pipeline over every input.
 class Chipper {
  public:
@@ -185,20 +159,31 @@ class Chipper {
     for (std::size_t i = 0; i < inputs.size(); ++i) res_.images[i].path = inputs[i];
   }
 
+  ~Chipper() {
+    if (out_fd_ >= 0) ::close(out_fd_);
+  }
+
   ChipResult run() {
-    const int64_t sx = o_.stride.w > 0 ? o_.stride.w : o_.size.w;
-    const int64_t sy = o_.stride.h > 0 ? o_.stride.h : o_.size.h;
-    stride_ = {sx, sy};
     const bool shards = o_.shard_size > 0;
+    const std::string mpath = o_.manifest.empty() ? o_.out_dir + "/chips.tsv" : o_.manifest;
+    stems_ = output_stems(inputs_, shards, fs::path(mpath).filename().string());
+    out_fd_ = ::open(o_.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (out_fd_ < 0) {
+      res_.output_error = PathError{o_.out_dir, errno, "open"};
+      return std::move(res_);
+    }
+    if (o_.resume) {
+      // A damaged or unreadable previous manifest only means the chips are checked by decoding them.
+      if (read_chip_index(mpath, kept_)) kept_.clear();
+    }
     manifest_ = make_manifest(fs::absolute(o_.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
                               !o_.label.empty() || !o_.label_map.empty());
     for (const char* c : {"image", "level", "x", "y", "w", "h", "tissue"})
       cols_.push_back(manifest_.add_column(c));
     if (shards) shard_col_ = manifest_.add_column("shard");
     if (!o_.mask_file.empty()) {
-      user_mask_ = cv::imread(o_.mask_file, cv::IMREAD_GRAYSCALE);
-      if (user_mask_.empty()) {
-        for (auto& r : res_.images) r.error = o_.mask_file + ": cannot read the mask image";
+      if (auto e = read_whole_image(o_.mask_file, cv::IMREAD_GRAYSCALE, o_.max_pixels, user_mask_)) {
+        for (auto& r : res_.images) r.error = o_.mask_file + ": cannot read the mask image: " + *e;
         return std::move(res_);
       }
     }
@@ -230,7 +215,6 @@ class Chipper {
       res_.output_error = *output_error_;
     } else {
       manifest_.sort_by_path();
-      const std::string mpath = o_.manifest.empty() ? o_.out_dir + "/chips.tsv" : o_.manifest;
       if (auto e = write_manifest(manifest_, mpath)) res_.manifest_error = describe(*e);
     }
     return std::move(res_);
@@ -250,80 +234,52 @@ class Chipper {
     stop_ = true;
   }
 
-  // Opens the next input and plans its blocks; false when the input failed (recorded).
+  // Opens the next input and plans its blocks; false when the input failed (recorded). An exception (no
+  // memory, a decoder's) fails this image only.
   bool start_image(std::size_t i) {
+    try {
+      return start_image_unguarded(i);
+    } catch (const std::exception& e) {
+      res_.images[i].error = std::string("cannot chip the image (") + e.what() + ")";
+    }
+    return false;
+  }
+
+  bool start_image_unguarded(std::size_t i) {
     ImageReport& rep = res_.images[i];
     auto job = std::make_shared<ImageJob>();
     job->id = i + 1;
     job->report = &rep;
     std::string err;
-    job->src = open_image(inputs_[i], o_.reader, err);
+    job->src = open_image(inputs_[i], o_.reader, err, o_.max_pixels);
     if (!job->src) {
       rep.error = err;
       return false;
     }
     const auto& levels = job->src->levels();
-    if (o_.level >= 0) {
-      if (std::size_t(o_.level) >= levels.size()) {
-        rep.error = fmt::format("level {} does not exist (the image has {} level{})", o_.level, levels.size(),
-                                levels.size() == 1 ? "" : "s");
-        return false;
-      }
-      job->ds = levels[std::size_t(o_.level)].downsample;
-      job->level = std::size_t(o_.level);
-    } else if (o_.mpp > 0) {
-      if (job->src->mpp() <= 0) {
-        rep.error = "the file gives no microns per pixel; use --level instead of --mpp";
-        return false;
-      }
-      job->ds = o_.mpp / job->src->mpp();
-      job->level = best_level(levels, job->ds);
+    ImagePlan plan;
+    if (auto e = plan_image(levels, job->src->mpp(), o_, plan)) {
+      rep.error = *e;
+      return false;
     }
-    const Level& lv = levels[job->level];
-    job->f = job->ds / lv.downsample;
-    if (o_.level >= 0) job->f = 1;
-    job->cw = int(o_.size.w);
-    job->ch = int(o_.size.h);
+    job->level = plan.level;
+    job->ds = plan.ds;
+    job->f = plan.f;
+    job->cw = plan.cw;
+    job->ch = plan.ch;
+    job->cache_bytes = plan.cache_bytes;
     rep.level = job->level;
     rep.downsample = job->ds;
-    job->stem = stem_of(inputs_[i]);
-    job->member_stem = member_stem(job->stem);
+    job->stem = fs::path(inputs_[i]).stem().string();
+    job->out_stem = stems_[i];
     const int64_t w0 = levels[0].width, h0 = levels[0].height;
-
-    BlockPlan plan;
-    if (o_.use_coords) {
-      for (const auto& [x, y] : o_.coords)
-        plan.coords.push_back(
-            {int64_t(std::lround(double(x) / job->ds)), int64_t(std::lround(double(y) / job->ds)), -1});
-      std::stable_sort(plan.coords.begin(), plan.coords.end(), [](const ChipTask& a, const ChipTask& b) {
-        return std::tie(a.gy, a.gx) < std::tie(b.gy, b.gx);
-      });
-    } else {
-      // Grid coordinates: level-0 / ds. With --level the grid is the level's own pixel grid.
-      const Rect64 region = grid_region(w0, h0, job->ds, o_.roi);
-      plan.xs = axis_positions(region.w, o_.size.w, stride_.w, o_.edge);
-      plan.ys = axis_positions(region.h, o_.size.h, stride_.h, o_.edge);
-      for (auto& x : plan.xs) x += region.x;
-      for (auto& y : plan.ys) y += region.y;
-      if (plan.xs.empty() || plan.ys.empty()) {
-        rep.error = fmt::format("the image ({}x{} at the chip scale{}) is smaller than a {}x{} chip{}",
-                                region.w, region.h, o_.roi.w > 0 ? ", inside --roi" : "", o_.size.w,
-                                o_.size.h, o_.edge == EdgeMode::pad ? "" : "; use --edge pad to pad it");
-        return false;
-      }
-      const bool exact = std::abs(job->f - 1) < 1e-9;
-      plan.cols_per = lv.tile_width >= lv.width ? plan.xs.size() : per_block(stride_.w, lv.tile_width, exact);
-      plan.rows_per = per_block(stride_.h, lv.tile_height, exact);
-      if (lv.tile_width >= lv.width)
-        plan.rows_per = std::max<std::size_t>(1, std::size_t(lv.tile_height / stride_.h));
-    }
 
     // Tissue mask and the chips it keeps.
     cv::Mat thumb;
     TissueMask mask;
     if (o_.use_mask || !o_.overlay.empty()) {
       if (o_.mask_file.empty() || !o_.overlay.empty()) {
-        if (auto e = read_thumbnail(*job->src, kThumbSide, thumb)) {
+        if (auto e = read_thumbnail(*job->src, kThumbSide, thumb, o_.max_pixels)) {
           rep.error = "thumbnail: " + *e;
           return false;
         }
@@ -331,34 +287,8 @@ class Chipper {
       if (o_.use_mask)
         mask = TissueMask(o_.mask_file.empty() ? compute_mask(thumb, o_.mask) : user_mask_, w0, h0);
     }
-    const int64_t cw0 = int64_t(std::lround(double(o_.size.w) * job->ds)),
-                  ch0 = int64_t(std::lround(double(o_.size.h) * job->ds));
-    uint64_t kept = 0;
-    auto judge = [&](int64_t gx, int64_t gy, double& tissue) {
-      if (mask.empty()) return true;
-      tissue = mask.fraction(to_level0(gx, job->ds), to_level0(gy, job->ds), cw0, ch0);
-      return o_.use_coords || tissue >= o_.min_tissue;
-    };
-    if (o_.use_coords) {
-      plan.keep.resize(plan.coords.size());
-      for (std::size_t k = 0; k < plan.coords.size(); ++k) {
-        plan.keep[k] = judge(plan.coords[k].gx, plan.coords[k].gy, plan.coords[k].tissue);
-        kept += plan.keep[k];
-      }
-    } else {
-      const std::size_t n = plan.xs.size() * plan.ys.size();
-      plan.keep.resize(n);
-      if (!mask.empty()) plan.tissue.resize(n);
-      for (std::size_t r = 0; r < plan.ys.size(); ++r)
-        for (std::size_t c = 0; c < plan.xs.size(); ++c) {
-          double t = -1;
-          const std::size_t k = r * plan.xs.size() + c;
-          plan.keep[k] = judge(plan.xs[c], plan.ys[r], t);
-          if (!mask.empty()) plan.tissue[k] = t;
-          kept += plan.keep[k];
-        }
-    }
-    rep.rejected = (o_.use_coords ? plan.coords.size() : plan.keep.size()) - kept;
+    judge_chips(mask, o_, plan);
+    rep.rejected = plan.rejected;
     if (!o_.overlay.empty()) {
       if (auto e = draw_overlay(thumb, plan, *job, w0, h0)) {
         set_output_error(*e);
@@ -366,33 +296,33 @@ class Chipper {
       }
     }
     if (o_.shard_size == 0) {
-      job->out_subdir = o_.out_dir + "/" + job->stem;
-      if (!used_stems_.insert(job->stem).second) {
-        rep.error = "another input has the same name stem '" + job->stem + "' (its chips would collide)";
+      job->out_subdir = o_.out_dir + "/" + job->out_stem;
+      // Made and opened relative to OUT, never through a symbolic link planted at OUT/STEM.
+      if (::mkdirat(out_fd_, job->out_stem.c_str(), 0777) != 0 && errno != EEXIST) {
+        set_output_error(PathError{job->out_subdir, errno, "mkdir"});
         return false;
       }
-      std::error_code ec;
-      fs::create_directories(job->out_subdir, ec);
-      if (ec) {
-        set_output_error(PathError{job->out_subdir, ec.value(), "mkdir"});
+      job->dir_fd = ::openat(out_fd_, job->out_stem.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (job->dir_fd < 0) {
+        const int e = errno;
+        struct stat st {};
+        if (::fstatat(out_fd_, job->out_stem.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+          rep.error = job->out_subdir + " is a symbolic link; dschip does not write through one";
+        else if (e == ENOTDIR)
+          rep.error = job->out_subdir + " exists and is not a directory";
+        else
+          rep.error = job->out_subdir + ": " + std::strerror(e);
         return false;
       }
     }
-    // Decoded-tile cache per thread: one block plus a tile of margin on each side.
-    const double bw =
-        double(std::min(plan.cols_per, std::max<std::size_t>(1, plan.xs.size())) * stride_.w + o_.size.w) *
-        job->f;
-    const double bh = double(plan.rows_per * stride_.h + o_.size.h) * job->f;
-    const double cache_w = lv.tile_width >= lv.width ? double(lv.width) : bw + 2.0 * double(lv.tile_width);
-    const double cache_h = bh + 2.0 * double(std::max<int64_t>(lv.tile_height, 1));
-    job->cache_bytes = std::size_t(cache_w * cache_h * 3) + (std::size_t{8} << 20);
-    if (progress_) progress_->total += kept;
+    if (progress_) progress_->total += plan.kept;
     current_ = std::move(job);
     plan_ = std::move(plan);
+    plan_next_ = 0;
     return true;
   }
 
-  std::optional<PathError> draw_overlay(const cv::Mat& thumb, const BlockPlan& plan, const ImageJob& job,
+  std::optional<PathError> draw_overlay(const cv::Mat& thumb, const ImagePlan& plan, const ImageJob& job,
                                         int64_t w0, int64_t h0) {
     cv::Mat img = thumb.clone();
     const double sx = double(img.cols) / double(w0), sy = double(img.rows) / double(h0);
@@ -411,7 +341,7 @@ class Chipper {
           if (plan.keep[r * plan.xs.size() + c]) box(plan.xs[c], plan.ys[r]);
     }
     std::vector<unsigned char> png;
-    const std::string path = overlay_path(o_.overlay, job.stem, inputs_.size() > 1);
+    const std::string path = overlay_path(o_.overlay, job.out_stem, inputs_.size() > 1);
     if (!cv::imencode(".png", img, png)) return PathError{path, EIO, "encode"};
     if (auto e =
             write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size())))
@@ -422,7 +352,11 @@ class Chipper {
   // Serial stage: the next block with at least one kept chip, across images.
   Block* next_block() {
     while (!stop_) {
-      if (!current_ || current_->failed || plan_.next >= plan_.blocks()) {
+      if (o_.stop && o_.stop->load()) {
+        res_.interrupted = true;
+        return nullptr;
+      }
+      if (!current_ || current_->failed || plan_next_ >= plan_.blocks()) {
         current_.reset();
         if (next_input_ >= inputs_.size()) return nullptr;
         const std::size_t i = next_input_++;
@@ -431,7 +365,7 @@ class Chipper {
       }
       auto b = std::make_unique<Block>();
       b->job = current_;
-      const std::size_t bi = plan_.next++;
+      const std::size_t bi = plan_next_++;
       if (!plan_.coords.empty()) {
         for (std::size_t k = bi * 64; k < std::min(plan_.coords.size(), (bi + 1) * 64); ++k)
           if (plan_.keep[k]) b->chips.push_back(plan_.coords[k]);
@@ -447,7 +381,7 @@ class Chipper {
               b->chips.push_back({plan_.xs[c], plan_.ys[r], plan_.tissue.empty() ? -1 : plan_.tissue[k]});
           }
       }
-      if (plan_.next >= plan_.blocks() && progress_) ++progress_->images_done;
+      if (plan_next_ >= plan_.blocks() && progress_) ++progress_->images_done;
       if (!b->chips.empty()) return b.release();
     }
     return nullptr;
@@ -457,6 +391,18 @@ class Chipper {
   void process(Block& b, Local& L) {
     ImageJob& job = *b.job;
     if (job.failed || stop_) return;
+    try {
+      process_unguarded(b, L);
+    } catch (const std::exception& e) {
+      L.job_id = 0;  // the reader may be in any state
+      L.reader.reset();
+      b.outs.clear();
+      job.fail(std::string("cannot chip the image (") + e.what() + ")");
+    }
+  }
+
+  void process_unguarded(Block& b, Local& L) {
+    ImageJob& job = *b.job;
     if (L.job_id != job.id) {
       L.reader = job.src->reader(job.cache_bytes);
       L.job_id = job.id;
@@ -472,11 +418,16 @@ class Chipper {
       out.w = int64_t(std::lround(job.cw * job.ds));
       out.h = int64_t(std::lround(job.ch * job.ds));
       out.tissue = t.tissue;
-      out.name = shards ? fmt::format("{}_{}_{}.{}", job.member_stem, out.x, out.y, ext)
+      out.name = shards ? fmt::format("{}_{}_{}.{}", job.out_stem, out.x, out.y, ext)
                         : fmt::format("{}_{}.{}", out.x, out.y, ext);
-      if (o_.resume && !shards && verify_existing(job.out_subdir + "/" + out.name, job.cw, job.ch, out)) {
-        b.outs.push_back(std::move(out));
-        continue;
+      if (o_.resume && !shards) {
+        const auto it = kept_.find(job.out_stem + "/" + out.name);
+        if (verify_existing(job.dir_fd, out.name, it == kept_.end() ? nullptr : &it->second, job.cw, job.ch,
+                            out)) {
+          b.outs.push_back(std::move(out));
+          continue;
+        }
+        out.hash.clear();
       }
       if (auto e = read_chip(*L.reader, job, o_, t.gx, t.gy, L.chip, L.big, L.tmp)) {
         job.fail(*e);
@@ -493,7 +444,7 @@ class Chipper {
         out.data = L.enc;
       } else {
         struct stat st {};
-        if (auto e = write_file_atomically(job.out_subdir, out.name, L.enc, &st)) {
+        if (auto e = write_file_atomically(job.dir_fd, job.out_subdir, out.name, L.enc, &st)) {
           set_output_error(*e);
           break;
         }
@@ -519,7 +470,7 @@ class Chipper {
       if (stop_) return;
       const std::size_t row = manifest_.add_row();
       manifest_.set_cell_raw(row, std::size_t(manifest_.path_col()),
-                             o_.shard_size > 0 ? c.name : b.job->stem + "/" + c.name);
+                             o_.shard_size > 0 ? c.name : b.job->out_stem + "/" + c.name);
       manifest_.set_cell_uint(row, std::size_t(manifest_.size_col()), c.size);
       manifest_.set_cell_int(row, std::size_t(manifest_.mtime_col()), c.mtime_ns);
       manifest_.set_cell_uint(row, std::size_t(manifest_.ino_col()), c.ino);
@@ -549,16 +500,18 @@ class Chipper {
   const std::vector<std::string>& inputs_;
   const ChipOptions& o_;
   ChipProgress* progress_;
-  Size2 stride_;
   ChipResult res_;
   Manifest manifest_;
   std::vector<int> cols_;
   int shard_col_ = -1;
   TarShardWriter shards_;
   cv::Mat user_mask_;
-  std::set<std::string> used_stems_;
+  std::vector<std::string> stems_;        // output_stems() of the inputs
+  std::map<std::string, KeptChip> kept_;  // --resume: the previous manifest's chips
+  int out_fd_ = -1;
   std::shared_ptr<ImageJob> current_;
-  BlockPlan plan_;
+  ImagePlan plan_;
+  std::size_t plan_next_ = 0;  // next block of plan_
   std::size_t next_input_ = 0;
   std::atomic<bool> stop_{false};
   std::mutex err_mu_;
@@ -583,7 +536,43 @@ bool is_manifest(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors) {
+namespace {
+
+// Image files below `dir` into `found`; a directory or entry that cannot be read goes to `below` and the
+// walk goes on. Symbolic links to directories are not followed (no cycles); a symbolic link with an image
+// name is followed to see whether it names a regular file.
+void walk_dir(const fs::path& dir, std::vector<std::string>& found, std::vector<PathError>& below) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    below.push_back({dir.string(), ec.value(), "opendir"});
+    return;
+  }
+  std::vector<fs::path> subdirs;
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& e = *it;
+    std::error_code ec2;
+    const bool link = e.is_symlink(ec2);
+    if (!link && !ec2 && e.is_directory(ec2)) {
+      subdirs.push_back(e.path());
+      continue;
+    }
+    if (!is_image_name(e.path())) continue;
+    const bool regular = !ec2 && e.is_regular_file(ec2);
+    if (ec2) {
+      below.push_back({e.path().string(), ec2.value(), "stat"});
+      continue;
+    }
+    if (regular) found.push_back(e.path().string());
+  }
+  if (ec) below.push_back({dir.string(), ec.value(), "readdir"});
+  for (const auto& d : subdirs) walk_dir(d, found, below);
+}
+
+}  // namespace
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors,
+                                       std::vector<PathError>& below) {
   std::vector<std::string> out;
   for (const std::string& a : args) {
     std::error_code ec;
@@ -594,10 +583,7 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std
     }
     if (fs::is_directory(st)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(a, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec))
-        if (it->is_regular_file() && is_image_name(it->path())) found.push_back(it->path().string());
-      if (ec) errors.push_back({a, ec.value(), "readdir"});
+      walk_dir(a, found, below);
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else if (is_manifest(a)) {
@@ -612,6 +598,45 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std
     }
   }
   return out;
+}
+
+std::optional<std::string> parse_chip_index(std::string text, const std::string& name,
+                                            std::map<std::string, KeptChip>& out) {
+  Manifest m;
+  if (auto e = parse_manifest(std::move(text), name, {}, m)) return describe(*e);
+  if (m.hash_col() < 0 || m.size_col() < 0) return std::nullopt;
+  for (std::size_t r = 0; r < m.size(); ++r) {
+    if (m.hash_hex(r).empty()) continue;
+    out[m.path(r)] = KeptChip{m.file_size(r), std::string(m.hash_hex(r))};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read_chip_index(const std::string& path, std::map<std::string, KeptChip>& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return std::nullopt;
+  std::string text;
+  if (auto e = read_manifest_text(path, text)) return describe(*e);
+  return parse_chip_index(std::move(text), path, out);
+}
+
+bool check_kept_chip(std::span<const unsigned char> bytes, const KeptChip* listed, int w, int h,
+                     std::string& hash) {
+  if (bytes.empty()) return false;
+  hash.clear();
+  append_hash_hex(hash, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                  HashAlgo::xxh3_128);
+  if (listed) return bytes.size() == listed->size && hash == listed->hash;
+  if (!jpeg_complete(bytes)) return false;
+  int64_t hw = 0, hh = 0;
+  if (header_size(bytes, hw, hh) && (hw != w || hh != h)) return false;
+  try {
+    const cv::Mat m = cv::imdecode(
+        cv::Mat(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data())), cv::IMREAD_UNCHANGED);
+    return m.cols == w && m.rows == h;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 ChipResult run_chips(const std::vector<std::string>& inputs, const ChipOptions& opts,

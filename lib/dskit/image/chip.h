@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,11 +29,19 @@
 
 namespace dskit::image {
 
+// The most pixels dschip decodes at once for one image: an image without tiles (PNG, JPEG, ...) whole, a
+// --mask image, one TIFF tile or strip, the band of a striped image a worker holds. 2^28 pixels, 768 MiB
+// at 3 bytes a pixel; a larger image is refused before anything is decoded.
+inline constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;
+
 struct ChipOptions {
   Size2 size{224, 224};
-  Size2 stride{0, 0};  // 0: the chip size (no overlap)
-  int level = -1;      // pyramid level to chip at (-1: level 0 unless mpp is set)
-  double mpp = 0;      // microns per output pixel (0: not set)
+  Size2 stride{0, 0};          // 0: the chip size (no overlap)
+  int level = -1;              // pyramid level to chip at (-1: level 0 unless mpp is set)
+  double mpp = 0;              // microns per output pixel (0: not set)
+  double source_mpp = 0;       // microns per level-0 pixel, overriding the file's (0: the file's)
+  bool allow_upscale = false;  // --mpp finer than the image
+  uint64_t max_pixels = kDefaultMaxPixels;  // decoding budget (see kDefaultMaxPixels)
   EdgeMode edge = EdgeMode::drop;
   std::array<unsigned char, 3> pad_bgr{255, 255, 255};
   Rect64 roi;                                       // level 0; w == 0: whole image
@@ -53,6 +62,9 @@ struct ChipOptions {
   std::map<std::string, std::string> label_map;  // image stem -> label (overrides `label`)
   std::string manifest;                          // chip manifest path ("": OUT/chips.tsv)
   unsigned threads = 2;
+  // Set (by a signal handler) to stop early: no new chip is started, the chips made so far are kept (the
+  // last shard is completed) and listed in the manifest, and ChipResult::interrupted is set.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ImageReport {
@@ -78,11 +90,32 @@ struct ChipResult {
   std::optional<PathError> output_error;  // writing failed: the run stopped
   std::optional<std::string> manifest_error;
   uint64_t chips = 0, bytes = 0, shards = 0;
+  bool interrupted = false;  // ChipOptions::stop was set before every chip was made
 };
 
+// A chip listed by a previous run's manifest, which --resume checks a chip file against before keeping it.
+struct KeptChip {
+  uint64_t size = 0;
+  std::string hash;  // xxh3-128 hex
+};
+// Parses a chip manifest (chips.tsv; `name` for messages) into chip path -> size and hash. Rows without a
+// hash are left out. Error message, or nullopt.
+std::optional<std::string> parse_chip_index(std::string text, const std::string& name,
+                                            std::map<std::string, KeptChip>& out);
+// The same from a file; a missing file is an empty index, not an error.
+std::optional<std::string> read_chip_index(const std::string& path, std::map<std::string, KeptChip>& out);
+// Whether the bytes of a chip file can be kept by --resume: with `listed`, exactly its size and hash; without
+// (the previous run ended before writing its manifest), a complete file (JPEG: ends with its EOI marker) that
+// decodes to w x h. `hash` receives the bytes' xxh3-128 hex.
+bool check_kept_chip(std::span<const unsigned char> bytes, const KeptChip* listed, int w, int h,
+                     std::string& hash);
+
 // Expands files, directories (image files below them, sorted) and dskit manifests (their entries) into
-// image paths. Unreadable arguments go to `errors`.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors);
+// image paths. Arguments that cannot be read go to `errors`; a directory, entry or symbolic link below an
+// argument that cannot be read (permission denied, a symlink loop) goes to `below`, naming itself, and the
+// rest of the walk goes on. Symbolic links to directories are not followed.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors,
+                                       std::vector<PathError>& below);
 
 ChipResult run_chips(const std::vector<std::string>& inputs, const ChipOptions& opts, ChipProgress* progress);
 

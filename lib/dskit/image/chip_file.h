@@ -24,9 +24,9 @@ std::string_view chip_extension(ChipFormat f);  // "jpg", "png", "webp", "tiff"
 // Encodes a BGR chip. `quality`: JPEG and WebP quality 1-100 (-1: 90); ignored for PNG and TIFF (lossless).
 bool encode_chip(const cv::Mat& bgr, ChipFormat f, int quality, std::vector<unsigned char>& out);
 
-// Writes `data` to DIR/NAME atomically; `st` receives the file's status (for mtime and inode). An error
-// names the final path.
-std::optional<PathError> write_file_atomically(const std::string& dir, const std::string& name,
+// Writes `data` to NAME in the directory open as `dirfd` atomically; `st` receives the file's status (for
+// mtime and inode). An error names the final path, DIR/NAME.
+std::optional<PathError> write_file_atomically(int dirfd, const std::string& dir, const std::string& name,
                                                std::span<const unsigned char> data, struct stat* st);
 
 }  // namespace dskit::image

@@ -1,9 +1,16 @@
 // Ordinary images (PNG, JPEG, WebP, BMP, ...) through OpenCV: decoded once, shared read-only by every
-// reader. Refused above OpenCV's pixel limit (2^30) with a message that says so.
+// reader. The size is read from the file's header first and an image above the decoding budget is refused
+// before anything is decoded; a JPEG that ends before its end-of-image marker (truncated: libjpeg would only
+// warn and fill the rest with grey) is an error.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+
+#include <opencv2/core.hpp>
 
 #include "dskit/image/source.h"
 
@@ -11,6 +18,21 @@ namespace dskit::image {
 
 inline constexpr int64_t kOpenCvMaxPixels = int64_t{1} << 30;
 
-std::unique_ptr<ImageSource> open_cv_image(const std::string& path, std::string& err);
+std::unique_ptr<ImageSource> open_cv_image(const std::string& path, std::string& err,
+                                           uint64_t max_pixels = uint64_t{1} << 28);
+
+// Width and height from the header of a PNG, JPEG, BMP or WebP file; false for other formats or a header
+// too short to say.
+bool header_size(std::span<const unsigned char> bytes, int64_t& w, int64_t& h);
+
+// False when `bytes` are a JPEG stream without an end-of-image marker after its first scan (truncated).
+// True for anything that is not a JPEG.
+bool jpeg_complete(std::span<const unsigned char> bytes);
+
+// Reads and decodes a whole image file with cv::imdecode `flags`, refusing it (error message, no file
+// name) when its header gives more than `max_pixels` pixels, when it is a truncated JPEG, or when decoding
+// fails (also for lack of memory).
+std::optional<std::string> read_whole_image(const std::string& path, int flags, uint64_t max_pixels,
+                                            cv::Mat& out);
 
 }  // namespace dskit::image

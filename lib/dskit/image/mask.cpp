@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 
@@ -63,7 +65,8 @@ double TissueMask::fraction(int64_t x, int64_t y, int64_t w, int64_t h) const {
   return sum / area;
 }
 
-std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, cv::Mat& thumb) {
+std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, cv::Mat& thumb,
+                                          uint64_t max_pixels) {
   const auto& levels = src.levels();
   std::size_t pick = 0;
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -74,20 +77,41 @@ std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, 
   const int64_t side = std::max(lv.width, lv.height);
   const int64_t f = std::max<int64_t>(1, (side + max_side - 1) / max_side);  // integer shrink factor
   const int64_t tw = (lv.width + f - 1) / f, th = (lv.height + f - 1) / f;
-  thumb.create(int(th), int(tw), CV_8UC3);
+  const int64_t tile_w = lv.tile_width > 0 ? lv.tile_width : lv.width;
   const int64_t tile_h = lv.tile_height > 0 ? lv.tile_height : 256;
+  const bool known = lv.tile_width > 0 && lv.tile_height > 0;  // else read by regions (OpenSlide)
+  if (known && double(tile_w) * double(tile_h) > double(max_pixels))
+    return "level " + std::to_string(pick) + " is decoded in pieces of " + std::to_string(tile_w) + "x" +
+           std::to_string(tile_h) + " pixels, above the decoding budget of " + std::to_string(max_pixels) +
+           " pixels (--max-pixels)";
+  thumb.create(int(th), int(tw), CV_8UC3);
   const int64_t band = f * std::max<int64_t>(1, (std::min<int64_t>(tile_h, 1024) + f - 1) / f);
-  auto reader = src.reader(std::size_t(lv.width) * std::size_t(tile_h) * 3 * 2 + (16u << 20));
+  // Full-width bands while they fit the budget; otherwise columns in chunks (a multiple of f and of the
+  // tile width, at least 4096 pixels), so a level without a small enough pyramid level above it costs a
+  // band of bounded width, not its whole width.
+  int64_t chunk = lv.width;
+  const bool narrow_units = !known || tile_w < lv.width;
+  if (narrow_units && double(lv.width) * double(std::max(band, tile_h)) > double(max_pixels)) {
+    const int64_t piece = known ? tile_w : 1;
+    const int64_t unit = piece / std::gcd(piece, f) * f;
+    chunk = std::min(lv.width, unit * std::max<int64_t>(1, 4096 / unit));
+  }
+  auto reader = src.reader(std::size_t(std::min(lv.width, chunk + 2 * tile_w)) * std::size_t(tile_h) * 3 * 2 +
+                           (16u << 20));
   cv::Mat region, small;
   for (int64_t y = 0; y < lv.height; y += band) {
     const int h = int(std::min(band, lv.height - y));
-    if (auto e = reader->read(pick, 0, y, int(lv.width), h, region)) return e;
     const int sh = int((h + f - 1) / f);
-    if (f == 1)
-      small = region;
-    else
-      cv::resize(region, small, cv::Size(int(tw), sh), 0, 0, cv::INTER_AREA);
-    small.copyTo(thumb(cv::Rect(0, int(y / f), int(tw), sh)));
+    for (int64_t x = 0; x < lv.width; x += chunk) {
+      const int w = int(std::min(chunk, lv.width - x));
+      const int sw = int((w + f - 1) / f);
+      if (auto e = reader->read(pick, x, y, w, h, region)) return e;
+      if (f == 1)
+        small = region;
+      else
+        cv::resize(region, small, cv::Size(sw, sh), 0, 0, cv::INTER_AREA);
+      small.copyTo(thumb(cv::Rect(int(x / f), int(y / f), sw, sh)));
+    }
   }
   return std::nullopt;
 }

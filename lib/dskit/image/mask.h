@@ -50,7 +50,9 @@ class TissueMask {
 
 // A thumbnail of at most about `max_side` pixels on its long side, from the most reduced level that is
 // at least 1024 pixels on its long side (or the largest level when none is). A level larger than
-// `max_side` is read in full-width bands and shrunk band by band, so memory stays bounded.
-std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, cv::Mat& thumb);
+// `max_side` is read in bands of bounded width and shrunk piece by piece, so memory stays bounded; a level
+// whose tiles or strips hold more than `max_pixels` pixels is refused.
+std::optional<std::string> read_thumbnail(const ImageSource& src, int max_side, cv::Mat& thumb,
+                                          uint64_t max_pixels = uint64_t{1} << 28);
 
 }  // namespace dskit::image

@@ -53,7 +53,8 @@ bool has_tiff_magic(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind, std::string& err) {
+std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind, std::string& err,
+                                        uint64_t max_pixels) {
   if (::access(path.c_str(), R_OK) != 0) {
     err = std::strerror(errno);
     return nullptr;
@@ -64,7 +65,7 @@ std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind
     case ReaderKind::openslide:
       return open_slide(path, err);
     case ReaderKind::opencv:
-      return open_cv_image(path, err);
+      return open_cv_image(path, err, max_pixels);
     case ReaderKind::automatic:
       break;
   }
@@ -80,7 +81,7 @@ std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind
     return nullptr;
   }
   if (slide_detect(path)) return open_slide(path, err);
-  return open_cv_image(path, err);
+  return open_cv_image(path, err, max_pixels);
 }
 
 }  // namespace dskit::image

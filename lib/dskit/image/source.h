@@ -62,7 +62,9 @@ std::optional<ReaderKind> parse_reader_kind(std::string_view s);
 // Opens `path` with the given reader, or picks one by extension and probing (vendor whole-slide formats
 // -> OpenSlide, TIFF -> libtiff, falling back to OpenSlide for TIFF layouts libtiff cannot serve here,
 // anything else -> OpenCV). On failure returns null and sets `err` (without the file name).
-std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind, std::string& err);
+// `max_pixels` is the decoding budget of an image that is decoded whole (ChipOptions::max_pixels).
+std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind, std::string& err,
+                                        uint64_t max_pixels = uint64_t{1} << 28);
 
 // The pyramid level to read for a target downsample: the most reduced level that is still at least as
 // detailed (downsample <= target, with a small tolerance); level 0 when none is.

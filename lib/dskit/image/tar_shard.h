@@ -14,8 +14,9 @@
 
 namespace dskit::image {
 
-// Appends one ustar member (header, data, padding to 512 bytes) to `out`. False when the name does not
-// fit the 100-byte name field (with the 155-byte prefix split at a '/').
+// Appends one ustar member (header, data, padding to 512 bytes) to `out`. A name over 100 bytes is split
+// into the 155-byte prefix and the name at a '/' when it can be, else carried by a pax extended header
+// ('x') before the member. False only for an empty name or one with a NUL byte.
 bool append_tar_member(std::string& out, std::string_view name, std::span<const unsigned char> data,
                        int64_t mtime_s);
 
