@@ -16,9 +16,8 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
   if (auto e = resolve_engine(c, out.warnings)) return e;
   if (o.block == 0 || o.block > (uint64_t{1} << 30))
     return BenchError{ErrorKind::usage, "--block must be 1 byte to 1 GiB"};
-  PathError pe;
-  const int fd = open_target(o.file, O_RDONLY, c.direct, pe);
-  if (fd < 0) return open_error(pe, c.direct);
+  int fd = -1;
+  if (auto e = open_input(o.file, c.direct, true, fd)) return e;
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -57,7 +56,8 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
     // Each thread has its own open file, as each fio job does: threads sharing one descriptor contend on
     // its reference count in every read.
     PathError own_err;
-    const int own = open_target(o.file, O_RDONLY, c.direct, own_err);
+    const int own = open_target(o.file, O_RDONLY | O_NONBLOCK, c.direct, own_err);  // never blocks on a FIFO
+    if (own >= 0) ::fcntl(own, F_SETFL, ::fcntl(own, F_GETFL) & ~O_NONBLOCK);
     if (own < 0) {
       st.add_error(own_err);
       ctx.request_stop();
