@@ -148,28 +148,7 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
       return ranks_report(rr, m, all);
     });
   }
-  std::string out;
-  const ReportHeader h{"randread",        bo.common.engine,
-                       bo.common.threads, bo.common.engine == EngineKind::io_uring ? bo.common.iodepth : 1,
-                       bo.common.direct,  bo.block};
-  if (o.common.json) {
-    out += '{';
-    append_common_json(out, h, s, "read");
-    out += ",\"file\":";
-    dskit::append_json_string(out, bo.file);
-    out += fmt::format(",\"span_bytes\":{},\"alignment\":{},\"interrupted\":{},", r.span, r.alignment,
-                       r.phase.interrupted);
-    append_threads_json(out, r.phase.threads);
-    out += "}\n";
-  } else {
-    out += fmt::format("dsbench randread  {}  block {}  engine {}  threads {}  iodepth {}  {}\n", bo.file,
-                       bo.block, engine_name(h.engine), h.threads, h.iodepth,
-                       h.direct ? "O_DIRECT" : "buffered");
-    out += fmt::format("ops {}  bytes {}  seconds {:.3f}  IOPS {:.0f}  {}\n", s.ops, s.bytes, s.seconds(),
-                       s.per_second(s.ops), human_rate(s.per_second(s.bytes)));
-    out += latency_table(s.lat);
-    out += fairness_line(s);
-  }
+  const std::string out = block_read_report(bo, r, s, o.common.json);
   print_errors(r.phase.threads);
   return run.exit(run.print(out, r.phase.series),
                   s.error_count ? dskit::app::kExitPartial : dskit::app::kExitOk);
