@@ -11,6 +11,7 @@
 #include "dskit/bench/ckpt.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
+#include "mode.h"
 #include "ranks_cli.h"
 
 namespace dsbench {
@@ -30,10 +31,9 @@ struct CkptCmdOptions {
 
 int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   using namespace dskit::bench;
-  SignalFlag signals;
+  ModeRun run("ckpt", o.common, gate);
   CkptOptions co;
-  if (!to_common(o.common, co.common)) return dskit::app::kExitUsage;
-  if (int rc = 0; !settle_engine(co.common, rc)) return rc;
+  if (!run.setup(co.common)) return run.rc();
   co.common.threads = o.writers;
   co.dir = o.dir;
   co.shards = o.shards;
@@ -42,24 +42,11 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   co.keep = o.common.keep;
   if (!size_flag(o.size, "--size", co.size) || !size_flag(o.block, "--block", co.block))
     return dskit::app::kExitUsage;
-  co.common.interrupt = signals.flag();
-  if (gate.mpi()) {
-    if (!o.common.timeseries.empty()) {
-      error("ckpt: --timeseries is for one process, not under MPI");
-      return dskit::app::kExitUsage;
-    }
-    co.tag = fmt::format("r{}-", gate.rank());  // each rank writes its own files
-  }
-  Progress progress("ckpt");
-  co.common.live = progress.live();
-  if (!gate.start()) return gate.code();
+  if (!run.mpi_refuses(!o.common.timeseries.empty(), "--timeseries is")) return run.rc();
+  if (gate.mpi()) co.tag = fmt::format("r{}-", gate.rank());  // each rank writes its own files
+  if (!run.start()) return run.rc();
   CkptResult r;
-  const auto err = run_ckpt(co, r);
-  for (const auto& w : r.warnings) warn(w);
-  if (err) {
-    error(err->message);
-    return exit_code(*err);
-  }
+  if (!run.ran(r.warnings, run_ckpt(co, r))) return run.rc();
   const Summary s = summarize(r.write.threads);
   if (gate.mpi()) {
     print_errors(r.write.threads);
@@ -73,7 +60,7 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
     mine.values = {{RankValue::Merge::sum, "incomplete_ranks", done ? 0.0 : 1.0},
                    {RankValue::Merge::sum, "mismatches", static_cast<double>(r.mismatches)},
                    {RankValue::Merge::max, "durable_s", done && co.fsync ? s.last_done_s : 0.0}};
-    const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+    return run.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
       RanksReport rr = ranks_header("ckpt", co.common, co.block, "write", o.common.json, o.common.per_rank);
       const bool complete = m.total.value("incomplete_ranks") == 0 && m.failed.empty();
       unsigned slowest = 0;
@@ -88,7 +75,6 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
                                     m.total.value("durable_s"), slowest);
       return ranks_report(rr, m, all);
     });
-    return signals.raised() ? signals.exit_code() : rc;
   }
   const Histogram* fsync_lat = s.lat.find("fsync");
   std::string out;
@@ -162,13 +148,11 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   if (r.disk_full)
     error(fmt::format("{}: disk full after {} bytes written; {}", co.dir, s.bytes,
                       r.removed ? "the checkpoint files were removed" : "the files were kept (--keep)"));
-  int rc = print_report(out);
-  if (const int trc = write_timeseries(o.common.timeseries, r.write.series)) rc = trc;
-  if (signals.raised()) return signals.exit_code();
-  if (r.disk_full) return dskit::app::kExitOutput;
-  if (rc) return rc;
-  return s.error_count || r.mismatches || !r.cleanup_errors.empty() ? dskit::app::kExitPartial
-                                                                    : dskit::app::kExitOk;
+  // A full disk is an output failure (exit 3) whatever the report's fate.
+  const int printed = run.print(out, r.write.series);
+  return run.exit(r.disk_full ? dskit::app::kExitOutput : printed,
+                  s.error_count || r.mismatches || !r.cleanup_errors.empty() ? dskit::app::kExitPartial
+                                                                             : dskit::app::kExitOk);
 }
 
 }  // namespace
@@ -186,7 +170,7 @@ Command add_ckpt(CLI::App& app) {
   sub->add_flag("--verify", o->verify, "Evict the cache and read everything back against XXH3-64 checksums");
   add_common_flags(sub, o->common, false, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm);
+            RankGate gate(comm, gate_output());
             return gate.close(run_ckpt_cmd(*o, gate));
           }};
 }

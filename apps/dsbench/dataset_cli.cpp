@@ -8,6 +8,15 @@ namespace dsbench {
 
 using namespace dskit::bench;
 
+void add_dataset_flags(CLI::App* sub, std::string& data, std::string& prepare, uint64_t& files,
+                       const DatasetHelp& help) {
+  sub->add_option("--data", data, fmt::format("{}: a manifest, a file list, or a directory", help.data));
+  sub->add_option("--prepare", prepare,
+                  fmt::format("Create a synthetic dataset in this directory, {}, remove it", help.prepare));
+  sub->add_option("--files", files, fmt::format("With --prepare: {}", help.files))
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+}
+
 DatasetSource::~DatasetSource() {
   if (!prepared() || flags_.keep) return;
   for (const auto& e : remove_dataset(files, made_dir_ ? dir_ : std::string())) error(e);

@@ -21,6 +21,16 @@ struct DatasetFlags {
   bool keep = false;
 };
 
+// The help texts of --data, --prepare and --files in one mode.
+struct DatasetHelp {
+  const char* data;     // "Read whole files": ": a manifest, a file list, or a directory" follows
+  const char* prepare;  // what is done with the dataset: "read it"
+  const char* files;    // "how many files"
+};
+// Declares --data, --prepare and --files (in that order).
+void add_dataset_flags(CLI::App* sub, std::string& data, std::string& prepare, uint64_t& files,
+                       const DatasetHelp& help);
+
 class DatasetSource {
  public:
   DatasetSource() = default;

@@ -10,6 +10,7 @@
 #include "dskit/base/text.h"
 #include "dskit/bench/meta.h"
 #include "dskit/bench/report.h"
+#include "mode.h"
 #include "ranks_cli.h"
 
 namespace dsbench {
@@ -26,21 +27,15 @@ struct MetaCmdOptions {
 
 int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
   using namespace dskit::bench;
-  SignalFlag signals;
+  ModeRun run("meta", o.common, gate);
   MetaOptions mo;
-  if (!to_common(o.common, mo.common)) return dskit::app::kExitUsage;
+  if (!run.setup(mo.common, false)) return run.rc();
   if (!size_flag(o.file_size, "--file-size", mo.file_size)) return dskit::app::kExitUsage;
   mo.dir = o.dir;
   mo.files = o.files;
   mo.hard = o.mode == "hard";
   mo.keep = o.common.keep;
-  mo.common.interrupt = signals.flag();
-  if (gate.mpi() && !o.common.timeseries.empty()) {
-    error("meta: --timeseries is for one process, not under MPI");
-    return dskit::app::kExitUsage;
-  }
-  Progress progress("meta");
-  mo.common.live = progress.live();
+  if (!run.mpi_refuses(!o.common.timeseries.empty(), "--timeseries is")) return run.rc();
   mo.comm = &comm;
   if (!gate.ready()) return gate.code();
   MetaResult r;
@@ -49,10 +44,10 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
     error(err->message);
     return exit_code(*err);
   }
-  if (!gate.start()) {
+  if (!run.start()) {
     meta_abandon(mo, r);
     for (const auto& e : r.cleanup_errors) error(e);
-    return gate.code();
+    return run.rc();
   }
   meta_phases(mo, r);
   std::vector<ThreadStats> all;
@@ -73,7 +68,7 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
       mine.values.push_back({RankValue::Merge::sum, p.name + "_ops", static_cast<double>(ps.ops)});
       mine.values.push_back({RankValue::Merge::max, p.name + "_seconds", ps.seconds()});
     }
-    const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& ranks) {
+    return run.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& ranks) {
       RanksReport rr{{"meta", EngineKind::psync, mo.common.threads, 1, false, 0},
                      "",
                      o.common.json,
@@ -95,7 +90,6 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
       rr.extra_json += ']';
       return ranks_report(rr, m, ranks);
     });
-    return signals.raised() ? signals.exit_code() : rc;
   }
   std::string out;
   if (o.common.json) {
@@ -111,7 +105,7 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
     append_latency_json(out, merged);
     out += ",\"workdir\":";
     dskit::append_json_string(out, r.workdir);
-    out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, signals.raised());
+    out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, run.signals().raised());
     for (std::size_t i = 0; i < r.phases.size(); ++i) {
       const Summary s = summarize(r.phases[i].result.threads);
       const Histogram* h = s.lat.find(r.phases[i].name);
@@ -141,7 +135,6 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
   }
   for (const auto& p : r.phases) print_errors(p.result.threads);
   for (const auto& e : r.cleanup_errors) error(e);
-  int rc = print_report(out);
   std::vector<Sample> series;
   double offset = 0;
   for (const auto& p : r.phases) {
@@ -151,10 +144,9 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
     }
     if (!p.result.series.empty()) offset = series.back().t_s;
   }
-  if (const int trc = write_timeseries(o.common.timeseries, series)) rc = trc;
-  if (signals.raised()) return signals.exit_code();
-  if (rc) return rc;
-  return total.error_count || !r.cleanup_errors.empty() ? dskit::app::kExitPartial : dskit::app::kExitOk;
+  return run.exit(run.print(out, series), total.error_count || !r.cleanup_errors.empty()
+                                              ? dskit::app::kExitPartial
+                                              : dskit::app::kExitOk);
 }
 
 }  // namespace
@@ -172,7 +164,7 @@ Command add_meta(CLI::App& app) {
       ->check(CLI::IsMember({"easy", "hard"}));
   add_common_flags(sub, o->common, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm);
+            RankGate gate(comm, gate_output());
             return gate.close(run_meta_cmd(*o, comm, gate));
           }};
 }

@@ -15,6 +15,7 @@
 #include "dskit/bench/report.h"
 #include "dskit/bench/train.h"
 #include "dskit/manifest/manifest.h"
+#include "mode.h"
 #include "ranks_cli.h"
 
 namespace dsbench {
@@ -83,12 +84,7 @@ std::string run_json(const TrainCmdOptions& o, const Workload& w, const dskit::b
         a.index ? "," : "", a.index, a.steps, a.samples, a.bytes, au_json(a.account.au), a.account.compute_s,
         a.account.wait_s, s.per_second(a.samples), s.per_second(a.bytes));
   out += "],\"latencies\":{";
-  bool first = true;
-  for (const auto& [name, hist] : s.lat.named) {
-    out += fmt::format("{}\"{}\":", first ? "" : ",", name);
-    append_latency_json(out, hist);
-    first = false;
-  }
+  append_latencies_json(out, s.lat);
   out += "},";
   append_threads_json(out, r.phase.threads);
   out += "}\n";
@@ -132,10 +128,9 @@ std::string feeds_line(const Workload& w, unsigned n) {
 
 int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   using namespace dskit::bench;
-  SignalFlag signals;
+  ModeRun run("train", o.common, gate);
   TrainOptions to;
-  if (!to_common(o.common, to.common)) return dskit::app::kExitUsage;
-  if (int rc = 0; !settle_engine(to.common, rc)) return rc;
+  if (!run.setup(to.common)) return run.rc();
   to.common.duration_s = o.duration;
   if (!size_flag(o.block, "--block", to.block)) return dskit::app::kExitUsage;
   to.accelerators = o.accelerators;
@@ -144,9 +139,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   to.compute_s = w.compute_s;
   to.epochs = o.epochs;
   to.steps = o.find_max && o.steps == 0 && o.duration == 0 ? 10 : o.steps;
-  to.common.interrupt = signals.flag();
-  Progress progress("train");
-  to.common.live = progress.live();
 
   if (gate.mpi() && o.find_max) {
     error("train: --find-max measures one client; run it without mpirun (or with one rank)");
@@ -156,11 +148,11 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   if (const int rc = source.open({o.data, o.prepare, o.files,
                                   o.sample_size.empty() ? fmt::format("{}", w.sample_bytes) : o.sample_size,
                                   to.common.seed, std::max(to.common.threads, 2u), o.common.keep},
-                                 gate, signals))
+                                 gate, run.signals()))
     return rc;
   const std::vector<DatasetFile>& files = source.files;
   const bool prepared = source.prepared();
-  if (!gate.start()) return gate.code();
+  if (!run.start()) return run.rc();
 
   std::string out;
   uint64_t error_count = 0;
@@ -181,10 +173,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
 
   if (!o.find_max) {
     TrainResult r;
-    if (!one_run(to.accelerators, r)) {
-      error(failure->message);
-      return exit_code(*failure);
-    }
+    if (!one_run(to.accelerators, r) && !run.ran({}, failure)) return run.rc();
     const Summary s = summarize(r.phase.threads);
     if (gate.mpi()) {
       RankResult mine = rank_result(s);
@@ -193,7 +182,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
                      {RankValue::Merge::sum, "samples", static_cast<double>(r.samples)},
                      {RankValue::Merge::sum, "compute_s", r.total.compute_s},
                      {RankValue::Merge::sum, "wait_s", r.total.wait_s}};
-      const int rc = gate.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
+      return run.finish(mine, [&](const MergedRanks& m, const std::vector<RankResult>& all) {
         RanksReport rr = ranks_header("train", to.common, to.block, "read", o.common.json, o.common.per_rank);
         const double c = m.total.value("compute_s"), wt = m.total.value("wait_s");
         const std::optional<double> au = c + wt > 0 ? std::optional<double>(c / (c + wt)) : std::nullopt;
@@ -209,7 +198,6 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
             to.accelerators * all.size(), to.accelerators, au_text(au), m.total.value("samples"), sps, c, wt);
         return ranks_report(rr, m, all);
       });
-      return signals.raised() ? signals.exit_code() : rc;
     }
     out = o.common.json ? run_json(o, w, to, r, s, files.size(), prepared)
                         : run_text(o, w, to, r, s, files.size(), prepared);
@@ -221,7 +209,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
     };
     std::vector<Row> rows;
     const MaxSearch found = find_max(o.max_accelerators, o.au / 100.0, [&](unsigned n) -> MaxTrial {
-      if (signals.raised() || failure) return {};
+      if (run.signals().raised() || failure) return {};
       TrainResult r;
       if (!one_run(n, r) || r.phase.interrupted) return {};
       const Summary s = summarize(r.phase.threads);
@@ -231,10 +219,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
         fmt::print(stderr, "dsbench: train --find-max: {} accelerators: AU {}\n", n, au_text(r.total.au));
       return {n, r.total.au};
     });
-    if (failure) {
-      error(failure->message);
-      return exit_code(*failure);
-    }
+    if (!run.ran({}, failure)) return run.rc();
     if (o.common.json) {
       out = fmt::format(
           "{{\"mode\":\"train\",\"find_max\":true,\"profile\":\"{}\",\"accelerator\":\"{}\",\"batch\":{},"
@@ -258,10 +243,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
       out += feeds_line(w, found.max_accelerators) + fmt::format(" (AU >= {:g}%)\n", o.au);
     }
   }
-  const int rc = print_report(out);
-  if (signals.raised()) return signals.exit_code();
-  if (rc) return rc;
-  return error_count ? dskit::app::kExitPartial : dskit::app::kExitOk;
+  return run.exit(print_report(out), error_count ? dskit::app::kExitPartial : dskit::app::kExitOk);
 }
 
 int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
@@ -300,11 +282,8 @@ Command add_train(CLI::App& app) {
   auto o = std::make_shared<TrainCmdOptions>();
   CLI::App* sub =
       app.add_subcommand("train", "Emulated accelerators fed from a dataset: accelerator utilisation");
-  sub->add_option("--data", o->data, "Samples to read: a manifest, a file list, or a directory");
-  sub->add_option("--prepare", o->prepare,
-                  "Create a synthetic dataset in this directory, train on it, remove it");
-  sub->add_option("--files", o->files, "With --prepare: how many sample files")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+  add_dataset_flags(sub, o->data, o->prepare, o->files,
+                    {"Samples to read", "train on it", "how many sample files"});
   sub->add_option(
       "--sample-size", o->sample_size,
       "With --prepare: sample sizes (default: the profile's), e.g. 110k, uniform:64k-1M, manifest:PATH");
@@ -335,7 +314,7 @@ Command add_train(CLI::App& app) {
       ->check(CLI::Range(1u, 4096u));
   add_common_flags(sub, o->common, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm);
+            RankGate gate(comm, gate_output());
             return gate.close(check_and_run(*o, gate));
           }};
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/filter_flags.h"
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "dskit/base/fstype.h"
@@ -20,19 +21,15 @@ using namespace dskit;
 struct DslsOptions {
   std::vector<std::string> paths;
   std::vector<std::string> types;
-  int max_depth = -1;
+  app::FilterFlags filter;  // --name, --exclude, --regex, --no-hidden, -d, -x, -L
   int min_depth = 1;
-  std::vector<std::string> names;
-  std::string regex;
-  std::vector<std::string> excludes;
-  bool no_hidden = false;
   std::vector<std::string> sizes;
   std::string newer, older;
   bool long_format = false, print0 = false, json = false, sort = false, stats = false;
   bool summary_on = false;
   int summary = 1;
   unsigned threads = 0;
-  bool one_fs = false, follow = false, cached_attrs = false;
+  bool cached_attrs = false;
 };
 
 // Turns the parsed flags into the library's options; returns an error message for a bad value.
@@ -70,11 +67,11 @@ std::string to_list_options(const DslsOptions& o, ListOptions& lo) {
     }
   }
   lo.filter.min_depth = o.min_depth;
-  lo.filter.names = o.names;
-  lo.filter.excludes = o.excludes;
-  lo.filter.no_hidden = o.no_hidden;
-  if (!o.regex.empty())
-    if (auto err = Regex::compile(o.regex, lo.filter.regex)) return *err;
+  lo.filter.names = o.filter.names;
+  lo.filter.excludes = o.filter.excludes;
+  lo.filter.no_hidden = o.filter.no_hidden;
+  if (!o.filter.regex.empty())
+    if (auto err = Regex::compile(o.filter.regex, lo.filter.regex)) return *err;
   for (const auto& s : o.sizes) {
     SizeFilter f;
     if (auto err = parse_size_filter(s, f)) return *err;
@@ -94,10 +91,10 @@ std::string to_list_options(const DslsOptions& o, ListOptions& lo) {
   }
   if (o.summary < 1) return "--summary-depth takes a depth of 1 or more";
   if (o.json && o.long_format) return "--json and --long cannot be combined";
-  lo.walk.max_depth = o.max_depth;
+  lo.walk.max_depth = o.filter.max_depth;
   lo.walk.threads = o.threads;
-  lo.walk.follow = o.follow;
-  lo.walk.one_file_system = o.one_fs;
+  lo.walk.follow = o.filter.follow;
+  lo.walk.one_file_system = o.filter.one_fs;
   lo.walk.cached_attrs = o.cached_attrs;
   lo.format = o.json ? ListFormat::json : o.long_format ? ListFormat::long_format : ListFormat::paths;
   lo.terminator = o.print0 ? '\0' : '\n';
@@ -121,14 +118,8 @@ int main(int argc, char** argv) {
   cli.add_option("paths", o.paths, "Directories to list (default: .)");
   cli.add_option("-t,--type", o.types, "Only entries of this type: f, d, l, b, c, p, s (repeatable)")
       ->allow_extra_args(false);
-  cli.add_option("-d,--max-depth", o.max_depth, "Descend at most N levels (1: the PATHs' children)");
+  app::add_filter_flags(&cli, o.filter, "the PATHs'");
   cli.add_option("--min-depth", o.min_depth, "Print only entries at least N levels down (default 1)");
-  cli.add_option("--name", o.names, "Only names matching this glob (repeatable: any may match)")
-      ->allow_extra_args(false);
-  cli.add_option("--regex", o.regex, "Only relative paths matching this POSIX extended regex");
-  cli.add_option("--exclude", o.excludes, "Skip entries (and subtrees) matching this glob (repeatable)")
-      ->allow_extra_args(false);
-  cli.add_flag("--no-hidden", o.no_hidden, "Skip names starting with '.' and their subtrees");
   cli.add_option("-S,--size", o.sizes, "Only regular files of this size: +N (at least), -N (at most), N")
       ->allow_extra_args(false);
   cli.add_option("--newer", o.newer, "Only entries modified after a date or a duration ago (2h, 3d)");
@@ -141,8 +132,6 @@ int main(int argc, char** argv) {
   cli.add_option("--summary-depth", o.summary, "Depth of the --summary rows (default 1: the class folders)");
   cli.add_flag("--stats", o.stats, "Print walk statistics to stderr");
   cli.add_option("-j,--threads", o.threads, "Worker threads (default: by filesystem type)");
-  cli.add_flag("-x,--one-file-system", o.one_fs, "Do not descend into other filesystems");
-  cli.add_flag("-L,--follow", o.follow, "Follow symbolic links (loops are reported)");
   cli.add_flag(
       "--cached-attrs", o.cached_attrs,
       "Take sizes and mtimes from the kernel's attribute cache: one round trip per entry on NFS/FUSE "

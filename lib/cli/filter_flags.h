@@ -18,14 +18,16 @@ struct FilterFlags {
   bool follow = false;
 };
 
-inline void add_filter_flags(CLI::App* app, FilterFlags& f) {
+// `depth_of`: what -d 1 lists the children of, as the tool's help names it.
+inline void add_filter_flags(CLI::App* app, FilterFlags& f, const char* depth_of = "the directory's") {
   app->add_option("--name", f.names, "Only names matching this glob (repeatable: any may match)")
       ->allow_extra_args(false);
   app->add_option("--exclude", f.excludes, "Skip entries (and subtrees) matching this glob (repeatable)")
       ->allow_extra_args(false);
   app->add_option("--regex", f.regex, "Only relative paths matching this POSIX extended regex");
   app->add_flag("--no-hidden", f.no_hidden, "Skip names starting with '.' and their subtrees");
-  app->add_option("-d,--max-depth", f.max_depth, "Descend at most N levels (1: the directory's children)");
+  app->add_option("-d,--max-depth", f.max_depth,
+                  std::string("Descend at most N levels (1: ") + depth_of + " children)");
   app->add_flag("-x,--one-file-system", f.one_fs, "Do not descend into other filesystems");
   app->add_flag("-L,--follow", f.follow, "Follow symbolic links (loops are reported)");
 }

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <cstring>
 
+#include "dskit/base/text.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 #include "dskit/order/shuffle.h"
 
@@ -16,9 +18,8 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
   if (auto e = resolve_engine(c, out.warnings)) return e;
   if (o.block == 0 || o.block > (uint64_t{1} << 30))
     return BenchError{ErrorKind::usage, "--block must be 1 byte to 1 GiB"};
-  PathError pe;
-  const int fd = open_target(o.file, O_RDONLY, c.direct, pe);
-  if (fd < 0) return open_error(pe, c.direct);
+  int fd = -1;
+  if (auto e = open_input(o.file, c.direct, true, fd)) return e;
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -57,7 +58,8 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
     // Each thread has its own open file, as each fio job does: threads sharing one descriptor contend on
     // its reference count in every read.
     PathError own_err;
-    const int own = open_target(o.file, O_RDONLY, c.direct, own_err);
+    const int own = open_target(o.file, O_RDONLY | O_NONBLOCK, c.direct, own_err);  // never blocks on a FIFO
+    if (own >= 0) ::fcntl(own, F_SETFL, ::fcntl(own, F_GETFL) & ~O_NONBLOCK);
     if (own < 0) {
       st.add_error(own_err);
       ctx.request_stop();
@@ -111,6 +113,33 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
   });
   if (c.live) c.live->store(nullptr);
   return std::nullopt;
+}
+
+std::string block_read_report(const BlockReadOptions& o, const BlockReadResult& r, const Summary& s,
+                              bool json) {
+  std::string out;
+  const ReportHeader h{"randread",       o.common.engine,
+                       o.common.threads, o.common.engine == EngineKind::io_uring ? o.common.iodepth : 1,
+                       o.common.direct,  o.block};
+  if (json) {
+    out += '{';
+    append_common_json(out, h, s, "read");
+    out += ",\"file\":";
+    append_json_string(out, o.file);
+    out += fmt::format(",\"span_bytes\":{},\"alignment\":{},\"interrupted\":{},", r.span, r.alignment,
+                       r.phase.interrupted);
+    append_threads_json(out, r.phase.threads);
+    out += "}\n";
+  } else {
+    out +=
+        fmt::format("dsbench randread  {}  block {}  engine {}  threads {}  iodepth {}  {}\n", o.file,
+                    o.block, engine_name(h.engine), h.threads, h.iodepth, h.direct ? "O_DIRECT" : "buffered");
+    out += fmt::format("ops {}  bytes {}  seconds {:.3f}  IOPS {:.0f}  {}\n", s.ops, s.bytes, s.seconds(),
+                       s.per_second(s.ops), human_rate(s.per_second(s.bytes)));
+    out += latency_table(s.lat);
+    out += fairness_line(s);
+  }
+  return out;
 }
 
 }  // namespace dskit::bench

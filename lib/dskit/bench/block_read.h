@@ -27,4 +27,9 @@ struct BlockReadResult {
 
 std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& out);
 
+// The one-process report of a run (`s`: the summary of r.phase.threads): one JSON object (`json`) or the
+// human table, each ending in a newline. The engine, threads and iodepth are those of `o` as run.
+std::string block_read_report(const BlockReadOptions& o, const BlockReadResult& r, const Summary& s,
+                              bool json);
+
 }  // namespace dskit::bench

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -38,7 +37,28 @@ class Collector final : public WalkVisitor {
   std::optional<PathError> first_error;
 };
 
+// The lines of a file list or manifest read through `fd` (open_input checked it is a regular file).
+std::vector<std::string> read_lines(int fd) {
+  std::vector<std::string> lines;
+  std::string text, line;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) text.append(buf, static_cast<std::size_t>(n));
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl;
+    lines.emplace_back(text, pos, end - pos);
+    pos = end + 1;
+  }
+  return lines;
+}
+
 std::optional<BenchError> from_manifest(const std::string& path, std::vector<DatasetFile>& out) {
+  int fd = -1;  // the type first: a FIFO named as a manifest must not block the open
+  if (auto e = open_input(path, false, false, fd)) return e;
+  ::close(fd);
   Manifest m;
   if (auto err = load_manifest(path, {}, m)) return BenchError{ErrorKind::usage, describe(*err)};
   if (m.size_col() == Manifest::npos)
@@ -63,18 +83,20 @@ std::optional<BenchError> load_dataset(const std::string& path, std::vector<Data
     std::sort(out.begin(), out.end(),
               [](const DatasetFile& a, const DatasetFile& b) { return a.path < b.path; });
   } else {
-    std::ifstream in(path);
-    std::string line;
-    if (!std::getline(in, line)) return BenchError{ErrorKind::usage, path + ": empty file list"};
-    if (line.starts_with("#dskit-manifest")) return from_manifest(path, out);
-    do {
+    int fd = -1;
+    if (auto e = open_input(path, false, false, fd)) return e;
+    const std::vector<std::string> lines = read_lines(fd);
+    ::close(fd);
+    if (lines.empty()) return BenchError{ErrorKind::usage, path + ": empty file list"};
+    if (lines[0].starts_with("#dskit-manifest")) return from_manifest(path, out);
+    for (const auto& line : lines) {
       if (line.empty()) continue;
       struct stat fs {};
       if (::stat(line.c_str(), &fs) != 0)
         return BenchError{ErrorKind::usage, describe({line, errno, "stat"})};
       if (!S_ISREG(fs.st_mode)) return BenchError{ErrorKind::usage, line + ": not a regular file"};
       out.push_back({line, static_cast<uint64_t>(fs.st_size)});
-    } while (std::getline(in, line));
+    }
   }
   if (out.empty()) return BenchError{ErrorKind::usage, path + ": no files to read"};
   return std::nullopt;
@@ -142,6 +164,14 @@ std::optional<BenchError> prepare_dataset(const PrepareOptions& o, std::vector<D
     const int err = errno;
     return BenchError{err == ENOENT ? ErrorKind::usage : ErrorKind::output, describe({o.dir, err, "mkdir"})};
   }
+  // The files are created inside the directory opened once, each with O_EXCL|O_NOFOLLOW: a symlink planted
+  // under a file's name is replaced, never written through.
+  const int dirfd = ::open(o.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return open_error({o.dir, errno, "open"}, false);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } dir_closer{dirfd};
   // Sizes and names first (one generator: the same seed gives the same set whatever the thread count).
   Rng sizes(derive_key(o.seed, 0, 0x70726570 /* "prep" */, 0));
   created.resize(o.files);
@@ -164,7 +194,7 @@ std::optional<BenchError> prepare_dataset(const PrepareOptions& o, std::vector<D
       const DatasetFile& f = created[i];
       Rng content(derive_key(o.seed, i, 0x64617461 /* "data" */, 0));
       PathError pe;
-      const int fd = open_target(f.path, O_WRONLY | O_CREAT | O_TRUNC, false, pe);
+      const int fd = create_in_dir(dirfd, fmt::format("dsbench-{:08d}.bin", i), f.path, false, pe);
       if (fd < 0) {
         std::lock_guard lk(mu);
         if (!failure) failure = open_error(pe, false);

@@ -17,9 +17,8 @@ std::optional<BenchError> prepare_whole_file_reads(const CommonOptions& c,
   dataset_bytes = 0;
   for (const auto& f : files) dataset_bytes += f.size;
   // The first file tells whether O_DIRECT works here, and its alignment.
-  PathError pe;
-  const int fd = open_target(files.at(0).path, O_RDONLY, c.direct, pe);
-  if (fd < 0) return open_error(pe, c.direct);
+  int fd = -1;
+  if (auto e = open_input(files.at(0).path, c.direct, false, fd)) return e;
   alignment = c.direct ? dio_alignment(fd) : 0;
   ::close(fd);
   if (c.direct && block % alignment != 0)

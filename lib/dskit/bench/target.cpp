@@ -1,6 +1,7 @@
 #include "dskit/bench/target.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -25,6 +26,51 @@ int open_target(const std::string& path, int flags, bool direct, PathError& err,
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC | (direct ? O_DIRECT : 0), mode);
   if (fd < 0) err = {path, errno, direct ? "open O_DIRECT" : "open"};
   return fd;
+}
+
+int create_in_dir(int dirfd, const std::string& name, const std::string& shown, bool direct, PathError& err,
+                  mode_t mode) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+    ::unlinkat(dirfd, name.c_str(), 0);  // failing that, O_EXCL below refuses the name
+  const int fd =
+      ::openat(dirfd, name.c_str(),
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | (direct ? O_DIRECT : 0), mode);
+  if (fd < 0) err = {shown, errno, direct ? "open O_DIRECT" : "open"};
+  return fd;
+}
+
+namespace {
+const char* type_name(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISSOCK(m)) return "a socket";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  return "a special file";
+}
+}  // namespace
+
+std::optional<BenchError> open_input(const std::string& path, bool direct, bool block_ok, int& fd) {
+  PathError pe;
+  fd = open_target(path, O_RDONLY | O_NONBLOCK, direct, pe);
+  if (fd < 0) return open_error(pe, direct);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    fd = -1;
+    return BenchError{ErrorKind::io, describe({path, e, "stat"})};
+  }
+  if (!S_ISREG(st.st_mode) && !(block_ok && S_ISBLK(st.st_mode))) {
+    ::close(fd);
+    fd = -1;
+    return BenchError{ErrorKind::usage,
+                      fmt::format("{}: {}, not {}", path, type_name(st.st_mode),
+                                  block_ok ? "a regular file or block device" : "a regular file")};
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return std::nullopt;
 }
 
 uint32_t dio_alignment(int fd) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dskit/base/error.h"
+#include "dskit/bench/common.h"
 
 namespace dskit::bench {
 
@@ -32,6 +33,19 @@ class AlignedBuffer {
 // Opens `path` with `flags` (| O_DIRECT when `direct`; O_CLOEXEC always). Returns the fd, or -1 with `err`
 // filled (op "open"; err == EINVAL with `direct` means the filesystem refuses O_DIRECT).
 int open_target(const std::string& path, int flags, bool direct, PathError& err, mode_t mode = 0644);
+
+// Creates the file `name` for writing inside the directory open as `dirfd` (`shown`: the path messages
+// name). An entry of that name already there (a file kept from an earlier run, or a planted symlink) is
+// unlinked, never followed; the new file is made with O_CREAT|O_EXCL|O_NOFOLLOW (| O_DIRECT when `direct`),
+// so whatever is planted between the two steps makes the open fail instead of redirecting the writes.
+// Returns the fd, or -1 with `err` filled as open_target does.
+int create_in_dir(int dirfd, const std::string& name, const std::string& shown, bool direct, PathError& err,
+                  mode_t mode = 0644);
+
+// Opens an input to read (| O_DIRECT when `direct`) with O_NONBLOCK, so that a FIFO cannot block the open,
+// and refuses anything but a regular file (or a block device, when `block_ok`) with a usage error naming
+// the type. On success `fd` is open, O_NONBLOCK cleared.
+std::optional<BenchError> open_input(const std::string& path, bool direct, bool block_ok, int& fd);
 
 // The alignment O_DIRECT needs on this open file: the larger of STATX_DIOALIGN's memory and offset
 // alignments when the kernel reports them, else 4096.

@@ -1,5 +1,6 @@
 // dsbench meta over ranks: file names never collide, and with ranks played by threads of this process
-// (ThreadComm) hard mode puts every rank's files in one shared directory that rank 0 removes once.
+// (ThreadComm) hard mode puts every rank's files in one shared directory that rank 0 removes once. The ranks
+// agree through the real RankGate (lib/dskit/bench/gate.h), as dsbench meta does.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "dskit/bench/gate.h"
 #include "dskit/bench/meta.h"
 #include "dskit/bench/stats.h"
 #include "temp_tree.h"
@@ -19,13 +21,14 @@ using namespace dskit::bench;
 
 namespace {
 
-// The collectives of `n` ranks, each a thread of this process: barrier, broadcast and all_ok (what meta
-// uses).
+// The collectives of `n` ranks, each a thread of this process: barrier, gather, broadcast and all_ok (what
+// meta and the rank gate use).
 struct ThreadGroup {
-  explicit ThreadGroup(int ranks) : n(ranks), sync(ranks) {}
+  explicit ThreadGroup(int ranks) : n(ranks), sync(ranks), parts(static_cast<std::size_t>(ranks)) {}
   int n;
   std::barrier<> sync;
   std::string slot;
+  std::vector<std::string> parts;
   std::atomic<bool> refused{false};
 };
 
@@ -35,7 +38,14 @@ class ThreadComm final : public Comm {
   int rank() const override { return rank_; }
   int size() const override { return g_.n; }
   void barrier() override { g_.sync.arrive_and_wait(); }
-  std::vector<std::string> gather(std::string_view) override { return {}; }  // not used by meta
+  std::vector<std::string> gather(std::string_view mine) override {
+    g_.parts[static_cast<std::size_t>(rank_)] = std::string(mine);
+    g_.sync.arrive_and_wait();
+    std::vector<std::string> out;
+    if (is_root()) out = g_.parts;
+    g_.sync.arrive_and_wait();  // rank 0 has read them before the next gather writes
+    return out;
+  }
   std::string scatter(const std::vector<std::string>&) override { return {}; }
   std::string broadcast(std::string data) override {
     if (is_root()) g_.slot = std::move(data);
@@ -61,8 +71,42 @@ class ThreadComm final : public Comm {
 
 struct RankRun {
   bool setup_failed = false;
+  int code = 0;  // the job's exit code, as the gate agreed it
+  std::vector<std::string> messages;
   MetaResult result;
 };
+
+// The gate of rank `run`: its messages kept, rank 0's report taken as printed.
+RankGate gate_of(Comm& comm, RankRun& run) {
+  return RankGate(comm, {[&run](const std::string& m) { run.messages.push_back(m); },
+                         [](const std::string&) { return 0; }});
+}
+
+// One rank as dsbench meta runs it: the set-up agreed on through the gate, the phases, the result to rank 0.
+void run_rank(const MetaOptions& mine, RankGate& gate, RankRun& run) {
+  if (!gate.ready()) {
+    run.setup_failed = true;
+    run.code = gate.code();
+    return;
+  }
+  if (meta_setup(mine, run.result)) {
+    run.setup_failed = true;
+    run.code = gate.close(2);
+    return;
+  }
+  if (!gate.start()) {
+    run.setup_failed = true;
+    meta_abandon(mine, run.result);
+    run.code = gate.code();
+    return;
+  }
+  meta_phases(mine, run.result);
+  RankResult result;
+  for (const auto& p : run.result.phases) result.ops += summarize(p.result.threads).ops;
+  run.code = gate.finish(result, [](const MergedRanks& m, const std::vector<RankResult>&) {
+    return std::to_string(m.total.ops);
+  });
+}
 
 // Runs meta on `ranks` threads, each a rank, with the options `o` (rank r's interrupt flag: flags[r]).
 std::vector<RankRun> run_ranks(int ranks, const MetaOptions& o, std::atomic<bool>* flags = nullptr) {
@@ -75,14 +119,8 @@ std::vector<RankRun> run_ranks(int ranks, const MetaOptions& o, std::atomic<bool
       MetaOptions mine = o;
       mine.comm = &comm;
       if (flags) mine.common.interrupt = &flags[r];
-      // The start agreement RankGate makes in dsbench.
-      const bool ok = !meta_setup(mine, runs[r].result);
-      if (!comm.all_ok(ok)) {
-        runs[r].setup_failed = true;
-        meta_abandon(mine, runs[r].result);
-        return;
-      }
-      meta_phases(mine, runs[r].result);
+      RankGate gate = gate_of(comm, runs[r]);
+      run_rank(mine, gate, runs[r]);
     });
   for (auto& t : threads) t.join();
   return runs;
@@ -203,19 +241,20 @@ TEST_CASE("meta hard mode over ranks: a failed set-up leaves nothing, rank 0 rem
     MetaOptions easy = o;
     easy.comm = &comm;
     easy.hard = false;
-    r1.setup_failed = meta_setup(easy, r1.result).has_value();
-    if (!comm.all_ok(!r1.setup_failed)) meta_abandon(easy, r1.result);
+    RankGate gate = gate_of(comm, r1);
+    run_rank(easy, gate, r1);
   });
   ThreadComm comm(g, 0);
   MetaOptions hard = o;
   hard.comm = &comm;
-  r0.setup_failed = meta_setup(hard, r0.result).has_value();
-  const bool all = comm.all_ok(!r0.setup_failed);
-  if (!all) meta_abandon(hard, r0.result);
+  RankGate gate = gate_of(comm, r0);
+  run_rank(hard, gate, r0);
   other.join();
-  CHECK_FALSE(r0.setup_failed);
+  CHECK(r0.setup_failed);  // its set-up worked, but rank 1's did not: it never starts
   CHECK(r1.setup_failed);
-  CHECK_FALSE(all);
+  CHECK(r0.code == 2);  // the failed rank's code, on every rank
+  CHECK(r1.code == 2);
+  CHECK(r0.messages == std::vector<std::string>{"rank 1 of 2 failed (exit 2); no result"});
   CHECK(r0.result.removed);
   CHECK(tree(t.root()).empty());
 }

@@ -1,0 +1,115 @@
+// dsbench's report on a fixed histogram, against golden files: the human table and the JSON object that
+// `dsbench randread --file` prints, built from fixed counters and latencies (two threads, a known spread of
+// read latencies, one of them slow). A change to the report's text fails here with a line-by-line diff;
+// DSKIT_UPDATE_GOLDEN=1 rewrites tests/golden/dsbench_report.{txt,json} on purpose.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dskit/bench/block_read.h"
+#include "dskit/bench/stats.h"
+
+#ifndef DSKIT_SOURCE_DIR
+#error "tests/CMakeLists.txt passes DSKIT_SOURCE_DIR, the source tree with tests/golden"
+#endif
+
+using namespace dskit::bench;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The lines that differ, as "line N:\n- expected\n+ actual" (at most 20 of them).
+std::string line_diff(const std::string& expected, const std::string& actual) {
+  const auto e = lines_of(expected), a = lines_of(actual);
+  std::string out;
+  int shown = 0;
+  for (std::size_t i = 0; i < std::max(e.size(), a.size()) && shown < 20; ++i) {
+    const std::string* el = i < e.size() ? &e[i] : nullptr;
+    const std::string* al = i < a.size() ? &a[i] : nullptr;
+    if (el && al && *el == *al) continue;
+    out += "line " + std::to_string(i + 1) + ":\n";
+    if (el) out += "- " + *el + "\n";
+    if (al) out += "+ " + *al + "\n";
+    ++shown;
+  }
+  if (out.empty() && expected != actual) out = "(the same lines; a final newline differs)\n";
+  return out;
+}
+
+// Compares `actual` with tests/golden/NAME, or rewrites the file when DSKIT_UPDATE_GOLDEN=1.
+void check_golden(const std::string& name, const std::string& actual) {
+  const std::string path = std::string(DSKIT_SOURCE_DIR) + "/tests/golden/" + name;
+  const char* update = std::getenv("DSKIT_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    MESSAGE("rewrote " << path);
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), path << " is missing (DSKIT_UPDATE_GOLDEN=1 makes it)");
+  std::ostringstream expected;
+  expected << in.rdbuf();
+  INFO(path << " differs from the report (DSKIT_UPDATE_GOLDEN=1 rewrites it on purpose):\n"
+            << line_diff(expected.str(), actual));
+  CHECK(expected.str() == actual);
+}
+
+// Two threads over 2 s: thread 0 does 1000 reads of 4 KiB, 50-149 us each; thread 1 does 600, 80-679 us,
+// with one of 12 ms, and finishes 0.5 s later.
+void fixed_run(BlockReadOptions& o, BlockReadResult& r) {
+  o.file = "/data/big.bin";
+  o.block = 4096;
+  o.common.engine = EngineKind::io_uring;
+  o.common.iodepth = 8;
+  o.common.threads = 2;
+  o.common.direct = true;
+  r.span = uint64_t{1} << 30;
+  r.alignment = 512;
+  r.phase.threads.resize(2);
+  ThreadStats& a = r.phase.threads[0];
+  a.thread = 0;
+  a.start_ns = 1'000'000'000;
+  a.end_ns = 2'500'000'000;
+  for (uint64_t i = 0; i < 1000; ++i) a.lat["read"].record(50'000 + (i % 100) * 1'000);
+  a.ops = 1000;
+  a.bytes = 1000 * 4096;
+  ThreadStats& b = r.phase.threads[1];
+  b.thread = 1;
+  b.start_ns = 1'000'000'000;
+  b.end_ns = 3'000'000'000;
+  for (uint64_t i = 0; i < 599; ++i) b.lat["read"].record(80'000 + i * 1'000);
+  b.lat["read"].record(12'000'000);
+  b.ops = 600;
+  b.bytes = 600 * 4096;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("report");
+
+TEST_CASE("dsbench report golden: randread --file's table and JSON on a fixed histogram") {
+  BlockReadOptions o;
+  BlockReadResult r;
+  fixed_run(o, r);
+  const Summary s = summarize(r.phase.threads);
+  check_golden("dsbench_report.txt", block_read_report(o, r, s, false));
+  check_golden("dsbench_report.json", block_read_report(o, r, s, true));
+}
+
+TEST_CASE("dsbench report golden: the diff names the changed line") {
+  const std::string d = line_diff("a\nb\nc\n", "a\nB\nc\nd\n");
+  CHECK(d == "line 2:\n- b\n+ B\nline 4:\n+ d\n");
+  CHECK(line_diff("a\n", "a").find("final newline") != std::string::npos);
+}
+
+TEST_SUITE_END();
