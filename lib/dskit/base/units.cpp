@@ -116,7 +116,10 @@ std::optional<std::string> parse_duration(std::string_view text, int64_t& out_ns
   for (const auto& u : kUnits) {
     if (u.name != unit) continue;
     const auto v = scale(d, u.ns, u128{1} << 63);
-    if (!v) return "duration " + quoted(text) + " is too long (the limit is about 292 years)";
+    if (!v) {
+      out_ns = INT64_MAX;
+      return "duration " + quoted(text) + " is too long (the limit is about 292 years)";
+    }
     out_ns = static_cast<int64_t>(*v);
     return std::nullopt;
   }

@@ -21,7 +21,8 @@ namespace dskit {
 // quotes the text, e.g. "'4q' is not a size: unknown unit 'q' (use k, M, G, T or P, e.g. 4k, 1.5GiB)".
 std::optional<std::string> parse_bytes(std::string_view text, uint64_t& out);
 
-// Nanoseconds. On error `out` is unchanged.
+// Nanoseconds. On error `out_ns` is unchanged, except for a well-formed duration that is too long: then it
+// is INT64_MAX as well as the error, for callers that saturate instead (dsls --newer 99999999999w).
 std::optional<std::string> parse_duration(std::string_view text, int64_t& out_ns);
 
 }  // namespace dskit

@@ -78,8 +78,8 @@ std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns
     return std::nullopt;
   }
   int64_t ago = 0;
-  if (auto err = parse_duration(text, ago)) return err->find("too long") != std::string::npos ? *err : bad;
-  out_ns = now_ns - ago;  // both within int64: now is after 1970, ago below 2^63
+  if (auto err = parse_duration(text, ago); err && ago != INT64_MAX) return bad;
+  out_ns = ago == INT64_MAX ? INT64_MIN : now_ns - ago;  // older than 292 years: before every date
   return std::nullopt;
 }
 
