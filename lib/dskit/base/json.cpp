@@ -7,6 +7,17 @@
 
 namespace dskit {
 
+JsonWriter& JsonWriter::bytes_field(std::string_view k, std::string_view s) {
+  key(k).value(s);
+  if (is_valid_utf8(s)) return *this;
+  sep();
+  append_json_string(out_, std::string(k) + "_b64");
+  out_.append(":\"");
+  append_base64(out_, s);
+  out_.push_back('"');
+  return *this;
+}
+
 JsonWriter& JsonWriter::value(double v) {
   sep();
   fmt::format_to(std::back_inserter(out_), "{}", v);

@@ -94,6 +94,10 @@ class JsonWriter {
     return *this;
   }
 
+  // "k":"s", and when `s` is not valid UTF-8 (the string then has U+FFFD in place of the bad bytes) also
+  // "k_b64":"<base64 of s>" with the exact bytes (paths, manifest cells).
+  JsonWriter& bytes_field(std::string_view k, std::string_view s);
+
   // key(k) then value(v).
   template <class T>
   JsonWriter& field(std::string_view k, T&& v) {

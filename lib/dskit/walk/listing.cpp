@@ -37,12 +37,6 @@ struct alignas(64) WorkerState {
   uint64_t unreported = 0;  // entries not yet added to the progress counter
 };
 
-// "path":"..." and, when the path is not valid UTF-8, its exact bytes as "path_b64":"...".
-void path_fields(JsonWriter& w, std::string_view path) {
-  w.field("path", path);
-  if (!is_valid_utf8(path)) w.key("path_b64").string_from([&](std::string& o) { append_base64(o, path); });
-}
-
 void format_entry(std::string& s, const Entry& e, const ListOptions& o) {
   switch (o.format) {
     case ListFormat::paths:
@@ -58,7 +52,7 @@ void format_entry(std::string& s, const Entry& e, const ListOptions& o) {
     case ListFormat::json: {
       JsonWriter w(s);
       w.object();
-      path_fields(w, e.path);
+      w.bytes_field("path", e.path);
       const char type = type_letter(e.type);
       w.key("type").plain_string(std::string_view(&type, 1));
       w.field("size", e.st.size);
@@ -73,7 +67,7 @@ void format_entry(std::string& s, const Entry& e, const ListOptions& o) {
 void format_error(std::string& s, const PathError& err, char term) {
   JsonWriter w(s);
   w.object();
-  path_fields(w, err.path);
+  w.bytes_field("path", err.path);
   w.field("error", cause(err)).field("errno", err.err).field("op", err.op).end_object();
   s.push_back(term);
 }

@@ -73,3 +73,9 @@ TEST_CASE("json writer: doubles, shortest, fixed and general, as the reports pri
       s ==
       "[0.1,13,0.6000000000000001,0,1e+21,-2.5,0.650000,2.500000,498998.5,0.0,0.17647059,2.1176471,0,1e-07]");
 }
+
+TEST_CASE("json writer: bytes_field adds the exact bytes in base64 when they are not UTF-8") {
+  std::string s;
+  JsonWriter(s).object().bytes_field("path", "a/é").bytes_field("old", "a\xff").end_object();
+  CHECK(s == "{\"path\":\"a/é\",\"old\":\"a\xEF\xBF\xBD\",\"old_b64\":\"Yf8=\"}");
+}
