@@ -56,7 +56,10 @@ char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// The text in quotes for a message, shortened past 32 characters (a 309-digit number stays readable).
 std::string quoted(std::string_view text) {
+  if (text.size() > 32)
+    return "'" + std::string(text.substr(0, 24)) + "...' (" + std::to_string(text.size()) + " characters)";
   return "'" + std::string(text) + "'";
 }
 

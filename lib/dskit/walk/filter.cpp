@@ -11,13 +11,12 @@
 namespace dskit {
 
 std::optional<std::string> parse_size_filter(std::string_view text, SizeFilter& out) {
-  const std::string orig(text);
   SizeFilter f;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
     f.cmp = text[0] == '+' ? SizeFilter::Cmp::ge : SizeFilter::Cmp::le;
     text.remove_prefix(1);
   }
-  if (auto err = parse_bytes(text, f.bytes)) return "invalid size '" + orig + "': " + *err;
+  if (auto err = parse_bytes(text, f.bytes)) return "-S: " + *err;  // the message quotes the text
   out = f;
   return std::nullopt;
 }
