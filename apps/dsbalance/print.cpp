@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "name_cell.h"
 
@@ -31,12 +32,17 @@ double share(uint64_t n, uint64_t total) {
   return total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
 }
 
-std::string classes_json(const dskit::Distribution& d, uint64_t total) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < d.classes.size(); ++i)
-    out += fmt::format("{}{{\"name\":{},\"count\":{},\"share\":{:.6f}}}", i ? "," : "",
-                       json_str(d.classes[i].name), d.classes[i].count, share(d.classes[i].count, total));
-  return out + "]";
+// [{"name":..,"count":..,"share":0.123456}, ...]
+void classes_json(dskit::JsonWriter& w, const dskit::Distribution& d, uint64_t total) {
+  w.array();
+  for (const auto& c : d.classes)
+    w.object()
+        .field("name", c.name)
+        .field("count", c.count)
+        .key("share")
+        .fixed(share(c.count, total), 6)
+        .end_object();
+  w.end_array();
 }
 
 uint64_t total_of(const dskit::Distribution& d) {
@@ -107,41 +113,40 @@ std::string report_text(const ReportInput& in) {
 std::string report_json(const ReportInput& in) {
   const auto& r = in.report;
   const auto& d = *in.after;
-  std::string out = "{\"input\":" + json_str(in.input) + ",\"format\":" + json_str(in.format);
-  out += ",\"classes\":" + classes_json(d, r.total);
-  out += fmt::format(",\"total\":{},\"entries\":{},\"unlabelled\":{},\"dropped\":{},\"num_classes\":{}",
-                     r.total, d.entries, d.unlabelled, d.dropped, r.classes);
-  out += ",\"empty_classes\":[";
-  bool first = true;
+  std::string out;
+  dskit::JsonWriter w(out);
+  w.object().field("input", in.input).field("format", in.format).key("classes");
+  classes_json(w, d, r.total);
+  w.field("total", r.total).field("entries", d.entries).field("unlabelled", d.unlabelled);
+  w.field("dropped", d.dropped).field("num_classes", r.classes).key("empty_classes").array();
   for (const auto& c : d.classes)
-    if (c.count == 0) {
-      out += (first ? "" : ",") + json_str(c.name);
-      first = false;
-    }
-  out += "]";
-  out += fmt::format(
-      ",\"min_count\":{},\"max_count\":{},\"imbalance_ratio\":{},\"entropy\":{},\"evenness\":{},"
-      "\"effective_classes\":{},\"gini\":{},\"multi_label\":{},\"label_cardinality\":{},\"mean_ir\":{}",
-      r.min_count, r.max_count, r.imbalance_ratio, r.entropy, r.evenness, r.effective_classes, r.gini,
-      d.multi_label ? "true" : "false", r.label_cardinality, r.mean_ir);
-  out += fmt::format(
-      ",\"bands\":{{\"many\":{},\"few\":{},\"head\":{{\"classes\":{},\"samples\":{}}},\"middle\":{{"
-      "\"classes\":{},"
-      "\"samples\":{}}},\"tail\":{{\"classes\":{},\"samples\":{}}}}}",
-      in.bands.many, in.bands.few, r.head.classes, r.head.samples, r.middle.classes, r.middle.samples,
-      r.tail.classes, r.tail.samples);
-  if (in.before)
-    out += fmt::format(",\"before\":{{\"classes\":{},\"total\":{}}}",
-                       classes_json(*in.before, total_of(*in.before)), total_of(*in.before));
-  if (const auto* a = in.annotations)
-    out += fmt::format(
-        ",\"annotations\":{{\"unit\":{},\"images\":{},\"unannotated_images\":{},\"no_label_file\":{},"
-        "\"instances\":{},\"crowd\":{},\"skipped\":{},\"unknown\":{}}}",
-        json_str(in.unit), a->images, a->unannotated, a->no_label_file, a->instances, a->crowd, a->skipped,
-        a->unknown);
-  if (in.drift) out += ",\"splits\":" + drift_json(*in.drift);
-  out += fmt::format(",\"errors\":{}}}\n", in.errors);
-  return out;
+    if (c.count == 0) w.value(c.name);
+  w.end_array().field("min_count", r.min_count).field("max_count", r.max_count);
+  w.field("imbalance_ratio", r.imbalance_ratio).field("entropy", r.entropy).field("evenness", r.evenness);
+  w.field("effective_classes", r.effective_classes).field("gini", r.gini).field("multi_label", d.multi_label);
+  w.field("label_cardinality", r.label_cardinality).field("mean_ir", r.mean_ir);
+  const auto band = [&](const char* name, const auto& b) {
+    w.key(name).object().field("classes", b.classes).field("samples", b.samples).end_object();
+  };
+  w.key("bands").object().field("many", in.bands.many).field("few", in.bands.few);
+  band("head", r.head);
+  band("middle", r.middle);
+  band("tail", r.tail);
+  w.end_object();
+  if (in.before) {
+    w.key("before").object().key("classes");
+    classes_json(w, *in.before, total_of(*in.before));
+    w.field("total", total_of(*in.before)).end_object();
+  }
+  if (const auto* a = in.annotations) {
+    w.key("annotations").object().field("unit", in.unit).field("images", a->images);
+    w.field("unannotated_images", a->unannotated).field("no_label_file", a->no_label_file);
+    w.field("instances", a->instances).field("crowd", a->crowd).field("skipped", a->skipped);
+    w.field("unknown", a->unknown).end_object();
+  }
+  if (in.drift) w.key("splits").raw(drift_json(*in.drift));
+  w.field("errors", in.errors).end_object();
+  return out + "\n";
 }
 
 std::string report_csv(const dskit::Distribution& d) {
@@ -153,24 +158,27 @@ std::string report_csv(const dskit::Distribution& d) {
 }
 
 std::string class_to_idx_json(const std::vector<std::string>& classes) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < classes.size(); ++i)
-    out += fmt::format("{}{}:{}", i ? "," : "", json_str(classes[i]), i);
-  return out + "}\n";
+  std::string out;
+  dskit::JsonWriter w(out);
+  w.object();
+  for (std::size_t i = 0; i < classes.size(); ++i) w.field(classes[i], i);
+  w.end_object();
+  return out + "\n";
 }
 
 std::string weights_json(const WeightsOut& w) {
-  std::string out = "{\"method\":" + json_str(dskit::weight_method_name(w.method));
-  if (w.method == dskit::WeightMethod::effective) out += fmt::format(",\"beta\":{}", w.beta);
-  out += ",\"classes\":[";
-  for (std::size_t i = 0; i < w.dist->classes.size(); ++i)
-    out += (i ? "," : "") + json_str(w.dist->classes[i].name);
-  out += "],\"weights\":[";
-  for (std::size_t i = 0; i < w.weights.size(); ++i)
-    out += fmt::format("{}{:.8g}", i ? "," : "", w.weights[i]);
-  out += "],\"focal_alpha\":[";
-  for (std::size_t i = 0; i < w.alpha.size(); ++i) out += fmt::format("{}{:.8g}", i ? "," : "", w.alpha[i]);
-  return out + "]}\n";
+  std::string out;
+  dskit::JsonWriter j(out);
+  j.object().field("method", dskit::weight_method_name(w.method));
+  if (w.method == dskit::WeightMethod::effective) j.field("beta", w.beta);
+  j.key("classes").array();
+  for (const auto& c : w.dist->classes) j.value(c.name);
+  j.end_array().key("weights").array();
+  for (double v : w.weights) j.general(v, 8);
+  j.end_array().key("focal_alpha").array();
+  for (double v : w.alpha) j.general(v, 8);
+  j.end_array().end_object();
+  return out + "\n";
 }
 
 std::string weights_yaml(const WeightsOut& w) {
@@ -208,16 +216,19 @@ std::string resample_text(const dskit::ResampleResult& r, std::size_t name_max) 
 }
 
 std::string resample_json(const dskit::ResampleResult& r, uint64_t seed) {
-  std::string out = "{\"classes\":[";
-  for (std::size_t i = 0; i < r.classes.size(); ++i) {
-    const auto& c = r.classes[i];
-    out += fmt::format("{}{{\"name\":{},\"before\":{},\"requested\":{},\"achieved\":{}}}", i ? "," : "",
-                       json_str(c.name), c.before, c.requested, c.achieved);
-  }
-  out += fmt::format(
-      "],\"rows_before\":{},\"rows_after\":{},\"unlabelled_kept\":{},\"dropped\":{},\"seed\":{}}}\n",
-      r.rows_before, r.rows_after, r.unlabelled_kept, r.dropped, seed);
-  return out;
+  std::string out;
+  dskit::JsonWriter w(out);
+  w.object().key("classes").array();
+  for (const auto& c : r.classes)
+    w.object()
+        .field("name", c.name)
+        .field("before", c.before)
+        .field("requested", c.requested)
+        .field("achieved", c.achieved)
+        .end_object();
+  w.end_array().field("rows_before", r.rows_before).field("rows_after", r.rows_after);
+  w.field("unlabelled_kept", r.unlabelled_kept).field("dropped", r.dropped).field("seed", seed).end_object();
+  return out + "\n";
 }
 
 }  // namespace dsbalance

@@ -4,23 +4,17 @@
 
 #include <algorithm>
 
-#include "dskit/base/text.h"
+#include "dskit/base/json.h"
 #include "name_cell.h"
 
 namespace dsbalance {
 
 namespace {
 
-std::string json_str(std::string_view s) {
-  std::string out;
-  dskit::append_json_string(out, s);
-  return out;
-}
-
-std::string names_json(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json_str(v[i]);
-  return out + "]";
+void names_json(dskit::JsonWriter& w, const std::vector<std::string>& v) {
+  w.array();
+  for (const auto& n : v) w.value(n);
+  w.end_array();
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -80,21 +74,31 @@ std::string drift_text(const DriftOut& d) {
 
 std::string drift_json(const DriftOut& d) {
   const auto& r = d.report;
-  std::string out = fmt::format(
-      "{{\"by\":{},\"reference\":{},\"unassigned\":{},\"classes\":{},\"per_split\":[", json_str(d.by),
-      json_str(r.splits.empty() ? "" : r.splits.front().name), d.unassigned, names_json(r.classes));
+  std::string out;
+  dskit::JsonWriter w(out);
+  w.object().field("by", d.by).field("reference", r.splits.empty() ? std::string() : r.splits.front().name);
+  w.field("unassigned", d.unassigned).key("classes");
+  names_json(w, r.classes);
+  w.key("per_split").array();
   for (std::size_t i = 0; i < r.splits.size(); ++i) {
     const auto& s = r.splits[i];
-    out += fmt::format("{}{{\"name\":{}", i ? "," : "", json_str(s.name));
-    if (i < d.inputs.size()) out += ",\"input\":" + json_str(d.inputs[i]);
-    out += fmt::format(",\"total\":{},\"classes\":[", s.total);
+    w.object().field("name", s.name);
+    if (i < d.inputs.size()) w.field("input", d.inputs[i]);
+    w.field("total", s.total).key("classes").array();
     for (std::size_t c = 0; c < r.classes.size(); ++c)
-      out += fmt::format("{}{{\"name\":{},\"count\":{},\"share\":{}}}", c ? "," : "", json_str(r.classes[c]),
-                         s.counts[c], s.shares[c]);
-    out += fmt::format("],\"missing\":{},\"not_in_reference\":{},\"tvd\":{},\"jsd\":{}}}",
-                       names_json(s.missing), names_json(s.not_in_reference), s.tvd, s.jsd);
+      w.object()
+          .field("name", r.classes[c])
+          .field("count", s.counts[c])
+          .field("share", s.shares[c])
+          .end_object();
+    w.end_array().key("missing");
+    names_json(w, s.missing);
+    w.key("not_in_reference");
+    names_json(w, s.not_in_reference);
+    w.field("tvd", s.tvd).field("jsd", s.jsd).end_object();
   }
-  return out + "]}";
+  w.end_array().end_object();
+  return out;
 }
 
 std::vector<std::string> drift_warnings(const DriftOut& d) {

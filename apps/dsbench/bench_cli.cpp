@@ -8,6 +8,7 @@
 #include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/error.h"
+#include "dskit/base/units.h"
 #include "dskit/bench/report.h"
 
 namespace dsbench {
@@ -25,7 +26,7 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_flag("--drop-cache", f.drop_cache,
                 "Evict the files' cached pages (fadvise DONTNEED) before each phase");
   if (with_budget) {
-    sub->add_option("--duration", f.duration, "Stop after this many seconds")->check(CLI::PositiveNumber);
+    sub->add_option("--duration", f.duration, "Stop after this long (seconds, or 500ms, 2m, 1h)");
     sub->add_option("--ops", f.ops, "Stop after this many operations in total (4k, 1M, ... accepted)");
     sub->add_option("--bytes", f.bytes, "Stop after this many bytes in total (e.g. 10G)");
   }
@@ -38,12 +39,25 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
 
 bool size_flag(const std::string& text, const char* flag, uint64_t& out) {
   if (text.empty()) return true;
-  const auto v = parse_size(text);
-  if (!v) {
-    error(fmt::format("{}: not a size: '{}' (use e.g. 4096, 4k, 1M, 2G)", flag, text));
+  if (auto err = dskit::parse_bytes(text, out)) {
+    error(fmt::format("{}: {}", flag, *err));
     return false;
   }
-  out = *v;
+  return true;
+}
+
+bool duration_flag(const std::string& text, const char* flag, double& seconds) {
+  if (text.empty()) return true;
+  int64_t ns = 0;
+  if (auto err = dskit::parse_duration(text, ns)) {
+    error(fmt::format("{}: {}", flag, *err));
+    return false;
+  }
+  if (ns == 0) {
+    error(fmt::format("{}: must be more than 0", flag));
+    return false;
+  }
+  seconds = static_cast<double>(ns) / 1e9;
   return true;
 }
 
@@ -58,9 +72,9 @@ bool to_common(const CommonFlags& f, CommonOptions& out) {
   out.iodepth = f.iodepth;
   out.direct = !f.buffered;
   out.drop_cache = f.drop_cache;
-  out.duration_s = f.duration;
   out.seed = f.seed;
-  return size_flag(f.ops, "--ops", out.ops) && size_flag(f.bytes, "--bytes", out.bytes);
+  return duration_flag(f.duration, "--duration", out.duration_s) && size_flag(f.ops, "--ops", out.ops) &&
+         size_flag(f.bytes, "--bytes", out.bytes);
 }
 
 bool settle_engine(CommonOptions& c, int& rc) {

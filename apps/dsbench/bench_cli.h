@@ -22,7 +22,7 @@ struct CommonFlags {
   unsigned iodepth = 1;
   bool buffered = false;
   bool drop_cache = false;
-  double duration = 0;
+  std::string duration;
   std::string ops, bytes, seed_text;
   uint64_t seed = 0;
   bool json = false;
@@ -40,6 +40,8 @@ bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
 bool settle_engine(dskit::bench::CommonOptions& c, int& rc);
 // A size flag ("4k", "2G"); prints and returns false when malformed.
 bool size_flag(const std::string& text, const char* flag, uint64_t& out);
+// A duration (base/units.h) of more than 0 into seconds; empty text leaves `seconds` alone.
+bool duration_flag(const std::string& text, const char* flag, double& seconds);
 
 void error(const std::string& message);
 void warn(const std::string& message);

@@ -35,7 +35,7 @@ struct TrainCmdOptions {
   uint64_t files = 0;
   unsigned epochs = 1;
   uint64_t steps = 0;
-  double duration = 0;
+  std::string duration;
   std::string block;
   bool find_max = false;
   double au = 90;
@@ -131,14 +131,14 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   ModeRun run("train", o.common, gate);
   TrainOptions to;
   if (!run.setup(to.common)) return run.rc();
-  to.common.duration_s = o.duration;
+  if (!duration_flag(o.duration, "--duration", to.common.duration_s)) return dskit::app::kExitUsage;
   if (!size_flag(o.block, "--block", to.block)) return dskit::app::kExitUsage;
   to.accelerators = o.accelerators;
   to.prefetch = o.prefetch;
   to.batch = w.batch;
   to.compute_s = w.compute_s;
   to.epochs = o.epochs;
-  to.steps = o.find_max && o.steps == 0 && o.duration == 0 ? 10 : o.steps;
+  to.steps = o.find_max && o.steps == 0 && to.common.duration_s == 0 ? 10 : o.steps;
 
   if (gate.mpi() && o.find_max) {
     error("train: --find-max measures one client; run it without mpirun (or with one rank)");
@@ -305,7 +305,7 @@ Command add_train(CLI::App& app) {
       ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--steps", o->steps, "Steps per accelerator (instead of --epochs; 10 with --find-max)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
-  sub->add_option("--duration", o->duration, "Stop after this many seconds")->check(CLI::PositiveNumber);
+  sub->add_option("--duration", o->duration, "Stop after this long (seconds, or 500ms, 2m, 1h)");
   sub->add_option("--block", o->block, "Read request size (default 1M)");
   sub->add_flag("--find-max", o->find_max, "Search the largest number of accelerators with AU >= --au");
   sub->add_option("--au", o->au, "AU target of --find-max, in percent (default 90)")

@@ -21,6 +21,7 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/tool.h"
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/image/chip.h"
 
@@ -167,15 +168,14 @@ std::string eta_text(double s) {
 }
 
 std::string json_record(const ImageReport& r) {
-  std::string s = "{\"image\":";
-  append_json_string(s, r.path);
-  s += r.error.empty() ? ",\"status\":\"ok\"" : ",\"status\":\"failed\",\"error\":";
-  if (!r.error.empty()) append_json_string(s, r.error);
-  s += fmt::format(
-      ",\"level\":{},\"downsample\":{:.6g},\"chips\":{},\"resumed\":{},\"rejected\":{},"
-      "\"tiles_decoded\":{},\"bytes\":{}}}\n",
-      r.level, r.downsample, r.chips, r.resumed, r.rejected, r.tiles_decoded, r.bytes);
-  return s;
+  std::string s;
+  JsonWriter w(s);
+  w.object().field("image", r.path).field("status", r.error.empty() ? "ok" : "failed");
+  if (!r.error.empty()) w.field("error", r.error);
+  w.field("level", r.level).key("downsample").general(r.downsample, 6).field("chips", r.chips);
+  w.field("resumed", r.resumed).field("rejected", r.rejected).field("tiles_decoded", r.tiles_decoded);
+  w.field("bytes", r.bytes).end_object();
+  return s + "\n";
 }
 
 }  // namespace

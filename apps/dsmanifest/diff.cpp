@@ -28,29 +28,19 @@ int run_diff(const DiffCmdOptions& o) {
   const DiffResult r = diff_manifests(a, b);
   std::string out;
   if (o.json) {
-    out += fmt::format(
-        "{{\"identical\":{},\"compared_by\":\"{}\",\"added\":{},\"removed\":{},\"modified\":{},"
-        "\"renamed\":{},\"relabeled\":{},\"changes\":[",
-        r.identical(), r.by_hash ? "hash" : "size_mtime", r.added, r.removed, r.modified, r.renamed,
-        r.relabeled);
-    for (std::size_t i = 0; i < r.entries.size(); ++i) {
-      const auto& e = r.entries[i];
-      if (i) out += ',';
-      out += "{\"kind\":\"";
-      out += kind_name(e.kind);
-      out += "\",";
-      cli::append_json_cell(out, "path", e.path);
-      if (e.kind == DiffEntry::Kind::renamed) {
-        out += ',';
-        cli::append_json_cell(out, "old_path", e.old_path);
-      }
-      if (!e.detail.empty()) {
-        out += ",\"detail\":";
-        append_json_string(out, e.detail);
-      }
-      out += '}';
+    JsonWriter w(out);
+    w.object().field("identical", r.identical()).field("compared_by", r.by_hash ? "hash" : "size_mtime");
+    w.field("added", r.added).field("removed", r.removed).field("modified", r.modified);
+    w.field("renamed", r.renamed).field("relabeled", r.relabeled).key("changes").array();
+    for (const auto& e : r.entries) {
+      w.object().field("kind", kind_name(e.kind));
+      cli::json_cell(w, "path", e.path);
+      if (e.kind == DiffEntry::Kind::renamed) cli::json_cell(w, "old_path", e.old_path);
+      if (!e.detail.empty()) w.field("detail", e.detail);
+      w.end_object();
     }
-    out += "]}\n";
+    w.end_array().end_object();
+    out += '\n';
   } else {
     for (const auto& e : r.entries) {
       out += kind_name(e.kind);

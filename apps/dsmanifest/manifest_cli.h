@@ -12,6 +12,7 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/tool.h"
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/manifest/build/build.h"
 #include "dskit/manifest/manifest.h"
@@ -79,18 +80,8 @@ inline std::string render_progress(const dskit::BuildProgress& p, double elapsed
 }
 
 // A JSON member "key":"raw value" for an escaped manifest cell, plus "key_b64" when not valid UTF-8.
-inline void append_json_cell(std::string& out, std::string_view key, std::string_view escaped) {
-  const std::string raw = dskit::unescape_field(escaped);
-  dskit::append_json_string(out, key);
-  out += ':';
-  dskit::append_json_string(out, raw);
-  if (!dskit::is_valid_utf8(raw)) {
-    out += ',';
-    dskit::append_json_string(out, std::string(key) + "_b64");
-    out += ":\"";
-    dskit::append_base64(out, raw);
-    out += '"';
-  }
+inline void json_cell(dskit::JsonWriter& w, std::string_view key, std::string_view escaped) {
+  w.bytes_field(key, dskit::unescape_field(escaped));
 }
 
 }  // namespace dsmanifest::cli

@@ -28,40 +28,31 @@ int run_stats(const StatsCmdOptions& o) {
   const ManifestStats s = manifest_stats(m);
   std::string out;
   if (o.json) {
-    out += "{\"root\":";
-    append_json_string(out, m.root);
-    out += fmt::format(
-        ",\"hash\":\"{}\",\"entries\":{},\"bytes\":{},\"mean_size\":{:.1f},\"size_percentiles\":{{",
-        hash_name(m.hash), s.entries, s.bytes, s.mean_size);
-    for (std::size_t i = 0; i < s.size_percentiles.size(); ++i)
-      out += fmt::format("{}\"p{}\":{}", i ? "," : "", s.size_percentiles[i].first,
-                         s.size_percentiles[i].second);
-    out += "},\"labels\":";
+    JsonWriter w(out);
+    w.object().field("root", m.root).field("hash", hash_name(m.hash)).field("entries", s.entries);
+    w.field("bytes", s.bytes).key("mean_size").fixed(s.mean_size, 1).key("size_percentiles").object();
+    for (const auto& [p, v] : s.size_percentiles) w.field(fmt::format("p{}", p), v);
+    w.end_object().key("labels");
     if (!s.has_labels) {
-      out += "null";
+      w.null();
     } else {
-      out += '[';
-      for (std::size_t i = 0; i < s.labels.size(); ++i) {
-        if (i) out += ',';
-        out += '{';
-        cli::append_json_cell(out, "label", s.labels[i].first);
-        out += fmt::format(",\"count\":{}}}", s.labels[i].second);
+      w.array();
+      for (const auto& [label, count] : s.labels) {
+        w.object();
+        cli::json_cell(w, "label", label);
+        w.field("count", count).end_object();
       }
-      out += ']';
+      w.end_array();
     }
-    out +=
-        fmt::format(",\"duplicate_groups\":{},\"duplicate_files\":{},\"duplicate_bytes\":{},\"duplicates\":[",
-                    s.duplicates.size(), s.duplicate_files, s.duplicate_bytes);
-    for (std::size_t i = 0; i < s.duplicates.size(); ++i) {
-      const auto& d = s.duplicates[i];
-      out += fmt::format("{}{{\"hash\":\"{}\",\"size\":{},\"paths\":[", i ? "," : "", d.hash, d.size);
-      for (std::size_t k = 0; k < d.paths.size(); ++k) {
-        if (k) out += ',';
-        append_json_string(out, unescape_field(d.paths[k]));
-      }
-      out += "]}";
+    w.field("duplicate_groups", s.duplicates.size()).field("duplicate_files", s.duplicate_files);
+    w.field("duplicate_bytes", s.duplicate_bytes).key("duplicates").array();
+    for (const auto& d : s.duplicates) {
+      w.object().field("hash", d.hash).field("size", d.size).key("paths").array();
+      for (const auto& path : d.paths) w.value(unescape_field(path));
+      w.end_array().end_object();
     }
-    out += "]}\n";
+    w.end_array().end_object();
+    out += '\n';
   } else {
     out += fmt::format("root\t{}\nhash\t{}\nentries\t{}\nbytes\t{} ({})\n", escape_field(m.root),
                        hash_name(m.hash), s.entries, s.bytes, cli::human_bytes(static_cast<double>(s.bytes)));

@@ -48,29 +48,21 @@ int run_verify(const VerifyCmdOptions& o) {
   if (r.root_failed) return app::kExitUsage;
   std::string out;
   if (o.json) {
-    out += fmt::format("{{\"manifest\":");
-    append_json_string(out, o.manifest);
-    out += ",\"root\":";
-    append_json_string(out, m.root);
-    out += fmt::format(
-        ",\"mode\":\"{}\",\"entries\":{},\"ok\":{},\"missing\":{},\"changed\":{},\"new\":{},"
-        "\"unreadable\":{},\"walk_errors\":{},\"issues\":[",
-        o.full ? "full" : "fast", r.checked, r.issues.empty() && r.errors.empty(), r.missing, r.changed,
-        r.added, r.unreadable, r.errors.size());
-    for (std::size_t i = 0; i < r.issues.size(); ++i) {
-      const auto& is = r.issues[i];
-      if (i) out += ',';
-      out += "{\"kind\":\"";
-      out += kind_name(is.kind);
-      out += "\",";
-      cli::append_json_cell(out, "path", is.path);
-      if (!is.detail.empty()) {
-        out += ",\"detail\":";
-        append_json_string(out, is.detail);
-      }
-      out += '}';
+    JsonWriter w(out);
+    w.object().field("manifest", o.manifest).field("root", m.root).field("mode", o.full ? "full" : "fast");
+    w.field("entries", r.checked)
+        .field("ok", r.issues.empty() && r.errors.empty())
+        .field("missing", r.missing);
+    w.field("changed", r.changed).field("new", r.added).field("unreadable", r.unreadable);
+    w.field("walk_errors", r.errors.size()).key("issues").array();
+    for (const auto& is : r.issues) {
+      w.object().field("kind", kind_name(is.kind));
+      cli::json_cell(w, "path", is.path);
+      if (!is.detail.empty()) w.field("detail", is.detail);
+      w.end_object();
     }
-    out += "]}\n";
+    w.end_array().end_object();
+    out += '\n';
   } else {
     for (const auto& is : r.issues) {
       out += kind_name(is.kind);

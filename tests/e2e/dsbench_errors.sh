@@ -1,13 +1,6 @@
 # dsbench on bad input: each a clear one-line message and the documented exit code, nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-err_is() {  # WHAT CODE PATTERN CMD...: exit code CODE and a message matching PATTERN
-  local what=$1 want=$2 pat=$3; shift 3
-  set +e; "$@" > out.txt 2> err.txt; local got=$?; set -e
-  [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want ($(cat err.txt))"
-  grep -q -- "$pat" err.txt || fail "$what: message [$(cat err.txt)] lacks [$pat]"
-}
-
 head -c 100000 /dev/urandom > small.bin
 # Missing paths: exit 2.
 err_is "missing --file" 2 "missing.bin: No such file" dsbench randread --file missing.bin --ops 1

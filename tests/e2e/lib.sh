@@ -21,6 +21,13 @@ expect_rc() {
   set +e; "$@"; local got=$?; set -e
   [ "$got" -eq "$want" ] || fail "$what: exit code $got, expected $want"
 }
+# err_is WHAT CODE PATTERN CMD...: exit code CODE and a message on stderr matching PATTERN (kept in err.txt).
+err_is() {
+  local what=$1 want=$2 pat=$3; shift 3
+  set +e; "$@" > out.txt 2> err.txt; local got=$?; set -e
+  [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want ($(cat err.txt))"
+  grep -q -- "$pat" err.txt || fail "$what: message [$(cat err.txt)] lacks [$pat]"
+}
 # An unprivileged user for permission tests (root bypasses permission bits).
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/manifest/labels.h"
 
 namespace dskit {
@@ -215,26 +216,17 @@ BalanceReport balance_report(const Distribution& d, const BandThresholds& bands)
   return r;
 }
 
+constexpr EnumName<WeightMethod> kWeightMethods[] = {{WeightMethod::balanced, "balanced"},
+                                                     {WeightMethod::inverse, "inverse"},
+                                                     {WeightMethod::inverse_sqrt, "inverse-sqrt"},
+                                                     {WeightMethod::effective, "effective"}};
+
 std::optional<WeightMethod> parse_weight_method(std::string_view s) {
-  if (s == "balanced") return WeightMethod::balanced;
-  if (s == "inverse") return WeightMethod::inverse;
-  if (s == "inverse-sqrt") return WeightMethod::inverse_sqrt;
-  if (s == "effective") return WeightMethod::effective;
-  return std::nullopt;
+  return parse_enum(kWeightMethods, s);
 }
 
 std::string_view weight_method_name(WeightMethod m) {
-  switch (m) {
-    case WeightMethod::balanced:
-      return "balanced";
-    case WeightMethod::inverse:
-      return "inverse";
-    case WeightMethod::inverse_sqrt:
-      return "inverse-sqrt";
-    case WeightMethod::effective:
-      return "effective";
-  }
-  return "?";
+  return enum_name(kWeightMethods, m);
 }
 
 std::vector<double> class_weights(const Distribution& d, WeightMethod m, double beta) {

@@ -66,8 +66,3 @@ class Rng {
 };
 
 }  // namespace dskit::bench
-
-namespace dskit::bench {
-// "4096", "4k", "4K", "4KiB", "1M", "2G", "1T" (binary units); nullopt when malformed or overflowing.
-std::optional<uint64_t> parse_size(std::string_view s);
-}  // namespace dskit::bench

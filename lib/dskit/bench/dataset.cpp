@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dskit/base/units.h"
 #include "dskit/bench/target.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/order/shuffle.h"
@@ -115,6 +116,11 @@ uint64_t SizeDist::draw(Rng& rng) const {
 }
 
 std::optional<SizeDist> parse_size_dist(std::string_view text, std::string& error) {
+  const auto parse_size = [](std::string_view t) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    if (parse_bytes(t, v)) return std::nullopt;
+    return v;
+  };
   SizeDist d;
   if (text.starts_with("manifest:")) {
     std::vector<DatasetFile> files;

@@ -6,16 +6,19 @@
 
 #include <cerrno>
 
+#include "dskit/base/enum_names.h"
+
 namespace dskit::bench {
 
+constexpr EnumName<EngineKind> kEngines[] = {
+    {EngineKind::psync, "psync"}, {EngineKind::io_uring, "io_uring"}, {EngineKind::io_uring, "uring"}};
+
 std::string_view engine_name(EngineKind k) {
-  return k == EngineKind::psync ? "psync" : "io_uring";
+  return enum_name(kEngines, k);
 }
 
 std::optional<EngineKind> parse_engine(std::string_view s) {
-  if (s == "psync") return EngineKind::psync;
-  if (s == "io_uring" || s == "uring") return EngineKind::io_uring;
-  return std::nullopt;
+  return parse_enum(kEngines, s);
 }
 
 int64_t now_ns() {

@@ -2,41 +2,49 @@
 
 #include <fmt/format.h>
 
+#include "dskit/base/json.h"
+
 namespace dskit::bench {
 
+namespace {
+
+void latency_object(JsonWriter& w, const Histogram& h) {
+  w.object().field("count", h.count()).field("min", h.min()).key("mean").fixed(h.mean(), 1);
+  w.field("p50", h.percentile(50)).field("p90", h.percentile(90)).field("p99", h.percentile(99));
+  w.field("p999", h.percentile(99.9)).field("p9999", h.percentile(99.99)).field("max", h.max());
+  w.end_object();
+}
+
+}  // namespace
+
 void append_latency_json(std::string& out, const Histogram& h) {
-  out += fmt::format(
-      "{{\"count\":{},\"min\":{},\"mean\":{:.1f},\"p50\":{},\"p90\":{},\"p99\":{},\"p999\":{},\"p9999\":{},"
-      "\"max\":{}}}",
-      h.count(), h.min(), h.mean(), h.percentile(50), h.percentile(90), h.percentile(99), h.percentile(99.9),
-      h.percentile(99.99), h.max());
+  JsonWriter w(out);
+  latency_object(w, h);
 }
 
 void append_common_json(std::string& out, const ReportHeader& h, const Summary& s,
                         std::string_view main_latency) {
-  out += fmt::format(
-      "\"mode\":\"{}\",\"engine\":\"{}\",\"threads\":{},\"iodepth\":{},\"direct\":{},\"block\":{},\"ops\":{},"
-      "\"bytes\":{},\"seconds\":{:.6f},\"iops\":{:.1f},\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},"
-      "\"latency_ns\":",
-      h.mode, engine_name(h.engine), h.threads, h.iodepth, h.direct, h.block, s.ops, s.bytes, s.seconds(),
-      s.per_second(s.ops), s.per_second(s.bytes), s.error_count);
+  JsonWriter w(out);
+  w.field("mode", h.mode).field("engine", engine_name(h.engine)).field("threads", h.threads);
+  w.field("iodepth", h.iodepth).field("direct", h.direct).field("block", h.block);
+  w.field("ops", s.ops).field("bytes", s.bytes).key("seconds").fixed(s.seconds(), 6);
+  w.key("iops").fixed(s.per_second(s.ops), 1).key("bandwidth_bytes_per_s").fixed(s.per_second(s.bytes), 1);
+  w.field("errors", s.error_count).key("latency_ns");
   const Histogram* main = s.lat.find(main_latency);
-  append_latency_json(out, main ? *main : Histogram{});
-  out += fmt::format(
-      ",\"fairness\":{{\"first_done_s\":{:.6f},\"first_done_thread\":{},\"last_done_s\":{:.6f},\"last_done_"
-      "thread\":{}}}",
-      s.first_done_s, s.first_done_thread, s.last_done_s, s.last_done_thread);
+  latency_object(w, main ? *main : Histogram{});
+  w.key("fairness").object().key("first_done_s").fixed(s.first_done_s, 6);
+  w.field("first_done_thread", s.first_done_thread).key("last_done_s").fixed(s.last_done_s, 6);
+  w.field("last_done_thread", s.last_done_thread).end_object();
 }
 
 void append_threads_json(std::string& out, const std::vector<ThreadStats>& threads) {
-  out += "\"per_thread\":[";
-  for (std::size_t i = 0; i < threads.size(); ++i) {
-    const auto& t = threads[i];
-    out += fmt::format("{}{{\"thread\":{},\"ops\":{},\"bytes\":{},\"files\":{},\"seconds\":{:.6f}}}",
-                       i ? "," : "", t.thread, t.ops, t.bytes, t.files,
-                       static_cast<double>(t.end_ns - t.start_ns) / 1e9);
+  JsonWriter w(out);
+  w.key("per_thread").array();
+  for (const auto& t : threads) {
+    w.object().field("thread", t.thread).field("ops", t.ops).field("bytes", t.bytes).field("files", t.files);
+    w.key("seconds").fixed(static_cast<double>(t.end_ns - t.start_ns) / 1e9, 6).end_object();
   }
-  out += ']';
+  w.end_array();
 }
 
 std::string fairness_line(const Summary& s) {

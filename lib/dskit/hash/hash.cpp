@@ -14,39 +14,30 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/hash/xxh3_avx2.h"
 
 namespace dskit {
 
+// The first row of each value is its name; the others are accepted spellings.
+constexpr EnumName<HashAlgo> kHashNames[] = {{HashAlgo::xxh3_64, "xxh3-64"}, {HashAlgo::xxh3_128, "xxh3-128"},
+                                             {HashAlgo::none, "none"},       {HashAlgo::xxh3_128, "xxh3_128"},
+                                             {HashAlgo::xxh3_128, "xxh128"}, {HashAlgo::xxh3_64, "xxh3_64"},
+                                             {HashAlgo::xxh3_64, "xxh3"}};
+// The manifest's column names.
+constexpr EnumName<HashAlgo> kHashColumns[] = {{HashAlgo::xxh3_64, "xxh3_64"},
+                                               {HashAlgo::xxh3_128, "xxh3_128"}};
+
 std::string_view hash_name(HashAlgo a) {
-  switch (a) {
-    case HashAlgo::xxh3_64:
-      return "xxh3-64";
-    case HashAlgo::xxh3_128:
-      return "xxh3-128";
-    case HashAlgo::none:
-      break;
-  }
-  return "none";
+  return enum_name(kHashNames, a, "none");
 }
 
 std::string_view hash_column(HashAlgo a) {
-  switch (a) {
-    case HashAlgo::xxh3_64:
-      return "xxh3_64";
-    case HashAlgo::xxh3_128:
-      return "xxh3_128";
-    case HashAlgo::none:
-      break;
-  }
-  return "";
+  return enum_name(kHashColumns, a, "");
 }
 
 std::optional<HashAlgo> parse_hash_name(std::string_view s) {
-  if (s == "xxh3-128" || s == "xxh3_128" || s == "xxh128") return HashAlgo::xxh3_128;
-  if (s == "xxh3-64" || s == "xxh3_64" || s == "xxh3") return HashAlgo::xxh3_64;
-  if (s == "none") return HashAlgo::none;
-  return std::nullopt;
+  return parse_enum(kHashNames, s);
 }
 
 std::size_t hash_hex_len(HashAlgo a) {

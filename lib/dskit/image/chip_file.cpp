@@ -8,30 +8,21 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/base/fileio.h"
 
 namespace dskit::image {
 
+constexpr EnumName<ChipFormat> kChipFormats[] = {{ChipFormat::jpg, "jpg"},   {ChipFormat::png, "png"},
+                                                 {ChipFormat::webp, "webp"}, {ChipFormat::tiff, "tiff"},
+                                                 {ChipFormat::jpg, "jpeg"},  {ChipFormat::tiff, "tif"}};
+
 std::optional<ChipFormat> parse_chip_format(std::string_view s) {
-  if (s == "jpg" || s == "jpeg") return ChipFormat::jpg;
-  if (s == "png") return ChipFormat::png;
-  if (s == "webp") return ChipFormat::webp;
-  if (s == "tiff" || s == "tif") return ChipFormat::tiff;
-  return std::nullopt;
+  return parse_enum(kChipFormats, s);
 }
 
 std::string_view chip_extension(ChipFormat f) {
-  switch (f) {
-    case ChipFormat::jpg:
-      return "jpg";
-    case ChipFormat::png:
-      return "png";
-    case ChipFormat::webp:
-      return "webp";
-    case ChipFormat::tiff:
-      return "tiff";
-  }
-  return "jpg";
+  return enum_name(kChipFormats, f, "jpg");
 }
 
 bool encode_chip(const cv::Mat& bgr, ChipFormat f, int quality, std::vector<unsigned char>& out) {

@@ -4,13 +4,15 @@
 #include <charconv>
 #include <cmath>
 
+#include "dskit/base/enum_names.h"
+
 namespace dskit::image {
 
+constexpr EnumName<EdgeMode> kEdgeModes[] = {
+    {EdgeMode::drop, "drop"}, {EdgeMode::pad, "pad"}, {EdgeMode::shift, "shift"}};
+
 std::optional<EdgeMode> parse_edge_mode(std::string_view s) {
-  if (s == "drop") return EdgeMode::drop;
-  if (s == "pad") return EdgeMode::pad;
-  if (s == "shift") return EdgeMode::shift;
-  return std::nullopt;
+  return parse_enum(kEdgeModes, s);
 }
 
 namespace {

@@ -7,13 +7,16 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "dskit/base/enum_names.h"
+
 namespace dskit::image {
 
+constexpr EnumName<MaskMethod> kMaskMethods[] = {{MaskMethod::otsu_saturation, "otsu-saturation"},
+                                                 {MaskMethod::saturation, "saturation"},
+                                                 {MaskMethod::luminance, "luminance"}};
+
 std::optional<MaskMethod> parse_mask_method(std::string_view s) {
-  if (s == "otsu-saturation") return MaskMethod::otsu_saturation;
-  if (s == "saturation") return MaskMethod::saturation;
-  if (s == "luminance") return MaskMethod::luminance;
-  return std::nullopt;
+  return parse_enum(kMaskMethods, s);
 }
 
 cv::Mat compute_mask(const cv::Mat& thumb, const MaskOptions& opts) {

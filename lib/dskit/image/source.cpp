@@ -9,18 +9,20 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/image/cv_source.h"
 #include "dskit/image/slide_source.h"
 #include "dskit/image/tiff_source.h"
 
 namespace dskit::image {
 
+constexpr EnumName<ReaderKind> kReaderKinds[] = {{ReaderKind::automatic, "auto"},
+                                                 {ReaderKind::tiff, "tiff"},
+                                                 {ReaderKind::openslide, "openslide"},
+                                                 {ReaderKind::opencv, "opencv"}};
+
 std::optional<ReaderKind> parse_reader_kind(std::string_view s) {
-  if (s == "auto") return ReaderKind::automatic;
-  if (s == "tiff") return ReaderKind::tiff;
-  if (s == "openslide") return ReaderKind::openslide;
-  if (s == "opencv") return ReaderKind::opencv;
-  return std::nullopt;
+  return parse_enum(kReaderKinds, s);
 }
 
 std::size_t best_level(const std::vector<Level>& levels, double target) {

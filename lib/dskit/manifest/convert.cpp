@@ -1,5 +1,6 @@
 #include "dskit/manifest/convert.h"
 
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 
 namespace dskit {
@@ -17,27 +18,19 @@ void to_jsonl(const Manifest& m, std::string& out) {
   const auto& names = m.column_names();
   std::string raw;
   for (std::size_t r = 0; r < m.size(); ++r) {
-    out += '{';
+    JsonWriter w(out);
+    w.object();
     for (std::size_t c = 0; c < names.size(); ++c) {
-      if (c) out += ',';
-      append_json_string(out, names[c]);
-      out += ':';
       const std::string_view v = m.cell(r, c);
       if (numeric_column(m, c) && !v.empty()) {
-        out += v;
+        w.key(names[c]).raw(v);
         continue;
       }
       if (!unescape_field(v, raw)) raw = std::string(v);
-      append_json_string(out, raw);
-      if (!is_valid_utf8(raw)) {
-        out += ',';
-        append_json_string(out, names[c] + "_b64");
-        out += ":\"";
-        append_base64(out, raw);
-        out += '"';
-      }
+      w.bytes_field(names[c], raw);
     }
-    out += "}\n";
+    w.end_object();
+    out += '\n';
   }
 }
 

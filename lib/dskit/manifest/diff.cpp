@@ -4,23 +4,19 @@
 #include <map>
 #include <unordered_map>
 
+#include "dskit/base/enum_names.h"
+
 namespace dskit {
 
+constexpr EnumName<DiffEntry::Kind> kDiffKinds[] = {{DiffEntry::Kind::added, "added"},
+                                                    {DiffEntry::Kind::removed, "removed"},
+                                                    {DiffEntry::Kind::modified, "modified"},
+                                                    {DiffEntry::Kind::renamed, "renamed"},
+                                                    {DiffEntry::Kind::relabeled, "relabeled"}};
+
 const char* kind_name(DiffEntry::Kind k) {
-  switch (k) {
-    case DiffEntry::Kind::added:
-      return "added";
-    case DiffEntry::Kind::removed:
-      return "removed";
-    case DiffEntry::Kind::modified:
-      return "modified";
-    case DiffEntry::Kind::renamed:
-      return "renamed";
-    case DiffEntry::Kind::relabeled:
-      return "relabeled";
-  }
-  return "?";
-}
+  return enum_name(kDiffKinds, k).data();
+}  // literals: NUL-ended
 
 DiffResult diff_manifests(const Manifest& a, const Manifest& b) {
   DiffResult r;

@@ -6,51 +6,17 @@
 #include <charconv>
 #include <ctime>
 
+#include "dskit/base/units.h"
+
 namespace dskit {
 
 std::optional<std::string> parse_size_filter(std::string_view text, SizeFilter& out) {
-  const std::string orig(text);
   SizeFilter f;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
     f.cmp = text[0] == '+' ? SizeFilter::Cmp::ge : SizeFilter::Cmp::le;
     text.remove_prefix(1);
   }
-  uint64_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || ptr == text.data()) return "invalid size '" + orig + "': expected [+-]N[kMGT]";
-  std::string_view unit(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
-  uint64_t mult = 1;
-  if (!unit.empty()) {
-    switch (unit[0]) {
-      case 'k':
-      case 'K':
-        mult = 1ull << 10;
-        break;
-      case 'm':
-      case 'M':
-        mult = 1ull << 20;
-        break;
-      case 'g':
-      case 'G':
-        mult = 1ull << 30;
-        break;
-      case 't':
-      case 'T':
-        mult = 1ull << 40;
-        break;
-      case 'b':
-      case 'B':
-        mult = 1;
-        break;
-      default:
-        return "invalid size unit in '" + orig + "': use k, M, G or T";
-    }
-    unit.remove_prefix(1);
-    if (mult > 1 && (unit == "iB" || unit == "B" || unit == "i" || unit == "ib" || unit == "b")) unit = {};
-    if (!unit.empty()) return "invalid size unit in '" + orig + "': use k, M, G or T";
-  }
-  if (mult > 1 && n > UINT64_MAX / mult) return "size '" + orig + "' is too large";
-  f.bytes = n * mult;
+  if (auto err = parse_bytes(text, f.bytes)) return "-S: " + *err;  // the message quotes the text
   out = f;
   return std::nullopt;
 }
@@ -110,26 +76,9 @@ std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns
     out_ns = secs_to_ns(static_cast<int64_t>(timegm(&tm)));
     return std::nullopt;
   }
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || p == text.data() || n < 0) return bad;
-  const std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
-  int64_t secs;
-  if (unit == "s" || unit == "sec") {
-    secs = 1;
-  } else if (unit == "m" || unit == "min") {
-    secs = 60;
-  } else if (unit == "h") {
-    secs = 3600;
-  } else if (unit == "d") {
-    secs = 86400;
-  } else if (unit == "w") {
-    secs = 7 * 86400;
-  } else {
-    return bad;
-  }
-  const int64_t ago = n > INT64_MAX / secs ? INT64_MAX : secs_to_ns(n * secs);
-  out_ns = ago == INT64_MAX ? INT64_MIN : now_ns - ago;
+  int64_t ago = 0;
+  if (auto err = parse_duration(text, ago); err && ago != INT64_MAX) return bad;
+  out_ns = ago == INT64_MAX ? INT64_MIN : now_ns - ago;  // older than 292 years: before every date
   return std::nullopt;
 }
 

@@ -20,12 +20,12 @@ struct SizeFilter {
   uint64_t bytes = 0;
 };
 
-// "+10k" (at least), "-2M" (at most), "512" (exactly); units k M G T are powers of 1024, an optional
-// trailing "B" or "iB" is accepted. Returns an error message on failure.
+// "+10k" (at least), "-2M" (at most), "512" (exactly); after the sign, a size in the grammar of
+// base/units.h (powers of 1024, 1.5G, 4KiB). Returns an error message on failure.
 std::optional<std::string> parse_size_filter(std::string_view text, SizeFilter& out);
 
 // A point in time: "2026-01-31", "2026-01-31T12:00:00[Z]", "@1767225600" (Unix seconds), or a duration
-// before `now_ns`: "30s", "15min", "2h", "3d", "1w". Dates are UTC.
+// before `now_ns` in the grammar of base/units.h: "30s", "15min", "2h", "3d", "1w", "1.5h". Dates are UTC.
 std::optional<std::string> parse_time_spec(std::string_view text, int64_t now_ns, int64_t& out_ns);
 
 // A POSIX extended regular expression, searched (unanchored) in a byte string.

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 
 namespace dskit {
@@ -48,43 +49,26 @@ void format_entry(std::string& s, const Entry& e, const ListOptions& o) {
       s.push_back('\t');
       s.append(e.path);
       break;
-    case ListFormat::json:
-      s.append("{\"path\":");
-      append_json_string(s, e.path);
-      if (!is_valid_utf8(e.path)) {
-        s.append(",\"path_b64\":\"");
-        append_base64(s, e.path);
-        s.push_back('"');
-      }
-      s.append(",\"type\":\"");
-      s.push_back(type_letter(e.type));
-      s.append("\",\"size\":");
-      append_uint(s, e.st.size);
-      s.append(",\"mtime\":\"");
-      append_iso8601(s, e.st.mtime_ns);
-      s.append("\",\"mtime_ns\":");
-      append_int(s, e.st.mtime_ns);
-      s.push_back('}');
+    case ListFormat::json: {
+      JsonWriter w(s);
+      w.object();
+      w.bytes_field("path", e.path);
+      const char type = type_letter(e.type);
+      w.key("type").plain_string(std::string_view(&type, 1));
+      w.field("size", e.st.size);
+      w.key("mtime").string_from([&](std::string& t) { append_iso8601(t, e.st.mtime_ns); });
+      w.field("mtime_ns", e.st.mtime_ns).end_object();
       break;
+    }
   }
   s.push_back(o.terminator);
 }
 
 void format_error(std::string& s, const PathError& err, char term) {
-  s.append("{\"path\":");
-  append_json_string(s, err.path);
-  if (!is_valid_utf8(err.path)) {
-    s.append(",\"path_b64\":\"");
-    append_base64(s, err.path);
-    s.push_back('"');
-  }
-  s.append(",\"error\":");
-  append_json_string(s, cause(err));
-  s.append(",\"errno\":");
-  append_int(s, err.err);
-  s.append(",\"op\":");
-  append_json_string(s, err.op);
-  s.push_back('}');
+  JsonWriter w(s);
+  w.object();
+  w.bytes_field("path", err.path);
+  w.field("error", cause(err)).field("errno", err.err).field("op", err.op).end_object();
   s.push_back(term);
 }
 
@@ -221,15 +205,13 @@ class ListVisitor final : public WalkVisitor {
     auto row = [&](std::string_view path, const Totals& t, bool is_total) {
       std::string& s = buf.text();
       if (o_.format == ListFormat::json) {
-        s.append(is_total ? "{\"total\":true" : "{\"path\":");
-        if (!is_total) append_json_string(s, path);
-        s.append(",\"files\":");
-        append_uint(s, t.files);
-        s.append(",\"dirs\":");
-        append_uint(s, t.dirs);
-        s.append(",\"bytes\":");
-        append_uint(s, t.bytes);
-        s.push_back('}');
+        JsonWriter w(s);
+        w.object();
+        if (is_total)
+          w.field("total", true);
+        else
+          w.field("path", path);
+        w.field("files", t.files).field("dirs", t.dirs).field("bytes", t.bytes).end_object();
       } else {
         append_uint(s, t.files);
         s.push_back('\t');

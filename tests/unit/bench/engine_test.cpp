@@ -105,15 +105,6 @@ TEST_CASE("engine names, sizes, budget shares and the generator") {
   CHECK(parse_engine("psync") == EngineKind::psync);
   CHECK(parse_engine("uring") == EngineKind::io_uring);
   CHECK_FALSE(parse_engine("libaio"));
-  CHECK(parse_size("4k") == 4096);
-  CHECK(parse_size("4KiB") == 4096);
-  CHECK(parse_size("2G") == uint64_t{2} << 30);
-  CHECK(parse_size("1MB") == uint64_t{1} << 20);
-  CHECK(parse_size("123") == 123);
-  CHECK_FALSE(parse_size("k"));
-  CHECK_FALSE(parse_size("4x"));
-  CHECK_FALSE(parse_size("99999999999999999999"));
-  CHECK_FALSE(parse_size("20000000000T"));
   uint64_t sum = 0;
   for (unsigned t = 0; t < 7; ++t) sum += share(1000, 7, t);
   CHECK(sum == 1000);

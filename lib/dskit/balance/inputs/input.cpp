@@ -17,37 +17,23 @@
 #include "dskit/balance/inputs/coco.h"
 #include "dskit/balance/inputs/voc.h"
 #include "dskit/balance/inputs/yolo.h"
+#include "dskit/base/enum_names.h"
 #include "dskit/manifest/labels.h"
 #include "dskit/walk/walk.h"
 
 namespace dskit {
 
+constexpr EnumName<BalanceFormat> kBalanceFormats[] = {
+    {BalanceFormat::manifest, "manifest"}, {BalanceFormat::imagefolder, "imagefolder"},
+    {BalanceFormat::csv, "csv"},           {BalanceFormat::coco, "coco"},
+    {BalanceFormat::yolo, "yolo"},         {BalanceFormat::voc, "voc"}};
+
 std::optional<BalanceFormat> parse_balance_format(std::string_view s) {
-  if (s == "manifest") return BalanceFormat::manifest;
-  if (s == "imagefolder") return BalanceFormat::imagefolder;
-  if (s == "csv") return BalanceFormat::csv;
-  if (s == "coco") return BalanceFormat::coco;
-  if (s == "yolo") return BalanceFormat::yolo;
-  if (s == "voc") return BalanceFormat::voc;
-  return std::nullopt;
+  return parse_enum(kBalanceFormats, s);
 }
 
 std::string_view balance_format_name(BalanceFormat f) {
-  switch (f) {
-    case BalanceFormat::manifest:
-      return "manifest";
-    case BalanceFormat::imagefolder:
-      return "imagefolder";
-    case BalanceFormat::csv:
-      return "csv";
-    case BalanceFormat::coco:
-      return "coco";
-    case BalanceFormat::yolo:
-      return "yolo";
-    case BalanceFormat::voc:
-      return "voc";
-  }
-  return "?";
+  return enum_name(kBalanceFormats, f);
 }
 
 namespace {
@@ -211,10 +197,11 @@ std::optional<std::string> csv_histogram(const std::string& file, const CsvLabel
   return std::nullopt;
 }
 
+constexpr EnumName<CountUnit> kCountUnits[] = {{CountUnit::instances, "instances"},
+                                               {CountUnit::images, "images"}};
+
 std::optional<CountUnit> parse_count_unit(std::string_view s) {
-  if (s == "instances") return CountUnit::instances;
-  if (s == "images") return CountUnit::images;
-  return std::nullopt;
+  return parse_enum(kCountUnits, s);
 }
 
 std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,

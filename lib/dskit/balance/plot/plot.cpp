@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/base/fileio.h"
 
 namespace dskit {
@@ -167,10 +168,10 @@ cv::Mat draw(const Distribution& d, const PlotOptions& o) {
 
 }  // namespace
 
+constexpr EnumName<PlotScale> kPlotScales[] = {{PlotScale::linear, "linear"}, {PlotScale::log, "log"}};
+
 std::optional<PlotScale> parse_plot_scale(std::string_view s) {
-  if (s == "linear") return PlotScale::linear;
-  if (s == "log") return PlotScale::log;
-  return std::nullopt;
+  return parse_enum(kPlotScales, s);
 }
 
 PlotSize plot_size(std::size_t classes) {

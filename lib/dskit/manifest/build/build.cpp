@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "dskit/base/enum_names.h"
 #include "dskit/base/text.h"
 #include "dskit/hash/hash.h"
 #include "dskit/manifest/build/parts.h"
@@ -562,19 +563,14 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
 
 // ---- verify -----------------------------------------------------------------------------------------
 
+constexpr EnumName<VerifyIssue::Kind> kVerifyKinds[] = {{VerifyIssue::Kind::missing, "missing"},
+                                                        {VerifyIssue::Kind::changed, "changed"},
+                                                        {VerifyIssue::Kind::added, "new"},
+                                                        {VerifyIssue::Kind::unreadable, "unreadable"}};
+
 const char* kind_name(VerifyIssue::Kind k) {
-  switch (k) {
-    case VerifyIssue::Kind::missing:
-      return "missing";
-    case VerifyIssue::Kind::changed:
-      return "changed";
-    case VerifyIssue::Kind::added:
-      return "new";
-    case VerifyIssue::Kind::unreadable:
-      return "unreadable";
-  }
-  return "?";
-}
+  return enum_name(kVerifyKinds, k).data();
+}  // literals: NUL-ended
 
 VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, BuildProgress* progress) {
   VerifyResult r;
