@@ -1,6 +1,7 @@
 #include "dskit/manifest/manifest.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -251,6 +252,13 @@ bool parse_num(std::string_view s, T& v) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// True when `s` is a whole decimal number too large (or small) for T.
+template <typename T>
+bool is_out_of_range(std::string_view s, T& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc::result_out_of_range && r.ptr == s.data() + s.size();
+}
+
 }  // namespace
 
 std::string Manifest::abs_path(std::size_t row) const {
@@ -349,6 +357,9 @@ Manifest make_manifest(std::string root, HashAlgo hash, bool labels) {
 namespace {
 
 constexpr std::string_view kMagic = "#dskit-manifest";
+// A cell is stored as (offset, length) with 24 bits of length and 40 of offset.
+constexpr std::size_t kMaxCellBytes = (std::size_t{1} << 24) - 1;
+constexpr uint64_t kMaxManifestBytes = uint64_t{1} << 40;
 
 std::string absolute_root(const std::string& r) {
   std::error_code ec;
@@ -410,6 +421,7 @@ std::optional<std::string> parse_metadata(std::string_view meta, Manifest& out) 
     const std::string_view key = f.substr(0, eq), val = f.substr(eq + 1);
     if (key == "root") {
       if (!unescape_field(val, out.root)) return "bad escape in root=";
+      if (out.root.find('\0') != std::string::npos) return "root= holds a NUL byte";
     } else if (key == "hash") {
       auto h = parse_hash_name(val);
       if (!h) return "unknown hash algorithm '" + escape_field(val) + "'";
@@ -461,20 +473,36 @@ std::size_t split_row(std::string_view line, std::size_t max, std::vector<std::s
 // The checks on one row's cells: a well-formed path inside the root, numbers where numbers belong, hex
 // digests of the right length, a well-formed label.
 std::optional<std::string> check_row(const RowColumns& cols, std::span<const std::string_view> cells,
-                                     const LoadOptions& opts) {
+                                     std::size_t line_bytes, const LoadOptions& opts, std::string& scratch) {
   auto cell = [&](int col) { return cells[static_cast<std::size_t>(col)]; };
+  for (std::size_t k = 0; k < cols.count && line_bytes > kMaxCellBytes; ++k)
+    if (cells[k].size() > kMaxCellBytes)
+      return "field " + std::to_string(k + 1) + " is " + std::to_string(cells[k].size()) +
+             " bytes long; a cell holds at most " + std::to_string(kMaxCellBytes) + " bytes (16 MiB - 1)";
   const std::string_view p = cell(cols.path);
   if (p.empty()) return "empty path";
   if (!valid_escaped_field(p)) return "malformed escape in path '" + std::string(p) + "'";
-  if (!opts.allow_outside_root && escapes_root(p))
+  // The rules hold for the path a tool opens or prints: the decoded one (`\x2e\x2e` is `..`).
+  std::string_view raw = p;
+  if (p.find('\\') != std::string_view::npos) {
+    unescape_field(p, scratch);
+    raw = scratch;
+  }
+  if (raw.find('\0') != std::string_view::npos)
+    return "path '" + std::string(p) + "' holds a NUL byte, which no file name can";
+  if (!opts.allow_outside_root && escapes_root(raw))
     return "path '" + std::string(p) +
            "' is absolute or leaves the root (use --allow-outside-root to accept it)";
   uint64_t u;
   int64_t s;
   if (cols.size >= 0 && !parse_num(cell(cols.size), u))
     return "size '" + escape_field(cell(cols.size)) + "' is not a number of bytes";
-  if (cols.mtime >= 0 && !parse_num(cell(cols.mtime), s))
+  if (cols.mtime >= 0 && !parse_num(cell(cols.mtime), s)) {
+    if (is_out_of_range(cell(cols.mtime), s))
+      return "mtime_ns '" + escape_field(cell(cols.mtime)) +
+             "' is out of range: nanoseconds since 1970 fit 64 bits from 1677 to 2262-04-11";
     return "mtime_ns '" + escape_field(cell(cols.mtime)) + "' is not a number";
+  }
   if (cols.ino >= 0 && !cell(cols.ino).empty() && !parse_num(cell(cols.ino), u))
     return "ino '" + escape_field(cell(cols.ino)) + "' is not a number";
   if (cols.hash >= 0) {
@@ -497,6 +525,7 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
   const std::string_view t = out.buf_;
   const std::size_t n = t.size();
   if (n == 0) return error(0, "empty file: not a dskit manifest");
+  if (n >= kMaxManifestBytes) return error(0, "the manifest is over 1 TiB, the most a dskit manifest holds");
 
   std::size_t pos = 0;
   if (auto msg = parse_metadata(line_at(t, 0, pos), out)) return error(1, std::move(*msg));
@@ -519,6 +548,7 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
       static_cast<std::size_t>(std::count(t.begin() + static_cast<std::ptrdiff_t>(pos), t.end(), '\n')) + 1;
   for (auto& c : out.cells_) c.reserve(lines);
   std::vector<std::string_view> cells(cols.count);
+  std::string scratch;
   for (uint64_t lineno = 3; pos < n; ++lineno) {
     const std::string_view line = line_at(t, pos, pos);
     if (line.empty()) continue;
@@ -526,7 +556,7 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
     if (fields != cols.count)
       return error(lineno, "the line has " + std::to_string(fields) + " fields, the header has " +
                                std::to_string(cols.count));
-    if (auto msg = check_row(cols, cells, opts)) return error(lineno, std::move(*msg));
+    if (auto msg = check_row(cols, cells, line.size(), opts, scratch)) return error(lineno, std::move(*msg));
     for (std::size_t k = 0; k < cols.count; ++k) {
       const auto off = static_cast<uint64_t>(cells[k].data() - t.data());
       out.cells_[k].push_back(off << Manifest::kLenBits | (cells[k].size() & Manifest::kLenMask));
@@ -536,35 +566,101 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
   return std::nullopt;
 }
 
+namespace {
+
+// Reading stops as soon as what came so far cannot begin a manifest (so that an endless or foreign input
+// such as /dev/zero ends early), and a line may not run longer than this without a newline.
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 28;  // 256 MiB
+
+// Whether the first bytes read, `head`, can still begin a manifest: the magic, then a metadata line and a
+// header that parse. Complete lines are checked once; `checked` counts the lines already found good.
+bool plausible_head(std::string_view head, int& checked) {
+  if (checked == 0) {
+    const std::size_t k = std::min(head.size(), kMagic.size());
+    if (head.substr(0, k) != kMagic.substr(0, k)) return false;
+  }
+  std::size_t next = 0;
+  const std::string_view meta = line_at(head, 0, next);
+  if (next > head.size()) return true;  // line 1 not complete yet
+  Manifest m;
+  if (checked < 1) {
+    if (parse_metadata(meta, m)) return false;
+    checked = 1;
+  }
+  const std::string_view hdr = line_at(head, next, next);
+  if (next > head.size()) return true;
+  std::vector<std::string> names;
+  if (parse_header(hdr, names) || std::find(names.begin(), names.end(), column::path) == names.end())
+    return false;
+  checked = 2;
+  return true;
+}
+
+void wait_readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
 std::optional<ManifestError> read_manifest_text(const std::string& file, std::string& text) {
   text.clear();
   const bool is_stdin = file == "-";
-  const int fd = is_stdin ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (poll below does, and a signal ends it).
+  const int fd = is_stdin ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return ManifestError{file, 0, errno, std::strerror(errno)};
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size) + 1);
-  if (S_ISDIR(st.st_mode)) {
+  auto fail = [&](ManifestError e) {
     if (!is_stdin) ::close(fd);
-    return ManifestError{file, 0, EISDIR, std::strerror(EISDIR)};
-  }
-  std::size_t chunk = std::max<std::size_t>(text.capacity(), 1 << 20);
+    text.clear();
+    return e;
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail({file, 0, errno, std::strerror(errno)});
+  if (S_ISDIR(st.st_mode)) return fail({file, 0, EISDIR, std::strerror(EISDIR)});
+  // A named file must be a regular file or a stream (a FIFO such as <(cat m.tsv), a socket): a device
+  // like /dev/zero never ends. Standard input is read as whatever it is.
+  const bool regular = S_ISREG(st.st_mode);
+  if (!is_stdin && !regular && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+    return fail(
+        {file, 0, 0, "not a regular file (a manifest is read from a file, a pipe or standard input)"});
+  if (regular && static_cast<uint64_t>(st.st_size) >= kMaxManifestBytes)
+    return fail({file, 0, EFBIG, "the manifest is over 1 TiB, the most a dskit manifest holds"});
+  // A FIFO opened without a writer reads as empty: wait for one (or for data), as a blocking open would.
+  if (S_ISFIFO(st.st_mode) && !is_stdin) wait_readable(fd);
+  std::size_t len = 0, line_start = 0;
+  int head_checked = 0;
+  text.resize(regular ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{1} << 20);
   for (;;) {
-    const std::size_t old = text.size();
-    text.resize(old + chunk);
-    const ssize_t r = ::read(fd, text.data() + old, chunk);
+    if (len == text.size()) {
+      if (len >= kMaxManifestBytes)
+        return fail({file, 0, EFBIG, "the manifest is over 1 TiB, the most a dskit manifest holds"});
+      text.resize(std::max<std::size_t>(len * 2, std::size_t{1} << 20));
+    }
+    const ssize_t r = ::read(fd, text.data() + len, text.size() - len);
     if (r < 0) {
-      if (errno == EINTR) {
-        text.resize(old);
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a stream with nothing to read yet
+        wait_readable(fd);
         continue;
       }
-      const int err = errno;
-      if (!is_stdin) ::close(fd);
-      return ManifestError{file, 0, err, std::strerror(err)};
+      return fail({file, 0, errno, std::strerror(errno)});
     }
-    text.resize(old + static_cast<std::size_t>(r));
     if (r == 0) break;
-    chunk = std::max<std::size_t>(1 << 20, text.size());
+    const std::string_view got(text.data() + len, static_cast<std::size_t>(r));
+    len += static_cast<std::size_t>(r);
+    const void* nl = ::memrchr(got.data(), '\n', got.size());
+    if (nl) line_start = static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+    // A line of the head can only have completed when a newline came (and the magic is checked first).
+    if (head_checked < 2 && (nl || len - got.size() < kMagic.size()) &&
+        !plausible_head(std::string_view(text.data(), len), head_checked))
+      break;
+    if (len - line_start > kMaxLineBytes) {
+      const auto line = static_cast<uint64_t>(std::count(text.data(), text.data() + line_start, '\n')) + 1;
+      return fail({file, line, 0, "the line is over 256 MiB long (no newline): not a dskit manifest"});
+    }
   }
+  text.resize(len);
   if (!is_stdin) ::close(fd);
   return std::nullopt;
 }
