@@ -23,7 +23,7 @@ dsmanifest stats m.tsv > want.txt
 # Devices: refused, exit 2, one line naming the file.
 for dev in /dev/zero /dev/urandom /dev/full; do
   set +e
-  timeout 20 dsmanifest stats "$dev" > out.txt 2> err.txt
+  timeout 10 dsmanifest stats "$dev" > out.txt 2> err.txt
   rc=$?
   set -e
   [ "$rc" -eq 2 ] || fail "stats $dev: exit $rc, expected 2 ($(cat err.txt))"
@@ -31,9 +31,13 @@ for dev in /dev/zero /dev/urandom /dev/full; do
 done
 for cmd in "verify" "convert --to jsonl" "shuffle --seed 1" "update -o up.tsv"; do
   # shellcheck disable=SC2086
-  expect_rc_err "$cmd /dev/zero" 2 timeout 20 dsmanifest $cmd /dev/zero
+  expect_rc_err "$cmd /dev/zero" 2 timeout 10 dsmanifest $cmd /dev/zero
   grep -q "not a regular file" err.txt || fail "$cmd /dev/zero: $(cat err.txt)"
 done
+
+# dsbench randread --data takes a manifest too: a device is refused there as well.
+expect_rc_err "dsbench --data /dev/zero" 2 timeout 10 dsbench randread --data /dev/zero --epochs 1
+grep -q "^dsbench: /dev/zero: not a regular file" err.txt || fail "dsbench --data /dev/zero: $(cat err.txt)"
 
 # Streams still work: a FIFO (waiting for its writer), process substitution, standard input.
 dsmanifest stats <(cat m.tsv) > out.txt
@@ -42,12 +46,12 @@ dsmanifest stats - < m.tsv > out.txt
 expect_same_file "stdin" want.txt out.txt
 mkfifo fifo
 (sleep 0.3; cat m.tsv > fifo) &
-timeout 20 dsmanifest stats fifo > out.txt
+timeout 10 dsmanifest stats fifo > out.txt
 wait
 expect_same_file "fifo" want.txt out.txt
 
 # An endless stream that is not a manifest ends at once, with the reason.
-expect_rc_err "stdin /dev/zero" 2 timeout 20 dsmanifest stats - < /dev/zero
+expect_rc_err "stdin /dev/zero" 2 timeout 10 dsmanifest stats - < /dev/zero
 grep -q -- "-:1: not a dskit manifest" err.txt || fail "stdin /dev/zero: $(cat err.txt)"
 set +e
 timeout 20 bash -c 'yes "#dskit-manifest v1" | dsmanifest stats -' 2> err.txt

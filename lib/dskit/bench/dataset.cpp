@@ -63,6 +63,10 @@ std::optional<BenchError> load_dataset(const std::string& path, std::vector<Data
     std::sort(out.begin(), out.end(),
               [](const DatasetFile& a, const DatasetFile& b) { return a.path < b.path; });
   } else {
+    // A file list or a manifest: a device such as /dev/zero would be read without end.
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+      return BenchError{ErrorKind::usage,
+                        path + ": not a regular file (--data takes a directory, a manifest or a file list)"};
     std::ifstream in(path);
     std::string line;
     if (!std::getline(in, line)) return BenchError{ErrorKind::usage, path + ": empty file list"};
