@@ -82,6 +82,19 @@ assert len(rows[-1]['label']) == (1 << 24) - 1, len(rows[-1]['label'])
 expect_rc_err "mtime 2300" 2 dsmanifest stats future.tsv
 grep -q "future.tsv:5: mtime_ns '10413792000000000000' is out of range" err.txt || fail "mtime 2300: $(cat err.txt)"
 
+# A file dated 2300: recorded as the last representable nanosecond (2262-04-11), not a wrapped negative
+# time; verify and update then agree with the recording.
+mkdir fut
+echo later > fut/f
+touch -d 2300-01-01 fut/f
+if [ "$(stat -c %Y fut/f)" -gt 9223372036 ]; then  # the filesystem keeps such times
+  dsmanifest build fut -o fut.tsv
+  expect_eq "mtime of a file dated 2300" 9223372036854775807 "$(tail -n 1 fut.tsv | cut -f3)"
+  dsmanifest verify fut.tsv 2> err.txt > out.txt || fail "verify of a file dated 2300: $(cat out.txt err.txt)"
+  dsmanifest update -q fut.tsv -o fut2.tsv
+  expect_same_file "update of a file dated 2300" fut.tsv fut2.tsv
+fi
+
 # Malformed headers.
 hdr() {  # hdr NAME HEADER-LINE EXPECTED-MESSAGE
   printf '#dskit-manifest v1\troot=%s\thash=none\n%s\n' "$(pwd)/ds" "$2" > "$1.tsv"
