@@ -65,6 +65,10 @@ std::optional<ManifestError> ManifestLock::acquire(const std::string& manifest, 
     const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (fd < 0) {
       const int err = errno;
+      // A directory that takes no new file (missing, read-only, not ours) takes no temporary file either:
+      // the write itself fails there, with its own message, so there is nothing to lock.
+      if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM || err == EROFS)
+        return std::nullopt;
       return ManifestError{manifest, 0, err,
                            "cannot create the lock file " + path + ": " + std::strerror(err)};
     }

@@ -28,7 +28,8 @@ class ManifestLock {
   // Takes the lock for writing `manifest`. With `wait`, blocks until another holder releases it;
   // otherwise an error (err = EWOULDBLOCK) says who holds it. Nothing is locked for an output that is not
   // a regular file (standard output, a device, a FIFO): it is written in place, not replaced, and a
-  // symbolic link is followed to the file it names.
+  // symbolic link is followed to the file it names. Nor is anything locked when the directory takes no new
+  // file (missing, read-only): writing the output fails there anyway, with its own message.
   static std::optional<ManifestError> acquire(const std::string& manifest, bool wait, ManifestLock& out);
 
   bool held() const { return fd_ >= 0; }

@@ -79,7 +79,8 @@ TEST_CASE("waiters get the lock one at a time, even though each holder removes t
   CHECK_FALSE(exists(t.path(".m.tsv.lock")));
 }
 
-TEST_CASE("nothing is locked for standard output or an output that is not a regular file") {
+TEST_CASE(
+    "nothing is locked for standard output, an output that is not a regular file, a missing directory") {
   ManifestLock l;
   REQUIRE_FALSE(ManifestLock::acquire("-", false, l));
   CHECK_FALSE(l.held());
@@ -89,8 +90,12 @@ TEST_CASE("nothing is locked for standard output or an output that is not a regu
   CHECK_FALSE(l.held());
   CHECK_FALSE(exists("/dev/.full.lock"));
 
-  // A symbolic link locks beside its target.
+  // A directory that takes no new file: nothing to lock (the write reports the directory).
   test::TempTree t;
+  REQUIRE_FALSE(ManifestLock::acquire(t.path("missing/m.tsv"), false, l));
+  CHECK_FALSE(l.held());
+
+  // A symbolic link locks beside its target.
   t.file("real/m.tsv", "x");
   REQUIRE(::symlink("real/m.tsv", t.path("link.tsv").c_str()) == 0);
   REQUIRE_FALSE(ManifestLock::acquire(t.path("link.tsv"), false, l));
