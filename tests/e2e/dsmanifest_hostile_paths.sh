@@ -48,7 +48,7 @@ for name in dots dots_mixed slash slash_mid nul; do
   refused "$name: dsmanifest diff (as b)" "$msg" dsmanifest diff m.tsv $name.tsv
   refused "$name: dsmanifest diff (as a)" "$msg" dsmanifest diff $name.tsv m.tsv
   refused "$name: dsmanifest split -o" "$msg" dsmanifest split --ratios 0.5,0.5 -o sp.tsv $name.tsv
-  [ ! -e up.tsv ] && [ ! -e sp.tsv ] || fail "$name: an output was written"
+  if [ -e up.tsv ] || [ -e sp.tsv ]; then fail "$name: an output was written"; fi
   # The tools outside dsmanifest load manifests with the same reader.
   refused "$name: dsbench randread --data" "$msg" dsbench randread --data $name.tsv --epochs 1 --threads 1
   refused "$name: dsbalance" "$msg" dsbalance $name.tsv
