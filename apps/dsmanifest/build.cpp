@@ -23,6 +23,7 @@ struct BuildCmdOptions {
   std::string labels_csv;
   bool no_labels = false;
   unsigned threads = 0;
+  bool wait = false;
 };
 
 int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
@@ -36,6 +37,7 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
   bo.hash = *h;
   bo.threads = o.threads;
   bo.skip_files = {o.out};
+  if (!o.out.empty() && o.out != "-") bo.skip_files.push_back(manifest_lock_path(o.out));
   bo.sel.names = o.filter.names;
   bo.sel.excludes = o.filter.excludes;
   bo.sel.regex = o.filter.regex;
@@ -57,6 +59,11 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
     lab.csv_file = o.labels_csv;
   }
 
+  // One process takes the output's lock before walking (so a refusal comes at once); in an MPI job rank 0
+  // takes it once every rank is done, before writing.
+  ManifestLock lock;
+  if (comm.size() == 1)
+    if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   BuildProgress progress;
   BuildResult r;
   {
@@ -78,6 +85,8 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
       cli::error(describe(e));
   }
   if (r.root_failed) return app::kExitUsage;
+  if (comm.size() > 1)
+    if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   if (int rc = cli::write_result(write_manifest(r.manifest, o.out))) return rc;
   if (!r.errors.empty()) {
     cli::error(
@@ -107,6 +116,7 @@ Command add_build(CLI::App& app) {
   csv->excludes(none);
   dskit::app::add_filter_flags(sub, o->filter);
   sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  cli::add_wait_flag(sub, o->wait);
   return {sub, RunRanks([o](dskit::Comm& comm) { return run_build(*o, comm); })};
 }
 

@@ -15,6 +15,7 @@
 #include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/manifest/build/build.h"
+#include "dskit/manifest/lock.h"
 #include "dskit/manifest/manifest.h"
 
 namespace dsmanifest::cli {
@@ -42,6 +43,24 @@ inline int load(const std::string& file, const LoadFlags& f, dskit::Manifest& m)
   if (auto err = dskit::load_manifest(file, lo, m)) {
     error(dskit::describe(*err));
     return dskit::app::kExitUsage;
+  }
+  return dskit::app::kExitOk;
+}
+
+// Another process holds the lock of the manifest to be written (and --wait was not given).
+inline constexpr int kExitLocked = 4;
+
+inline void add_wait_flag(CLI::App* sub, bool& wait) {
+  sub->add_flag("--wait", wait,
+                "If another dsmanifest is writing the same output manifest, wait for it instead of failing");
+}
+
+// Takes the lock for writing OUT (see dskit/manifest/lock.h; nothing for standard output); 0, or the exit
+// code after printing the error: kExitLocked when another process holds it.
+inline int lock_output(const std::string& out, bool wait, dskit::ManifestLock& lock) {
+  if (auto err = dskit::ManifestLock::acquire(out, wait, lock)) {
+    error(dskit::describe(*err));
+    return err->err == EWOULDBLOCK ? kExitLocked : dskit::app::kExitOutput;
   }
   return dskit::app::kExitOk;
 }

@@ -18,6 +18,7 @@ struct ShardCmdOptions {
   bool drop_last = false, pad = false;
   bool indices = false;
   cli::LoadFlags load;
+  bool wait = false;
 };
 
 int run_shard(const ShardCmdOptions& o) {
@@ -36,6 +37,8 @@ int run_shard(const ShardCmdOptions& o) {
     order::error(*err);
     return dskit::app::kExitUsage;
   }
+  dskit::ManifestLock lock;  // held from before reading to after writing
+  if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   const auto share = dskit::shard_entries(dskit::EpochOrder(m.size(), so), sh);
@@ -69,6 +72,7 @@ Command add_shard(CLI::App& app) {
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the share's row indices (0-based), one per line");
   cli::add_load_flags(sub, o->load);
+  cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_shard(*o); }};
 }
 

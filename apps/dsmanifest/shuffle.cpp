@@ -16,6 +16,7 @@ struct ShuffleCmdOptions {
   order::OrderFlags order;
   bool indices = false;
   cli::LoadFlags load;
+  bool wait = false;
 };
 
 int run_shuffle(const ShuffleCmdOptions& o) {
@@ -24,6 +25,8 @@ int run_shuffle(const ShuffleCmdOptions& o) {
     order::error(*err);
     return dskit::app::kExitUsage;
   }
+  dskit::ManifestLock lock;  // held from before reading to after writing
+  if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   std::vector<uint64_t> rows;
@@ -45,6 +48,7 @@ Command add_shuffle(CLI::App& app) {
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the permuted row indices (0-based), one per line");
   cli::add_load_flags(sub, o->load);
+  cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_shuffle(*o); }};
 }
 

@@ -22,6 +22,7 @@ struct SplitCmdOptions {
   std::string out;
   std::string out_dir;
   cli::LoadFlags load;
+  bool wait = false;
 };
 
 int run_split(const SplitCmdOptions& o) {
@@ -40,6 +41,8 @@ int run_split(const SplitCmdOptions& o) {
     order::error("bad --column name");
     return dskit::app::kExitUsage;
   }
+  dskit::ManifestLock lock;  // -o: held from before reading to after writing
+  if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   if (m.path_col() < 0) {
@@ -71,6 +74,9 @@ int run_split(const SplitCmdOptions& o) {
     order::error(o.out_dir + ": cannot create the directory: " + ec.message());
     return dskit::app::kExitOutput;
   }
+  std::vector<dskit::ManifestLock> locks(spec.names.size());  // --out-dir: every part, before writing any
+  for (std::size_t k = 0; k < spec.names.size(); ++k)
+    if (int rc = cli::lock_output(o.out_dir + "/" + spec.names[k] + ".tsv", o.wait, locks[k])) return rc;
   for (std::size_t k = 0; k < spec.names.size(); ++k) {
     std::vector<std::size_t> rows;
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -101,6 +107,7 @@ Command add_split(CLI::App& app) {
                               "Write one manifest per split, DIR/NAME.tsv, instead of a column");
   out->excludes(dir);
   cli::add_load_flags(sub, o->load);
+  cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_split(*o); }};
 }
 

@@ -17,6 +17,7 @@ struct UpdateCmdOptions {
   cli::LoadFlags load;
   unsigned threads = 0;
   bool quiet = false;
+  bool wait = false;
 };
 
 int run_update(const UpdateCmdOptions& o) {
@@ -24,6 +25,9 @@ int run_update(const UpdateCmdOptions& o) {
   const std::string out = o.out.empty() ? (o.manifest == "-" ? "-" : o.manifest) : o.out;
   // An in-place update that changes nothing leaves the file alone (no rewrite, no fsync).
   const bool in_place = out == o.manifest && out != "-" && o.load.root.empty();
+  // Locked from before reading to after the rename: a concurrent writer of OUT waits or gives up.
+  ManifestLock lock;
+  if (int rc = cli::lock_output(out, o.wait, lock)) return rc;
   LoadOptions lo;
   lo.root_override = o.load.root;
   lo.allow_outside_root = o.load.allow_outside_root;
@@ -31,6 +35,7 @@ int run_update(const UpdateCmdOptions& o) {
   uo.threads = o.threads;
   uo.skip_if_identical = in_place;
   uo.skip_files = {o.manifest, out};
+  if (lock.held()) uo.skip_files.push_back(lock.path());
   BuildProgress progress;
   UpdateResult r;
   std::optional<ManifestError> load_error;
@@ -79,6 +84,7 @@ Command add_update(CLI::App& app) {
   cli::add_load_flags(sub, o->load);
   sub->add_flag("-q,--quiet", o->quiet, "No summary line on standard error");
   sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_update(*o); }};
 }
 

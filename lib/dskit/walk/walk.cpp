@@ -98,7 +98,7 @@ FileType from_mode(unsigned mode) {
 StatInfo from_statx(const struct statx& s) {
   StatInfo st;
   st.size = s.stx_size;
-  st.mtime_ns = static_cast<int64_t>(s.stx_mtime.tv_sec) * 1000000000 + s.stx_mtime.tv_nsec;
+  st.mtime_ns = clamped_ns(s.stx_mtime.tv_sec, s.stx_mtime.tv_nsec);
   st.ino = s.stx_ino;
   st.dev = makedev(s.stx_dev_major, s.stx_dev_minor);
   st.nlink = s.stx_nlink;

@@ -25,9 +25,18 @@ enum class FileType : uint8_t { unknown, file, dir, symlink, block, chr, fifo, s
 // One letter as find's -type uses: f d l b c p s (or '?').
 char type_letter(FileType t);
 
+// A timestamp as nanoseconds since the epoch, clamped to what int64_t holds (1677-09-21 to 2262-04-11):
+// a file dated 2300 gets the last representable nanosecond instead of a wrapped, negative time.
+inline int64_t clamped_ns(int64_t sec, int64_t nsec) {
+  constexpr int64_t kNs = 1000000000;
+  if (sec > (INT64_MAX - nsec) / kNs) return INT64_MAX;
+  if (sec < INT64_MIN / kNs) return INT64_MIN;
+  return sec * kNs + nsec;
+}
+
 struct StatInfo {
   uint64_t size = 0;
-  int64_t mtime_ns = 0;
+  int64_t mtime_ns = 0;  // clamped_ns
   uint64_t ino = 0;
   uint64_t dev = 0;
   uint64_t nlink = 1;

@@ -208,7 +208,7 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
         uint64_t hint = ~uint64_t{0};
         if (::fstat(fd, &st) == 0) {
           f.st.size = hint = static_cast<uint64_t>(st.st_size);
-          f.st.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+          f.st.mtime_ns = clamped_ns(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
           f.st.ino = st.st_ino;
         }
         uint64_t bytes = 0;
