@@ -9,6 +9,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       liburing-dev fio
       libopenmpi-dev openmpi-bin
       libfuse3-dev fuse3
+      clang libclang-rt-dev
       xxhash findutils util-linux python3 mandoc clang-format
       fd-find bfs hyperfine)
 missing=()
