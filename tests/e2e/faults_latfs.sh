@@ -17,6 +17,7 @@ faults_unmount_all() {
   FAULTS_MOUNTS=()
 }
 trap 'faults_unmount_all; cleanup' EXIT
+trap 'exit 143' TERM INT  # a test killed (ctest's timeout) still unmounts: the EXIT trap runs
 
 faults_skip() { echo "SKIPPED: cannot mount FUSE here ($*): fault-injection test not run"; exit 0; }
 
