@@ -36,6 +36,10 @@ if [ "${QUICK:-0}" != 1 ]; then
     TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/dsls -j 64 $mode build-tsan/sample >/dev/null
   done
 
+  echo "== fuzz: every libFuzzer target (tests/fuzz) for 10 s, any finding fails"
+  # Builds build-fuzz with clang (only the modules the targets link); scripts/fuzz.sh alone runs for hours.
+  scripts/fuzz.sh 10
+
   echo "== style: clang-format"
   git ls-files -- '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run --Werror
   echo "== man pages: mandoc -Tlint"

@@ -13,12 +13,27 @@
 //
 // Request counters (per operation, plus the peak number of requests in flight) are written to stats_file
 // (or stderr) on SIGUSR1, which also resets them, and at unmount.
+//
+// Fault injection, for tests of tools against a failing network filesystem (tests/e2e/faults_*.sh). Each
+// GLOB is matched (fnmatch, `*` also matches `/`) against the path relative to the mount's root, e.g.
+// "sub/*.bin" or "*bad*"; each option may be given once:
+//   -o fail_read=GLOB   (or --fail-read=GLOB)   read() of a matching file fails with EIO (open and stat work)
+//   -o vanish=GLOB      (or --vanish=GLOB)      lookup/stat, open, opendir, access and readlink of a matching
+//   path
+//                                                fail with ENOENT, while readdir still lists it
+//   -o fail_meta=GLOB   (or --fail-meta=GLOB)   lookup/stat, open, opendir, access and readlink of a matching
+//                                                path fail with EIO, while readdir still lists it
+//   -o short_read=GLOB  (or --short-read=GLOB)  reads of a matching file return at most a quarter of the
+//                                                bytes asked (at least 1; direct I/O, so the reader sees
+//                                                short reads, not an early end of file)
+// Faults are counted like requests ("fault=N" in the stats line).
 #define FUSE_USE_VERSION 314
 #define _GNU_SOURCE
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <fuse.h>
 #include <limits.h>
 #include <pthread.h>
@@ -39,9 +54,13 @@ struct latfs_opts {
   unsigned delay_us;
   unsigned data_delay_us;
   char* stats_file;
+  char* fail_read;  // GLOBs of the fault modes (NULL: off)
+  char* vanish;
+  char* fail_meta;
+  char* short_read;
 };
 
-static struct latfs_opts g_opts = {NULL, 1000, 0, NULL};
+static struct latfs_opts g_opts = {NULL, 1000, 0, NULL, NULL, NULL, NULL, NULL};
 static int g_src = -1;  // fd of the source directory
 
 // ---------------------------------------------------------------------------------------------------------
@@ -60,11 +79,12 @@ enum op_id {
   OP_ACCESS,
   OP_WRITE_META,
   OP_WRITE_DATA,
+  OP_FAULT,
   OP_COUNT
 };
 static const char* const k_op_names[OP_COUNT] = {
-    "getattr/lookup", "opendir", "readdir", "releasedir",        "open", "read", "release",
-    "readlink",       "statfs",  "access",  "namespace/setattr", "write"};
+    "getattr/lookup", "opendir", "readdir", "releasedir",        "open",  "read", "release",
+    "readlink",       "statfs",  "access",  "namespace/setattr", "write", "fault"};
 
 static atomic_ulong g_count[OP_COUNT];
 static atomic_long g_inflight;
@@ -157,6 +177,13 @@ static const char* rel(const char* path) {
 
 #define META() rtt(OP_WRITE_META, g_opts.delay_us)
 
+// True when fault mode `glob` is on and matches `path` (as FUSE hands it: "/a/b"); counts the fault.
+static int fault(const char* glob, const char* path) {
+  if (!glob || fnmatch(glob, rel(path), 0) != 0) return 0;
+  atomic_fetch_add_explicit(&g_count[OP_FAULT], 1, memory_order_relaxed);
+  return 1;
+}
+
 static void* latfs_init(struct fuse_conn_info* conn, struct fuse_config* cfg) {
   cfg->use_ino = 1;
   cfg->entry_timeout = 0;
@@ -176,17 +203,23 @@ static void latfs_destroy(void* data) {
 
 static int latfs_getattr(const char* path, struct stat* st, struct fuse_file_info* fi) {
   rtt(OP_GETATTR, g_opts.delay_us);
+  if (!fi && fault(g_opts.vanish, path)) return -ENOENT;
+  if (!fi && fault(g_opts.fail_meta, path)) return -EIO;
   int rc = fi ? fstat((int)fi->fh, st) : fstatat(g_src, rel(path), st, AT_SYMLINK_NOFOLLOW);
   return rc == 0 ? 0 : -errno;
 }
 
 static int latfs_access(const char* path, int mask) {
   rtt(OP_ACCESS, g_opts.delay_us);
+  if (fault(g_opts.vanish, path)) return -ENOENT;
+  if (fault(g_opts.fail_meta, path)) return -EIO;
   return faccessat(g_src, rel(path), mask, 0) == 0 ? 0 : -errno;
 }
 
 static int latfs_readlink(const char* path, char* buf, size_t size) {
   rtt(OP_READLINK, g_opts.delay_us);
+  if (fault(g_opts.vanish, path)) return -ENOENT;
+  if (fault(g_opts.fail_meta, path)) return -EIO;
   ssize_t n = readlinkat(g_src, rel(path), buf, size - 1);
   if (n < 0) return -errno;
   buf[n] = 0;
@@ -201,6 +234,8 @@ struct latfs_dir {
 
 static int latfs_opendir(const char* path, struct fuse_file_info* fi) {
   rtt(OP_OPENDIR, g_opts.delay_us);
+  if (fault(g_opts.vanish, path)) return -ENOENT;
+  if (fault(g_opts.fail_meta, path)) return -EIO;
   int fd = openat(g_src, rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -errno;
   struct latfs_dir* d = calloc(1, sizeof *d);
@@ -264,10 +299,14 @@ static int latfs_releasedir(const char* path, struct fuse_file_info* fi) {
 
 static int latfs_open(const char* path, struct fuse_file_info* fi) {
   rtt(OP_OPEN, g_opts.delay_us);
+  if (fault(g_opts.vanish, path)) return -ENOENT;
+  if (fault(g_opts.fail_meta, path)) return -EIO;
   int fd = openat(g_src, rel(path), (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC);
   if (fd < 0) return -errno;
   fi->fh = (uint64_t)fd;
   fi->keep_cache = 0;
+  // Through the page cache the kernel would take a short reply for the end of the file.
+  if (g_opts.short_read && fnmatch(g_opts.short_read, rel(path), 0) == 0) fi->direct_io = 1;
   return 0;
 }
 
@@ -280,8 +319,9 @@ static int latfs_create(const char* path, mode_t mode, struct fuse_file_info* fi
 }
 
 static int latfs_read(const char* path, char* buf, size_t size, off_t off, struct fuse_file_info* fi) {
-  (void)path;
   rtt(OP_READ, g_opts.data_delay_us);
+  if (fault(g_opts.fail_read, path)) return -EIO;
+  if (size > 1 && fault(g_opts.short_read, path)) size = size / 4 > 0 ? size / 4 : 1;
   ssize_t n = pread((int)fi->fh, buf, size, off);
   return n < 0 ? -errno : (int)n;
 }
@@ -411,17 +451,23 @@ static const struct fuse_operations k_ops = {
 #define LATFS_OPT(t, p) \
   { t, offsetof(struct latfs_opts, p), 1 }
 static const struct fuse_opt k_opt_spec[] = {
-    LATFS_OPT("delay_us=%u", delay_us),
-    LATFS_OPT("data_delay_us=%u", data_delay_us),
-    LATFS_OPT("stats_file=%s", stats_file),
-    FUSE_OPT_END,
+    LATFS_OPT("delay_us=%u", delay_us),       LATFS_OPT("data_delay_us=%u", data_delay_us),
+    LATFS_OPT("stats_file=%s", stats_file),   LATFS_OPT("fail_read=%s", fail_read),
+    LATFS_OPT("--fail-read=%s", fail_read),   LATFS_OPT("vanish=%s", vanish),
+    LATFS_OPT("--vanish=%s", vanish),         LATFS_OPT("fail_meta=%s", fail_meta),
+    LATFS_OPT("--fail-meta=%s", fail_meta),   LATFS_OPT("short_read=%s", short_read),
+    LATFS_OPT("--short-read=%s", short_read), FUSE_OPT_END,
 };
 
 static void usage(const char* prog) {
   fprintf(stderr,
           "usage: %s SOURCE MOUNTPOINT [-f] [-o delay_us=N] [-o data_delay_us=N] [-o max_threads=N]\n"
-          "          [-o stats_file=PATH] [-o ro] [FUSE options]\n"
+          "          [-o stats_file=PATH] [-o ro] [-o fail_read=GLOB] [-o vanish=GLOB] [-o fail_meta=GLOB]\n"
+          "          [-o short_read=GLOB] [FUSE options]\n"
           "Mirrors SOURCE at MOUNTPOINT, sleeping delay_us (default 1000) in every metadata request.\n"
+          "Faults on paths (relative to the root) matching GLOB: fail_read: EIO on read; vanish: ENOENT on\n"
+          "stat/open while readdir lists them; fail_meta: EIO on stat/open; short_read: reads return a\n"
+          "quarter of what was asked.\n"
           "SIGUSR1 writes (and resets) per-operation request counters. Unmount with fusermount3 -u.\n",
           prog);
 }

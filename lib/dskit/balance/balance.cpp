@@ -163,8 +163,8 @@ Distribution count_classes(const LabelHistogram& h, const LabelRules& rules, std
   for (auto& [name, c] : counts) d.classes.push_back({name, c});
   for (const auto& [from, to] : rules.map)
     if (!seen.count(from)) d.unused_rules.push_back("--map " + from);
-  for (const auto& [pat, dst] : rules.merges)
-    if (std::none_of(seen.begin(), seen.end(), [&](const std::string& s) { return glob_match(pat, s); }))
+  for (const auto& [pat, dst] : rules.merges)  // (init-capture: clang 14 cannot capture a structured binding)
+    if (std::none_of(seen.begin(), seen.end(), [&p = pat](const std::string& s) { return glob_match(p, s); }))
       d.unused_rules.push_back("--merge " + pat + "=" + dst);
   for (const auto& pat : rules.drops)
     if (std::none_of(seen.begin(), seen.end(), [&](const std::string& s) { return glob_match(pat, s); }))

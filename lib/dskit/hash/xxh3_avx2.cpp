@@ -3,12 +3,20 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>  // xxhash.h includes it only when __AVX2__ is set for the whole build
+#ifdef __clang__        // clang has no GCC target pragma (the fuzz build, tests/fuzz)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 #define XXH_INLINE_ALL
 #define XXH_VECTOR 2  // XXH_AVX2
 #include <xxhash.h>
+#ifdef __clang__
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #define DSKIT_HAVE_AVX2 1
 #endif
 
