@@ -43,14 +43,23 @@ std::string lower_extension(const std::string& path) {
   return e;
 }
 
-bool has_tiff_magic(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::array<unsigned char, 4> b{};
-  const bool ok = ::read(fd, b.data(), b.size()) == 4;
+// The first bytes of PATH (`got` of them: fewer for a shorter file), or the errno value when it cannot be
+// opened or read, so that a failing disk is reported as such and not as an unknown format.
+int read_header(const std::string& path, std::array<unsigned char, 4>& b, std::size_t& got) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return errno;
+  ssize_t n;
+  do n = ::read(fd, b.data(), b.size());
+  while (n < 0 && errno == EINTR);
+  const int e = n < 0 ? errno : 0;
   ::close(fd);
-  return ok && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
-                (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43)));
+  got = n > 0 ? static_cast<std::size_t>(n) : 0;
+  return e;
+}
+
+bool is_tiff_magic(const std::array<unsigned char, 4>& b, std::size_t got) {
+  return got == 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
+                      (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43)));
 }
 
 }  // namespace
@@ -75,7 +84,13 @@ std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind
                                                              "vmu", "bif",  "svslide", "isyntax"};
   const std::string ext = lower_extension(path);
   if (std::find(vendor.begin(), vendor.end(), ext) != vendor.end()) return open_slide(path, err);
-  if (has_tiff_magic(path)) {
+  std::array<unsigned char, 4> head{};
+  std::size_t got = 0;
+  if (const int e = read_header(path, head, got)) {
+    err = std::strerror(e);
+    return nullptr;
+  }
+  if (is_tiff_magic(head, got)) {
     std::string tiff_err;
     if (auto s = open_tiff(path, tiff_err)) return s;
     if (slide_detect(path)) return open_slide(path, err);
