@@ -143,7 +143,7 @@ bool write_all(const std::string& s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   app::init_process();
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   cv::setNumThreads(1);  // the chip workers are the parallelism; OpenCV's own pool would oversubscribe
@@ -262,4 +262,8 @@ int main(int argc, char** argv) {
   }
   if (!out_ok && errno != EPIPE) return app::kExitOutput;
   return failed > 0 ? app::kExitPartial : app::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dschip", argc, argv, run);
 }
