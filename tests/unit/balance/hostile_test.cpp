@@ -1,12 +1,16 @@
 // dsbalance's inputs on hostile files (issue 12): a file that shrinks or grows while it is read is an error
 // (the COCO reader read it through a mapping, where truncation was a SIGBUS), duplicate COCO category ids are
-// an error naming the id in both parsers, a CSV's UTF-8 byte order mark is skipped, and the format table.
+// an error naming the id in both parsers, a UTF-8 byte order mark is skipped in a CSV and a --map file, and
+// the format table.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "dskit/balance/balance.h"
 #include "dskit/balance/inputs/coco.h"
 #include "dskit/balance/inputs/file.h"
 #include "dskit/balance/inputs/input.h"
@@ -81,6 +85,15 @@ TEST_CASE("balance inputs: a CSV with a UTF-8 byte order mark") {
   REQUIRE_FALSE(csv_histogram(t.path("mid.csv"), {}, m));
   CHECK(m.raw.count("\xEF\xBB\xBF"
                     "cat") == 1);
+}
+
+TEST_CASE("balance inputs: a --map file with a UTF-8 byte order mark") {
+  TempTree t;
+  t.file("map.csv", "\xEF\xBB\xBFold,new\ncat,feline\n");
+  std::vector<std::pair<std::string, std::string>> m;
+  REQUIRE_FALSE(load_label_map(t.path("map.csv"), m));
+  REQUIRE(m.size() == 1);  // the header row is recognised as one
+  CHECK(m[0] == std::pair<std::string, std::string>("cat", "feline"));
 }
 
 TEST_CASE("balance inputs: the format table names, detects and reads every format") {
