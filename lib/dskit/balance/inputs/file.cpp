@@ -2,6 +2,7 @@
 #include "dskit/balance/inputs/file.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,17 +64,21 @@ std::optional<std::string> read_input_file(const std::string& path, bool stream,
     return read_regular_fd(fd.get(), path, static_cast<std::size_t>(st.st_size), padding, out);
   if (S_ISDIR(st.st_mode)) return path + ": is a directory";
   if (!stream || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) return path + ": not a regular file";
-  // A stream, asked for: read it to its end, waiting for a FIFO's writer as any reader of a FIFO does
-  // (reopened without O_NONBLOCK: a FIFO without a writer would otherwise read as empty at once).
-  const Fd sfd(S_ISFIFO(st.st_mode) ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : ::dup(fd.get()));
-  if (sfd.get() < 0) return path + ": " + std::strerror(errno);
-  const int flags = ::fcntl(sfd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(sfd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
+  // A stream, asked for: read it to its end, waiting for a FIFO's writer as any reader of a FIFO does. The
+  // open did not wait; poll() does (Linux reports no hang-up on a FIFO opened without a writer until one has
+  // come), and then blocking reads see the data, even what a writer that has already gone left behind.
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
     return path + ": " + std::strerror(errno);
   out.clear();
   char buf[65536];
   for (;;) {
-    const ssize_t r = read_some(sfd.get(), buf, sizeof buf);
+    pollfd p{fd.get(), POLLIN, 0};
+    if (S_ISFIFO(st.st_mode) && ::poll(&p, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      return path + ": " + std::strerror(errno);
+    }
+    const ssize_t r = read_some(fd.get(), buf, sizeof buf);
     if (r < 0) return path + ": " + std::strerror(errno);
     if (r == 0) break;
     out.append(buf, static_cast<std::size_t>(r));
