@@ -21,57 +21,36 @@ std::string input_stem(const std::string& path) {
 int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
                const AnnotationOptions& ao, Input& in) {
   in.path = path;
-  in.separator = o.separator;
   if (!format.empty()) {
     auto f = parse_balance_format(format);
     if (!f)
-      return error("unknown --format '" + format + "' (manifest, imagefolder, csv, coco, yolo, voc)"),
-             app::kExitUsage;
+      return error("unknown --format '" + format + "' (" + balance_format_names() + ")"), app::kExitUsage;
     in.format = *f;
   } else if (auto err = detect_balance_format(path, in.format)) {
     return error(*err), app::kExitUsage;
   }
-  switch (in.format) {
-    case BalanceFormat::manifest: {
-      if (auto err = load_manifest(path, {}, in.manifest)) return error(describe(*err)), app::kExitUsage;
-      if (in.manifest.label_col() < 0)
-        return error(path + ": the manifest has no label column"), app::kExitUsage;
-      in.hist = manifest_histogram(in.manifest);
-      break;
-    }
-    case BalanceFormat::imagefolder: {
-      ImageFolderResult r;
-      if (auto err = imagefolder_histogram(path, o.threads, r)) return error(*err), app::kExitUsage;
-      for (const auto& e : r.errors) error(describe(e));
-      in.errors = r.errors.size();
-      in.hist = std::move(r.histogram);
-      in.separator.clear();
-      break;
-    }
-    case BalanceFormat::csv: {
-      CsvLabelOptions co;
-      co.id_column = o.id_column;
-      co.label_column = o.label_column;
-      if (auto err = csv_histogram(path, co, in.hist)) return error(*err), app::kExitUsage;
-      break;
-    }
-    case BalanceFormat::coco:
-    case BalanceFormat::yolo:
-    case BalanceFormat::voc: {
-      if (auto err = annotation_histogram(in.format, path, ao, in.annotations))
-        return error(*err), app::kExitUsage;
-      for (const auto& w : in.annotations.warnings) error("warning: " + w);
-      if (o.stats && !in.annotations.parser.empty())
-        error(fmt::format("stats: {}: {}; annotations parsed {}; map {:.3f} s, parse {:.3f} s", path,
-                          in.annotations.parser,
-                          in.annotations.json_chunks ? fmt::format("in {} chunks", in.annotations.json_chunks)
-                                                     : std::string("with the whole file"),
-                          in.annotations.read_seconds, in.annotations.parse_seconds));
-      in.hist = std::move(in.annotations.histogram);
-      in.annotated = true;
-      in.separator.clear();
-      break;
-    }
+  InputOptions io;
+  io.threads = o.threads;
+  io.csv.id_column = o.id_column;
+  io.csv.label_column = o.label_column;
+  io.annotations = ao;
+  InputData d;
+  if (auto err = read_balance_input(in.format, path, io, d)) return error(*err), app::kExitUsage;
+  for (const auto& e : d.errors) error(describe(e));
+  in.errors = d.errors.size();
+  in.hist = std::move(d.hist);
+  in.separator = d.multi_label ? o.separator : std::string();
+  in.manifest = std::move(d.manifest);
+  in.annotated = d.annotated;
+  in.annotations = std::move(d.annotations);
+  if (in.annotated) {
+    for (const auto& w : in.annotations.warnings) error("warning: " + w);
+    if (o.stats && !in.annotations.parser.empty())
+      error(fmt::format("stats: {}: {}; annotations parsed {}; read {:.3f} s, parse {:.3f} s", path,
+                        in.annotations.parser,
+                        in.annotations.json_chunks ? fmt::format("in {} chunks", in.annotations.json_chunks)
+                                                   : std::string("with the whole file"),
+                        in.annotations.read_seconds, in.annotations.parse_seconds));
   }
   return app::kExitOk;
 }

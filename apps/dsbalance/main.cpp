@@ -10,7 +10,7 @@
 #include "options.h"
 #include "run.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   dskit::app::init_process();
   dsbalance::DsbalanceOptions o;
   CLI::App cli{"dsbalance: class balance of a dataset: counts, metrics, merging, weights, resampling, gates",
@@ -25,4 +25,8 @@ int main(int argc, char** argv) {
     return dskit::app::kExitUsage;
   }
   return dsbalance::run(o);
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dsbalance", argc, argv, run);
 }

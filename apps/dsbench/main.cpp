@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "mpi/comm_mpi.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   dskit::app::init_process();
   // Before MPI starts its threads: a SIGINT or SIGTERM then waits for the benchmark's SignalFlag, which stops
   // the run and removes its files, instead of killing the rank through one of MPI's threads.
@@ -34,4 +34,8 @@ int main(int argc, char** argv) {
   for (const auto& c : commands)
     if (c.sub->parsed()) return c.run(*comm);
   return dskit::app::kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dsbench", argc, argv, run);
 }

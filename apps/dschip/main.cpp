@@ -180,7 +180,7 @@ std::string json_record(const ImageReport& r) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   app::init_process();
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   cv::setNumThreads(1);  // the chip workers are the parallelism; OpenCV's own pool would oversubscribe
@@ -320,4 +320,8 @@ int main(int argc, char** argv) {
     return stop.exit_code();
   }
   return failed > 0 ? app::kExitPartial : app::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dschip", argc, argv, run);
 }

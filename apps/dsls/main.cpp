@@ -111,7 +111,7 @@ std::string human_rate(double per_s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   app::init_process();
   DslsOptions o;
   CLI::App cli{"dsls: list a dataset tree in parallel (like `find PATH -mindepth 1`)", "dsls"};
@@ -198,4 +198,8 @@ int main(int argc, char** argv) {
   }
   if (r.root_failed) return app::kExitUsage;
   return r.walk.errors > 0 ? app::kExitPartial : app::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dsls", argc, argv, run);
 }

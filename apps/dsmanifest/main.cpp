@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "mpi/comm_mpi.h"
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   dskit::app::init_process();
   std::string mpi_error;
   const auto comm = dskit::mpi::join(argc, argv, mpi_error);
@@ -42,4 +42,8 @@ int main(int argc, char** argv) {
     return c.run();
   }
   return dskit::app::kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dsmanifest", argc, argv, run);
 }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
+#include <new>
 #include <string>
 
 namespace dskit::app {
@@ -32,6 +34,19 @@ void print_error(std::string_view tool, std::string_view message) {
   line.reserve(tool.size() + message.size() + 3);
   line.append(tool).append(": ").append(message).push_back('\n');
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+}
+
+int run_tool(std::string_view tool, int argc, char** argv, int (*fn)(int, char**)) {
+  try {
+    return fn(argc, argv);
+  } catch (const std::bad_alloc&) {
+    print_error(tool, "out of memory");
+  } catch (const std::exception& e) {
+    print_error(tool, e.what());
+  } catch (...) {
+    print_error(tool, "unknown error");
+  }
+  return kExitUsage;
 }
 
 bool stderr_is_terminal() {

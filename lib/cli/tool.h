@@ -18,6 +18,12 @@ void init_process();
 // "TOOL: message" on stderr, as one write.
 void print_error(std::string_view tool, std::string_view message);
 
+// Runs a tool's real main, fn(argc, argv), with a last-resort handler: an exception that escapes it ends
+// the tool with "TOOL: out of memory" (std::bad_alloc) or "TOOL: CAUSE" (any other std::exception, or
+// "unknown error") on stderr and exit kExitUsage (2), instead of std::terminate's SIGABRT. Every app's
+// main() is `return run_tool("TOOL", argc, argv, run);`.
+int run_tool(std::string_view tool, int argc, char** argv, int (*fn)(int, char**));
+
 bool stderr_is_terminal();
 
 // The width of the terminal in columns when standard output is one, else 0.

@@ -66,14 +66,11 @@ std::optional<std::string> parse_merge(std::string_view spec, std::pair<std::str
   return std::nullopt;
 }
 
-std::optional<std::string> load_label_map(const std::string& file,
-                                          std::vector<std::pair<std::string, std::string>>& out) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return file + ": " + std::strerror(errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  std::size_t pos = 0;
+std::optional<std::string> for_each_csv_record(
+    const std::string& file, std::string_view text,
+    const std::function<std::optional<std::string>(uint64_t line, const std::vector<std::string>& fields)>&
+        fn) {
+  std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   uint64_t line = 1;
   std::vector<std::string> f;
   while (pos < text.size()) {
@@ -84,12 +81,26 @@ std::optional<std::string> load_label_map(const std::string& file,
                                              text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
     if (!ok) return file + ":" + std::to_string(this_line) + ": unterminated quote";
     if (f.size() == 1 && f[0].empty()) continue;
-    if (f.size() != 2) return file + ":" + std::to_string(this_line) + ": expected two columns old,new";
-    if (this_line == 1 && f[0] == "old" && f[1] == "new") continue;
-    if (f[0].empty()) return file + ":" + std::to_string(this_line) + ": empty old label";
-    out.emplace_back(f[0], f[1]);
+    if (auto err = fn(this_line, f)) return err;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> load_label_map(const std::string& file,
+                                          std::vector<std::pair<std::string, std::string>>& out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return file + ": " + std::strerror(errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  return for_each_csv_record(file, text, [&](uint64_t line, const std::vector<std::string>& f) {
+    const std::string where = file + ":" + std::to_string(line) + ": ";
+    if (f.size() != 2) return std::optional<std::string>(where + "expected two columns old,new");
+    if (line == 1 && f[0] == "old" && f[1] == "new") return std::optional<std::string>();
+    if (f[0].empty()) return std::optional<std::string>(where + "empty old label");
+    out.emplace_back(f[0], f[1]);
+    return std::optional<std::string>();
+  });
 }
 
 std::size_t Distribution::find(std::string_view name) const {

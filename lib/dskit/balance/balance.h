@@ -35,6 +35,14 @@ struct LabelRules {
   std::optional<std::string> apply(std::string_view label) const;
 };
 
+// The CSV records of `text` (RFC 4180; a UTF-8 byte order mark at its start is skipped; blank lines are
+// skipped), each given to fn with the line it starts on; stops at fn's first error. Errors:
+// "FILE:LINE: unterminated quote", or fn's.
+std::optional<std::string> for_each_csv_record(
+    const std::string& file, std::string_view text,
+    const std::function<std::optional<std::string>(uint64_t line, const std::vector<std::string>& fields)>&
+        fn);
+
 // Parses "SRC=DST" (SRC may be a glob). Returns an error message on failure.
 std::optional<std::string> parse_merge(std::string_view spec, std::pair<std::string, std::string>& out);
 // Reads a two-column CSV file of old,new rows (a first row "old,new" is a header). Errors name file:line.

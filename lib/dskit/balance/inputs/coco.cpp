@@ -1,10 +1,7 @@
 #include "dskit/balance/inputs/coco.h"
 
-#include <fcntl.h>
 #include <simdjson.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +13,7 @@
 #include <string_view>
 
 #include "dskit/balance/inputs/coco_parts.h"
+#include "dskit/balance/inputs/file.h"
 
 // The On Demand code compiled here is simdjson's "builtin" implementation (the best one the compile flags
 // allow); stage 1 and string unescaping run through the library's runtime-dispatched kernel.
@@ -27,51 +25,6 @@ namespace dskit {
 using namespace coco_detail;
 
 namespace {
-
-// The file mapped read-only with at least SIMDJSON_PADDING readable bytes after it: the file's pages
-// (populated from the page cache at once, not copied), then anonymous zero pages.
-class MappedJson {
- public:
-  ~MappedJson() {
-    if (base_) ::munmap(base_, capacity_);
-  }
-  // An error message, or nullopt.
-  std::optional<std::string> map(const std::string& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return file + ": " + std::strerror(errno);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      const std::string why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
-      ::close(fd);
-      return file + ": " + why;
-    }
-    size_ = static_cast<std::size_t>(st.st_size);
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    capacity_ = (size_ + simdjson::SIMDJSON_PADDING + page - 1) / page * page;
-    void* base = ::mmap(nullptr, capacity_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) {
-      ::close(fd);
-      return file + ": " + std::strerror(errno);
-    }
-    base_ = base;
-    if (size_ > 0 &&
-        ::mmap(base, size_, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
-      const int e = errno;
-      ::close(fd);
-      return file + ": " + std::strerror(e);
-    }
-    ::close(fd);
-    return std::nullopt;
-  }
-  simdjson::padded_string_view view() const {
-    return simdjson::padded_string_view(static_cast<const char*>(base_), size_, capacity_);
-  }
-  std::string_view text() const { return {static_cast<const char*>(base_), size_}; }
-
- private:
-  void* base_ = nullptr;
-  std::size_t size_ = 0, capacity_ = 0;
-};
 
 std::string position(std::string_view json, std::size_t offset) {
   offset = std::min(offset, json.size());
@@ -110,12 +63,20 @@ std::string stage1_where(std::string_view json, simdjson::error_code err) {
 
 }  // namespace
 
+int coco_detect(const std::string& path, const InputProbe& probe) {
+  const std::string_view p = path;
+  return S_ISREG(probe.st.st_mode) && p.size() > 5 && p.substr(p.size() - 5) == ".json" ? 1 : 0;
+}
+
 std::optional<std::string> coco_histogram(const std::string& file, const AnnotationOptions& o,
                                           AnnotationResult& out) {
   const auto t0 = std::chrono::steady_clock::now();
-  MappedJson mapped;
-  if (auto err = mapped.map(file)) return err;
-  const std::string_view json = mapped.text();
+  // Read, not mapped: a mapped file truncated by another process while it is parsed would end the process
+  // on SIGBUS; a read copy is a snapshot, and a file that changes while it is read is an error.
+  std::string buffer;
+  if (auto err = read_input_file(file, false, simdjson::SIMDJSON_PADDING, buffer)) return err;
+  const std::size_t size = buffer.size() - simdjson::SIMDJSON_PADDING;
+  const std::string_view json(buffer.data(), size);
   const auto t1 = std::chrono::steady_clock::now();
   out.read_seconds = std::chrono::duration<double>(t1 - t0).count();
   out.parser = std::string("simdjson " DSKIT_STRINGIFY(SIMDJSON_VERSION) ", ") +
@@ -129,8 +90,10 @@ std::optional<std::string> coco_histogram(const std::string& file, const Annotat
     c = Collected{};
     out.json_chunks = 0;
     od::document doc;
-    if (const auto err = parser.iterate(mapped.view()).get(doc)) {
+    if (const auto err =
+            parser.iterate(simdjson::padded_string_view(buffer.data(), size, buffer.size())).get(doc)) {
       if (err == simdjson::EMPTY) return file + ": empty file (not a COCO instances JSON)";
+      if (err == simdjson::MEMALLOC) return file + ": out of memory (for the JSON parser's index)";
       return file + ": invalid COCO JSON at " + stage1_where(json, err) + ": " + simdjson::error_message(err);
     }
     try {
@@ -149,6 +112,9 @@ std::optional<std::string> coco_histogram(const std::string& file, const Annotat
     }
   }
   if (c.category_without_id) return file + ": a category without an id";
+  if (c.duplicate_category)
+    return file + ": category id " + std::to_string(*c.duplicate_category) +
+           " is listed twice in \"categories\"";
   if (!c.saw_categories) return file + ": no \"categories\" array (not a COCO instances file)";
   out.crowd = c.crowd;
   out.skipped = c.skipped;

@@ -14,6 +14,9 @@ namespace dskit {
 // categories are counted in out.unknown and warned about, never fatal. Images listed in `images` without
 // any annotation are out.unannotated. Errors name the file and, for broken JSON, the byte offset, line and
 // column.
+// Detection (see InputFormat): a regular file whose name ends in ".json".
+int coco_detect(const std::string& path, const InputProbe& probe);
+
 std::optional<std::string> coco_histogram(const std::string& file, const AnnotationOptions& o,
                                           AnnotationResult& out);
 

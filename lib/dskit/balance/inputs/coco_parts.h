@@ -1,12 +1,13 @@
-// The pieces of the COCO reader that its files share: the whole-file parse (balance_coco.cpp), the reading
-// of the top-level object (balance_coco_read.cpp), the chunked reading of the annotations array
-// (balance_coco_chunked.cpp) and the counting (balance_coco_count.cpp). Internal to dskit_core.
+// The pieces of the COCO reader that its files share: the whole-file parse (coco.cpp), the reading of the
+// top-level object (coco_read.cpp), the chunked reading of the annotations array (coco_chunked.cpp) and the
+// counting (coco_count.cpp). Internal to balance/inputs.
 #pragma once
 
 #include <simdjson.h>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,7 @@ struct Collected {
   IdKeys keys;
   bool saw_categories = false;
   bool category_without_id = false;
+  std::optional<int64_t> duplicate_category;  // the first category id listed twice
   uint64_t crowd = 0, skipped = 0;
 };
 

@@ -36,7 +36,8 @@ void read_top(od::document& doc, const AnnotationOptions& o, Collected& c, const
         }
         if (!has_id) c.category_without_id = true;
         if (name.empty()) name = std::to_string(id);
-        c.categories[id] = std::move(name);
+        if (!c.categories.emplace(id, std::move(name)).second && !c.duplicate_category)
+          c.duplicate_category = id;
       }
     }
   }

@@ -9,12 +9,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 
 #include "dskit/balance/inputs/coco.h"
+#include "dskit/balance/inputs/file.h"
 #include "dskit/balance/inputs/voc.h"
 #include "dskit/balance/inputs/yolo.h"
 #include "dskit/base/enum_names.h"
@@ -22,68 +21,6 @@
 #include "dskit/walk/walk.h"
 
 namespace dskit {
-
-constexpr EnumName<BalanceFormat> kBalanceFormats[] = {
-    {BalanceFormat::manifest, "manifest"}, {BalanceFormat::imagefolder, "imagefolder"},
-    {BalanceFormat::csv, "csv"},           {BalanceFormat::coco, "coco"},
-    {BalanceFormat::yolo, "yolo"},         {BalanceFormat::voc, "voc"}};
-
-std::optional<BalanceFormat> parse_balance_format(std::string_view s) {
-  return parse_enum(kBalanceFormats, s);
-}
-
-std::string_view balance_format_name(BalanceFormat f) {
-  return enum_name(kBalanceFormats, f);
-}
-
-namespace {
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-}  // namespace
-
-std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out) {
-  if (path == "-") {
-    out = BalanceFormat::manifest;
-    return std::nullopt;
-  }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
-  if (S_ISDIR(st.st_mode)) {
-    if (yolo_data_yaml(path))
-      out = BalanceFormat::yolo;
-    else if (voc_has_annotations_dir(path))
-      out = BalanceFormat::voc;
-    else
-      out = BalanceFormat::imagefolder;
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return path + ": " + std::strerror(errno);
-  char head[15] = {};
-  in.read(head, sizeof head);
-  if (in.gcount() == sizeof head && std::string_view(head, sizeof head) == "#dskit-manifest") {
-    out = BalanceFormat::manifest;
-    return std::nullopt;
-  }
-  if (ends_with(path, ".csv")) {
-    out = BalanceFormat::csv;
-    return std::nullopt;
-  }
-  if (ends_with(path, ".json")) {
-    out = BalanceFormat::coco;
-    return std::nullopt;
-  }
-  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
-    out = BalanceFormat::yolo;
-    return std::nullopt;
-  }
-  return path +
-         ": unknown input format (not a directory, a dskit manifest, a .json, .csv or .yaml file; see "
-         "--format)";
-}
 
 LabelHistogram manifest_histogram(const Manifest& m) {
   std::map<std::string_view, uint64_t> escaped;  // views into the manifest's buffer
@@ -158,41 +95,33 @@ std::optional<std::string> imagefolder_histogram(const std::string& root, unsign
 
 std::optional<std::string> csv_histogram(const std::string& file, const CsvLabelOptions& o,
                                          LabelHistogram& out) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return file + ": " + std::strerror(errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  std::size_t pos = 0;
-  uint64_t line = 1;
-  std::vector<std::string> f;
+  std::string text;
+  if (auto err = read_input_file(file, true, 0, text)) return err;
   int id_col = -1, label_col = -1;
   std::size_t need = 0;
-  while (pos < text.size()) {
-    const std::size_t start = pos;
-    const uint64_t this_line = line;
-    const bool ok = next_csv_record(text, pos, f);
-    line += static_cast<uint64_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(start),
-                                             text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-    const std::string where = file + ":" + std::to_string(this_line) + ": ";
-    if (!ok) return where + "unterminated quote";
-    if (f.size() == 1 && f[0].empty()) continue;
+  auto err = for_each_csv_record(file, text, [&](uint64_t line, const std::vector<std::string>& f) {
+    const std::string where = file + ":" + std::to_string(line) + ": ";
     if (label_col < 0) {
       for (std::size_t i = 0; i < f.size(); ++i) {
         if (f[i] == o.id_column && id_col < 0) id_col = static_cast<int>(i);
         if (f[i] == o.label_column && label_col < 0) label_col = static_cast<int>(i);
       }
-      if (id_col < 0) return where + "no column named '" + o.id_column + "' in the header (see --id-column)";
+      if (id_col < 0)
+        return std::optional<std::string>(where + "no column named '" + o.id_column +
+                                          "' in the header (see --id-column)");
       if (label_col < 0)
-        return where + "no column named '" + o.label_column + "' in the header (see --label-column)";
+        return std::optional<std::string>(where + "no column named '" + o.label_column +
+                                          "' in the header (see --label-column)");
       need = static_cast<std::size_t>(std::max(id_col, label_col)) + 1;
-      continue;
+      return std::optional<std::string>();
     }
     if (f.size() < need)
-      return where + "expected at least " + std::to_string(need) + " fields, found " +
-             std::to_string(f.size());
+      return std::optional<std::string>(where + "expected at least " + std::to_string(need) +
+                                        " fields, found " + std::to_string(f.size()));
     out.add(f[static_cast<std::size_t>(label_col)]);
-  }
+    return std::optional<std::string>();
+  });
+  if (err) return err;
   if (label_col < 0) return file + ": no header row";
   return std::nullopt;
 }
@@ -204,18 +133,136 @@ std::optional<CountUnit> parse_count_unit(std::string_view s) {
   return parse_enum(kCountUnits, s);
 }
 
-std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,
-                                                const AnnotationOptions& o, AnnotationResult& out) {
-  switch (f) {
-    case BalanceFormat::coco:
-      return coco_histogram(path, o, out);
-    case BalanceFormat::yolo:
-      return yolo_histogram(path, o, out);
-    case BalanceFormat::voc:
-      return voc_histogram(path, o, out);
-    default:
-      return std::string(balance_format_name(f)) + " is not an annotation format";
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// ---- Each format's detection and reading (the annotation formats' are in coco.cpp, yolo.cpp, voc.cpp).
+
+int detect_manifest(const std::string&, const InputProbe& p) {
+  return p.head == "#dskit-manifest" ? 2 : 0;
+}
+
+std::optional<std::string> read_manifest(const std::string& path, const InputOptions&, InputData& out) {
+  if (auto err = load_manifest(path, {}, out.manifest)) return describe(*err);
+  if (out.manifest.label_col() < 0) return path + ": the manifest has no label column";
+  out.hist = manifest_histogram(out.manifest);
+  out.multi_label = true;
+  return std::nullopt;
+}
+
+int detect_imagefolder(const std::string&, const InputProbe& p) {
+  return S_ISDIR(p.st.st_mode) ? 1 : 0;
+}
+
+std::optional<std::string> read_imagefolder(const std::string& path, const InputOptions& o, InputData& out) {
+  ImageFolderResult r;
+  if (auto err = imagefolder_histogram(path, o.threads, r)) return err;
+  out.hist = std::move(r.histogram);
+  out.errors = std::move(r.errors);
+  return std::nullopt;
+}
+
+int detect_csv(const std::string& path, const InputProbe& p) {
+  return S_ISREG(p.st.st_mode) && ends_with(path, ".csv") ? 1 : 0;
+}
+
+std::optional<std::string> read_csv(const std::string& path, const InputOptions& o, InputData& out) {
+  out.multi_label = true;
+  return csv_histogram(path, o.csv, out.hist);
+}
+
+// An annotation format's reader, as a table row's read.
+template <std::optional<std::string> (*Read)(const std::string&, const AnnotationOptions&, AnnotationResult&)>
+std::optional<std::string> read_annotations(const std::string& path, const InputOptions& o, InputData& out) {
+  if (auto err = Read(path, o.annotations, out.annotations)) return err;
+  out.hist = std::move(out.annotations.histogram);
+  out.annotated = true;
+  return std::nullopt;
+}
+
+constexpr InputFormat kFormats[] = {
+    {BalanceFormat::manifest, "manifest", detect_manifest, read_manifest},
+    {BalanceFormat::imagefolder, "imagefolder", detect_imagefolder, read_imagefolder},
+    {BalanceFormat::csv, "csv", detect_csv, read_csv},
+    {BalanceFormat::coco, "coco", coco_detect, read_annotations<coco_histogram>},
+    {BalanceFormat::yolo, "yolo", yolo_detect, read_annotations<yolo_histogram>},
+    {BalanceFormat::voc, "voc", voc_detect, read_annotations<voc_histogram>},
+};
+
+}  // namespace
+
+std::span<const InputFormat> balance_input_formats() {
+  return kFormats;
+}
+
+const InputFormat& balance_input_format(BalanceFormat f) {
+  for (const auto& row : kFormats)
+    if (row.id == f) return row;
+  return kFormats[0];
+}
+
+std::string balance_format_names() {
+  std::string s;
+  for (const auto& row : kFormats) s.append(s.empty() ? "" : ", ").append(row.name);
+  return s;
+}
+
+std::optional<BalanceFormat> parse_balance_format(std::string_view s) {
+  for (const auto& row : kFormats)
+    if (row.name == s) return row.id;
+  return std::nullopt;
+}
+
+std::string_view balance_format_name(BalanceFormat f) {
+  return balance_input_format(f).name;
+}
+
+std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out) {
+  if (path == "-") {
+    out = BalanceFormat::manifest;
+    return std::nullopt;
   }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
+  char head[15] = {};
+  std::size_t head_size = 0;
+  if (!S_ISDIR(st.st_mode)) {
+    // Never a blocking open: a FIFO would wait for a writer, and reading its head would consume it.
+    if (!S_ISREG(st.st_mode))
+      return path +
+             ": not a regular file or directory (a FIFO, device or socket; --format manifest or --format csv "
+             "reads one as a stream)";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return path + ": " + std::strerror(errno);
+    const ssize_t n = ::read(fd, head, sizeof head);
+    ::close(fd);
+    if (n > 0) head_size = static_cast<std::size_t>(n);
+  }
+  const InputProbe probe{st, std::string_view(head, head_size)};
+  int best = 0;
+  for (const auto& row : kFormats)
+    if (const int score = row.detect(path, probe); score > best) {
+      best = score;
+      out = row.id;
+    }
+  if (best > 0) return std::nullopt;
+  return path +
+         ": unknown input format (not a directory, a dskit manifest, a .json, .csv or .yaml file; see "
+         "--format)";
+}
+
+std::optional<std::string> read_balance_input(BalanceFormat f, const std::string& path, const InputOptions& o,
+                                              InputData& out) {
+  if (f != BalanceFormat::manifest && f != BalanceFormat::csv && path != "-") {
+    // Only the stream formats read a FIFO, device or socket; the others would block or fault on one.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+      return path + ": not a regular file or directory";
+  }
+  return balance_input_format(f).read(path, o, out);
 }
 
 }  // namespace dskit

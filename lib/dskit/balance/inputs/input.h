@@ -1,20 +1,27 @@
 // dsbalance's inputs: a dskit manifest's label column, an ImageFolder tree, a CSV label file, or an
-// annotation format (COCO JSON, YOLO, Pascal VOC; balance_coco.h, balance_yolo.h, balance_voc.h), read into a
-// LabelHistogram (see balance.h). Format detection: a directory holding data.yaml (or data.yml) is YOLO; a
-// directory holding Annotations/ with .xml files is VOC; any other directory is an ImageFolder tree; a file
-// whose first line starts with "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv"
-// a CSV file, in ".yaml" or ".yml" a YOLO data file.
+// annotation format (COCO JSON, YOLO, Pascal VOC; coco.h, yolo.h, voc.h), read into a LabelHistogram (see
+// balance.h). The formats are one table, balance_input_formats(): each row names a format, says how surely a
+// path is of it (detect) and reads it (read); a new format is one file with its detect and read functions and
+// one row. Detection: a directory holding data.yaml (or data.yml) is YOLO; a directory holding Annotations/
+// with .xml files is VOC; any other directory is an ImageFolder tree; a file whose first line starts with
+// "#dskit-manifest" is a manifest; a name ending in ".json" is COCO, in ".csv" a CSV file, in ".yaml" or
+// ".yml" a YOLO data file. Anything else (a FIFO, device or socket) is refused without being opened for a
+// blocking read: only an explicit --format manifest or csv reads it as a stream.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dskit/balance/balance.h"
 #include "dskit/base/error.h"
 #include "dskit/manifest/manifest.h"
+
+struct stat;
 
 namespace dskit {
 
@@ -70,15 +77,54 @@ struct AnnotationResult {
   uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
   uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
   std::vector<std::string> warnings;  // one line per unknown class id
-  // COCO: the parser and its kernels, and the time spent mapping the file and parsing it (for --stats).
+  // COCO: the parser and its kernels, and the time spent reading the file and parsing it (for --stats).
   std::string parser;
   double read_seconds = 0, parse_seconds = 0;
   uint64_t json_chunks = 0;  // COCO: chunks the annotations array was parsed in (0: the whole file at once)
 };
 
-// Reads a COCO, YOLO or VOC input. Returns an error message (file and position) for unreadable or broken
-// input.
-std::optional<std::string> annotation_histogram(BalanceFormat f, const std::string& path,
-                                                const AnnotationOptions& o, AnnotationResult& out);
+// ---- The table of input formats
+struct InputOptions {
+  unsigned threads = 0;           // ImageFolder walk
+  CsvLabelOptions csv;            // CSV columns
+  AnnotationOptions annotations;  // COCO, YOLO, VOC
+};
+
+// One input, read: its label histogram and what else its format yields.
+struct InputData {
+  LabelHistogram hist;
+  bool multi_label = false;       // cells may join several labels (manifest, CSV): the separator applies
+  Manifest manifest;              // manifest input
+  AnnotationResult annotations;   // COCO, YOLO, VOC (its histogram moved into hist)
+  bool annotated = false;         // annotations is set
+  std::vector<PathError> errors;  // unreadable entries (ImageFolder), sorted by path
+};
+
+// What detection sees of a path: its stat and, for a regular file, its first bytes (up to 15).
+struct InputProbe {
+  const struct stat& st;
+  std::string_view head;
+};
+
+struct InputFormat {
+  BalanceFormat id;
+  std::string_view name;
+  // How surely PATH is of this format: 0 not at all, 1 by its name (or as the fallback for directories),
+  // 2 by its content. The highest wins; between equals, the earlier row.
+  int (*detect)(const std::string& path, const InputProbe& probe);
+  // Reads PATH; an error message (file and position) for unreadable or broken input.
+  std::optional<std::string> (*read)(const std::string& path, const InputOptions& o, InputData& out);
+};
+
+// Every format, in the order of the --format list.
+std::span<const InputFormat> balance_input_formats();
+const InputFormat& balance_input_format(BalanceFormat f);
+// "manifest, imagefolder, csv, coco, yolo, voc"
+std::string balance_format_names();
+
+// Reads PATH as format F ("-": a manifest on standard input). A FIFO, device or socket is refused unless F
+// reads streams (manifest, CSV); none is ever opened for a blocking read before its type is known.
+std::optional<std::string> read_balance_input(BalanceFormat f, const std::string& path, const InputOptions& o,
+                                              InputData& out);
 
 }  // namespace dskit

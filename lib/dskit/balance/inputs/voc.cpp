@@ -1,6 +1,7 @@
 #include "dskit/balance/inputs/voc.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -37,6 +38,10 @@ bool voc_has_annotations_dir(const std::string& dir) {
     }
   ::closedir(d);
   return found;
+}
+
+int voc_detect(const std::string& path, const InputProbe& probe) {
+  return S_ISDIR(probe.st.st_mode) && voc_has_annotations_dir(path) ? 2 : 0;
 }
 
 std::optional<std::string> voc_histogram(const std::string& path, const AnnotationOptions& o,

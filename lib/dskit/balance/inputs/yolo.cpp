@@ -62,6 +62,15 @@ std::optional<std::string> yolo_data_yaml(const std::string& dir) {
   return std::nullopt;
 }
 
+int yolo_detect(const std::string& path, const InputProbe& probe) {
+  if (S_ISDIR(probe.st.st_mode)) return yolo_data_yaml(path) ? 2 : 0;
+  const std::string_view p = path;
+  const auto ends = [&](std::string_view suffix) {
+    return p.size() > suffix.size() && p.substr(p.size() - suffix.size()) == suffix;
+  };
+  return S_ISREG(probe.st.st_mode) && (ends(".yaml") || ends(".yml")) ? 1 : 0;
+}
+
 std::optional<std::string> yolo_histogram(const std::string& path, const AnnotationOptions& o,
                                           AnnotationResult& out) {
   std::string root = path, yaml;

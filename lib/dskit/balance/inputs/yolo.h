@@ -12,6 +12,10 @@ namespace dskit {
 // DIR/data.yaml or DIR/data.yml when one exists.
 std::optional<std::string> yolo_data_yaml(const std::string& dir);
 
+// Detection (see InputFormat): a directory holding data.yaml or data.yml (by content), a regular file whose
+// name ends in ".yaml" or ".yml" (by name).
+int yolo_detect(const std::string& path, const InputProbe& probe);
+
 // PATH is the dataset directory or its data.yaml. Every label file is one image; an empty one (no object
 // lines) is a background image, counted in out.unannotated. An image file under images/ (Ultralytics'
 // suffixes) whose label file labels/<same relative path>.txt does not exist is a background image too,
