@@ -1,6 +1,10 @@
-// The pieces of a manifest build that the one-process build (manifest_build.cpp) and the build spread over
-// MPI ranks (manifest_build_ranks.cpp) share. Internal to dskit_core.
+// The pieces that scan, build, update, verify and the build spread over MPI ranks (ranks.cpp) share.
+// Internal to the manifest_build module: only its own sources define DSKIT_MANIFEST_BUILD_INTERNAL.
 #pragma once
+
+#ifndef DSKIT_MANIFEST_BUILD_INTERNAL
+#error "dskit/manifest/build/parts.h is internal to lib/dskit/manifest/build"
+#endif
 
 #include <string>
 #include <vector>
@@ -31,5 +35,17 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
 // writes it; read failures go to r.errors.
 void assemble_build(const std::string& root, const BuildOptions& opts, const Labeler& labeler,
                     const std::vector<FileRecord>& files, const std::vector<HashOut>& hashes, BuildResult& r);
+
+// A file listed by the walk and gone when opened: a live tree, not an error (as the walker treats it).
+bool vanished(const HashOut& h);
+
+// ROOT/PATH, the escaped relative path unescaped: how messages name a file.
+std::string join_path(const std::string& root, std::string_view rel_escaped);
+
+// Writes the path, size, mtime and inode cells of `row` from `f`.
+void fill_row(Manifest& m, std::size_t row, const FileRecord& f);
+
+// For each scanned file (sorted by escaped path), the manifest row with the same path, or -1.
+std::vector<std::ptrdiff_t> match_rows(const std::vector<FileRecord>& files, const Manifest& m);
 
 }  // namespace dskit::build_detail

@@ -1,0 +1,93 @@
+// dsmanifest's hashing: the files a scan listed, opened beneath the root and hashed in parallel (oneTBB,
+// one FileHasher per thread), their stat data refreshed from the open descriptor.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+#include "dskit/hash/hash.h"
+#include "dskit/manifest/build/parts.h"
+
+namespace dskit::build_detail {
+
+unsigned hash_threads(const std::string& root, unsigned requested) {
+  if (requested) return requested;
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  return std::max(hw, std::min(choose_threads({root}, 0), 4 * hw));
+}
+
+// Hashes files[which[k]] into out[k], refreshing their stat data from the open descriptor so that size,
+// mtime and hash describe the same file.
+void hash_files(const std::string& root, std::vector<FileRecord>& files,
+                const std::vector<std::size_t>& which, HashAlgo a, unsigned threads,
+                std::vector<HashOut>& out, BuildProgress* progress) {
+  out.assign(which.size(), {});
+  if (which.empty()) return;
+  const int rootfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) {
+    const int err = errno;
+    for (auto& o : out) o.err = err, o.op = "open";
+    return;
+  }
+  if (progress) {
+    uint64_t bytes = 0;
+    for (std::size_t i : which) bytes += files[i].st.size;
+    progress->files_to_hash = which.size();
+    progress->bytes_to_hash = bytes;
+    progress->hashing = true;
+  }
+  tbb::enumerable_thread_specific<FileHasher> hashers;
+  // More threads than cores help on latency-bound storage; oneTBB caps arenas at the core count otherwise.
+  tbb::global_control cap(tbb::global_control::max_allowed_parallelism, threads);
+  tbb::task_arena arena(static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, which.size(), 1), [&](const auto& range) {
+      FileHasher& h = hashers.local();
+      std::string raw;
+      for (std::size_t k = range.begin(); k != range.end(); ++k) {
+        FileRecord& f = files[which[k]];
+        const char* p = f.rel.data();  // NUL-terminated in its arena
+        if (f.rel.find('\\') != std::string_view::npos) {
+          unescape_field(f.rel, raw);
+          p = raw.c_str();
+        }
+        HashOut& o = out[k];
+        const int fd = ::openat(rootfd, p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+          o.err = errno, o.op = "open";
+          continue;
+        }
+        struct stat st {};
+        uint64_t hint = ~uint64_t{0};
+        if (::fstat(fd, &st) == 0) {
+          f.st.size = hint = static_cast<uint64_t>(st.st_size);
+          f.st.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+          f.st.ino = st.st_ino;
+        }
+        uint64_t bytes = 0;
+        o.err = h.hash_fd(fd, a, o.hex, &bytes, hint);
+        if (o.err) o.op = "read";
+        ::close(fd);
+        if (progress) {
+          progress->files_hashed.fetch_add(1, std::memory_order_relaxed);
+          progress->bytes_hashed.fetch_add(bytes, std::memory_order_relaxed);
+        }
+      }
+    });
+  });
+  ::close(rootfd);
+}
+
+// A file listed by the walk and gone when opened: a live tree, not an error (as the walker treats it).
+bool vanished(const HashOut& h) {
+  return h.err == ENOENT && h.op != nullptr && std::string_view(h.op) == "open";
+}
+}  // namespace dskit::build_detail
