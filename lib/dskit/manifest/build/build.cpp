@@ -53,6 +53,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   // the walk needs only names and d_type.
   ScanResult s =
       scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files);
+  r.setup_error = std::move(s.setup_error);
+  if (!r.setup_error.empty()) return r;
   r.walk = s.walk;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;

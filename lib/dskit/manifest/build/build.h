@@ -55,6 +55,7 @@ struct ScanResult {
   std::vector<PathError> errors;
   WalkStats walk;
   bool root_failed = false;
+  std::string setup_error;  // a bad selection (the regex); nothing was walked
 };
 // One rank's share of a walk spread over several processes: entries at `depth` (files and directories
 // alike, with their subtrees) are dealt to the ranks by a hash of their relative path; files above that

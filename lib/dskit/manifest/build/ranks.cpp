@@ -155,6 +155,11 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Com
   ScanResult s =
       scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files, &share);
   r.walk = s.walk;
+  // Every rank compiles the same selection: a bad one fails on all of them.
+  if (!comm.all_ok(s.setup_error.empty())) {
+    r.setup_error = s.setup_error.empty() ? "the selection failed on another rank" : s.setup_error;
+    return r;
+  }
 
   // Everything to rank 0, which sorts the file list and decides whether to go on.
   WireWriter w;

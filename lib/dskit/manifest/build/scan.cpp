@@ -172,8 +172,8 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
                      bool need_stat, const std::vector<std::string>& skip, const WalkShare* share) {
   ScanResult r;
   struct stat st {};
-  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    r.errors.push_back({root, ::stat(root.c_str(), &st) != 0 ? errno : ENOTDIR, "stat"});
+  if (const int err = ::stat(root.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR) {
+    r.errors.push_back({root, err, "stat"});
     r.root_failed = true;
     return r;
   }
@@ -184,8 +184,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   f.no_hidden = sel.no_hidden;
   if (!sel.regex.empty()) {
     if (auto err = Regex::compile(sel.regex, f.regex)) {
-      r.errors.push_back({sel.regex, EINVAL, "regex: " + *err});
-      r.root_failed = true;
+      r.setup_error = *err;
       return r;
     }
   }

@@ -66,6 +66,8 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
   }
   const std::string& root = old.root;
   const unsigned threads = opts.threads;
+  r.setup_error = std::move(s.setup_error);
+  if (!r.setup_error.empty()) return r;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
   if (r.root_failed) return r;

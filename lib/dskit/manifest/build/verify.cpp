@@ -32,6 +32,8 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     return r;
   }
   ScanResult s = scan_tree(m.root, sel, opts.threads, progress, true, opts.skip_files);
+  r.setup_error = std::move(s.setup_error);
+  if (!r.setup_error.empty()) return r;
   r.errors = std::move(s.errors);
   r.root_failed = s.root_failed;
   if (r.root_failed) return r;
