@@ -25,7 +25,7 @@ void build_detail::assemble_build(const std::string& root, const BuildOptions& o
   for (std::size_t i = 0; i < files.size(); ++i) {
     const FileRecord& f = files[i];
     if (!hashes.empty() && hashes[i].err) {
-      if (!vanished(hashes[i])) r.errors.push_back({join_path(root, f.rel), hashes[i].err, hashes[i].op});
+      r.errors.push_back(hash_error(root, f.rel, hashes[i]));
       continue;
     }
     const std::size_t row = m.add_row();
@@ -62,9 +62,11 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
 
   std::vector<std::size_t> all(s.files.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (opts.before_hash) opts.before_hash();
   std::vector<HashOut> hashes;
   if (opts.hash != HashAlgo::none)
-    hash_files(root, s.files, all, opts.hash, hash_threads(root, opts.threads), hashes, progress);
+    hash_files(root, s.files, all, opts.hash, hash_threads(root, opts.threads), opts.sel.follow, hashes,
+               progress);
 
   assemble_build(root, opts, *labeler, s.files, hashes, r);
   return r;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "dskit/hash/hash.h"
+#include "dskit/manifest/build/open.h"
 #include "dskit/manifest/build/parts.h"
 
 namespace dskit::build_detail {
@@ -25,9 +26,11 @@ unsigned hash_threads(const std::string& root, unsigned requested) {
 }
 
 // Hashes files[which[k]] into out[k], refreshing their stat data from the open descriptor so that size,
-// mtime and hash describe the same file.
+// mtime and hash describe the same file. Each file is opened beneath the root (open_beneath: no link
+// followed unless the selection follows them, nothing but a regular file) and read up to the size fstat
+// gave, so a file swapped or written to since the walk is an error record, never another file's hash.
 void hash_files(const std::string& root, std::vector<FileRecord>& files,
-                const std::vector<std::size_t>& which, HashAlgo a, unsigned threads,
+                const std::vector<std::size_t>& which, HashAlgo a, unsigned threads, bool follow,
                 std::vector<HashOut>& out, BuildProgress* progress) {
   out.assign(which.size(), {});
   if (which.empty()) return;
@@ -54,28 +57,31 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
       std::string raw;
       for (std::size_t k = range.begin(); k != range.end(); ++k) {
         FileRecord& f = files[which[k]];
-        const char* p = f.rel.data();  // NUL-terminated in its arena
+        std::string_view p = f.rel;
         if (f.rel.find('\\') != std::string_view::npos) {
           unescape_field(f.rel, raw);
-          p = raw.c_str();
+          p = raw;
         }
         HashOut& o = out[k];
-        const int fd = ::openat(rootfd, p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-          o.err = errno, o.op = "open";
+        BeneathFile bf;
+        if (const int err = open_beneath(rootfd, p, bf, follow)) {
+          o.err = err, o.op = "open", o.detail = bf.detail;
           continue;
         }
-        struct stat st {};
-        uint64_t hint = ~uint64_t{0};
-        if (::fstat(fd, &st) == 0) {
-          f.st.size = hint = static_cast<uint64_t>(st.st_size);
-          f.st.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-          f.st.ino = st.st_ino;
-        }
+        const uint64_t size = static_cast<uint64_t>(bf.st.st_size);
+        f.st.size = size;
+        f.st.mtime_ns = static_cast<int64_t>(bf.st.st_mtim.tv_sec) * 1000000000 + bf.st.st_mtim.tv_nsec;
+        f.st.ino = bf.st.st_ino;
         uint64_t bytes = 0;
-        o.err = h.hash_fd(fd, a, o.hex, &bytes, hint);
-        if (o.err) o.op = "read";
-        ::close(fd);
+        const int err = h.hash_fd(bf.fd, a, o.hex, &bytes, size);
+        if (err == FileHasher::kSizeChanged) {
+          o.err = EAGAIN, o.op = "read", o.detail = kChangedWhileHashing;
+          o.hex.clear();
+        } else if (err) {
+          o.err = err, o.op = "read";
+          o.hex.clear();
+        }
+        ::close(bf.fd);
         if (progress) {
           progress->files_hashed.fetch_add(1, std::memory_order_relaxed);
           progress->bytes_hashed.fetch_add(bytes, std::memory_order_relaxed);
@@ -86,8 +92,10 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
   ::close(rootfd);
 }
 
-// A file listed by the walk and gone when opened: a live tree, not an error (as the walker treats it).
-bool vanished(const HashOut& h) {
-  return h.err == ENOENT && h.op != nullptr && std::string_view(h.op) == "open";
+PathError hash_error(const std::string& root, std::string_view rel_escaped, const HashOut& h) {
+  PathError e{join_path(root, rel_escaped), h.err, h.op ? h.op : ""};
+  if (h.detail) e.detail = h.detail;
+  return e;
 }
+
 }  // namespace dskit::build_detail

@@ -97,7 +97,9 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
     }
   }
   std::vector<HashOut> hashes;
-  if (hashing) hash_files(root, s.files, to_hash, old.hash, hash_threads(root, threads), hashes, progress);
+  if (opts.before_hash) opts.before_hash();
+  if (hashing)
+    hash_files(root, s.files, to_hash, old.hash, hash_threads(root, threads), sel.follow, hashes, progress);
   std::vector<std::ptrdiff_t> hash_slot(s.files.size(), -1);
   for (std::size_t k = 0; k < to_hash.size(); ++k) hash_slot[to_hash[k]] = static_cast<std::ptrdiff_t>(k);
 
@@ -115,7 +117,7 @@ UpdateResult update_with_scan(const Manifest& old, ScanResult s, const Selection
     const std::ptrdiff_t slot = hash_slot[i];
     if (slot >= 0 && hashes[static_cast<std::size_t>(slot)].err) {
       const auto& h = hashes[static_cast<std::size_t>(slot)];
-      if (!vanished(h)) r.errors.push_back({join_path(root, f.rel), h.err, h.op});
+      r.errors.push_back(hash_error(root, f.rel, h));
       continue;
     }
     const std::size_t row = m.add_row();

@@ -1,6 +1,8 @@
 // dsmanifest verify: rescan the root and compare it with the manifest (missing, changed, new files), by
 // size and mtime or, with --full, by re-hashing every file.
 #include <algorithm>
+#include <cerrno>
+#include <string_view>
 #include <unordered_map>
 
 #include "dskit/manifest/build/build.h"
@@ -86,17 +88,20 @@ VerifyResult verify_manifest(const Manifest& m, const VerifyOptions& opts, Build
     if (!listed[i]) r.issues.push_back({VerifyIssue::Kind::added, std::string(s.files[i].rel), ""});
   if (full) {
     std::vector<HashOut> hashes;
-    hash_files(m.root, s.files, to_hash, m.hash, hash_threads(m.root, opts.threads), hashes, progress);
+    if (opts.before_hash) opts.before_hash();
+    hash_files(m.root, s.files, to_hash, m.hash, hash_threads(m.root, opts.threads), sel.follow, hashes,
+               progress);
     for (std::size_t k = 0; k < to_hash.size(); ++k) {
       const std::size_t row = hash_row[k];
       const std::string_view p = m.path_escaped(row);
-      if (vanished(hashes[k])) {
+      // Gone since the walk: as missing as a file the walk did not find.
+      if (hashes[k].err == ENOENT && hashes[k].op == std::string_view("open")) {
         r.issues.push_back({VerifyIssue::Kind::missing, std::string(p), ""});
         continue;
       }
       if (hashes[k].err) {
-        r.issues.push_back({VerifyIssue::Kind::unreadable, std::string(p),
-                            describe(PathError{join_path(m.root, p), hashes[k].err, hashes[k].op})});
+        r.issues.push_back(
+            {VerifyIssue::Kind::unreadable, std::string(p), describe(hash_error(m.root, p, hashes[k]))});
         continue;
       }
       r.bytes_hashed += s.files[to_hash[k]].st.size;
