@@ -99,6 +99,22 @@ std::string absolute_dir(const std::string& d) {
   return s;
 }
 
+}  // namespace build_detail
+
+bool is_dskit_temp(std::string_view name) {
+  // .NAME.dskit-XXXXXX.tmp: a dot, a non-empty NAME, ".dskit-", six of [A-Za-z0-9], ".tmp".
+  constexpr std::string_view kMid = ".dskit-", kEnd = ".tmp";
+  constexpr std::size_t kRandom = 6;
+  if (name.size() < 1 + 1 + kMid.size() + kRandom + kEnd.size() || name[0] != '.') return false;
+  if (name.substr(name.size() - kEnd.size()) != kEnd) return false;
+  const std::string_view random = name.substr(name.size() - kEnd.size() - kRandom, kRandom);
+  for (char c : random)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return name.substr(name.size() - kEnd.size() - kRandom - kMid.size(), kMid.size()) == kMid;
+}
+
+namespace build_detail {
+
 class ScanVisitor : public WalkVisitor {
  public:
   ScanVisitor(const EntryFilter& f, unsigned workers, BuildProgress* p)
@@ -108,6 +124,7 @@ class ScanVisitor : public WalkVisitor {
     if (e.type != FileType::file || !f_.match(e)) return Action::proceed;
     // Files above the depth the ranks share out are rank 0's.
     if (share_ && e.depth < share_->depth && share_->rank != 0) return Action::proceed;
+    if (is_dskit_temp(e.name)) return Action::proceed;
     for (const auto& s : skip_)
       if (e.rel == s) return Action::proceed;
     auto& w = per_[worker];
@@ -202,8 +219,15 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
     };
   ScanVisitor v(f, w.threads, progress);
   if (shared) v.share_ = share;
-  for (const auto& file : skip)
-    if (std::string rel = rel_inside(root, file); !rel.empty()) v.skip_.push_back(std::move(rel));
+  for (const auto& file : skip) {
+    std::string rel = rel_inside(root, file);
+    if (rel.empty()) continue;
+    // The manifest's lock file beside it (.NAME.lock) is dskit's own too.
+    const std::size_t slash = rel.rfind('/');
+    const std::size_t name_at = slash == std::string::npos ? 0 : slash + 1;
+    v.skip_.push_back(rel.substr(0, name_at) + "." + rel.substr(name_at) + ".lock");
+    v.skip_.push_back(std::move(rel));
+  }
   r.walk = walk({root}, w, v);
   std::size_t total = 0;
   for (auto& pw : v.per_) total += pw.files.size();
