@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,7 +53,15 @@ int open_components(int rootfd, std::string_view rel) {
     pos = slash + 1;
     if (name.empty() || name == ".") continue;
     const int next = ::openat(dfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-    if (next < 0) break;
+    if (next < 0) {
+      // O_DIRECTORY wins over O_NOFOLLOW on a link (ENOTDIR): say it was a link, as openat2 does.
+      const int err = errno;
+      struct stat st {};
+      const bool link = err == ENOTDIR && ::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        S_ISLNK(st.st_mode);
+      errno = link ? ELOOP : err;
+      break;
+    }
     if (owned >= 0) ::close(owned);
     owned = dfd = next;
   }
