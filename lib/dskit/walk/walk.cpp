@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -113,8 +114,8 @@ StatInfo from_statx(const struct statx& s) {
 class FdGate {
  public:
   // openat(dirfd, name, flags), retried after each directory close while descriptors run out; gives up
-  // (with EMFILE) only when no directory closes for kPatience.
-  int open(int dirfd, const char* name, int flags) {
+  // (with EMFILE) only when no directory closes for `patience`.
+  int open(int dirfd, const char* name, int flags, std::chrono::milliseconds patience = kPatience) {
     int fd = ::openat(dirfd, name, flags);
     if (fd >= 0 || (errno != EMFILE && errno != ENFILE)) return fd;
     waiters_.fetch_add(1);
@@ -131,7 +132,7 @@ class FdGate {
       const auto start = std::chrono::steady_clock::now();
       if (cv_.wait_for(lk, kPoll, [&] { return closes_ != seen; })) {
         idle = {};
-      } else if ((idle += std::chrono::steady_clock::now() - start) >= kPatience) {
+      } else if ((idle += std::chrono::steady_clock::now() - start) >= patience) {
         break;
       }
     }
@@ -152,7 +153,14 @@ class FdGate {
 
  private:
   static constexpr auto kPoll = std::chrono::milliseconds(10);  // descriptors held outside the walk
-  static constexpr auto kPatience = std::chrono::seconds(2);
+
+ public:
+  static constexpr std::chrono::milliseconds kPatience{2000};
+  // Every worker may be waiting, each holding the parent of the directory it wants to open: a worker
+  // that alone holds its parent lets it go after this long (see read_dir).
+  static constexpr std::chrono::milliseconds kSoleHolder{50};
+
+ private:
   std::atomic<int> waiters_{0};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -363,9 +371,18 @@ class WalkRun {
     const char* open_name = t.dir ? t.name.c_str() : t.path.c_str();
     int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
     if (!opts_.follow && t.dir) flags |= O_NOFOLLOW;
-    const int fd = gate_.open(parent_fd, open_name, flags);
+    // A task that alone holds its parent (the last child left to open) waits briefly, then closes the
+    // parent and opens the directory by its path: when every worker waits for a descriptor, each
+    // holding a parent, that is what lets the walk go on.
+    const bool child = t.dir != nullptr;
+    const bool sole = child && !opts_.follow && t.dir.use_count() == 1 && t.path.size() < PATH_MAX;
+    int fd = gate_.open(parent_fd, open_name, flags, sole ? FdGate::kSoleHolder : FdGate::kPatience);
+    if (fd < 0 && sole && (errno == EMFILE || errno == ENFILE)) {
+      t.dir.reset();
+      fd = gate_.open(AT_FDCWD, t.path.c_str(), flags);
+    }
     if (fd < 0) {
-      if (errno == ENOENT && t.dir)
+      if (errno == ENOENT && child)
         vanished(id, t.path);
       else
         error(id, t.path, errno, "opendir");

@@ -131,7 +131,7 @@ TEST_CASE("open_beneath opens a file whose path is longer than PATH_MAX") {
   rel += "f";
   for (BeneathMode mode : {BeneathMode::automatic, BeneathMode::components}) {
     BeneathFile f;
-    REQUIRE(open_beneath(root.fd, rel, f, false, mode) == 0);
+    REQUIRE(open_beneath(root.fd, rel.c_str(), f, false, mode) == 0);
     CHECK(read_fd(f.fd) == "deep");
     ::close(f.fd);
   }

@@ -57,10 +57,10 @@ void hash_files(const std::string& root, std::vector<FileRecord>& files,
       std::string raw;
       for (std::size_t k = range.begin(); k != range.end(); ++k) {
         FileRecord& f = files[which[k]];
-        std::string_view p = f.rel;
+        const char* p = f.rel.data();  // NUL-terminated in its arena
         if (f.rel.find('\\') != std::string_view::npos) {
           unescape_field(f.rel, raw);
-          p = raw;
+          p = raw.c_str();
         }
         HashOut& o = out[k];
         BeneathFile bf;

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <string>
 
 namespace dskit {
@@ -19,13 +20,13 @@ namespace {
 constexpr int kFileFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 // openat2(2), or -1 with errno. EAGAIN (a concurrent rename seen by RESOLVE_BENEATH) is retried a few times.
-int open_resolved(int rootfd, const std::string& rel) {
+int open_resolved(int rootfd, const char* rel) {
   struct open_how how {};
   how.flags = static_cast<uint64_t>(kFileFlags | O_NOFOLLOW);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd = -1;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    fd = ::syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how);
+    fd = ::syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
     if (fd >= 0 || (errno != EAGAIN && errno != EINTR)) break;
   }
   return static_cast<int>(fd);
@@ -73,16 +74,16 @@ int open_components(int rootfd, std::string_view rel) {
 
 }  // namespace
 
-int open_beneath(int rootfd, std::string_view rel, BeneathFile& f, bool follow, BeneathMode mode) {
+int open_beneath(int rootfd, const char* rel, BeneathFile& f, bool follow, BeneathMode mode) {
   f = BeneathFile{};
   int fd;
   if (follow) {
-    fd = ::openat(rootfd, std::string(rel).c_str(), kFileFlags);
+    fd = ::openat(rootfd, rel, kFileFlags);
   } else {
     fd = -1;
-    bool fallback = mode == BeneathMode::components || rel.size() >= PATH_MAX;
+    bool fallback = mode == BeneathMode::components || std::strlen(rel) >= PATH_MAX;
     if (!fallback) {
-      fd = open_resolved(rootfd, std::string(rel));
+      fd = open_resolved(rootfd, rel);
       // No openat2 (old kernel, or a seccomp filter that refuses it), or a resolution it gave up on.
       fallback = fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG || errno == EAGAIN ||
                             errno == ENAMETOOLONG);

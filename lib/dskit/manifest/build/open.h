@@ -6,8 +6,6 @@
 
 #include <sys/stat.h>
 
-#include <string_view>
-
 namespace dskit {
 
 // Causes of a refused open, beyond what strerror says (kept in PathError::detail).
@@ -25,15 +23,15 @@ struct BeneathFile {
   const char* detail = nullptr;  // kNotRegular or kSymlinkInPath when the open was refused for that
 };
 
-// Opens the regular file `rel` (relative, unescaped, '/'-separated) beneath the directory `rootfd`.
-// Unless `follow`, no symbolic link is followed and the path cannot leave the root:
+// Opens the regular file `rel` (relative, unescaped, '/'-separated, NUL-terminated) beneath the directory
+// `rootfd`. Unless `follow`, no symbolic link is followed and the path cannot leave the root:
 // openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), or where the kernel lacks
 // openat2 (ENOSYS) and for paths longer than PATH_MAX, openat with O_NOFOLLOW per component from the
 // parent directory's fd. With `follow` (a manifest built with --follow) links are followed as the walk
 // followed them. Returns 0 with `f.fd` and `f.st` set, or an errno value (`f.fd` is then -1): ELOOP for a
 // link on the way, EXDEV for a path leaving the root, EINVAL with kNotRegular for anything but a regular
 // file.
-int open_beneath(int rootfd, std::string_view rel, BeneathFile& f, bool follow = false,
+int open_beneath(int rootfd, const char* rel, BeneathFile& f, bool follow = false,
                  BeneathMode mode = BeneathMode::automatic);
 
 }  // namespace dskit
