@@ -5,6 +5,7 @@
 namespace dskit {
 
 std::string cause(const PathError& e) {
+  if (!e.detail.empty()) return e.detail;
   return e.err == ELOOP && e.op == "loop" ? "file system loop detected" : std::strerror(e.err);
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
@@ -159,26 +160,34 @@ ssize_t read_full(int fd, char* buf, std::size_t n) {
 
 }  // namespace
 
-int FileHasher::hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes, uint64_t size_hint) {
+int FileHasher::hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes, uint64_t size) {
   // A file that fits the buffer (the common case for datasets of small files) is hashed in one call;
   // larger ones stream through the state; large ones (8 buffers or more) are read ahead by a second
   // thread, so that reading (a copy out of the page cache, or the device) and hashing overlap.
+  const bool bounded = size != ~uint64_t{0};
   ssize_t n;
-  if (size_hint < size_) {
-    // One read of up to the whole buffer; the common small file needs no second call to see its end.
-    do n = ::read(fd, buf_, size_);
+  if (bounded && size < size_) {
+    // One read of the file and one byte more: the common small file needs no second call to see its
+    // end, and a file that grew shows it.
+    const std::size_t want = static_cast<std::size_t>(size) + 1;
+    do n = ::read(fd, buf_, want);
     while (n < 0 && errno == EINTR);
-    if (n >= 0 && static_cast<uint64_t>(n) != size_hint && static_cast<std::size_t>(n) < size_) {
-      const ssize_t more = read_full(fd, buf_ + n, size_ - static_cast<std::size_t>(n));
+    if (n >= 0 && static_cast<uint64_t>(n) < size) {
+      const ssize_t more = read_full(fd, buf_ + n, want - static_cast<std::size_t>(n));
       n = more < 0 ? more : n + more;
     }
-  } else {
-    n = read_full(fd, buf_, size_);
+    if (n < 0) return errno;
+    if (bytes) *bytes = static_cast<uint64_t>(n);
+    if (static_cast<uint64_t>(n) != size) return kSizeChanged;
+    append_hash_hex(hex, std::string_view(buf_, static_cast<std::size_t>(n)), a);
+    return 0;
   }
+  n = read_full(fd, buf_, size_);
   if (n < 0) return errno;
   uint64_t total = static_cast<uint64_t>(n);
   if (static_cast<std::size_t>(n) < size_) {
     if (bytes) *bytes = total;
+    if (bounded) return kSizeChanged;  // shorter than its size, which is at least a buffer
     append_hash_hex(hex, std::string_view(buf_, static_cast<std::size_t>(n)), a);
     return 0;
   }
@@ -186,13 +195,17 @@ int FileHasher::hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes, u
   State& s = *st_;
   s.reset(a);
   s.update(buf_, static_cast<std::size_t>(n));
+  uint64_t known = size;
   struct stat st {};
+  if (!bounded && ::fstat(fd, &st) == 0) known = static_cast<uint64_t>(st.st_size);
   int err = 0;
-  if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) >= 8 * static_cast<uint64_t>(size_)) {
-    err = read_ahead(fd, total);
+  if (known != ~uint64_t{0} && known >= 8 * static_cast<uint64_t>(size_)) {
+    err = read_ahead(fd, size, total);
   } else {
     for (;;) {
-      n = read_full(fd, buf_, size_);
+      const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(size_, size - total));
+      if (want == 0) break;
+      n = read_full(fd, buf_, want);
       if (n < 0) {
         err = errno;
         break;
@@ -200,11 +213,19 @@ int FileHasher::hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes, u
       if (n == 0) break;
       s.update(buf_, static_cast<std::size_t>(n));
       total += static_cast<uint64_t>(n);
-      if (static_cast<std::size_t>(n) < size_) break;
+      if (static_cast<std::size_t>(n) < want) break;
     }
   }
-  if (err) return err;
   if (bytes) *bytes = total;
+  if (err) return err;
+  if (bounded) {
+    // All of `size` read: one byte more means the file grew while it was hashed.
+    char c;
+    ssize_t extra;
+    do extra = ::pread(fd, &c, 1, static_cast<off_t>(size));
+    while (extra < 0 && errno == EINTR);
+    if (total != size || extra > 0) return kSizeChanged;
+  }
   s.finish(hex);
   return 0;
 }
@@ -212,7 +233,7 @@ int FileHasher::hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes, u
 // Chunks 1, 2, ... of the file (chunk 0 is already hashed) are read with pread by kReaders threads into a
 // ring of slots and hashed in order by the calling thread. Copying out of the page cache is what bounds a
 // hot-cache hash (XXH3 with AVX2 is several times faster than the copy), so two readers beat `cat`'s one.
-int FileHasher::read_ahead(int fd, uint64_t& total) {
+int FileHasher::read_ahead(int fd, uint64_t limit, uint64_t& total) {
   constexpr std::size_t kReaders = 2, kSlots = 8;
   State& s = *st_;
   while (s.slots.size() < kSlots) {
@@ -240,10 +261,14 @@ int FileHasher::read_ahead(int fd, uint64_t& total) {
         cv.wait(lk, [&] { return done || k < consumed + kSlots; });
         if (done) return;
       }
+      // Up to `limit` bytes of the file in all: a chunk past it is empty, which ends the hashing.
+      const uint64_t at = k * size_;
+      const std::size_t want =
+          at >= limit ? 0 : static_cast<std::size_t>(std::min<uint64_t>(size_, limit - at));
       std::size_t got = 0;
       int e = 0;
-      while (got < size_) {
-        const ssize_t r = ::pread(fd, s.slots[i] + got, size_ - got, static_cast<off_t>(k * size_ + got));
+      while (got < want) {
+        const ssize_t r = ::pread(fd, s.slots[i] + got, want - got, static_cast<off_t>(at + got));
         if (r < 0) {
           if (errno == EINTR) continue;
           e = errno;

@@ -40,14 +40,16 @@ class FileHasher {
   // sets `*op` (when given) to "open" or "read".
   int hash_file(int dirfd, const char* path, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr,
                 const char** op = nullptr);
-  // The same on an open descriptor (read from its current offset to the end). `size_hint`, when not
-  // ~0, is the file's size from fstat: a file smaller than the buffer is then read with one read() call
-  // (a regular file's read returns short only at its end).
-  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr,
-              uint64_t size_hint = ~uint64_t{0});
+  // The same on an open descriptor, read from offset 0 to the end. `size`, when not ~0, is the file's
+  // size from fstat and bounds the read: no byte past it is hashed, and a file found longer or shorter
+  // than `size` (one written to while hashed, or a device that never ends) returns kSizeChanged. A file
+  // smaller than the buffer is then read with one read() call.
+  int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr, uint64_t size = ~uint64_t{0});
+  // hash_fd's result for a file whose length was not `size`; never an errno value.
+  static constexpr int kSizeChanged = -1;
 
  private:
-  int read_ahead(int fd, uint64_t& total);
+  int read_ahead(int fd, uint64_t limit, uint64_t& total);
   struct State;
   std::unique_ptr<State> st_;
   std::size_t size_;

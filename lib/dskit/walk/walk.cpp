@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -106,8 +108,68 @@ StatInfo from_statx(const struct statx& s) {
   return st;
 }
 
+// Out of file descriptors (EMFILE, ENFILE: a low `ulimit -n`, many workers each holding directories
+// open): an open waits for another worker to close a directory and tries again, instead of losing the
+// subtree. Closes are announced only while someone waits, so the common path takes no lock.
+class FdGate {
+ public:
+  // openat(dirfd, name, flags), retried after each directory close while descriptors run out; gives up
+  // (with EMFILE) only when no directory closes for `patience`.
+  int open(int dirfd, const char* name, int flags, std::chrono::milliseconds patience = kPatience) {
+    int fd = ::openat(dirfd, name, flags);
+    if (fd >= 0 || (errno != EMFILE && errno != ENFILE)) return fd;
+    waiters_.fetch_add(1);
+    std::unique_lock lk(mu_);
+    auto idle = std::chrono::steady_clock::duration::zero();
+    int err = errno;
+    for (;;) {
+      const uint64_t seen = closes_;
+      lk.unlock();
+      fd = ::openat(dirfd, name, flags);
+      err = errno;
+      lk.lock();
+      if (fd >= 0 || (err != EMFILE && err != ENFILE)) break;
+      const auto start = std::chrono::steady_clock::now();
+      if (cv_.wait_for(lk, kPoll, [&] { return closes_ != seen; })) {
+        idle = {};
+      } else if ((idle += std::chrono::steady_clock::now() - start) >= patience) {
+        break;
+      }
+    }
+    lk.unlock();
+    waiters_.fetch_sub(1);
+    errno = err;
+    return fd;
+  }
+  // Called after a directory fd is closed.
+  void closed() {
+    if (waiters_.load() == 0) return;
+    {
+      std::lock_guard lk(mu_);
+      ++closes_;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  static constexpr auto kPoll = std::chrono::milliseconds(10);  // descriptors held outside the walk
+
+ public:
+  static constexpr std::chrono::milliseconds kPatience{2000};
+  // Every worker may be waiting, each holding the parent of the directory it wants to open: a worker
+  // that alone holds its parent lets it go after this long (see read_dir).
+  static constexpr std::chrono::milliseconds kSoleHolder{50};
+
+ private:
+  std::atomic<int> waiters_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t closes_ = 0;
+};
+
 // An open directory whose children are still being processed; the fd closes with the last reference.
 struct DirNode {
+  FdGate* gate = nullptr;
   int fd = -1;
   std::string path;
   int depth = 0;
@@ -120,7 +182,9 @@ struct DirNode {
   DirNode(const DirNode&) = delete;
   DirNode& operator=(const DirNode&) = delete;
   ~DirNode() {
-    if (fd >= 0) ::close(fd);
+    if (fd < 0) return;
+    ::close(fd);
+    if (gate) gate->closed();
   }
 };
 
@@ -307,10 +371,18 @@ class WalkRun {
     const char* open_name = t.dir ? t.name.c_str() : t.path.c_str();
     int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
     if (!opts_.follow && t.dir) flags |= O_NOFOLLOW;
-    int fd = ::openat(parent_fd, open_name, flags);
-    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) fd = ::openat(AT_FDCWD, t.path.c_str(), flags);
+    // A task that alone holds its parent (the last child left to open) waits briefly, then closes the
+    // parent and opens the directory by its path: when every worker waits for a descriptor, each
+    // holding a parent, that is what lets the walk go on.
+    const bool child = t.dir != nullptr;
+    const bool sole = child && !opts_.follow && t.dir.use_count() == 1 && t.path.size() < PATH_MAX;
+    int fd = gate_.open(parent_fd, open_name, flags, sole ? FdGate::kSoleHolder : FdGate::kPatience);
+    if (fd < 0 && sole && (errno == EMFILE || errno == ENFILE)) {
+      t.dir.reset();
+      fd = gate_.open(AT_FDCWD, t.path.c_str(), flags);
+    }
     if (fd < 0) {
-      if (errno == ENOENT && t.dir)
+      if (errno == ENOENT && child)
         vanished(id, t.path);
       else
         error(id, t.path, errno, "opendir");
@@ -318,6 +390,7 @@ class WalkRun {
     }
     auto node = std::make_shared<DirNode>();
     node->fd = fd;
+    node->gate = &gate_;
     node->depth = t.depth;
     node->prefix_len = t.prefix_len;
     node->root_index = t.root_index;
@@ -450,6 +523,7 @@ class WalkRun {
     push(subdirs);
   }
 
+  FdGate gate_;  // first member: destroyed last, after every DirNode
   const WalkOptions& opts_;
   WalkVisitor& visitor_;
   const unsigned threads_;

@@ -6,7 +6,9 @@
 // cut into batches that every worker takes, so a huge directory (or a slow mount) is not stat'ed by one
 // thread. Work is a LIFO stack shared by `threads` workers: depth-first, so memory stays bounded by the
 // tree's depth times its fan-out, never by its size. Entries stream to the visitor from the worker that
-// found them; failures are PathError records handed to the visitor; the walk goes on.
+// found them; failures are PathError records handed to the visitor; the walk goes on. When file
+// descriptors run out (EMFILE: a low `ulimit -n`), a worker waits for another to close a directory and
+// retries, so a tight limit slows the walk instead of losing subtrees.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,7 @@
 #include "dskit/walk/walk.h"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -272,3 +273,33 @@ TEST_CASE("following a symlink loop is an ELOOP error; a dangling link stays a l
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("few file descriptors: workers wait for a directory to close instead of losing subtrees") {
+  TempTree t;
+  for (int d = 0; d < 20; ++d)
+    for (int e = 0; e < 10; ++e) t.file("d" + std::to_string(d) + "/e" + std::to_string(e) + "/g/f", "x");
+  std::set<std::string> expected;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t.root()))
+    expected.insert(e.path().string());
+  // Room for 6 more descriptors than are open now: 8 workers cannot all hold a directory at once.
+  int open_now = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++open_now;
+  }
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  struct rlimit low = old;
+  low.rlim_cur = static_cast<rlim_t>(open_now + 6);
+  for (int run = 0; run < 3; ++run) {
+    Recorder r;
+    WalkOptions o;
+    o.threads = 8;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    walk({t.root()}, o, r);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &old) == 0);
+    CHECK(r.errors.empty());
+    const auto got = r.sorted();
+    CHECK(std::set<std::string>(got.begin(), got.end()) == expected);
+  }
+}

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ struct ScanResult {
   std::vector<PathError> errors;
   WalkStats walk;
   bool root_failed = false;
+  std::string setup_error;  // a bad selection (the regex); nothing was walked
 };
 // One rank's share of a walk spread over several processes: entries at `depth` (files and directories
 // alike, with their subtrees) are dealt to the ranks by a hash of their relative path; files above that
@@ -67,9 +69,14 @@ struct WalkShare {
   bool mine(std::string_view rel) const;
 };
 
+// Whether `name` is a temporary file dskit writes beside an output when O_TMPFILE is not available
+// (.NAME.dskit-XXXXXX.tmp): a scan never lists one, so an interrupted write is never a dataset file.
+bool is_dskit_temp(std::string_view name);
+
 // Walks `root` and returns its regular files that pass the selection, with stat data when `need_stat`.
 // `skip` lists files (paths as the user gave them) to leave out when they lie inside the root: the
-// manifest being written or checked, so that `build . -o m.tsv` does not list m.tsv.
+// manifest being written or checked, so that `build . -o m.tsv` does not list m.tsv (nor its lock file
+// .m.tsv.lock). dskit's temporary files (is_dskit_temp) are never listed.
 ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned threads, BuildProgress* progress,
                      bool need_stat = true, const std::vector<std::string>& skip = {},
                      const WalkShare* share = nullptr);
@@ -79,6 +86,9 @@ struct BuildOptions {
   HashAlgo hash = HashAlgo::xxh3_128;
   unsigned threads = 0;  // 0: the walker's choice for walking, the core count (at least) for hashing
   std::vector<std::string> skip_files;  // left out when inside the root (the output manifest)
+  // Test seam: called once the walk is done and before any file is opened for hashing (races are
+  // forced here deterministically: a directory swapped for a link, a file grown).
+  std::function<void()> before_hash;
 };
 
 struct BuildResult {
@@ -116,6 +126,9 @@ struct UpdateOptions {
   // When nothing changed, leave `manifest` empty and set `identical` (the caller need not rewrite it).
   bool skip_if_identical = false;
   std::vector<std::string> skip_files;  // left out when inside the root (the manifest, the output)
+  // Test seam: called once the walk is done and before any file is opened for hashing (races are
+  // forced here deterministically: a directory swapped for a link, a file grown).
+  std::function<void()> before_hash;
 };
 // Brings `old` up to date with its root: unchanged entries (and their labels and extra columns) are kept,
 // changed ones re-hashed, new files added (labelled as `build` would), vanished ones dropped.
@@ -135,6 +148,9 @@ struct VerifyOptions {
   bool full = false;  // re-hash every file (otherwise size and mtime only)
   unsigned threads = 0;
   std::vector<std::string> skip_files;  // left out when inside the root (the manifest itself)
+  // Test seam: called once the walk is done and before any file is opened for hashing (races are
+  // forced here deterministically: a directory swapped for a link, a file grown).
+  std::function<void()> before_hash;
 };
 
 struct VerifyIssue {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dskit/manifest/build/build.h"
+#include "dskit/manifest/build/open.h"
 #include "dskit/manifest/build/parts.h"
 
 namespace dskit {
@@ -92,6 +93,7 @@ void put_errors(WireWriter& w, const std::vector<PathError>& errors) {
     w.str(e.path);
     w.u64(static_cast<uint64_t>(e.err));
     w.str(e.op);
+    w.str(e.detail);
   }
 }
 
@@ -103,6 +105,7 @@ void get_errors(WireReader& r, int rank, std::vector<PathError>& out) {
     e.path = (rank ? "rank " + std::to_string(rank) + ": " : std::string()) + std::string(r.str());
     e.err = static_cast<int>(r.u64());
     e.op = r.str();
+    e.detail = r.str();
     out.push_back(std::move(e));
   }
 }
@@ -127,6 +130,13 @@ std::vector<std::size_t> hash_runs(const std::vector<FileRecord>& files, int ran
 
 const char* op_literal(std::string_view op) {
   return op == "open" ? "open" : "read";
+}
+
+// The detail of a HashOut from another rank, as the literal it was there (or null).
+const char* detail_literal(std::string_view d) {
+  for (const char* known : {kNotRegular, kSymlinkInPath, kChangedWhileHashing})
+    if (d == known) return known;
+  return nullptr;
 }
 
 }  // namespace
@@ -155,6 +165,11 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Com
   ScanResult s =
       scan_tree(root, opts.sel, opts.threads, progress, opts.hash == HashAlgo::none, opts.skip_files, &share);
   r.walk = s.walk;
+  // Every rank compiles the same selection: a bad one fails on all of them.
+  if (!comm.all_ok(s.setup_error.empty())) {
+    r.setup_error = s.setup_error.empty() ? "the selection failed on another rank" : s.setup_error;
+    return r;
+  }
 
   // Everything to rank 0, which sorts the file list and decides whether to go on.
   WireWriter w;
@@ -200,12 +215,14 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Com
     std::vector<std::size_t> all(mine.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::vector<HashOut> out;
-    hash_files(root, mine, all, opts.hash, hash_threads(root, opts.threads), out, progress);
+    if (opts.before_hash) opts.before_hash();
+    hash_files(root, mine, all, opts.hash, hash_threads(root, opts.threads), opts.sel.follow, out, progress);
     WireWriter res;
     for (std::size_t i = 0; i < mine.size(); ++i) {
       res.str(out[i].hex);
       res.u64(static_cast<uint64_t>(out[i].err));
       res.str(out[i].op ? out[i].op : "");
+      res.str(out[i].detail ? out[i].detail : "");
       put_stat(res, mine[i].st);
     }
     const std::vector<std::string> results = comm.gather(res.bytes());
@@ -217,7 +234,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Com
           hashes[i].hex = rr.str();
           hashes[i].err = static_cast<int>(rr.u64());
           const std::string_view op = rr.str();
-          if (hashes[i].err) hashes[i].op = op_literal(op);
+          const std::string_view detail = rr.str();
+          if (hashes[i].err) hashes[i].op = op_literal(op), hashes[i].detail = detail_literal(detail);
           files[i].st = get_stat(rr);
         }
       }
