@@ -1,6 +1,6 @@
 # dsmanifest build and verify --full on a failing network filesystem (the latfs fault mount): files whose
 # reads fail are named with the cause, counted, and never recorded (build) or passed (verify), exit 1; files
-# listed but gone when opened are dropped (build, as man/dsmanifest.1 says) or missing (verify); short reads
+# listed but gone when opened are errors naming them (build) or missing (verify); short reads
 # change nothing. Every recorded hash is the oracle's (xxhsum -H2 on the underlying tree).
 . "$(dirname "$0")/faults_latfs.sh"
 command -v xxhsum > /dev/null || fail "xxhsum is required (xxhash)"
@@ -44,9 +44,11 @@ oracle_sums src -not -name '*bad*' > want
 manifest_sums m.tsv > got
 expect_same_file "build records exactly the readable files, with their true hashes" want got
 
-# ---- build: entries listed by readdir but gone when looked up are dropped, never recorded
+# ---- build: entries listed by readdir but gone when opened for hashing are errors naming them (exit 1),
+# never recorded (man/dsmanifest.1); a directory gone when opened is an unreadable directory, as in dsls
 faults_remount src mnt vanish='*gone*'
-expect_rc "build with vanished entries" 0 dsmanifest build mnt -o v.tsv 2> err
+expect_rc "build with vanished entries" 1 dsmanifest build mnt -o v.tsv 2> err
+grep -q 'mnt/a/gone.txt: No such file or directory' err || fail "vanished file not named: $(cat err)"
 oracle_sums src -not -path '*gone*' > want
 manifest_sums v.tsv > got
 expect_same_file "build drops the vanished entries" want got
