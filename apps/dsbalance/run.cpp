@@ -33,7 +33,7 @@ int run(const DsbalanceOptions& o) {
   if (o.class_to_idx) {
     if (first.format != BalanceFormat::imagefolder)
       return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
-    if (int rc = emit(class_to_idx_json(first.hist.declared))) return rc;
+    if (int rc = emit(class_to_idx_json(first.hist.declared), o.output)) return rc;
     return first.errors ? app::kExitPartial : app::kExitOk;
   }
   Input whole;  // the two-input form's whole dataset (both inputs)
