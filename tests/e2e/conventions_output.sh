@@ -196,4 +196,12 @@ grep -q '^files' pipe.txt && fail "dsls --summary on a pipe has a header"
 script -qec "dsls --summary ds -o tty_o.txt" /dev/null > /dev/null
 expect_same_file "dsls --summary -o from a terminal" pipe.txt tty_o.txt
 script -qec "dsls --summary --json ds" /dev/null | tr -d '\r' | grep -q '^files' && fail "a header in --json"
+
+# dsbalance -o FILE from a narrow terminal: the file's table is the one a pipe gets (names are shortened to the
+# terminal's width only when the report goes to the terminal).
+long=a_class_name_much_longer_than_what_a_narrow_terminal_shows
+mkdir -p lds/$long lds/b && echo 1 > lds/$long/1 && echo 2 > lds/b/2
+dsbalance lds > lds.pipe
+script -qec "stty cols 60; dsbalance lds -o lds.file" /dev/null > /dev/null
+expect_same_file "dsbalance -o from a narrow terminal" lds.pipe lds.file
 echo "conventions_output: ok"
