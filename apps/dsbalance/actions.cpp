@@ -52,13 +52,13 @@ int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
     if (all_formats || o.weights_format == "yaml") text += weights_yaml(w);
     if (all_formats) text += "# PyTorch\n";
     if (all_formats || o.weights_format == "torch") text += weights_torch(w);
-    return emit(text);
+    return emit(text, o.output);
   } else if (o.json) {
-    return emit(report_json(ri));
+    return emit(report_json(ri), o.output);
   } else if (o.csv) {
-    return emit(report_csv(after));
+    return emit(report_csv(after), o.output);
   } else {
-    return emit(report_text(ri));
+    return emit(report_text(ri), o.output);
   }
   return app::kExitOk;
 }

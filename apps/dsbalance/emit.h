@@ -17,10 +17,11 @@ inline void error(std::string_view msg) {
   dskit::app::print_error("dsbalance", msg);
 }
 
-// Writes finished text to standard output: kExitOk (also when the reader went away), or kExitOutputFailed
-// after "dsbalance: standard output: CAUSE".
-[[nodiscard]] inline int emit(std::string_view s) {
-  return dskit::app::write_report("dsbalance", "-", s, kExitOutputFailed);
+// Writes finished text to OUT (-o FILE: replaced atomically, a FIFO or device written in place; "" or "-":
+// standard output): kExitOk (also when the reader of standard output went away), or kExitOutputFailed after
+// "dsbalance: PATH: CAUSE".
+[[nodiscard]] inline int emit(std::string_view s, const std::string& out = "-") {
+  return dskit::app::write_report("dsbalance", out.empty() ? "-" : out, s, kExitOutputFailed);
 }
 
 // A summary for the person while the data itself goes to standard output.

@@ -199,7 +199,8 @@ std::string weights_torch(const WeightsOut& w) {
     ws += fmt::format("{}{:.8g}", i ? ", " : "", w.weights[i]);
     as += fmt::format("{}{:.8g}", i ? ", " : "", w.alpha[i]);
   }
-  return "weight = torch.tensor([" + ws + "])\nalpha = torch.tensor([" + as + "])\n";
+  return "weight = torch.tensor([" + ws +
+         "])\n# focal-loss alpha (per class, sums to 1)\nalpha = torch.tensor([" + as + "])\n";
 }
 
 std::string resample_text(const dskit::ResampleResult& r, std::size_t name_max) {

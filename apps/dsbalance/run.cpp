@@ -33,13 +33,15 @@ int run(const DsbalanceOptions& o) {
   if (o.class_to_idx) {
     if (first.format != BalanceFormat::imagefolder)
       return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
-    if (int rc = emit(class_to_idx_json(first.hist.declared))) return rc;
+    if (int rc = emit(class_to_idx_json(first.hist.declared), o.output)) return rc;
     return first.errors ? app::kExitPartial : app::kExitOk;
   }
   Input whole;  // the two-input form's whole dataset (both inputs)
   std::vector<std::pair<std::string, LabelHistogram>> split_hists;
   DriftOut drift;
-  drift.name_max = table_name_max(app::stdout_columns());
+  // Names are shortened to a terminal's width only when the report goes to that terminal (not with -o FILE).
+  const bool report_to_stdout = o.output.empty() || o.output == "-" || o.resample || o.sample_weights;
+  drift.name_max = table_name_max(report_to_stdout ? app::stdout_columns() : 0);
   if (!o.by.empty()) {
     if (first.format != BalanceFormat::manifest) return error("--by needs a manifest input"), app::kExitUsage;
     SplitHistograms sh;

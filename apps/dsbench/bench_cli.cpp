@@ -19,7 +19,8 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--engine", f.engine, "I/O engine: psync, io_uring, or auto (io_uring, else psync)")
       ->check(CLI::IsMember({"psync", "io_uring", "uring", "auto"}));
   if (with_threads)
-    sub->add_option("--threads", f.threads, "Worker threads (default 1)")->check(CLI::Range(1u, 4096u));
+    sub->add_option("-j,--threads", f.threads, "Worker threads (default: 1): I/O workers")
+        ->check(CLI::Range(1u, 4096u));
   sub->add_option("--iodepth", f.iodepth, "Requests in flight per thread with io_uring (default 1)")
       ->check(CLI::Range(1u, 4096u));
   sub->add_flag("--buffered", f.buffered, "Go through the page cache instead of O_DIRECT");
@@ -33,6 +34,8 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--seed", f.seed, "Seed of every random choice (default 0)");
   sub->add_flag("--json", f.json, "One JSON document (schema in dsbench(1))");
   sub->add_option("--timeseries", f.timeseries, "Write a 1-second time series to this CSV file");
+  sub->add_option("-o,--output", f.output,
+                  "Write the report (text or --json) to this file (default: stdout)");
   sub->add_flag("--keep", f.keep, "Keep the files the benchmark created");
   sub->add_flag("--per-rank", f.per_rank, "Under mpirun/srun: each rank's figures too, not only the merge");
 }
@@ -59,6 +62,16 @@ bool duration_flag(const std::string& text, const char* flag, double& seconds) {
   }
   seconds = static_cast<double>(ns) / 1e9;
   return true;
+}
+
+std::string iec_bytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (u < 6 && bytes >= (uint64_t{1} << (10 * (u + 1)))) ++u;
+  if (u == 0) return fmt::format("{} B", bytes);
+  const uint64_t unit = uint64_t{1} << (10 * u);
+  if (bytes % unit == 0) return fmt::format("{} {}", bytes / unit, kUnits[u]);
+  return fmt::format("{:.1f} {}", static_cast<double>(bytes) / static_cast<double>(unit), kUnits[u]);
 }
 
 bool to_common(const CommonFlags& f, CommonOptions& out) {
@@ -167,8 +180,8 @@ Progress::Progress(const char* mode) {
 }
 Progress::~Progress() = default;
 
-int print_report(const std::string& text) {
-  return dskit::app::write_report("dsbench", "-", text);
+int print_report(const std::string& output, const std::string& text) {
+  return dskit::app::write_report("dsbench", output.empty() ? "-" : output, text);
 }
 
 int write_timeseries(const std::string& file, const std::vector<Sample>& series) {

@@ -27,11 +27,12 @@ struct CommonFlags {
   uint64_t seed = 0;
   bool json = false;
   std::string timeseries;
+  std::string output;  // -o: the report (text or --json) to this file instead of standard output
   bool keep = false;
   bool per_rank = false;  // under MPI: one line (JSON object) per rank too
 };
 
-// `with_budget`: --duration, --ops, --bytes; `with_threads`: --threads (ckpt has --writers instead).
+// `with_budget`: --duration, --ops, --bytes; `with_threads`: -j/--threads (ckpt has --writers instead).
 void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with_threads = true);
 // Fills `out` from the flags; on a bad value prints the message and returns false.
 bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
@@ -42,6 +43,9 @@ bool settle_engine(dskit::bench::CommonOptions& c, int& rc);
 bool size_flag(const std::string& text, const char* flag, uint64_t& out);
 // A duration (base/units.h) of more than 0 into seconds; empty text leaves `seconds` alone.
 bool duration_flag(const std::string& text, const char* flag, double& seconds);
+
+// A byte count for the human report in IEC units: "32 MiB", "1.5 GiB", "512 B" (the JSON keeps raw numbers).
+std::string iec_bytes(uint64_t bytes);
 
 void error(const std::string& message);
 void warn(const std::string& message);
@@ -86,8 +90,9 @@ class Progress {
   std::unique_ptr<Impl> impl_;
 };
 
-// Writes the report to standard output; EPIPE is a quiet success. Returns an exit code.
-int print_report(const std::string& text);
+// Writes the report to OUTPUT (-o: "" or "-" is standard output; a file is replaced atomically, a device or
+// FIFO written in place); EPIPE on standard output is a quiet success. Returns an exit code.
+int print_report(const std::string& output, const std::string& text);
 // Writes the time series CSV atomically (when a file was asked for). Returns an exit code.
 int write_timeseries(const std::string& file, const std::vector<dskit::bench::Sample>& series);
 

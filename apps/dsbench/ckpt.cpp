@@ -120,16 +120,17 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
     out += fmt::format(",\"removed\":{}}}\n", r.removed);
   } else {
     out += fmt::format("dsbench ckpt  {}  writers {}  size {} each  shards {}  block {}  engine {}  {}  {}\n",
-                       co.dir, o.writers, co.size, co.shards, co.block, engine_name(h.engine),
-                       h.direct ? "O_DIRECT" : "buffered", co.fsync ? "fsync" : "no fsync");
-    out += fmt::format("written {} bytes in {:.3f}s: {} aggregate\n", s.bytes, s.seconds(),
+                       co.dir, o.writers, iec_bytes(co.size), co.shards, iec_bytes(co.block),
+                       engine_name(h.engine), h.direct ? "O_DIRECT" : "buffered",
+                       co.fsync ? "fsync" : "no fsync");
+    out += fmt::format("written {} in {:.3f}s: {} aggregate\n", iec_bytes(s.bytes), s.seconds(),
                        human_rate(s.per_second(s.bytes)));
     if (complete && co.fsync)
       out += fmt::format("durable after {:.3f}s (slowest writer: {}); fastest writer done at {:.3f}s\n",
                          s.last_done_s, s.last_done_thread, s.first_done_s);
     for (const auto& t : r.write.threads) {
       const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
-      out += fmt::format("  writer {}: {} bytes in {:.3f}s, {}\n", t.thread, t.bytes, secs,
+      out += fmt::format("  writer {}: {} in {:.3f}s, {}\n", t.thread, iec_bytes(t.bytes), secs,
                          human_rate(secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0));
     }
     out += latency_table(s.lat);
@@ -170,7 +171,7 @@ Command add_ckpt(CLI::App& app) {
   sub->add_flag("--verify", o->verify, "Evict the cache and read everything back against XXH3-64 checksums");
   add_common_flags(sub, o->common, false, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm, gate_output());
+            RankGate gate(comm, gate_output(o->common.output));
             return gate.close(run_ckpt_cmd(*o, gate));
           }};
 }

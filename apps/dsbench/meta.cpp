@@ -120,7 +120,7 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
     out += "]}\n";
   } else {
     out += fmt::format("dsbench meta  {}  mode {}  threads {}  files {} per thread  file size {}\n", o.dir,
-                       o.mode, mo.common.threads, mo.files, mo.file_size);
+                       o.mode, mo.common.threads, mo.files, iec_bytes(mo.file_size));
     out += fmt::format("{:<10}{:>10}{:>12}{:>12}{:>10}{:>10}{:>10}{:>10}\n", "phase", "ops", "seconds",
                        "ops/s", "p50", "p99", "p99.9", "max");
     for (const auto& p : r.phases) {
@@ -132,6 +132,8 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
                          s.seconds(), s.per_second(s.ops), human_ns(hh.percentile(50)),
                          human_ns(hh.percentile(99)), human_ns(hh.percentile(99.9)), human_ns(hh.max()));
     }
+    out +=
+        "readdir: ops and ops/s count entries listed; its latencies are per directory listing (per call)\n";
   }
   for (const auto& p : r.phases) print_errors(p.result.threads);
   for (const auto& e : r.cleanup_errors) error(e);
@@ -164,7 +166,7 @@ Command add_meta(CLI::App& app) {
       ->check(CLI::IsMember({"easy", "hard"}));
   add_common_flags(sub, o->common, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm, gate_output());
+            RankGate gate(comm, gate_output(o->common.output));
             return gate.close(run_meta_cmd(*o, comm, gate));
           }};
 }

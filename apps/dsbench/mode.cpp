@@ -46,7 +46,7 @@ int ModeRun::finish(const dskit::bench::RankResult& mine, const RankGate::Report
 }
 
 int ModeRun::print(const std::string& report, const std::vector<dskit::bench::Sample>& series) const {
-  int rc = print_report(report);
+  int rc = print_report(flags_.output, report);
   if (const int trc = write_timeseries(flags_.timeseries, series)) rc = trc;
   return rc;
 }

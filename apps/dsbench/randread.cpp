@@ -99,13 +99,14 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
     out += "}\n";
   } else {
     out += fmt::format(
-        "dsbench randread  {}  {} files, {} bytes  epochs {}  block {}  engine {}  threads {}  iodepth {}  "
+        "dsbench randread  {}  {} files, {}  epochs {}  block {}  engine {}  threads {}  iodepth {}  "
         "{}\n",
-        prepared ? o.prepare : o.data, files.size(), r.dataset_bytes, dro.epochs, dro.block,
-        engine_name(h.engine), h.threads, h.iodepth, h.direct ? "O_DIRECT" : "buffered");
+        prepared ? o.prepare : o.data, files.size(), iec_bytes(r.dataset_bytes), dro.epochs,
+        iec_bytes(dro.block), engine_name(h.engine), h.threads, h.iodepth,
+        h.direct ? "O_DIRECT" : "buffered");
     out +=
         fmt::format("files {}  files/s {:.1f}  read requests {}  IOPS {:.0f}  bytes {}  {}  seconds {:.3f}\n",
-                    s.files, s.per_second(s.files), s.ops, s.per_second(s.ops), s.bytes,
+                    s.files, s.per_second(s.files), s.ops, s.per_second(s.ops), iec_bytes(s.bytes),
                     human_rate(s.per_second(s.bytes)), s.seconds());
     out += latency_table(s.lat);
     out += fairness_line(s);
@@ -173,7 +174,7 @@ Command add_randread(CLI::App& app) {
   sub->add_option("--trace", o->trace, "Write the (epoch, position, path) of every file read to this file");
   add_common_flags(sub, o->common, true);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm, gate_output());
+            RankGate gate(comm, gate_output(o->common.output));
             const int given = !o->file.empty() + !o->data.empty() + !o->prepare.empty();
             if (given != 1) {
               error("randread: give exactly one of --file, --data and --prepare");

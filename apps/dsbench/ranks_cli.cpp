@@ -11,8 +11,9 @@ namespace dsbench {
 
 using namespace dskit::bench;
 
-GateOutput gate_output() {
-  return {[](const std::string& m) { error(m); }, [](const std::string& text) { return print_report(text); }};
+GateOutput gate_output(const std::string& output) {
+  return {[](const std::string& m) { error(m); },
+          [output](const std::string& text) { return print_report(output, text); }};
 }
 
 void append_latencies_json(std::string& out, const Latencies& lat) {

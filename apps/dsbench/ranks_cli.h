@@ -18,7 +18,7 @@ namespace dsbench {
 using dskit::bench::rank_budgets;
 using dskit::bench::rank_share;
 using dskit::bench::RankGate;
-dskit::bench::GateOutput gate_output();
+dskit::bench::GateOutput gate_output(const std::string& output);
 
 // The members "NAME":{latency} of every named histogram, comma-separated (no braces).
 void append_latencies_json(std::string& out, const dskit::bench::Latencies& lat);

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "dataset_cli.h"
 #include "dskit/base/text.h"
+#include "dskit/base/units.h"
 #include "dskit/bench/ranks.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/train.h"
@@ -29,7 +30,7 @@ struct TrainCmdOptions {
   unsigned accelerators = 1;
   unsigned prefetch = 2;
   uint64_t batch = 0;
-  double compute = -1;
+  std::string compute;  // --compute-time: a duration (base/units.h); a bare number is seconds
   std::string sample_size;
   std::string data, prepare;
   uint64_t files = 0;
@@ -96,9 +97,9 @@ std::string run_text(const TrainCmdOptions& o, const Workload& w, const dskit::b
                      bool prepared) {
   using namespace dskit::bench;
   std::string out = fmt::format(
-      "dsbench train  {}  {} samples, {} bytes  profile {}{}  batch {}  compute {:.3f}s  accelerators {}  "
+      "dsbench train  {}  {} samples, {}  profile {}{}  batch {}  compute {:.3f}s  accelerators {}  "
       "readers {}  prefetch {}  engine {}  {}\n",
-      prepared ? o.prepare : o.data, files, r.dataset_bytes, w.model,
+      prepared ? o.prepare : o.data, files, iec_bytes(r.dataset_bytes), w.model,
       w.model == "custom" ? "" : "/" + w.accelerator, to.batch, to.compute_s, to.accelerators,
       to.common.threads, to.prefetch, engine_name(to.common.engine),
       to.common.direct ? "O_DIRECT" : "buffered");
@@ -243,7 +244,8 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
       out += feeds_line(w, found.max_accelerators) + fmt::format(" (AU >= {:g}%)\n", o.au);
     }
   }
-  return run.exit(print_report(out), error_count ? dskit::app::kExitPartial : dskit::app::kExitOk);
+  return run.exit(print_report(o.common.output, out),
+                  error_count ? dskit::app::kExitPartial : dskit::app::kExitOk);
 }
 
 int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
@@ -263,12 +265,23 @@ int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
     w.batch = p->batch;
     w.compute_s = p->compute_s;
     w.sample_bytes = p->sample_bytes;
-  } else if (o.compute < 0) {
+  } else if (o.compute.empty()) {
     error("train --profile custom: give --compute-time SECONDS (and --batch N)");
     return dskit::app::kExitUsage;
   }
   if (o.batch) w.batch = o.batch;
-  if (o.compute >= 0) w.compute_s = o.compute;
+  if (!o.compute.empty()) {
+    int64_t ns = 0;
+    if (auto err = dskit::parse_duration(o.compute, ns)) {
+      error("--compute-time: " + *err);
+      return dskit::app::kExitUsage;
+    }
+    if (ns > int64_t{3600} * 1000000000) {
+      error("--compute-time: at most 1h");
+      return dskit::app::kExitUsage;
+    }
+    w.compute_s = static_cast<double>(ns) / 1e9;
+  }
   if (!o.prepare.empty() && o.profile == "custom" && o.sample_size.empty()) {
     error("train --prepare --profile custom: give --sample-size SIZE");
     return dskit::app::kExitUsage;
@@ -298,9 +311,9 @@ Command add_train(CLI::App& app) {
       ->check(CLI::Range(1u, 1024u));
   sub->add_option("--batch", o->batch, "Samples per batch (overrides the profile's)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 24));
-  sub->add_option("--compute-time", o->compute,
-                  "Seconds of emulated compute per batch (overrides the profile's)")
-      ->check(CLI::Range(0.0, 3600.0));
+  sub->add_option(
+      "--compute-time", o->compute,
+      "Emulated compute per batch: seconds, or 250ms, 1.5s (overrides the profile's; at most 1h)");
   sub->add_option("--epochs", o->epochs, "Passes over the dataset, shared by all accelerators (default 1)")
       ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--steps", o->steps, "Steps per accelerator (instead of --epochs; 10 with --find-max)")
@@ -314,7 +327,7 @@ Command add_train(CLI::App& app) {
       ->check(CLI::Range(1u, 4096u));
   add_common_flags(sub, o->common, false);
   return {sub, [o](dskit::Comm& comm) {
-            RankGate gate(comm, gate_output());
+            RankGate gate(comm, gate_output(o->common.output));
             return gate.close(check_and_run(*o, gate));
           }};
 }

@@ -11,6 +11,7 @@
 #include "cli/filter_flags.h"
 #include "cli/progress.h"
 #include "cli/tool.h"
+#include "dskit/base/fileio.h"
 #include "dskit/base/fstype.h"
 #include "dskit/walk/listing.h"
 
@@ -30,6 +31,7 @@ struct DslsOptions {
   int summary = 1;
   unsigned threads = 0;
   bool cached_attrs = false;
+  std::string output;  // -o: the listing to this file (atomic for a regular file, in place for a FIFO/device)
 };
 
 // Turns the parsed flags into the library's options; returns an error message for a bad value.
@@ -132,6 +134,8 @@ static int run(int argc, char** argv) {
   cli.add_option("--summary-depth", o.summary, "Depth of the --summary rows (default 1: the class folders)");
   cli.add_flag("--stats", o.stats, "Print walk statistics to stderr");
   cli.add_option("-j,--threads", o.threads, "Worker threads (default: by filesystem type)");
+  cli.add_option("-o,--output", o.output,
+                 "Write the listing to this file (replaced atomically; a FIFO or device written in place)");
   cli.add_flag(
       "--cached-attrs", o.cached_attrs,
       "Take sizes and mtimes from the kernel's attribute cache: one round trip per entry on NFS/FUSE "
@@ -164,8 +168,22 @@ static int run(int argc, char** argv) {
     return app::kExitUsage;
   }
 
+  // -o FILE: the listing goes to a temporary named over FILE once the walk is done (a FIFO or device: in
+  // place, as it comes). Standard output otherwise.
+  const bool to_file = !o.output.empty() && o.output != "-";
+  OutputFile file;
+  if (to_file) {
+    if (auto err = file.open(o.output)) {
+      app::print_error("dsls", describe_write_error(*err));
+      return app::kExitOutput;
+    }
+  }
   ListProgress progress;
-  OutputSink out(STDOUT_FILENO);
+  OutputSink out(to_file ? file.fd() : STDOUT_FILENO);
+  // A table on a terminal gets a header naming its columns; pipes and files get the bare rows.
+  if (!to_file && lo.summary_depth > 0 && lo.format != ListFormat::json && lo.terminator == '\n' &&
+      ::isatty(STDOUT_FILENO) == 1)
+    out.write("files\tdirs\tbytes\tpath\n");
   const auto t0 = std::chrono::steady_clock::now();
   ListResult r;
   {
@@ -190,6 +208,16 @@ static int run(int argc, char** argv) {
                                  r.walk.dirs, r.walk.entries, r.matched, r.walk.errors, r.walk.vanished, secs,
                                  human_rate(secs > 0 ? double(r.walk.entries) / secs : 0), r.walk.threads,
                                  detect_fs(o.paths.front()).name));
+  }
+  if (to_file) {
+    if (r.output_errno != 0) {
+      app::print_error("dsls", describe_write_error(PathError{o.output, r.output_errno, "write"}));
+      return app::kExitOutput;
+    }
+    if (auto err = file.commit()) {
+      app::print_error("dsls", describe_write_error(*err));
+      return app::kExitOutput;
+    }
   }
   if (r.output_errno == EPIPE) return r.root_failed ? app::kExitUsage : app::kExitOk;
   if (r.output_errno != 0) {

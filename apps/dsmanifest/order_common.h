@@ -9,7 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/report.h"
 #include "cli/tool.h"
+#include "dskit/base/json.h"
+#include "dskit/manifest/convert.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/order/shuffle.h"
 #include "manifest_cli.h"
@@ -61,6 +64,28 @@ inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit:
 
 inline int write_manifest(const dskit::Manifest& m, const std::string& out) {
   return cli::write_result(dskit::write_manifest(m, out));
+}
+
+// --json: JSON Lines, one object per row with the manifest's columns decoded (as `convert --to jsonl`).
+inline int write_jsonl(const dskit::Manifest& m, const std::string& out) {
+  std::string text;
+  dskit::to_jsonl(m, text);
+  return dskit::app::write_report("dsmanifest", out, text);
+}
+
+// --json --indices: {"index":N} per line; with `pad` (shard --pad) each object also says "is_pad".
+inline int write_indices_json(const std::vector<uint64_t>& rows, const std::string& out,
+                              const std::vector<bool>* pad = nullptr) {
+  std::string text;
+  text.reserve(rows.size() * 16);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    dskit::JsonWriter w(text);
+    w.object().field("index", rows[i]);
+    if (pad) w.field("is_pad", bool((*pad)[i]));
+    w.end_object();
+    text += '\n';
+  }
+  return dskit::app::write_report("dsmanifest", out, text);
 }
 
 // One row index per line.

@@ -17,6 +17,7 @@ struct ShardCmdOptions {
   uint64_t rank = 0, world = 1;
   bool drop_last = false, pad = false;
   bool indices = false;
+  bool json = false;
   cli::LoadFlags load;
   bool wait = false;
 };
@@ -45,13 +46,19 @@ int run_shard(const ShardCmdOptions& o) {
   std::vector<uint64_t> rows;
   rows.reserve(share.size());
   for (const auto& e : share) rows.push_back(e.row);
+  if (o.indices && o.json) {
+    std::vector<bool> pads;
+    if (o.pad)
+      for (const auto& e : share) pads.push_back(e.pad);
+    return order::write_indices_json(rows, o.out, o.pad ? &pads : nullptr);
+  }
   if (o.indices) return order::write_indices(rows, o.out);
   m.select_rows(rows);
   if (o.pad) {
     const auto col = static_cast<std::size_t>(m.add_column("is_pad"));
     for (std::size_t i = 0; i < share.size(); ++i) m.set_cell(i, col, share[i].pad ? "1" : "0");
   }
-  return order::write_manifest(m, o.out);
+  return o.json ? order::write_jsonl(m, o.out) : order::write_manifest(m, o.out);
 }
 
 }  // namespace
@@ -71,6 +78,8 @@ Command add_shard(CLI::App& app) {
   drop->excludes(pad);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the share's row indices (0-based), one per line");
+  sub->add_flag("--json", o->json,
+                "JSON Lines: one object per row, columns decoded (with --indices: {\"index\":N} per line)");
   cli::add_load_flags(sub, o->load);
   cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_shard(*o); }};

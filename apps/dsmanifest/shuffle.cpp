@@ -15,6 +15,7 @@ struct ShuffleCmdOptions {
   std::string out;
   order::OrderFlags order;
   bool indices = false;
+  bool json = false;
   cli::LoadFlags load;
   bool wait = false;
 };
@@ -31,10 +32,10 @@ int run_shuffle(const ShuffleCmdOptions& o) {
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   std::vector<uint64_t> rows;
   dskit::EpochOrder(m.size(), so).append(0, m.size(), rows);
-  if (o.indices) return order::write_indices(rows, o.out);
+  if (o.indices) return o.json ? order::write_indices_json(rows, o.out) : order::write_indices(rows, o.out);
   static_assert(std::is_same_v<uint64_t, std::size_t>);
   m.select_rows(rows);
-  return order::write_manifest(m, o.out);
+  return o.json ? order::write_jsonl(m, o.out) : order::write_manifest(m, o.out);
 }
 
 }  // namespace
@@ -47,6 +48,8 @@ Command add_shuffle(CLI::App& app) {
   order::add_order_flags(sub, o->order, /*seed_required=*/true);
   sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
   sub->add_flag("--indices", o->indices, "Print the permuted row indices (0-based), one per line");
+  sub->add_flag("--json", o->json,
+                "JSON Lines: one object per row, columns decoded (with --indices: {\"index\":N} per line)");
   cli::add_load_flags(sub, o->load);
   cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_shuffle(*o); }};
