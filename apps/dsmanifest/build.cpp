@@ -1,12 +1,14 @@
 // dsmanifest build: walk a dataset, hash its files in parallel, label them, write a manifest.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/filter_flags.h"
 #include "commands.h"
+#include "dskit/base/fstype.h"
 #include "manifest_cli.h"
 
 namespace dsmanifest {
@@ -24,6 +26,7 @@ struct BuildCmdOptions {
   bool no_labels = false;
   unsigned threads = 0;
   bool wait = false;
+  bool stats = false;
 };
 
 int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
@@ -66,11 +69,20 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
     if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   BuildProgress progress;
   BuildResult r;
+  const auto t0 = std::chrono::steady_clock::now();
   {
     double hash_start = -1;
     std::optional<app::ProgressLine> line;  // rank 0's share, on rank 0's terminal
     if (comm.is_root()) line.emplace([&](double s) { return cli::render_progress(progress, s, hash_start); });
     r = build_manifest(o.dir, bo, comm, &progress);
+  }
+  if (o.stats && comm.is_root() && r.setup_error.empty() && !r.root_failed) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    cli::error(
+        fmt::format("{} files, {} bytes hashed, {} errors, {:.3f} s, filesystem {}, {} walk threads, "
+                    "{} hash threads",
+                    r.manifest.size(), r.bytes_hashed, r.errors.size(), secs, detect_fs(o.dir).name,
+                    r.walk.threads, r.hash_threads));
   }
   // Rank 0 holds the manifest and every rank's errors; the others only agree on failures.
   if (!comm.is_root()) return !r.setup_error.empty() || r.root_failed ? app::kExitUsage : app::kExitOk;
@@ -116,6 +128,8 @@ Command add_build(CLI::App& app) {
   csv->excludes(none);
   dskit::app::add_filter_flags(sub, o->filter);
   sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  sub->add_flag("--stats", o->stats,
+                "Print the counts, the time, the filesystem type and the threads used to standard error");
   cli::add_wait_flag(sub, o->wait);
   return {sub, RunRanks([o](dskit::Comm& comm) { return run_build(*o, comm); })};
 }

@@ -28,18 +28,27 @@ constexpr Known kKnown[] = {
 
 }  // namespace
 
-FsInfo detect_fs(const std::string& path) {
-  struct statfs sf {};
-  if (statfs(path.c_str(), &sf) != 0) return {"unknown", false};
-  const auto magic = static_cast<uint32_t>(sf.f_type);
+FsInfo fs_from_magic(uint32_t magic) {
   for (const auto& k : kKnown)
     if (k.magic == magic) return {k.name, k.latency_bound};
   return {"unknown", false};
 }
 
-unsigned default_walk_threads(const FsInfo& fs) {
+FsInfo detect_fs(const std::string& path) {
+  struct statfs sf {};
+  if (statfs(path.c_str(), &sf) != 0) return {"unknown", false};
+  return fs_from_magic(static_cast<uint32_t>(sf.f_type));
+}
+
+unsigned io_concurrency(const FsInfo& fs, unsigned cores) {
+  // 128 in flight hides a 1 ms round trip: on the latency mount, dsmanifest build with 128 is within a few
+  // percent of 256 (docs/benchmarks.md, issue 13); the walk settled on the same figure.
   if (fs.latency_bound) return 128;
-  return std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1u, cores);
+}
+
+unsigned io_concurrency(const std::string& path) {
+  return io_concurrency(detect_fs(path), std::thread::hardware_concurrency());
 }
 
 }  // namespace dskit

@@ -1,6 +1,7 @@
 // What kind of storage a path lives on, to choose how many operations to keep in flight.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace dskit {
@@ -10,10 +11,17 @@ struct FsInfo {
   bool latency_bound = false;  // each metadata call is a network round trip
 };
 
-// statfs(2) on `path`; unknown filesystems count as local.
+// The filesystem a statfs(2) f_type magic number names; unknown numbers count as local.
+FsInfo fs_from_magic(uint32_t magic);
+
+// statfs(2) on `path`; unknown filesystems (and a path statfs cannot reach) count as local.
 FsInfo detect_fs(const std::string& path);
 
-// Threads for a walk: many in flight on network/FUSE storage, one per core locally.
-unsigned default_walk_threads(const FsInfo& fs);
+// Operations worth keeping in flight on `fs` with `cores` cores: many (128) on network/FUSE storage, where
+// each call waits for a round trip, one per core on local storage, where the work is CPU-bound. The one
+// answer every I/O-bound step uses (walks, hashing, dataset creation) when the user gives no -j.
+unsigned io_concurrency(const FsInfo& fs, unsigned cores);
+// The same for the storage `path` lives on and this machine's cores.
+unsigned io_concurrency(const std::string& path);
 
 }  // namespace dskit

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dskit/base/fstype.h"
 #include "dskit/base/units.h"
 #include "dskit/bench/target.h"
 #include "dskit/manifest/manifest.h"
@@ -235,8 +236,13 @@ std::optional<BenchError> prepare_dataset(const PrepareOptions& o, std::vector<D
       made.fetch_add(1);
     }
   };
+  // Creating, writing and syncing files waits on the storage: as many writers as it takes operations in
+  // flight (io_concurrency: 128 on network/FUSE storage, one per core locally), or the benchmark's
+  // --threads when more; never more than files. The set made is the same whatever the count.
+  const unsigned writers = static_cast<unsigned>(
+      std::min<uint64_t>(std::max({o.threads, io_concurrency(o.dir), 1u}), std::max<uint64_t>(o.files, 1)));
   std::vector<std::thread> threads;
-  for (unsigned t = 0; t < std::max(o.threads, 1u); ++t) threads.emplace_back(worker);
+  for (unsigned t = 0; t < writers; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   std::vector<DatasetFile> kept;
   for (uint64_t i = 0; i < o.files; ++i)

@@ -36,7 +36,7 @@ struct PrepareOptions {
   uint64_t files = 0;
   SizeDist sizes;
   uint64_t seed = 0;
-  unsigned threads = 1;
+  unsigned threads = 1;  // writers: this many, or io_concurrency(dir) when more
   const std::atomic<bool>* interrupt = nullptr;
 };
 // Files DIR/dsbench-NNNNNNNN.bin of seeded random bytes; each is synced and evicted from the page cache so

@@ -542,7 +542,7 @@ class WalkRun {
 unsigned choose_threads(const std::vector<std::string>& roots, unsigned requested) {
   if (requested > 0) return requested;
   unsigned threads = 1;
-  for (const auto& r : roots) threads = std::max(threads, default_walk_threads(detect_fs(r)));
+  for (const auto& r : roots) threads = std::max(threads, io_concurrency(r));
   return threads;
 }
 

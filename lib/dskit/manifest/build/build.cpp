@@ -64,9 +64,10 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Bui
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (opts.before_hash) opts.before_hash();
   std::vector<HashOut> hashes;
-  if (opts.hash != HashAlgo::none)
-    hash_files(root, s.files, all, opts.hash, hash_threads(root, opts.threads), opts.sel.follow, hashes,
-               progress);
+  if (opts.hash != HashAlgo::none) {
+    r.hash_threads = hash_threads(root, opts.threads);
+    hash_files(root, s.files, all, opts.hash, r.hash_threads, opts.sel.follow, hashes, progress);
+  }
 
   assemble_build(root, opts, *labeler, s.files, hashes, r);
   return r;

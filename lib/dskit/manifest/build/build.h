@@ -84,7 +84,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
 struct BuildOptions {
   Selection sel;
   HashAlgo hash = HashAlgo::xxh3_128;
-  unsigned threads = 0;  // 0: the walker's choice for walking, the core count (at least) for hashing
+  unsigned threads = 0;  // 0: by the root's filesystem type (io_concurrency) for walking and hashing
   std::vector<std::string> skip_files;  // left out when inside the root (the output manifest)
   // Test seam: called once the walk is done and before any file is opened for hashing (races are
   // forced here deterministically: a directory swapped for a link, a file grown).
@@ -97,7 +97,8 @@ struct BuildResult {
   WalkStats walk;
   bool root_failed = false;
   uint64_t bytes_hashed = 0;
-  std::string setup_error;  // a bad label option (regex, CSV file)
+  unsigned hash_threads = 0;  // files hashed at once (this rank's); 0 when nothing was hashed
+  std::string setup_error;    // a bad label option (regex, CSV file)
 };
 BuildResult build_manifest(const std::string& dir, const BuildOptions& opts,
                            BuildProgress* progress = nullptr);

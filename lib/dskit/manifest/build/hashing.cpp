@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <thread>
 
+#include "dskit/base/fstype.h"
 #include "dskit/hash/hash.h"
 #include "dskit/manifest/build/open.h"
 #include "dskit/manifest/build/parts.h"
@@ -20,9 +20,9 @@
 namespace dskit::build_detail {
 
 unsigned hash_threads(const std::string& root, unsigned requested) {
-  if (requested) return requested;
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(hw, std::min(choose_threads({root}, 0), 4 * hw));
+  // Many files in flight on network/FUSE storage (each open and read waits for a round trip), one busy
+  // thread per core on local storage (hashing is CPU-bound there).
+  return requested ? requested : io_concurrency(root);
 }
 
 // Hashes files[which[k]] into out[k], refreshing their stat data from the open descriptor so that size,

@@ -216,7 +216,8 @@ BuildResult build_manifest(const std::string& dir, const BuildOptions& opts, Com
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     std::vector<HashOut> out;
     if (opts.before_hash) opts.before_hash();
-    hash_files(root, mine, all, opts.hash, hash_threads(root, opts.threads), opts.sel.follow, out, progress);
+    r.hash_threads = hash_threads(root, opts.threads);
+    hash_files(root, mine, all, opts.hash, r.hash_threads, opts.sel.follow, out, progress);
     WireWriter res;
     for (std::size_t i = 0; i < mine.size(); ++i) {
       res.str(out[i].hex);
