@@ -18,10 +18,10 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup dsbalance_coco_bench build-bench /tmp/dskit-bench 1.0
+bench_setup dsbalance_coco_bench build-bench /tmp/dskit-bench 1.0 "$@"
 n=${ANNOTATIONS:-1000000}
 runs=5
-[[ ${1:-} == --quick ]] && runs=2
+((quick)) && runs=2
 load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance

@@ -18,7 +18,7 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup dschip_bench build /work/data-chip 1.0
+bench_setup dschip_bench build /work/data-chip 1.0 "$@"
 width=${WIDTH:-100000}
 height=${HEIGHT:-60000}
 dschip=$build/bin/dschip

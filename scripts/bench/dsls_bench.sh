@@ -16,10 +16,8 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup dsls_bench build-bench /tmp/dskit-bench 0.7
+bench_setup dsls_bench build-bench /tmp/dskit-bench 0.7 "$@"
 delay=${DELAY_US:-1000}
-quick=0
-[[ ${1:-} == --quick ]] && quick=1
 
 dsls=$build/bin/dsls
 latfs=$build/bin/latfs

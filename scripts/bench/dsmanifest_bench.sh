@@ -23,11 +23,11 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup dsmanifest_bench build-bench /tmp/dskit-bench-manifest 0.7
+bench_setup dsmanifest_bench build-bench /tmp/dskit-bench-manifest 0.7 "$@"
 files=${FILES:-280000}
 big_mib=${BIG_MIB:-4096}
 runs=${RUNS:-3}
-if [[ ${1:-} == --quick ]]; then files=28000 big_mib=1024 runs=1; fi
+if ((quick)); then files=28000 big_mib=1024 runs=1; fi
 
 dsm=$build/bin/dsmanifest
 dsls=$build/bin/dsls

@@ -19,10 +19,8 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup python_bench build /tmp/dskit-bench 0.7
+bench_setup python_bench build /tmp/dskit-bench 0.7 "$@"
 delay=${DELAY_US:-1000}
-quick=0
-[[ ${1:-} == --quick ]] && quick=1
 py=/usr/bin/python3
 bench_need_exec "$me" "build with scripts/build.sh build" "$build/bin/latfs" "$build/bin/dsmanifest"
 [[ -f $build/python/dskit/__init__.py ]] || bench_die "$me" 2 "$build/python/dskit missing: build with pybind11-dev"

@@ -15,10 +15,10 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup shuffle_bench build-bench /tmp/dskit-bench 0.7
+bench_setup shuffle_bench build-bench /tmp/dskit-bench 0.7 "$@"
 entries=${ENTRIES:-1000000}
 runs=10
-[[ ${1:-} == --quick ]] && runs=3
+((quick)) && runs=3
 
 dsm=$build/bin/dsmanifest
 bench_need_exec "$me" "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm"
