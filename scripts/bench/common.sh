@@ -22,6 +22,18 @@ bench_build_dir() {
   echo "$build"
 }
 
+# bench_setup NAME BUILD BASE LOAD [ARG...]: the variables a benchmark script starts with: $me (NAME, for
+# messages), $build (bench_build_dir BUILD), $base (where data is made and reused: $DSKIT_BENCH_DIR, or else
+# BASE), $max_load (the 1-min load average to wait for: $MAX_LOAD, or else LOAD) and $quick (1 when the
+# script's first argument ARG is --quick, else 0). Called as `bench_setup NAME BUILD BASE LOAD "$@"`.
+bench_setup() {
+  # Used by the scripts that call this function.
+  # shellcheck disable=SC2034
+  me=$1 build=$(bench_build_dir "$2") base=${DSKIT_BENCH_DIR:-$3} max_load=${MAX_LOAD:-$4} quick=0
+  # shellcheck disable=SC2034
+  [[ ${5:-} != --quick ]] || quick=1
+}
+
 # bench_die NAME STATUS MESSAGE...: print "NAME: MESSAGE" on stderr and exit with STATUS.
 bench_die() {
   local name=$1 status=$2

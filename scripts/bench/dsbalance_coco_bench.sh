@@ -18,18 +18,15 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=dsbalance_coco_bench
-build=$(bench_build_dir build-bench)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+bench_setup dsbalance_coco_bench build-bench /tmp/dskit-bench 1.0 "$@"
 n=${ANNOTATIONS:-1000000}
 runs=5
-[[ ${1:-} == --quick ]] && runs=2
-max_load=${MAX_LOAD:-1.0}
+((quick)) && runs=2
 load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance
-bench_need_exec $me "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsb"
-bench_need_tools $me "apt-get install python3 time" python3 /usr/bin/time
+bench_need_exec "$me" "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsb"
+bench_need_tools "$me" "apt-get install python3 time" python3 /usr/bin/time
 
 mkdir -p "$base"
 f=$base/coco-instances-$n.json
@@ -74,10 +71,10 @@ PY
 # Same counts from both.
 ours=$("$dsb" --json "$f" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(c["count"] for c in r["classes"]))')
 theirs=$(python3 "$py" "$f" | python3 -c 'import json,sys; print(sum(n for _, n in json.load(sys.stdin)))')
-[[ $ours == "$theirs" ]] || bench_die $me 1 "totals differ: dsbalance $ours, python $theirs"
+[[ $ours == "$theirs" ]] || bench_die "$me" 1 "totals differ: dsbalance $ours, python $theirs"
 
 idle=yes
-bench_wait_for_low_load $me "$max_load" "$load_wait" || idle=no
+bench_wait_for_low_load "$me" "$max_load" "$load_wait" || idle=no
 load_start=$(bench_loadavg)
 echo "$me: $(date -u +%FT%TZ), load $load_start" >&2
 "$dsb" --stats --json "$f" 2>&1 > /dev/null | grep 'stats:' >&2 || true

@@ -18,15 +18,12 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=dschip_bench
-build=$(bench_build_dir build)
-base=${DSKIT_BENCH_DIR:-/work/data-chip}
+bench_setup dschip_bench build /work/data-chip 1.0 "$@"
 width=${WIDTH:-100000}
 height=${HEIGHT:-60000}
-max_load=${MAX_LOAD:-1.0}
 dschip=$build/bin/dschip
-[[ ${MAKE_ONLY:-0} == 1 ]] || bench_need_exec $me "cmake --build $build --target dschip" "$dschip"
-bench_need_tools $me "apt-get install libvips-tools time" vips /usr/bin/time
+[[ ${MAKE_ONLY:-0} == 1 ]] || bench_need_exec "$me" "cmake --build $build --target dschip" "$dschip"
+bench_need_tools "$me" "apt-get install libvips-tools time" vips /usr/bin/time
 mkdir -p "$base"
 cd "$base"
 
@@ -63,7 +60,7 @@ make_slide tissue.v slide-full.tif
 make_slide island.v slide-40.tif
 [[ ${MAKE_ONLY:-0} == 1 ]] && { ls -l slide-full.tif slide-40.tif; exit 0; }
 
-bench_wait_for_low_load -q $me "$max_load" 300 || true
+bench_wait_for_low_load -q "$me" "$max_load" 300 || true
 echo "load before: $(bench_loadavg)"
 
 # run NAME CMD...: "wall-s peak-RSS-KB user-s sys-s chips bytes load" of CMD into $NAME.time

@@ -16,20 +16,15 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=dsls_bench
-build=$(bench_build_dir build-bench)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+bench_setup dsls_bench build-bench /tmp/dskit-bench 0.7 "$@"
 delay=${DELAY_US:-1000}
-max_load=${MAX_LOAD:-0.7}
-quick=0
-[[ ${1:-} == --quick ]] && quick=1
 
 dsls=$build/bin/dsls
 latfs=$build/bin/latfs
 py=/usr/bin/python3
-bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsls" "$latfs"
-bench_need_tools $me "apt-get install hyperfine fd-find fuse3 python3" hyperfine find fdfind fusermount3 "$py"
-[[ -x /usr/bin/time ]] || bench_die $me 2 "/usr/bin/time missing (apt-get install time)"
+bench_need_exec "$me" "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsls" "$latfs"
+bench_need_tools "$me" "apt-get install hyperfine fd-find fuse3 python3" hyperfine find fdfind fusermount3 "$py"
+[[ -x /usr/bin/time ]] || bench_die "$me" 2 "/usr/bin/time missing (apt-get install time)"
 
 "$py" "$here/mktree.py" --base "$base" small medium million >/dev/null
 medium=$base/medium small=$base/small million=$base/million
@@ -48,7 +43,7 @@ mount_latfs() {  # SOURCE MOUNTPOINT
   mkdir -p "$2"
   if mountpoint -q "$2"; then fusermount3 -u "$2"; fi
   "$latfs" "$1" "$2" -o ro -o "delay_us=$delay" -o "stats_file=$work/$(basename "$2").stats"
-  mountpoint -q "$2" || bench_die $me 1 "latfs did not mount $2"
+  mountpoint -q "$2" || bench_die "$me" 1 "latfs did not mount $2"
 }
 mount_latfs "$medium" "$mnt_medium"
 mount_latfs "$small" "$mnt_small"
@@ -112,7 +107,7 @@ measure() {
 
 if ((quick)); then hot_runs=5 slow_runs=1; else hot_runs=10 slow_runs=2; fi
 
-bench_wait_for_low_load $me "$max_load" 600 || true
+bench_wait_for_low_load "$me" "$max_load" 600 || true
 load_start=$(bench_loadavg)
 echo "$me: $(date -u +%FT%TZ), load $load_start, delay ${delay} us" >&2
 

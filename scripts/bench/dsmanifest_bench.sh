@@ -23,19 +23,16 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=dsmanifest_bench
-build=$(bench_build_dir build-bench)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench-manifest}
+bench_setup dsmanifest_bench build-bench /tmp/dskit-bench-manifest 0.7 "$@"
 files=${FILES:-280000}
 big_mib=${BIG_MIB:-4096}
 runs=${RUNS:-3}
-max_load=${MAX_LOAD:-0.7}
-if [[ ${1:-} == --quick ]]; then files=28000 big_mib=1024 runs=1; fi
+if ((quick)); then files=28000 big_mib=1024 runs=1; fi
 
 dsm=$build/bin/dsmanifest
 dsls=$build/bin/dsls
-bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm" "$dsls"
-bench_need_tools $me "apt-get install xxhash findutils python3" xxhsum find xargs python3
+bench_need_exec "$me" "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm" "$dsls"
+bench_need_tools "$me" "apt-get install xxhash findutils python3" xxhsum find xargs python3
 
 small=$base/small-$files
 big=$base/big-$big_mib
@@ -102,7 +99,7 @@ best() {  # best NAME CMD... : best wall time of $runs runs after one warm-up, i
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 rate() { awk -v bytes="$1" -v s="$2" 'BEGIN{printf "%.2f GB/s", bytes/s/1e9}'; }
 
-bench_wait_for_low_load -q $me "$max_load" 600 10 || true
+bench_wait_for_low_load -q "$me" "$max_load" 600 10 || true
 load_before=$(bench_loadavg)
 best dsm_build "'$dsm' build '$small' > '$work/small.tsv'"
 best xargs_xxhsum "find '$small' -type f -print0 | xargs -0 -P2 xxhsum -H2"

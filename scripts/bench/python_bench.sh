@@ -19,17 +19,12 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=python_bench
-build=$(bench_build_dir build)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+bench_setup python_bench build /tmp/dskit-bench 0.7 "$@"
 delay=${DELAY_US:-1000}
-max_load=${MAX_LOAD:-0.7}
-quick=0
-[[ ${1:-} == --quick ]] && quick=1
 py=/usr/bin/python3
-bench_need_exec $me "build with scripts/build.sh build" "$build/bin/latfs" "$build/bin/dsmanifest"
-[[ -f $build/python/dskit/__init__.py ]] || bench_die $me 2 "$build/python/dskit missing: build with pybind11-dev"
-bench_need_tools $me "apt-get install fuse3 python3-torch python3-torchvision python3-pandas" fusermount3 "$py"
+bench_need_exec "$me" "build with scripts/build.sh build" "$build/bin/latfs" "$build/bin/dsmanifest"
+[[ -f $build/python/dskit/__init__.py ]] || bench_die "$me" 2 "$build/python/dskit missing: build with pybind11-dev"
+bench_need_tools "$me" "apt-get install fuse3 python3-torch python3-torchvision python3-pandas" fusermount3 "$py"
 export PYTHONPATH=$build/python
 
 tree=medium samples=100000000
@@ -45,7 +40,7 @@ bench_cleanup_on_exit cleanup
 mkdir -p "$mnt"
 mountpoint -q "$mnt" && fusermount3 -u "$mnt"
 "$build/bin/latfs" "$src" "$mnt" -o ro -o "delay_us=$delay"
-mountpoint -q "$mnt" || bench_die $me 1 "latfs did not mount $mnt"
+mountpoint -q "$mnt" || bench_die "$me" 1 "latfs did not mount $mnt"
 
 # A manifest of 1,000,000 rows: what is measured is loading the rows, so they are written directly (a
 # dsmanifest build of the medium tree, repeated with distinct paths), checked by dsmanifest stats.
@@ -72,7 +67,7 @@ PY
   "$build/bin/dsmanifest" stats "$manifest" | grep -q '1000000' || bench_die $me 1 "$manifest: not 1,000,000 rows"
 fi
 
-bench_wait_for_low_load $me "$max_load" 600 || true
+bench_wait_for_low_load "$me" "$max_load" 600 || true
 echo "$me: $(date -u +%FT%TZ), load $(bench_loadavg), delay ${delay} us, tree $src" >&2
 
 declare -A S R C
@@ -93,8 +88,8 @@ remount; run df.torchvision datasetfolder-torchvision "$mnt"
 remount; run df.dskit datasetfolder-dskit "$mnt"
 remount; run walk.os walk-os "$mnt"
 remount; run walk.dskit walk-dskit "$mnt"
-[[ ${C[df.torchvision]} == "${C[df.dskit]}" ]] || bench_die $me 1 "DatasetFolder sample counts differ"
-[[ ${C[walk.os]} == "${C[walk.dskit]}" ]] || bench_die $me 1 "walk file counts differ"
+[[ ${C[df.torchvision]} == "${C[df.dskit]}" ]] || bench_die "$me" 1 "DatasetFolder sample counts differ"
+[[ ${C[walk.os]} == "${C[walk.dskit]}" ]] || bench_die "$me" 1 "walk file counts differ"
 run sampler.distributed sampler-distributed "$samples"
 run sampler.epoch sampler-epoch "$samples"
 run randperm randperm "$samples"

@@ -15,17 +15,14 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=shuffle_bench
-build=$(bench_build_dir build-bench)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+bench_setup shuffle_bench build-bench /tmp/dskit-bench 0.7 "$@"
 entries=${ENTRIES:-1000000}
-max_load=${MAX_LOAD:-0.7}
 runs=10
-[[ ${1:-} == --quick ]] && runs=3
+((quick)) && runs=3
 
 dsm=$build/bin/dsmanifest
-bench_need_exec $me "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm"
-bench_need_tools $me "apt-get install hyperfine coreutils gawk" hyperfine shuf awk
+bench_need_exec "$me" "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm"
+bench_need_tools "$me" "apt-get install hyperfine coreutils gawk" hyperfine shuf awk
 
 mkdir -p "$base"
 m=$base/manifest-$entries.tsv
@@ -46,7 +43,7 @@ fi
 cat "$m" > /dev/null  # hot cache
 
 busy=0
-bench_wait_for_low_load -q $me "$max_load" 600 10 || busy=1
+bench_wait_for_low_load -q "$me" "$max_load" 600 10 || busy=1
 load=$(bench_load1)
 ((busy)) && echo "$me: WARNING: the machine stayed busy (load $load); figures are inflated" >&2
 

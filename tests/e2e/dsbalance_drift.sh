@@ -2,14 +2,7 @@
 # against train, compared with an independent python3 computation; and --plot's PNG.
 . "$(dirname "$0")/lib.sh"
 
-python3 - <<'PY'
-import os
-for i in range(6):
-    d = "ds/class%d" % i
-    os.makedirs(d)
-    for k in range(int(400 * 0.3 ** (i / 5))):
-        open("%s/%d.jpg" % (d, k), "w").close()
-PY
+make_longtail ds 6 400 0.3
 dsmanifest build --hash none ds -o all.tsv
 dsmanifest split --ratios 0.8,0.2 all.tsv -o split.tsv
 dsbalance --by split --json split.tsv > drift.json

@@ -1,13 +1,9 @@
 # dsbalance: a CIFAR-10-LT-style ImageFolder tree, a manifest of it and a CSV file; metrics against python3.
 . "$(dirname "$0")/lib.sh"
 
+make_longtail lt 10 5000 0.01
 python3 - <<'PY'
 import os
-for i in range(10):
-    d = "lt/class%d" % i
-    os.makedirs(d)
-    for k in range(int(5000 * 0.01 ** (i / 9))):
-        open("%s/%d.jpg" % (d, k), "w").close()
 os.makedirs("lt/class2/nested")
 open("lt/class2/nested/extra.jpg", "w").close()   # counted recursively (class2: 1797)
 os.makedirs("lt/.cache")

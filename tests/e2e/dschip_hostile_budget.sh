@@ -3,11 +3,9 @@
 # 10^6 x 10^6 pixels, a 1.6 MB PNG that decodes to 3 GB (also as --mask), --mpp 0.0001 on a 1 um/px scan,
 # and an image that does not fit a small `ulimit -v`. --max-pixels moves the decoding budget.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 command -v python3 >/dev/null || fail "python3 is required"
-vips gaussnoise g.v 448 448 --mean 128 --sigma 40
-vips bandjoin "g.v g.v g.v" g3.v
-vips cast g3.v g3u.v uchar
+noise_rgb g3u.v 448 448 128 40
 vips pngsave g3u.v good.png
 python3 - <<'PY'
 import struct, zlib

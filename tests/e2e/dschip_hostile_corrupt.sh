@@ -2,10 +2,8 @@
 # used to give flat grey chips and exit 0); --resume checks every kept chip against the size and hash in
 # chips.tsv, so a chip truncated to a third of its size is made again, not kept.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
-vips gaussnoise g.v 448 448 --mean 128 --sigma 40
-vips bandjoin "g.v g.v g.v" g3.v
-vips cast g3.v g3u.v uchar
+need_vips
+noise_rgb g3u.v 448 448 128 40
 vips jpegsave g3u.v whole.jpg --Q 90
 head -c $(($(stat -c %s whole.jpg) * 6 / 10)) whole.jpg >cut.jpg
 vips pngsave g3u.v good.png

@@ -2,10 +2,8 @@
 # image name, a link back up the tree, and an unreadable subdirectory. The walk goes on: each unreadable
 # entry is one error naming itself (not the top directory), the readable images are chipped, exit 1.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
-vips gaussnoise g.v 448 224 --mean 128 --sigma 40
-vips bandjoin "g.v g.v g.v" g3.v
-vips cast g3.v g3u.v uchar
+need_vips
+noise_rgb g3u.v 448 224 128 40
 mkdir -p in/sub in/z
 vips pngsave g3u.v in/good.png
 cp in/good.png in/sub/hidden.png

@@ -2,11 +2,9 @@
 # (> 10 um/px, such as vips's default 10 pixels/cm) are unknown, an error for --mpp unless --source-mpp
 # gives the scale; asking for finer pixels than the image has is refused unless --allow-upscale.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 command -v tiffset >/dev/null || fail "tiffset is required (libtiff-tools)"
-vips gaussnoise g.v 896 448 --mean 128 --sigma 40
-vips bandjoin "g.v g.v g.v" g3.v
-vips cast g3.v g3u.v uchar
+noise_rgb g3u.v 896 448 128 40
 vips tiffsave g3u.v vips.tif --tile  # vips writes 10 pixels/cm: 1000 um/px
 vips tiffsave g3u.v dpi72.tif --tile
 tiffset -s 296 2 dpi72.tif  # inch

@@ -2,11 +2,9 @@
 # inside OUT, apart from the manifest and from each other; two inputs with one stem both get chips; the
 # manifest has no "../" row; a symbolic link planted at OUT/STEM is not written through.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 command -v python3 >/dev/null || fail "python3 is required"
-vips gaussnoise n.v 448 224 --mean 128 --sigma 40
-vips bandjoin "n.v n.v n.v" nf.v
-vips cast nf.v n3.v uchar
+noise_rgb n3.v 448 224 128 40
 mkdir -p in/a in/b work
 vips pngsave n3.v in/a/x.png
 cp in/a/x.png in/b/x.png

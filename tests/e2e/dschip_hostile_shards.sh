@@ -3,11 +3,9 @@
 # SIGINT completes the shard being written, leaves no temporary file and writes chips.tsv for exactly the
 # chips in the shards; --resume with shards is refused with a message.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 command -v python3 >/dev/null || fail "python3 is required"
-vips gaussnoise g.v 448 448 --mean 128 --sigma 40
-vips bandjoin "g.v g.v g.v" g3.v
-vips cast g3.v g3u.v uchar
+noise_rgb g3u.v 448 448 128 40
 mkdir a b
 vips pngsave g3u.v a/x.png
 cp a/x.png b/x.png
@@ -36,9 +34,7 @@ tar -tf tars/shard-000000.tar >/dev/null || fail "GNU tar cannot read the shard"
 [ "$(for t in tars/shard-*.tar; do tar -tf "$t"; done | grep -c "^$long")" -eq 4 ] || fail "GNU tar: long names"
 
 # SIGINT once the first shard exists: the run stops, the last shard is completed, the manifest lists it.
-vips gaussnoise big.v 3000 3000 --mean 128 --sigma 40
-vips bandjoin "big.v big.v big.v" big3.v
-vips cast big3.v big3u.v uchar
+noise_rgb big3u.v 3000 3000 128 40
 vips pngsave big3u.v big.png
 dschip big.png -o int --no-mask --shard-size 500 -s 16 -f png -j 1 >/dev/null 2>err &
 pid=$!

@@ -2,13 +2,9 @@
 # chips are exactly the tissue ones, tiles under rejected chips are never decoded, and --min-tissue,
 # --mask-method, --mask FILE and --overlay behave.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 
-vips gaussnoise r.v 1000 1000 --mean 200 --sigma 20
-vips gaussnoise g.v 1000 1000 --mean 110 --sigma 20
-vips gaussnoise b.v 1000 1000 --mean 180 --sigma 20
-vips bandjoin "r.v g.v b.v" pf.v
-vips cast pf.v pink.v uchar
+noise_rgb pink.v 1000 1000 200 20 110 20 180 20
 vips black k.v 2000 1000 --bands 3
 vips linear k.v wf.v 1 245
 vips cast wf.v white.v uchar

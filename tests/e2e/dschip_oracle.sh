@@ -2,13 +2,9 @@
 # pyramidal (IFD chain and SubIFDs), BigTIFF and PNG inputs, at level 0 and at a reduced level; chip
 # counts for drop, pad and shift.
 . "$(dirname "$0")/lib.sh"
-command -v vips >/dev/null || fail "vips is required (libvips-tools)"
+need_vips
 
-vips gaussnoise r.v 1000 700 --mean 128 --sigma 60
-vips gaussnoise g.v 1000 700 --mean 100 --sigma 50
-vips gaussnoise b.v 1000 700 --mean 160 --sigma 30
-vips bandjoin "r.v g.v b.v" rgbf.v
-vips cast rgbf.v rgb.v uchar
+noise_rgb rgb.v 1000 700 128 60 100 50 160 30
 vips tiffsave rgb.v tiled.tif --tile --tile-width 256 --tile-height 256 --compression jpeg --Q 90
 vips tiffsave rgb.v striped.tif --compression deflate
 vips tiffsave rgb.v pyramid.tif --tile --tile-width 128 --tile-height 128 --pyramid --compression jpeg

@@ -8,33 +8,24 @@ chmod -R a+rX R
 chmod 000 R/locked
 as_nobody test -r R/ok/a || fail "nobody cannot read the test tree (is $T world-readable?)"
 
-set +e
-as_nobody dsls R >got 2>err
-rc=$?
-set -e
+capture got as_nobody dsls R
 expect_eq "exit code with an unreadable dir" 1 "$rc"
-grep -q 'R/locked' err || fail "stderr does not name R/locked: $(cat err)"
-grep -qi 'permission denied' err || fail "stderr does not say permission denied: $(cat err)"
-expect_eq "one error line" 1 "$(wc -l <err)"
+grep -q 'R/locked' err.txt || fail "stderr does not name R/locked: $(cat err.txt)"
+grep -qi 'permission denied' err.txt || fail "stderr does not say permission denied: $(cat err.txt)"
+expect_eq "one error line" 1 "$(wc -l <err.txt)"
 { as_nobody find R -mindepth 1 2>/dev/null || true; } | sort >want
 sort got >got_sorted
 expect_same_file "the rest is listed (vs find as nobody)" want got_sorted
 grep -qx 'R/locked' got || fail "the unreadable dir itself is not listed"
 
 # The same with -l, --sort and many threads.
-set +e
-as_nobody dsls R --sort -j 16 >got 2>err
-rc=$?
-set -e
+capture got as_nobody dsls R --sort -j 16
 expect_eq "exit code --sort -j 16" 1 "$rc"
 expect_same_file "--sort -j 16 listing" want got
-grep -q 'R/locked' err || fail "--sort: stderr does not name R/locked"
+grep -q 'R/locked' err.txt || fail "--sort: stderr does not name R/locked"
 
 # --json: an error record {"path","error","errno","op"} in the stream, and the message on stderr too.
-set +e
-as_nobody dsls R --json >out.jsonl 2>err
-rc=$?
-set -e
+capture out.jsonl as_nobody dsls R --json
 expect_eq "exit code --json" 1 "$rc"
 python3 - out.jsonl <<'PY'
 import errno, json, sys
@@ -52,32 +43,23 @@ assert "R/locked" in paths and "R/zz/c" in paths and "R/locked/top" not in paths
 PY
 
 # --summary still sums what could be read, and exits 1.
-set +e
-as_nobody dsls R --summary >sum 2>err
-rc=$?
-set -e
+capture sum as_nobody dsls R --summary
 expect_eq "exit code --summary" 1 "$rc"
-grep -q 'R/locked' err || fail "--summary: stderr does not name R/locked"
+grep -q 'R/locked' err.txt || fail "--summary: stderr does not name R/locked"
 expect_eq "summary row of the readable class" "$(printf '2\t1\t0\tR/ok')" "$(grep -P '\tR/ok$' sum)"
 
 # A PATH that is itself unreadable: error, exit 1 (it exists), nothing listed.
-set +e
-as_nobody dsls R/locked >got 2>err
-rc=$?
-set -e
+capture got as_nobody dsls R/locked
 expect_eq "unreadable PATH exit code" 1 "$rc"
 expect_eq "unreadable PATH output" "" "$(cat got)"
-grep -q 'R/locked' err || fail "unreadable PATH not named on stderr"
+grep -q 'R/locked' err.txt || fail "unreadable PATH not named on stderr"
 
 # An unreadable directory whose name is not UTF-8: the error record carries path_b64 with the exact bytes.
 mkdir -p U/$'lock\xff' U/ok
 touch U/$'lock\xff'/x U/ok/y
 chmod -R a+rX U
 chmod 000 U/$'lock\xff'
-set +e
-as_nobody dsls U --json >u.jsonl 2>err
-rc=$?
-set -e
+capture u.jsonl as_nobody dsls U --json
 expect_eq "exit code, non-UTF-8 unreadable dir" 1 "$rc"
 python3 - u.jsonl <<'PY'
 import base64, json, sys

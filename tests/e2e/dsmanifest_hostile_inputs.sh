@@ -3,16 +3,6 @@
 # stream that is not a manifest stops early; a cell over 16 MiB is refused with its line instead of being
 # truncated; an mtime past 2262 is named out of range; malformed headers give a clear error.
 . "$(dirname "$0")/lib.sh"
-# expect_rc_err WHAT CODE CMD...: CMD exits with CODE; its standard error is in err.txt.
-expect_rc_err() {
-  local what=$1 want=$2
-  shift 2
-  set +e
-  "$@" > /dev/null 2> err.txt
-  local got=$?
-  set -e
-  [ "$got" -eq "$want" ] || fail "$what: exit code $got, expected $want: $(head -c 500 err.txt)"
-}
 
 mkdir -p ds/a
 echo one > ds/a/1

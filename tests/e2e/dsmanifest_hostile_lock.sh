@@ -3,16 +3,6 @@
 # with --wait; `update m.tsv` and `split -o m.tsv m.tsv` run together lose neither the new file nor the
 # split column. The lock file is not listed in the manifest and is gone afterwards.
 . "$(dirname "$0")/lib.sh"
-# expect_rc_err WHAT CODE CMD...: CMD exits with CODE; its standard error is in err.txt.
-expect_rc_err() {
-  local what=$1 want=$2
-  shift 2
-  set +e
-  "$@" > /dev/null 2> err.txt
-  local got=$?
-  set -e
-  [ "$got" -eq "$want" ] || fail "$what: exit code $got, expected $want: $(head -c 500 err.txt)"
-}
 
 mkdir -p ds/a
 for i in 1 2 3 4; do echo "f $i" > ds/a/$i; done

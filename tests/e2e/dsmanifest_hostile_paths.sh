@@ -22,12 +22,9 @@ craft nul 'a/1\x00/etc/passwd'
 
 # refused WHAT EXPECTED-MESSAGE-PART CMD...: exit 2, the message names NAME.tsv:4, nothing on stdout
 refused() {
-  local what=$1 msg=$2
+  local what=$1 msg=$2 rc
   shift 2
-  set +e
-  "$@" > out.txt 2> err.txt
-  local rc=$?
-  set -e
+  capture out.txt "$@"
   [ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2 (stdout: $(head -c 300 out.txt); stderr: $(cat err.txt))"
   grep -q "$name.tsv:4: .*$msg" err.txt || fail "$what: message: $(cat err.txt)"
   [ ! -s out.txt ] || fail "$what: printed $(head -c 300 out.txt | od -c | head -3)"

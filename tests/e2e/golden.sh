@@ -18,12 +18,9 @@ mismatches=0
 # golden NAME WANT_RC CMD...: CMD's standard output (the temporary path as @ROOT@) against GOLDEN/NAME, and
 # its exit status against WANT_RC.
 golden() {
-  local name=$1 want=$2
+  local name=$1 want=$2 rc
   shift 2
-  set +e
-  "$@" > out.raw 2> err.txt
-  local rc=$?
-  set -e
+  capture out.raw "$@"
   [ "$rc" -eq "$want" ] || fail "$name: $* exited $rc, expected $want: $(head -c 400 err.txt)"
   sed "s|$T|@ROOT@|g" out.raw > "out.$name"
   if [ "$update" = 1 ]; then

@@ -21,11 +21,27 @@ expect_rc() {
   set +e; "$@"; local got=$?; set -e
   [ "$got" -eq "$want" ] || fail "$what: exit code $got, expected $want"
 }
+# capture OUT CMD...: CMD with its standard output in the file OUT and its standard error in err.txt; the test
+# goes on whatever CMD returns, and its exit status is in $rc (a caller's `local rc` if it has one).
+capture() {
+  local out=$1
+  shift
+  set +e
+  "$@" > "$out" 2> err.txt
+  rc=$?
+  set -e
+}
+# expect_rc_err WHAT CODE CMD...: CMD exits with CODE; its standard error is in err.txt.
+expect_rc_err() {
+  local what=$1 want=$2 rc; shift 2
+  capture /dev/null "$@"
+  [ "$rc" -eq "$want" ] || fail "$what: exit code $rc, expected $want: $(head -c 500 err.txt)"
+}
 # err_is WHAT CODE PATTERN CMD...: exit code CODE and a message on stderr matching PATTERN (kept in err.txt).
 err_is() {
-  local what=$1 want=$2 pat=$3; shift 3
-  set +e; "$@" > out.txt 2> err.txt; local got=$?; set -e
-  [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want ($(cat err.txt))"
+  local what=$1 want=$2 pat=$3 rc; shift 3
+  capture out.txt "$@"
+  [ "$rc" -eq "$want" ] || fail "$what: exit $rc, expected $want ($(cat err.txt))"
   grep -q -- "$pat" err.txt || fail "$what: message [$(cat err.txt)] lacks [$pat]"
 }
 # An unprivileged user for permission tests (root bypasses permission bits).
@@ -59,4 +75,56 @@ man_options_are_help() {
     grep -oE '^ {5}(-[A-Za-z0-9], )?--?[A-Za-z0-9-]+' | tr -d ' ' | tr ',' '\n' | sort -u > man_opts
   [ -s man_opts ] || fail "no options found in the man page"
   diff help_opts man_opts > opts.diff || fail "options differ between --help (<) and the man page (>): $(cat opts.diff)"
+}
+# man_tool_page TOOL LAST SECTION...: $DSKIT_SRC/man/TOOL.1 is lint-clean, its option lists (DESCRIPTION up to
+# the section LAST) are exactly the options of `TOOL --help`, and it has the sections every page has (NAME,
+# SYNOPSIS, DESCRIPTION, EXIT STATUS, EXAMPLES, SEE ALSO), LAST and each SECTION. Without mandoc the calling
+# test is skipped.
+man_tool_page() {
+  : "${DSKIT_SRC:?DSKIT_SRC must point to the source tree (ctest sets it)}"
+  command -v mandoc > /dev/null || { echo "mandoc not installed: skipped"; exit 0; }
+  local tool=$1 last=$2 page section
+  shift 2
+  page=$(man_text "$DSKIT_SRC/man/$tool.1")
+  man_options_are_help "$page" "$tool" "$last"
+  for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" EXAMPLES "SEE ALSO" "$last" "$@"; do
+    grep -q "^$section" <<< "$page" || fail "man page lacks the $section section"
+  done
+}
+
+# make_longtail DIR CLASSES HEAD RATIO: an ImageFolder tree DIR/class0 ... DIR/class<CLASSES-1> of empty .jpg
+# files whose counts fall geometrically from HEAD (class0) to HEAD*RATIO (the last class):
+# class i holds int(HEAD * RATIO ** (i / (CLASSES - 1))) files.
+make_longtail() {
+  python3 - "$@" <<'PY'
+import os, sys
+root, classes, head, ratio = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+for i in range(classes):
+    d = "%s/class%d" % (root, i)
+    os.makedirs(d)
+    for k in range(int(head * ratio ** (i / (classes - 1)))):
+        open("%s/%d.jpg" % (d, k), "w").close()
+PY
+}
+
+# Images (dschip tests). need_vips: the calling test needs the vips command-line tool.
+need_vips() { command -v vips > /dev/null || fail "vips is required (libvips-tools)"; }
+# noise_rgb OUT W H MEAN SIGMA [MEAN SIGMA MEAN SIGMA]: OUT, an 8-bit 3-band vips image of W x H Gaussian
+# noise: with one MEAN SIGMA pair the three bands are one band repeated (a gray image), with three pairs each
+# band (R, G, B) has its own.
+noise_rgb() {
+  local out=$1 w=$2 h=$3 i=0
+  local -a bands=()
+  shift 3
+  while [ $# -ge 2 ]; do
+    vips gaussnoise "$out.$i.v" "$w" "$h" --mean "$1" --sigma "$2"
+    bands+=("$out.$i.v")
+    i=$((i + 1))
+    shift 2
+  done
+  [ ${#bands[@]} -eq 1 ] && bands=("${bands[0]}" "${bands[0]}" "${bands[0]}")
+  [ ${#bands[@]} -eq 3 ] || fail "noise_rgb: one or three MEAN SIGMA pairs"
+  vips bandjoin "${bands[*]}" "$out.f.v"
+  vips cast "$out.f.v" "$out" uchar
+  rm -f "$out".*.v
 }

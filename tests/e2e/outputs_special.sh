@@ -82,24 +82,29 @@ check_output dschip norm_chips 3 dschip img.png -o chips --no-mask -s 100 --mani
 check_output dsbench norm_timeseries 3 dsbench randread --file small.bin --buffered --ops 20 --timeseries @OUT@
 
 # Reports on standard output: /dev/full and a closed stdout are errors with a message; EPIPE is quiet.
+# output_fails NAME HOW CODE MESSAGE CMD...: CMD with its standard output HOW (full: /dev/full; closed: a
+# closed descriptor) exits CODE and says MESSAGE on standard error (kept in HOW.NAME.err).
+output_fails() {
+  local name=$1 how=$2 code=$3 msg=$4 rc where
+  shift 4
+  set +e
+  case $how in
+    full) where="> /dev/full" && "$@" > /dev/full 2> "$how.$name.err" ;;
+    closed) where=">&-" && "$@" >&- 2> "$how.$name.err" ;;
+    *) fail "output_fails: HOW is full or closed" ;;
+  esac
+  rc=$?
+  set -e
+  [ "$rc" -eq "$code" ] || fail "$name $where: exit $rc, expected $code ($(cat "$how.$name.err"))"
+  grep -q "$msg" "$how.$name.err" || fail "$name $where: message [$(cat "$how.$name.err")]"
+}
+
 # report_errors NAME CODE CMD...
 report_errors() {
   local name=$1 code=$2 rc
   shift 2
-  set +e
-  "$@" > /dev/full 2> "full.$name.err"
-  rc=$?
-  set -e
-  [ "$rc" -eq "$code" ] || fail "$name > /dev/full: exit $rc, expected $code ($(cat "full.$name.err"))"
-  grep -q "standard output: No space left on device" "full.$name.err" ||
-    fail "$name > /dev/full: message [$(cat "full.$name.err")]"
-  set +e
-  "$@" >&- 2> "closed.$name.err"
-  rc=$?
-  set -e
-  [ "$rc" -eq "$code" ] || fail "$name >&-: exit $rc, expected $code ($(cat "closed.$name.err"))"
-  grep -q "standard output: Bad file descriptor" "closed.$name.err" ||
-    fail "$name >&-: message [$(cat "closed.$name.err")]"
+  output_fails "$name" full "$code" "standard output: No space left on device" "$@"
+  output_fails "$name" closed "$code" "standard output: Bad file descriptor" "$@"
   # A reader that is already gone: EPIPE, a quiet success.
   set +e
   python3 -c '

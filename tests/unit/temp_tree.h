@@ -1,4 +1,5 @@
-// A temporary directory tree for unit tests: made in the constructor, removed in the destructor.
+// A temporary directory tree for unit tests: made in the constructor, removed in the destructor; and slurp,
+// which reads a file whole.
 #pragma once
 
 #include <fcntl.h>
@@ -7,6 +8,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -48,5 +51,13 @@ class TempTree {
  private:
   std::string root_;
 };
+
+// The whole content of the file at `path` ("" when it cannot be opened).
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 }  // namespace dskit::test

@@ -12,24 +12,16 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "temp_tree.h"
 
 using namespace dskit;
+using test::slurp;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::set<std::string> entries(const std::string& dir) {
   std::set<std::string> out;

@@ -19,24 +19,38 @@ std::string pattern(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 4096) & 0xff);
   return s;
 }
+
+// A file of pattern(size) in a temporary tree, opened with O_DIRECT as fd (closed at the end).
+struct DirectFile {
+  dskit::test::TempTree tree;
+  std::string data;
+  int fd = -1;
+  explicit DirectFile(std::size_t size) : data(pattern(size)) {
+    tree.file("f", data);
+    dskit::PathError pe;
+    fd = open_target(tree.path("f"), O_RDONLY, true, pe);
+    REQUIRE(fd >= 0);
+  }
+  ~DirectFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  DirectFile(const DirectFile&) = delete;
+  DirectFile& operator=(const DirectFile&) = delete;
+};
 }  // namespace
 
 TEST_CASE("open_target sets O_DIRECT, as /proc/self/fdinfo shows") {
-  dskit::test::TempTree t;
-  t.file("f", pattern(8192));
-  dskit::PathError pe;
-  const int direct = open_target(t.path("f"), O_RDONLY, true, pe);
-  REQUIRE(direct >= 0);
-  CHECK(fd_is_direct(direct));
-  const uint32_t align = dio_alignment(direct);
+  const DirectFile f(8192);
+  CHECK(fd_is_direct(f.fd));
+  const uint32_t align = dio_alignment(f.fd);
   CHECK(align >= 1);
   CHECK(align <= 4096);
-  CHECK(target_size(direct) == 8192);
-  const int buffered = open_target(t.path("f"), O_RDONLY, false, pe);
+  CHECK(target_size(f.fd) == 8192);
+  dskit::PathError pe;
+  const int buffered = open_target(f.tree.path("f"), O_RDONLY, false, pe);
   REQUIRE(buffered >= 0);
   CHECK_FALSE(fd_is_direct(buffered));
   ::close(buffered);
-  ::close(direct);
 }
 
 TEST_CASE("O_DIRECT refusal is told apart from a missing file") {
@@ -50,31 +64,21 @@ TEST_CASE("O_DIRECT refusal is told apart from a missing file") {
 }
 
 TEST_CASE("O_DIRECT reads need an aligned buffer; AlignedBuffer provides one") {
-  dskit::test::TempTree t;
-  t.file("f", pattern(16384));
-  dskit::PathError pe;
-  const int fd = open_target(t.path("f"), O_RDONLY, true, pe);
-  REQUIRE(fd >= 0);
-  const uint32_t align = dio_alignment(fd);
+  const DirectFile f(16384);
+  const uint32_t align = dio_alignment(f.fd);
   AlignedBuffer buf(16384 + 4096, 4096);
   CHECK(reinterpret_cast<uintptr_t>(buf.data()) % 4096 == 0);
-  CHECK(::pread(fd, buf.data(), 4096, 4096) == 4096);
-  CHECK(std::memcmp(buf.data(), pattern(16384).data() + 4096, 4096) == 0);
+  CHECK(::pread(f.fd, buf.data(), 4096, 4096) == 4096);
+  CHECK(std::memcmp(buf.data(), f.data.data() + 4096, 4096) == 0);
   if (align > 1) {  // a misaligned buffer is refused: the page cache was really bypassed
     errno = 0;
-    CHECK(::pread(fd, buf.data() + 1, 4096, 0) < 0);
+    CHECK(::pread(f.fd, buf.data() + 1, 4096, 0) < 0);
     CHECK(errno == EINVAL);
   }
-  ::close(fd);
 }
 
 TEST_CASE("psync and io_uring engines read the right bytes at the right offsets") {
-  dskit::test::TempTree t;
-  const std::string data = pattern(64 * 4096);
-  t.file("f", data);
-  dskit::PathError pe;
-  const int fd = open_target(t.path("f"), O_RDONLY, true, pe);
-  REQUIRE(fd >= 0);
+  const DirectFile f(64 * 4096);
   const int uring_err = probe_uring();
   for (EngineKind k : {EngineKind::psync, EngineKind::io_uring}) {
     if (k == EngineKind::io_uring && uring_err != 0) continue;
@@ -87,18 +91,18 @@ TEST_CASE("psync and io_uring engines read the right bytes at the right offsets"
     for (uint64_t round = 0; round < 8; ++round) {
       done.clear();
       for (unsigned s = 0; s < e->depth(); ++s)
-        e->submit({OpKind::read, fd, buf.data() + s * 4096, 4096, ((round * 7 + s * 13) % 64) * 4096, s, 0});
+        e->submit(
+            {OpKind::read, f.fd, buf.data() + s * 4096, 4096, ((round * 7 + s * 13) % 64) * 4096, s, 0});
       while (e->in_flight() > 0) REQUIRE(e->wait(done) == 0);
       for (const auto& d : done) {
         CHECK(d.result == 4096);
         CHECK(d.end_ns >= d.op.start_ns);
-        CHECK(std::memcmp(d.op.buf, data.data() + d.op.offset, 4096) == 0);
+        CHECK(std::memcmp(d.op.buf, f.data.data() + d.op.offset, 4096) == 0);
         ++completed;
       }
     }
     CHECK(completed == 8 * e->depth());
   }
-  ::close(fd);
 }
 
 TEST_CASE("engine names, sizes, budget shares and the generator") {

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "dskit/bench/target.h"
@@ -15,15 +13,7 @@
 
 using namespace dskit;
 using namespace dskit::bench;
-
-namespace {
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+using test::slurp;
 
 TEST_SUITE_BEGIN("target");
 
@@ -39,9 +29,9 @@ TEST_CASE("create_in_dir: a planted symlink is replaced by a new file, its targe
   REQUIRE(fd >= 0);
   CHECK(::write(fd, "new", 3) == 3);
   ::close(fd);
-  CHECK(read_all(t.path("victim")) == "precious");
+  CHECK(slurp(t.path("victim")) == "precious");
   CHECK(std::filesystem::is_regular_file(std::filesystem::symlink_status(t.path("d/out.bin"))));
-  CHECK(read_all(t.path("d/out.bin")) == "new");
+  CHECK(slurp(t.path("d/out.bin")) == "new");
   // A directory of that name is not removed: the create fails and names the path.
   std::filesystem::create_directory(t.path("d/sub"));
   CHECK(create_in_dir(dirfd, "sub", t.path("d/sub"), false, err) < 0);

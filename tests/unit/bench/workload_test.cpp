@@ -7,10 +7,8 @@
 #include <fmt/format.h>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "dskit/bench/block_read.h"
@@ -23,14 +21,9 @@
 #include "temp_tree.h"
 
 using namespace dskit::bench;
+using dskit::test::slurp;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 std::size_t entries(const std::string& dir) {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;

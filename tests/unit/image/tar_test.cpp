@@ -3,13 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "temp_tree.h"
 
 using namespace dskit::image;
+using dskit::test::slurp;
 
 namespace {
 
@@ -17,13 +16,6 @@ unsigned header_sum(const std::string& h) {
   unsigned s = 0;
   for (std::size_t i = 0; i < 512; ++i) s += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(h[i]);
   return s;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

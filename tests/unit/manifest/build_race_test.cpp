@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "../temp_tree.h"
 #include "dskit/manifest/build/build.h"
@@ -51,23 +54,39 @@ void swap_for_link(const test::TempTree& t, const std::string& rel, const std::s
   t.symlink(target, rel);
 }
 
+// A tree ds/ holding a/b/f ("inside") and keep, beside out/b/f ("secret"): where a link swapped in for ds/a
+// leads.
+void make_escape_tree(const test::TempTree& t) {
+  t.file("ds/a/b/f", "inside");
+  t.file("ds/keep", "keep");
+  t.file("out/b/f", "secret");
+}
+
+// build_manifest of t's ds/ on `threads` threads, running `before_hash` between the walk and the hashing.
+BuildResult build_racing(const test::TempTree& t, unsigned threads, std::function<void()> before_hash) {
+  BuildOptions bo;
+  bo.threads = threads;
+  bo.before_hash = std::move(before_hash);
+  return build_manifest(t.path("ds"), bo);
+}
+
+// The description of the error record for ds/REL refused when opened for hashing: "PATH: WHY (open)".
+std::string open_error(const test::TempTree& t, const std::string& rel, std::string_view why) {
+  return t.path("ds") + "/" + rel + ": " + std::string(why) + " (open)";
+}
+
 }  // namespace
 
 TEST_CASE("build: a directory swapped for a link after the walk records no outside hash") {
   test::TempTree t;
-  t.file("ds/a/b/f", "inside");
-  t.file("ds/keep", "keep");
-  t.file("out/b/f", "secret");
-  BuildOptions bo;
-  bo.threads = 2;
-  bo.before_hash = [&] { swap_for_link(t, "ds/a", "../out"); };
-  BuildResult r = build_manifest(t.path("ds"), bo);
+  make_escape_tree(t);
+  BuildResult r = build_racing(t, 2, [&] { swap_for_link(t, "ds/a", "../out"); });
   REQUIRE_FALSE(r.root_failed);
   CHECK_FALSE(holds_hash(r.manifest, hash_of("secret")));
   CHECK_FALSE(lists(r.manifest, "a/b/f"));
   CHECK(lists(r.manifest, "keep"));
   REQUIRE(r.errors.size() == 1);
-  CHECK(error_of(r.errors, "/a/b/f") == t.path("ds") + "/a/b/f: " + std::string(kSymlinkInPath) + " (open)");
+  CHECK(error_of(r.errors, "/a/b/f") == open_error(t, "a/b/f", kSymlinkInPath));
 }
 
 TEST_CASE("build: a file swapped for a link to /dev/zero, or for a FIFO, is an error record, not a hang") {
@@ -75,19 +94,16 @@ TEST_CASE("build: a file swapped for a link to /dev/zero, or for a FIFO, is an e
   t.file("ds/zero", "was a file");
   t.file("ds/fifo", "was a file");
   t.file("ds/keep", "keep");
-  BuildOptions bo;
-  bo.threads = 2;
-  bo.before_hash = [&] {
+  BuildResult r = build_racing(t, 2, [&] {
     swap_for_link(t, "ds/zero", "/dev/zero");
     REQUIRE(::rename(t.path("ds/fifo").c_str(), t.path("ds/fifo.old").c_str()) == 0);
     REQUIRE(::mkfifo(t.path("ds/fifo").c_str(), 0644) == 0);
-  };
-  BuildResult r = build_manifest(t.path("ds"), bo);
+  });
   CHECK(r.manifest.size() == 1);
   CHECK(lists(r.manifest, "keep"));
   REQUIRE(r.errors.size() == 2);
-  CHECK(error_of(r.errors, "/zero") == t.path("ds") + "/zero: " + std::string(kSymlinkInPath) + " (open)");
-  CHECK(error_of(r.errors, "/fifo") == t.path("ds") + "/fifo: not a regular file (open)");
+  CHECK(error_of(r.errors, "/zero") == open_error(t, "zero", kSymlinkInPath));
+  CHECK(error_of(r.errors, "/fifo") == open_error(t, "fifo", "not a regular file"));
 }
 
 TEST_CASE("build: a file removed or made unreadable after the walk is an error record naming it") {
@@ -95,31 +111,23 @@ TEST_CASE("build: a file removed or made unreadable after the walk is an error r
   t.file("ds/gone", "gone");
   t.file("ds/grows", "small");
   t.file("ds/keep", "keep");
-  BuildOptions bo;
-  bo.threads = 1;
-  bo.before_hash = [&] { REQUIRE(::unlink(t.path("ds/gone").c_str()) == 0); };
-  BuildResult r = build_manifest(t.path("ds"), bo);
+  BuildResult r = build_racing(t, 1, [&] { REQUIRE(::unlink(t.path("ds/gone").c_str()) == 0); });
   CHECK(r.manifest.size() == 2);
   REQUIRE(r.errors.size() == 1);
-  CHECK(error_of(r.errors, "/gone") == t.path("ds") + "/gone: No such file or directory (open)");
+  CHECK(error_of(r.errors, "/gone") == open_error(t, "gone", "No such file or directory"));
 
   // (A file that grows or shrinks while it is hashed: hash_fd's kSizeChanged, tested in build_open_test.)
   if (::geteuid() != 0) {  // root reads it anyway
-    bo.before_hash = [&] { REQUIRE(::chmod(t.path("ds/grows").c_str(), 0) == 0); };
-    r = build_manifest(t.path("ds"), bo);
-    CHECK(error_of(r.errors, "/grows") == t.path("ds") + "/grows: Permission denied (open)");
+    r = build_racing(t, 1, [&] { REQUIRE(::chmod(t.path("ds/grows").c_str(), 0) == 0); });
+    CHECK(error_of(r.errors, "/grows") == open_error(t, "grows", "Permission denied"));
     CHECK_FALSE(lists(r.manifest, "grows"));
   }
 }
 
 TEST_CASE("update and verify --full: a directory swapped for a link after the walk") {
   test::TempTree t;
-  t.file("ds/a/b/f", "inside");
-  t.file("ds/keep", "keep");
-  t.file("out/b/f", "secret");
-  BuildOptions bo;
-  bo.threads = 2;
-  BuildResult built = build_manifest(t.path("ds"), bo);
+  make_escape_tree(t);
+  BuildResult built = build_racing(t, 2, {});
   REQUIRE(built.errors.empty());
   REQUIRE(built.manifest.size() == 2);
 
@@ -145,5 +153,5 @@ TEST_CASE("update and verify --full: a directory swapped for a link after the wa
   CHECK_FALSE(holds_hash(u.manifest, hash_of("secret")));
   CHECK_FALSE(lists(u.manifest, "a/b/f"));
   REQUIRE(u.errors.size() == 1);
-  CHECK(error_of(u.errors, "/a/b/f") == t.path("ds") + "/a/b/f: " + std::string(kSymlinkInPath) + " (open)");
+  CHECK(error_of(u.errors, "/a/b/f") == open_error(t, "a/b/f", kSymlinkInPath));
 }

@@ -4,17 +4,11 @@
 
 #include <vector>
 
+#include "orders.h"
+
 using namespace dskit;
-
-namespace {
-
-std::vector<uint64_t> epoch_order(uint64_t n, const ShuffleOptions& o) {
-  std::vector<uint64_t> v;
-  EpochOrder(n, o).append(0, n, v);
-  return v;
-}
-
-}  // namespace
+using test::shard_local;
+using test::whole_order;
 
 TEST_CASE("shard: the union of the shares is the epoch's order, for every tail policy and W in 1..17") {
   for (ShuffleMode mode :
@@ -28,7 +22,7 @@ TEST_CASE("shard: the union of the shares is the epoch's order, for every tail p
     so.partitions = 64;
     for (uint64_t n : {0ULL, 1ULL, 5ULL, 16ULL, 17ULL, 100ULL, 1001ULL}) {
       const EpochOrder order(n, so);
-      const auto full = epoch_order(n, so);
+      const auto full = whole_order(n, so);
       for (uint64_t world = 1; world <= 17; ++world)
         for (TailPolicy tail : {TailPolicy::uneven, TailPolicy::drop_last, TailPolicy::pad}) {
           std::vector<uint64_t> cat;
@@ -69,11 +63,7 @@ TEST_CASE("shard: the union of the shares is the epoch's order, for every tail p
 TEST_CASE("shard: resuming on another world size keeps the global order") {
   // The order is defined without W: the concatenation of the shares, rank by rank, is the same sequence for
   // every W, so a job that consumed the first K positions can resume with any W on positions K.. .
-  ShuffleOptions so;
-  so.mode = ShuffleMode::shard_local;
-  so.seed = 1;
-  so.epoch = 9;
-  so.partitions = 32;
+  const ShuffleOptions so = shard_local(1, 32, 9);
   const uint64_t n = 3000;
   const EpochOrder order(n, so);
   std::vector<uint64_t> reference;
@@ -88,10 +78,7 @@ TEST_CASE("shard: resuming on another world size keeps the global order") {
 }
 
 TEST_CASE("shard: with W dividing P, shard-local shares are whole canonical partitions") {
-  ShuffleOptions so;
-  so.mode = ShuffleMode::shard_local;
-  so.seed = 2;
-  so.partitions = 24;
+  const ShuffleOptions so = shard_local(2, 24);
   const uint64_t n = 1003;
   const EpochOrder order(n, so);
   for (uint64_t world : {1ULL, 2ULL, 3ULL, 4ULL, 6ULL, 8ULL, 12ULL, 24ULL})

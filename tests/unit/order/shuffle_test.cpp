@@ -9,7 +9,11 @@
 #include <atomic>
 #include <vector>
 
+#include "orders.h"
+
 using namespace dskit;
+using test::shard_local;
+using test::whole_order;
 
 namespace {
 
@@ -22,13 +26,6 @@ bool is_permutation_of(const std::vector<uint64_t>& order, uint64_t n) {
     seen[r] = 1;
   }
   return true;
-}
-
-std::vector<uint64_t> whole(uint64_t n, const ShuffleOptions& o) {
-  EpochOrder ord(n, o);
-  std::vector<uint64_t> v;
-  ord.append(0, n, v);
-  return v;
 }
 
 }  // namespace
@@ -44,17 +41,12 @@ TEST_CASE("shuffle: mix64 and derive_key match the documented constants") {
 TEST_CASE("shuffle: orders match the Python reference of docs/shuffle.md") {
   // Printed by the Python functions in docs/shuffle.md (the e2e test compares many more cases).
   CHECK(derive_key(1, 2, 3, 4) == 0xE96F4B88D51C8EEAULL);
-  auto order = [](uint64_t n, ShuffleOptions o) {
-    std::vector<uint64_t> v;
-    EpochOrder(n, o).append(0, n, v);
-    return v;
-  };
   ShuffleOptions o;
   o.seed = 1;
-  CHECK(order(10, o) == std::vector<uint64_t>{3, 2, 0, 9, 4, 8, 7, 1, 5, 6});
+  CHECK(whole_order(10, o) == std::vector<uint64_t>{3, 2, 0, 9, 4, 8, 7, 1, 5, 6});
   o.seed = 7;
   o.epoch = 7;
-  const auto big = order(1000, o);
+  const auto big = whole_order(1000, o);
   CHECK(std::vector<uint64_t>(big.begin(), big.begin() + 12) ==
         std::vector<uint64_t>{939, 166, 250, 357, 492, 973, 475, 209, 678, 699, 88, 929});
   o.mode = ShuffleMode::block;
@@ -62,14 +54,14 @@ TEST_CASE("shuffle: orders match the Python reference of docs/shuffle.md") {
   o.epoch = 5;
   o.block = 4;
   o.window = 2;
-  CHECK(order(23, o) == std::vector<uint64_t>{18, 19, 3, 17, 1,  0,  16, 2,  6,  4,  5, 10,
-                                              11, 8,  9, 7,  15, 22, 14, 20, 12, 13, 21});
+  CHECK(whole_order(23, o) == std::vector<uint64_t>{18, 19, 3, 17, 1,  0,  16, 2,  6,  4,  5, 10,
+                                                    11, 8,  9, 7,  15, 22, 14, 20, 12, 13, 21});
   o.mode = ShuffleMode::shard_local;
   o.seed = 99;
   o.epoch = 1;
   o.partitions = 3;
-  CHECK(order(23, o) == std::vector<uint64_t>{1, 3,  2, 4,  0,  6,  5,  9,  13, 10, 14, 11,
-                                              8, 12, 7, 15, 19, 18, 21, 22, 16, 20, 17});
+  CHECK(whole_order(23, o) == std::vector<uint64_t>{1, 3,  2, 4,  0,  6,  5,  9,  13, 10, 14, 11,
+                                                    8, 12, 7, 15, 19, 18, 21, 22, 16, 20, 17});
 }
 
 TEST_CASE("shuffle: the Feistel permutation is a bijection for every n in 0..10000") {
@@ -102,19 +94,20 @@ TEST_CASE("shuffle: every mode gives a permutation") {
     o.epoch = 2;
     for (ShuffleMode m : {ShuffleMode::none, ShuffleMode::global}) {
       o.mode = m;
-      CHECK_MESSAGE(is_permutation_of(whole(n, o), n), "n=" << n);
+      CHECK_MESSAGE(is_permutation_of(whole_order(n, o), n), "n=" << n);
     }
     o.mode = ShuffleMode::block;
     for (uint64_t b : {1ULL, 3ULL, 64ULL, 5000ULL})
       for (uint64_t w : {1ULL, 2ULL, 5ULL}) {
         o.block = b;
         o.window = w;
-        CHECK_MESSAGE(is_permutation_of(whole(n, o), n), "n=" << n << " block=" << b << " window=" << w);
+        CHECK_MESSAGE(is_permutation_of(whole_order(n, o), n),
+                      "n=" << n << " block=" << b << " window=" << w);
       }
     o.mode = ShuffleMode::shard_local;
     for (uint64_t p : {1ULL, 4ULL, 1024ULL, 20000ULL}) {
       o.partitions = p;
-      CHECK_MESSAGE(is_permutation_of(whole(n, o), n), "n=" << n << " partitions=" << p);
+      CHECK_MESSAGE(is_permutation_of(whole_order(n, o), n), "n=" << n << " partitions=" << p);
     }
   }
 }
@@ -158,13 +151,13 @@ TEST_CASE("shuffle: the parallel fill of long ranges equals at()") {
 TEST_CASE("shuffle: deterministic, and epochs and seeds give different orders") {
   ShuffleOptions o;
   o.seed = 5;
-  const auto a = whole(1000, o);
-  CHECK(a == whole(1000, o));
+  const auto a = whole_order(1000, o);
+  CHECK(a == whole_order(1000, o));
   o.epoch = 1;
-  const auto b = whole(1000, o);
+  const auto b = whole_order(1000, o);
   CHECK(a != b);
   o.seed = 6;
-  CHECK(b != whole(1000, o));
+  CHECK(b != whole_order(1000, o));
   // A real shuffle: few fixed points.
   std::size_t fixed = 0;
   for (uint64_t i = 0; i < a.size(); ++i) fixed += a[i] == i;
@@ -172,12 +165,9 @@ TEST_CASE("shuffle: deterministic, and epochs and seeds give different orders") 
 }
 
 TEST_CASE("shuffle: shard-local keeps every row inside its canonical partition") {
-  ShuffleOptions o;
-  o.mode = ShuffleMode::shard_local;
-  o.seed = 9;
-  o.partitions = 16;
+  const ShuffleOptions o = shard_local(9, 16);
   const uint64_t n = 1000;
-  const auto v = whole(n, o);
+  const auto v = whole_order(n, o);
   for (uint64_t pos = 0; pos < n; ++pos) CHECK(slice_of(n, 16, pos) == slice_of(n, 16, v[pos]));
 }
 
@@ -188,7 +178,7 @@ TEST_CASE("shuffle: block mode reads whole blocks within each window") {
   o.block = 10;
   o.window = 3;
   const uint64_t n = 1005;  // 100 full blocks and a tail block of 5
-  const auto v = whole(n, o);
+  const auto v = whole_order(n, o);
   for (uint64_t w = 0; w * 30 < n; ++w) {
     std::vector<uint64_t> blocks;
     for (uint64_t pos = w * 30; pos < std::min(n, (w + 1) * 30); ++pos) blocks.push_back(v[pos] / 10);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dskit/balance/inputs/coco_parts.h"
+#include "dskit/balance/inputs/declared_classes.h"
 
 namespace dskit::coco_detail {
 
@@ -24,37 +25,25 @@ void count_collected(const std::string& file, const AnnotationOptions& o, Collec
   const std::vector<Ann>& anns = c.anns;
   const std::map<int64_t, std::string>& categories = c.categories;
 
-  // Classes in id order.
-  std::map<int64_t, std::size_t> index;
-  out.histogram.ordered = true;
-  for (const auto& [id, name] : categories) {
-    index.emplace(id, out.histogram.declared.size());
-    out.histogram.declared.push_back(name);
-  }
-  std::vector<uint64_t> counts(out.histogram.declared.size(), 0);
+  inputs_detail::DeclaredClasses classes(categories, o.unit, out);
   std::map<int64_t, uint64_t> unknown;
   std::vector<std::pair<int64_t, std::size_t>> per_image;  // (image, class) for CountUnit::images
   for (const auto& a : anns) {
     if (a.category == kSkippedCrowd) continue;
-    const auto it = index.find(a.category);
-    if (it == index.end()) {
+    const auto cls = classes.find(a.category);
+    if (!cls) {
       ++unknown[a.category];
       ++out.unknown;
       continue;
     }
-    ++out.instances;
-    if (o.unit == CountUnit::instances)
-      ++counts[it->second];
-    else
-      per_image.emplace_back(a.image, it->second);
+    if (classes.count(*cls, out)) per_image.emplace_back(a.image, *cls);
   }
   if (o.unit == CountUnit::images) {
     std::sort(per_image.begin(), per_image.end());
     per_image.erase(std::unique(per_image.begin(), per_image.end()), per_image.end());
-    for (const auto& p : per_image) ++counts[p.second];
+    for (const auto& p : per_image) classes.count_image(p.second);
   }
-  for (std::size_t i = 0; i < counts.size(); ++i)
-    if (counts[i]) out.histogram.add(out.histogram.declared[i], counts[i]);
+  classes.finish(out);
   for (const auto& [id, n] : unknown)
     out.warnings.push_back(file + ": " + std::to_string(n) + " annotation(s) with category_id " +
                            (id == kNoCategory ? std::string("missing") : std::to_string(id)) +

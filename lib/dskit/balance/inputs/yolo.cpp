@@ -13,6 +13,8 @@
 #include <sstream>
 #include <vector>
 
+#include "dskit/balance/inputs/declared_classes.h"
+
 namespace dskit {
 
 namespace {
@@ -103,12 +105,7 @@ std::optional<std::string> yolo_histogram(const std::string& path, const Annotat
     return yaml_error(yaml, e);
   }
 
-  std::map<int64_t, std::size_t> index;
-  out.histogram.ordered = true;
-  for (const auto& [id, name] : names) {
-    index.emplace(id, out.histogram.declared.size());
-    out.histogram.declared.push_back(name);
-  }
+  inputs_detail::DeclaredClasses classes(names, o.unit, out);
 
   const std::string labels = root + "/labels";
   if (!is_dir(labels)) return root + ": no labels/ directory";
@@ -119,7 +116,6 @@ std::optional<std::string> yolo_histogram(const std::string& path, const Annotat
   if (ec) return labels + ": " + ec.message();
   std::sort(files.begin(), files.end());
 
-  std::vector<uint64_t> counts(names.size(), 0);
   std::map<std::string, std::pair<uint64_t, std::string>> unknown;  // token -> (lines, first file)
   std::vector<char> present(names.size(), 0);
   // Images under images/ whose label file (the same relative path under labels/, extension .txt, as
@@ -151,25 +147,21 @@ std::optional<std::string> yolo_histogram(const std::string& path, const Annotat
       if (!(ls >> tok)) continue;
       any = true;
       const auto id = class_id(tok);
-      const auto it = id ? index.find(*id) : index.end();
-      if (it == index.end()) {
+      const auto c = id ? classes.find(*id) : std::nullopt;
+      if (!c) {
         auto& u = unknown[id ? std::to_string(*id) : tok];
         if (u.first++ == 0) u.second = f;
         ++out.unknown;
         continue;
       }
-      ++out.instances;
-      if (o.unit == CountUnit::instances)
-        ++counts[it->second];
-      else
-        present[it->second] = 1;
+      if (classes.count(*c, out)) present[*c] = 1;
     }
     if (!any) ++out.unannotated;
     if (o.unit == CountUnit::images)
-      for (std::size_t i = 0; i < present.size(); ++i) counts[i] += present[i];
+      for (std::size_t i = 0; i < present.size(); ++i)
+        if (present[i]) classes.count_image(i);
   }
-  for (std::size_t i = 0; i < counts.size(); ++i)
-    if (counts[i]) out.histogram.add(out.histogram.declared[i], counts[i]);
+  classes.finish(out);
   for (const auto& [tok, u] : unknown)
     out.warnings.push_back(u.second + ": class id " + tok + " not in " + yaml + " names (" +
                            std::to_string(u.first) + " label line(s) not counted)");
