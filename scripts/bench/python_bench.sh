@@ -64,7 +64,7 @@ with open(dst + ".tmp", "w") as out:
 import os
 os.replace(dst + ".tmp", dst)
 PY
-  "$build/bin/dsmanifest" stats "$manifest" | grep -q '1000000' || bench_die $me 1 "$manifest: not 1,000,000 rows"
+  "$build/bin/dsmanifest" stats "$manifest" | grep -q '1000000' || bench_die "$me" 1 "$manifest: not 1,000,000 rows"
 fi
 
 bench_wait_for_low_load "$me" "$max_load" 600 || true
