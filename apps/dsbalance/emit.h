@@ -10,8 +10,8 @@
 
 namespace dsbalance {
 
-// dsbalance's man page gives 2 for an output that cannot be written (the other tools use 3).
-inline constexpr int kExitOutputFailed = dskit::app::kExitUsage;
+// An output that cannot be written: 3, as in every tool (dskit(7); dsbalance used 2 before 0.2.0).
+inline constexpr int kExitOutputFailed = dskit::app::kExitOutput;
 
 inline void error(std::string_view msg) {
   dskit::app::print_error("dsbalance", msg);

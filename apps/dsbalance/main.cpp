@@ -17,12 +17,12 @@ static int run(int argc, char** argv) {
                "dsbalance"};
   dsbalance::add_options(cli, o);
   cli.set_version_flag("--version", "dsbalance 0.1.0");
+  dskit::app::tidy_help(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return cli.exit(e);
-    dskit::app::print_error("dsbalance", e.what());
-    return dskit::app::kExitUsage;
+    return dskit::app::usage_error("dsbalance", cli, e);
   }
   return dsbalance::run(o);
 }

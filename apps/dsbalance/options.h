@@ -13,8 +13,6 @@
 
 namespace dsbalance {
 
-inline constexpr int kExitGate = 3;
-
 struct DsbalanceOptions {
   std::string input;
   std::string format;              // empty: detect

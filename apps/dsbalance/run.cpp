@@ -117,7 +117,7 @@ int run(const DsbalanceOptions& o) {
   if (int rc = run_action(o, checked, first, after, ri); rc != app::kExitOk) return rc;
 
   // ---- Gates.
-  if (gates_tripped(checked.gates, ri.report, drift_gate)) return kExitGate;
+  if (gates_tripped(checked.gates, ri.report, drift_gate)) return app::kExitGate;
   return all.errors ? app::kExitPartial : app::kExitOk;
 }
 

@@ -117,7 +117,7 @@ int exit_code(const BenchError& e) {
       return dskit::app::kExitOutput;
     case ErrorKind::direct_refused:
     case ErrorKind::engine:
-      return kExitRefused;
+      return dskit::app::kExitUnsupported;  // O_DIRECT refused, or io_uring unavailable
     case ErrorKind::io:
       return dskit::app::kExitPartial;
   }

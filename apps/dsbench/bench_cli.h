@@ -13,8 +13,6 @@
 
 namespace dsbench {
 
-inline constexpr int kExitRefused = 4;  // O_DIRECT refused, or io_uring unavailable
-
 // The flags every mode takes, as parsed.
 struct CommonFlags {
   std::string engine = "psync";

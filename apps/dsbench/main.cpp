@@ -24,12 +24,12 @@ static int run(int argc, char** argv) {
   cli.set_version_flag("--version", "dsbench 0.1.0");
   const std::vector<dsbench::Command> commands = {dsbench::add_randread(cli), dsbench::add_ckpt(cli),
                                                   dsbench::add_meta(cli), dsbench::add_train(cli)};
+  dskit::app::tidy_help(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
-    if (comm->is_root()) dskit::app::print_error("dsbench", e.what());
-    return dskit::app::kExitUsage;
+    return comm->is_root() ? dskit::app::usage_error("dsbench", cli, e) : dskit::app::kExitUsage;
   }
   for (const auto& c : commands)
     if (c.sub->parsed()) return c.run(*comm);

@@ -223,21 +223,20 @@ static int run(int argc, char** argv) {
   cli.add_flag("--json", d.json, "One JSON record per image on stdout");
   cli.add_flag("--stats", d.stats, "Print time, chips/s, tiles decoded and peak RSS to stderr");
   cli.set_version_flag("--version", "dschip 0.1.0");
+  app::tidy_help(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return cli.exit(e);
-    app::print_error("dschip", e.what());
-    return app::kExitUsage;
+    return app::usage_error("dschip", cli, e);
   }
   ChipOptions o;
   if (auto err = to_chip_options(d, o); !err.empty()) {
-    app::print_error("dschip", err);
-    return app::kExitUsage;
+    return app::usage_error("dschip", err);
   }
   std::vector<PathError> missing, below;
   const std::vector<std::string> inputs = expand_inputs(d.inputs, missing, below);
-  for (const auto& e : missing) app::print_error("dschip", describe(e));
+  for (const auto& e : missing) app::print_error("dschip", app::describe_input(e));
   if (!missing.empty()) return app::kExitUsage;
   // A directory or entry below an argument that cannot be read fails alone; the rest is chipped.
   for (const auto& e : below) app::print_error("dschip", describe(e));

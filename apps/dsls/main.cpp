@@ -153,20 +153,17 @@ static int run(int argc, char** argv) {
         --i;
       }
     }
+    app::tidy_help(cli);
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return cli.exit(e);
-    app::print_error("dsls", e.what());
-    return app::kExitUsage;
+    return app::usage_error("dsls", cli, e);
   }
   o.sizes.insert(o.sizes.end(), negative_sizes.begin(), negative_sizes.end());
   if (o.paths.empty()) o.paths.push_back(".");
 
   ListOptions lo;
-  if (auto err = to_list_options(o, lo); !err.empty()) {
-    app::print_error("dsls", err);
-    return app::kExitUsage;
-  }
+  if (auto err = to_list_options(o, lo); !err.empty()) return app::usage_error("dsls", err);
 
   // -o FILE: the listing goes to a temporary named over FILE once the walk is done (a FIFO or device: in
   // place, as it comes). Standard output otherwise.
@@ -195,8 +192,7 @@ static int run(int argc, char** argv) {
     r = run_listing(
         o.paths, lo, out,
         [&](const PathError& e, bool root) {
-          app::print_error("dsls",
-                           root && e.err == ENOENT ? e.path + ": no such file or directory" : describe(e));
+          app::print_error("dsls", root ? app::describe_input(e) : describe(e));
         },
         &progress);
   }

@@ -92,7 +92,7 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
   }
   for (const auto& e : r.errors) {
     if (r.root_failed && e.err == ENOENT)
-      cli::error(e.path + ": no such file or directory");
+      cli::error(dskit::app::describe_input(e));
     else
       cli::error(describe(e));
   }

@@ -22,12 +22,12 @@ static int run(int argc, char** argv) {
       dsmanifest::add_build(cli), dsmanifest::add_verify(cli),  dsmanifest::add_update(cli),
       dsmanifest::add_diff(cli),  dsmanifest::add_shuffle(cli), dsmanifest::add_shard(cli),
       dsmanifest::add_split(cli), dsmanifest::add_convert(cli), dsmanifest::add_stats(cli)};
+  dskit::app::tidy_help(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
-    if (comm->is_root()) dskit::app::print_error("dsmanifest", e.what());
-    return dskit::app::kExitUsage;
+    return comm->is_root() ? dskit::app::usage_error("dsmanifest", cli, e) : dskit::app::kExitUsage;
   }
   for (const auto& c : commands) {
     if (!c.sub->parsed()) continue;

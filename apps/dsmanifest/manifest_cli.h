@@ -47,9 +47,6 @@ inline int load(const std::string& file, const LoadFlags& f, dskit::Manifest& m)
   return dskit::app::kExitOk;
 }
 
-// Another process holds the lock of the manifest to be written (and --wait was not given).
-inline constexpr int kExitLocked = 4;
-
 inline void add_wait_flag(CLI::App* sub, bool& wait) {
   sub->add_flag("--wait", wait,
                 "If another dsmanifest is writing the same output manifest, wait for it instead of failing");
@@ -60,7 +57,7 @@ inline void add_wait_flag(CLI::App* sub, bool& wait) {
 inline int lock_output(const std::string& out, bool wait, dskit::ManifestLock& lock) {
   if (auto err = dskit::ManifestLock::acquire(out, wait, lock)) {
     error(dskit::describe(*err));
-    return err->err == EWOULDBLOCK ? kExitLocked : dskit::app::kExitOutput;
+    return err->err == EWOULDBLOCK ? dskit::app::kExitLocked : dskit::app::kExitOutput;
   }
   return dskit::app::kExitOk;
 }

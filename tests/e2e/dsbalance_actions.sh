@@ -99,10 +99,10 @@ dsbalance --resample --max-per-class 10 --seed 1 - -o - < m.tsv > r4.tsv 2> r4.t
 expect_same_file "resample to stdout" r1.tsv r4.tsv
 grep -qE '^cat +40 +10 +10$' r4.txt || fail "summary on stderr: $(cat r4.txt)"
 
-# Gates: exit 3 with the reason on stderr; a gate that holds nothing passes.
-expect_rc "gate trips" 3 dsbalance --fail-if 'imbalance_ratio>10' --fail-if 'min_count<100' m.tsv > /dev/null 2> gate.txt
+# Gates: exit 4 with the reason on stderr; a gate that holds nothing passes.
+expect_rc "gate trips" 4 dsbalance --fail-if 'imbalance_ratio>10' --fail-if 'min_count<100' m.tsv > /dev/null 2> gate.txt
 grep -q 'imbalance_ratio>10' gate.txt || fail "gate reason: $(cat gate.txt)"
 grep -q 'min_count<100' gate.txt || fail "second gate reason: $(cat gate.txt)"
 expect_rc "gate holds" 0 dsbalance --fail-if 'imbalance_ratio>50' --fail-if 'classes!=5' m.tsv > /dev/null
-expect_rc "gate evenness" 3 dsbalance --json --fail-if 'evenness<0.99' m.tsv > /dev/null 2>&1
+expect_rc "gate evenness" 4 dsbalance --json --fail-if 'evenness<0.99' m.tsv > /dev/null 2>&1
 echo OK

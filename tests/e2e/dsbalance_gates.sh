@@ -15,7 +15,7 @@ dsmanifest build --hash none tr -o train.tsv
 dsmanifest build --hash none va -o val.tsv
 
 # train (0.6, 0.3, 0.1) against val (0.5, 0.5, 0): TVD = (0.1 + 0.2 + 0.1) / 2 = 0.2.
-expect_rc "tvd>0.1 trips" 3 dsbalance train.tsv val.tsv --fail-if 'tvd>0.1' > /dev/null 2> e.txt
+expect_rc "tvd>0.1 trips" 4 dsbalance train.tsv val.tsv --fail-if 'tvd>0.1' > /dev/null 2> e.txt
 grep -q "gate tripped: tvd>0.1 (tvd = 0.2" e.txt || fail "tvd reason: $(cat e.txt)"
 expect_rc "tvd>0.25 holds" 0 dsbalance train.tsv val.tsv --fail-if 'tvd>0.25'
 expect_rc "jsd>0.05 holds" 0 dsbalance train.tsv val.tsv --fail-if 'jsd>0.05' > /dev/null 2> /dev/null
@@ -29,18 +29,18 @@ dsbalance --json train.tsv val.tsv 2> /dev/null | python3 -c '
 import json, sys
 v = json.load(sys.stdin)["splits"]["per_split"][1]
 assert abs(v["jsd"] - '"$jsd"') < 1e-12, v'
-expect_rc "jsd>0.04 trips" 3 dsbalance train.tsv val.tsv --fail-if 'jsd>0.04' > /dev/null 2> e.txt
+expect_rc "jsd>0.04 trips" 4 dsbalance train.tsv val.tsv --fail-if 'jsd>0.04' > /dev/null 2> e.txt
 grep -q "gate tripped: jsd>0.04 (jsd = 0.0495" e.txt || fail "jsd reason: $(cat e.txt)"
-expect_rc "missing_classes>0 trips" 3 dsbalance train.tsv val.tsv --fail-if 'missing_classes>0' > /dev/null 2> e.txt
+expect_rc "missing_classes>0 trips" 4 dsbalance train.tsv val.tsv --fail-if 'missing_classes>0' > /dev/null 2> e.txt
 grep -q "missing_classes = 1 > 0" e.txt || fail "missing_classes reason: $(cat e.txt)"
-expect_rc "missing_classes==1 with two gates" 3 dsbalance train.tsv val.tsv --fail-if 'missing_classes>=1' \
+expect_rc "missing_classes==1 with two gates" 4 dsbalance train.tsv val.tsv --fail-if 'missing_classes>=1' \
   --fail-if 'imbalance_ratio>2' > /dev/null 2> e.txt
 expect_eq "both gates reported" 2 "$(grep -c 'gate tripped' e.txt)"
 # --by: the largest drift over the non-reference splits.
 dsmanifest build --hash none tr -o all.tsv
 dsmanifest split --ratios 0.5,0.5 all.tsv -o split.tsv
 expect_rc "--by split, tvd>0.9 holds" 0 dsbalance --by split split.tsv --fail-if 'tvd>0.9' > /dev/null 2> /dev/null
-expect_rc "--by split, tvd>=0 trips" 3 dsbalance --by split split.tsv --fail-if 'tvd>=0' > /dev/null 2> /dev/null
+expect_rc "--by split, tvd>=0 trips" 4 dsbalance --by split split.tsv --fail-if 'tvd>=0' > /dev/null 2> /dev/null
 # A drift gate without splits is a usage error, before any output.
 expect_rc "tvd without splits" 2 dsbalance train.tsv --fail-if 'tvd>0.1' > out.txt 2> e.txt
 grep -q "tvd needs two inputs or --by" e.txt || fail "drift gate usage: $(cat e.txt)"

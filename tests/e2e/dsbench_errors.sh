@@ -20,8 +20,8 @@ err_is "two sources" 2 "exactly one of" dsbench randread --file small.bin --data
 err_is "bad engine" 2 "engine" dsbench randread --file small.bin --engine libaio
 err_is "unaligned ckpt size" 2 "multiples of" dsbench ckpt --dir . --size 1000
 [ -z "$(find . -name 'dsbench-*')" ] || fail "files left after the refused ckpt"
-# O_DIRECT refused (procfs has no direct I/O): exit 4 with advice; --buffered then works.
-err_is "O_DIRECT refused" 4 "refuses O_DIRECT.*--buffered" dsbench randread --file /proc/self/status --block 1 --ops 1
+# O_DIRECT refused (procfs has no direct I/O): exit 6 with advice; --buffered then works.
+err_is "O_DIRECT refused" 6 "refuses O_DIRECT.*--buffered" dsbench randread --file /proc/self/status --block 1 --ops 1
 # A ramfs refuses O_DIRECT too, for writers; mounting needs root, so this part runs only where it can.
 if mkdir rf && mount -t ramfs ramfs rf 2> /dev/null; then
   set +e; dsbench ckpt --dir rf --size 1M > /dev/null 2> err.txt; rc=$?; set -e
@@ -29,7 +29,7 @@ if mkdir rf && mount -t ramfs ramfs rf 2> /dev/null; then
   [ -z "$(ls -A rf)" ] || { umount rf; fail "ckpt left files on the ramfs"; }
   dsbench ckpt --dir rf --size 1M --buffered --json > ram.json || { umount rf; fail "buffered ckpt on ramfs"; }
   umount rf
-  expect_eq "ramfs O_DIRECT exit" 4 "$rc"
+  expect_eq "ramfs O_DIRECT exit" 6 "$rc"
   grep -q "refuses O_DIRECT" <<< "$err" || fail "ramfs message: $err"
   grep -q '"complete":true' ram.json || fail "buffered ckpt on ramfs incomplete"
 else

@@ -1,5 +1,5 @@
 # io_uring refused by the kernel (here: a seccomp filter that fails io_uring_setup with EPERM, as Docker's
-# default profile and kernel.io_uring_disabled do): --engine io_uring says so and exits 4; --engine auto warns
+# default profile and kernel.io_uring_disabled do): --engine io_uring says so and exits 6; --engine auto warns
 # and measures with psync.
 . "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "the seccomp filter below is for x86_64: skipped"; exit 0; }
@@ -24,7 +24,7 @@ os.execvp(sys.argv[1], sys.argv[1:])
 PY
 head -c 1000000 /dev/urandom > big.bin
 set +e; python3 no_uring.py dsbench randread --file big.bin --engine io_uring --ops 10 > out.txt 2> err.txt; rc=$?; set -e
-expect_eq "io_uring refused: exit" 4 "$rc"
+expect_eq "io_uring refused: exit" 6 "$rc"
 grep -q "io_uring is not available: Operation not permitted.*--engine psync or --engine auto" err.txt ||
   fail "message: $(cat err.txt)"
 python3 no_uring.py dsbench randread --file big.bin --engine auto --ops 10 --json > auto.json 2> err.txt
@@ -32,6 +32,6 @@ grep -q "warning: io_uring is not available.*using psync" err.txt || fail "no fa
 python3 -c "import json; r = json.load(open('auto.json')); assert r['engine'] == 'psync' and r['ops'] == 10, r"
 mkdir ck
 set +e; python3 no_uring.py dsbench ckpt --dir ck --size 1M --engine io_uring > /dev/null 2> err.txt; rc=$?; set -e
-expect_eq "ckpt io_uring refused: exit" 4 "$rc"
+expect_eq "ckpt io_uring refused: exit" 6 "$rc"
 [ -z "$(ls -A ck)" ] || fail "ckpt left files"
 echo OK

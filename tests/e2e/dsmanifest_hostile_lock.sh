@@ -1,5 +1,5 @@
 # Writers of a manifest take an advisory lock (flock on `.NAME.lock` beside it) for their whole
-# read-modify-write: while another process holds it they refuse (exit 4, the manifest untouched), or wait
+# read-modify-write: while another process holds it they refuse (exit 5, the manifest untouched), or wait
 # with --wait; `update m.tsv` and `split -o m.tsv m.tsv` run together lose neither the new file nor the
 # split column. The lock file is not listed in the manifest and is gone afterwards.
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +40,7 @@ hold .m.tsv.lock
 for cmd in "update m.tsv" "update m.tsv -o m.tsv" "split --ratios 0.5,0.5 -o m.tsv m.tsv" \
   "shuffle --seed 1 -o m.tsv m.tsv" "shard --rank 0 --world 2 -o m.tsv m.tsv" "build ds -o m.tsv"; do
   # shellcheck disable=SC2086
-  expect_rc_err "$cmd while locked" 4 dsmanifest $cmd
+  expect_rc_err "$cmd while locked" 5 dsmanifest $cmd
   grep -q "^dsmanifest: m.tsv: another process is writing this manifest (it holds the lock on .*\.m\.tsv\.lock); try again later, or use --wait" err.txt ||
     fail "$cmd: $(cat err.txt)"
   expect_same_file "$cmd left the manifest alone" orig.tsv m.tsv
@@ -99,6 +99,6 @@ mkdir real
 cp orig.tsv real/m.tsv
 ln -s real/m.tsv link.tsv
 hold real/.m.tsv.lock
-expect_rc_err "update through a symlink while locked" 4 dsmanifest update -q link.tsv
+expect_rc_err "update through a symlink while locked" 5 dsmanifest update -q link.tsv
 grep -q "real/\.m\.tsv\.lock" err.txt || fail "symlink lock: $(cat err.txt)"
 release

@@ -52,7 +52,7 @@ run_ranks 2 sh -c 'exec dsmanifest build "r$OMPI_COMM_WORLD_RANK" -o bad.tsv' 2>
 rc=$?
 set -e
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "missing root on rank 1: exit $rc (124 = hung)"
-grep -q "dsmanifest: rank 1: .*r1: no such file or directory" err.txt || fail "message: $(cat err.txt)"
+grep -q "dsmanifest: rank 1: .*r1: No such file or directory" err.txt || fail "message: $(cat err.txt)"
 [ ! -e bad.tsv ] || fail "a manifest was written although a rank failed"
 
 # Subcommands other than build refuse to run as several ranks instead of racing on one output.

@@ -30,7 +30,11 @@ BenchError open_error(const PathError& e, bool direct) {
                                            "); use --buffered to measure through the page cache"};
   const bool missing = e.err == ENOENT || e.err == ENOTDIR;
   const bool denied = e.err == EACCES || e.err == EPERM || e.err == EROFS;
-  return {missing ? ErrorKind::usage : denied ? ErrorKind::output : ErrorKind::io, describe(e)};
+  // A missing path reads as in every tool, "PATH: No such file or directory" (dskit(7)).
+  return {missing  ? ErrorKind::usage
+          : denied ? ErrorKind::output
+                   : ErrorKind::io,
+          e.err == ENOENT ? e.path + ": " + std::strerror(e.err) : describe(e)};
 }
 
 uint64_t share(uint64_t total, unsigned threads, unsigned t) {

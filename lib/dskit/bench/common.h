@@ -35,8 +35,8 @@ struct CommonOptions {
 enum class ErrorKind : uint8_t {
   usage,           // missing path, file shorter than the block, bad size: exit 2
   output,          // target not writable, disk full: exit 3
-  direct_refused,  // the filesystem refuses O_DIRECT: exit 4
-  engine,          // io_uring unavailable: exit 4
+  direct_refused,  // the filesystem refuses O_DIRECT: exit 6
+  engine,          // io_uring unavailable: exit 6
   io,              // read/write errors during the run: exit 1
 };
 struct BenchError {

@@ -74,7 +74,8 @@ std::optional<BenchError> from_manifest(const std::string& path, std::vector<Dat
 
 std::optional<BenchError> load_dataset(const std::string& path, std::vector<DatasetFile>& out) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return BenchError{ErrorKind::usage, describe({path, errno, "stat"})};
+  if (::stat(path.c_str(), &st) != 0)  // a missing input reads "PATH: No such file or directory" (dskit(7))
+    return BenchError{ErrorKind::usage, describe({path, errno, errno == ENOENT ? "" : "stat"})};
   if (S_ISDIR(st.st_mode)) {
     Collector c;
     WalkOptions wo;
