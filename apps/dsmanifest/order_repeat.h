@@ -3,6 +3,7 @@
 // the repeat column set to 1 (so reading the output again does not expand it twice).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,25 +14,30 @@
 
 namespace dsmanifest::order {
 
-// The expanded sequence of M as row indexes (empty when M has no repeat column: the identity); 0, or
-// kExitUsage after printing the error of a bad repeat cell.
+// The expanded sequence of M, as the running sums of the repeat counts (ends[i]: the expanded positions
+// before row i+1; empty when M has no repeat column: the identity), so that it costs one word per row, not
+// per sample; n is its length. 0, or kExitUsage after printing the error of a bad repeat cell.
 inline int expand_repeat(const dskit::Manifest& m, const std::string& file, uint64_t& n,
-                         std::vector<std::size_t>& seq) {
+                         std::vector<uint64_t>& ends) {
   dskit::RepeatCounts rep;
   if (auto err = dskit::read_repeat_counts(m, file, rep)) {
     cli::error(dskit::describe(*err));
     return dskit::app::kExitUsage;
   }
   n = rep.total;
-  seq.clear();
-  if (rep.present()) seq = dskit::expanded_rows(m, rep);
+  ends.clear();
+  if (!rep.present()) return dskit::app::kExitOk;
+  ends.resize(m.size());
+  uint64_t sum = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) ends[i] = sum += rep.counts[i];
   return dskit::app::kExitOk;
 }
 
-// Positions of the expanded sequence -> manifest rows.
-inline void to_manifest_rows(const std::vector<std::size_t>& seq, std::vector<uint64_t>& rows) {
-  if (seq.empty()) return;
-  for (auto& r : rows) r = seq[r];
+// Positions of the expanded sequence -> manifest rows: the row whose range [ends[i-1], ends[i]) holds it.
+inline void to_manifest_rows(const std::vector<uint64_t>& ends, std::vector<uint64_t>& rows) {
+  if (ends.empty()) return;
+  for (auto& r : rows)
+    r = static_cast<uint64_t>(std::upper_bound(ends.begin(), ends.end(), r) - ends.begin());
 }
 
 // After select_rows: each output row is one sample.

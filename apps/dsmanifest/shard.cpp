@@ -43,7 +43,7 @@ int run_shard(const ShardCmdOptions& o) {
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   uint64_t n = 0;
-  std::vector<std::size_t> seq;  // the expanded sequence (repeat column)
+  std::vector<uint64_t> seq;  // the expanded sequence (repeat column)
   if (int rc = order::expand_repeat(m, o.manifest, n, seq)) return rc;
   const auto share = dskit::shard_entries(dskit::EpochOrder(n, so), sh);
   std::vector<uint64_t> rows;

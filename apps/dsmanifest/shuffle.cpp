@@ -31,7 +31,7 @@ int run_shuffle(const ShuffleCmdOptions& o) {
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   uint64_t n = 0;
-  std::vector<std::size_t> seq;  // the expanded sequence (repeat column)
+  std::vector<uint64_t> seq;  // the expanded sequence (repeat column)
   if (int rc = order::expand_repeat(m, o.manifest, n, seq)) return rc;
   std::vector<uint64_t> rows;
   dskit::EpochOrder(n, so).append(0, n, rows);
