@@ -9,6 +9,7 @@
 #include "cli/tool.h"
 #include "dskit/balance/drift.h"
 #include "dskit/balance/plot/plot.h"
+#include "dskit/manifest/leaks.h"
 #include "emit.h"
 #include "input.h"
 #include "print.h"
@@ -105,9 +106,18 @@ int run(const DsbalanceOptions& o) {
     drift.report =
         drift_report(dists, o.second_input.empty() ? std::nullopt : std::optional<std::size_t>(0), order);
     drift_gate = drift_metrics(drift.report);
+    LeakReport leaks;  // content shared across splits: the `leaked` gate (needs a hash column)
+    if (!o.by.empty() && !find_leaks(first.manifest, o.by, leaks)) {
+      drift_gate.leaks_known = true;
+      drift_gate.leaked = leaks.leaked_files;
+    }
     for (const auto& w : drift_warnings(drift)) error("warning: " + w);
     ri.drift = &drift;
   }
+  for (const auto& g : checked.gates)
+    if (g.metric == "leaked" && !drift_gate.leaks_known)
+      return error(o.input + ": the 'leaked' gate needs --by and a manifest with a hash column"),
+             app::kExitUsage;
   if (!o.plot.empty())
     if (auto err = write_balance_plot(after, o.plot, {checked.plot_scale, o.input}))
       return error(*err), app::kExitUsage;

@@ -32,5 +32,6 @@ Command add_shard(CLI::App& app);
 Command add_split(CLI::App& app);
 Command add_convert(CLI::App& app);
 Command add_stats(CLI::App& app);
+Command add_leaks(CLI::App& app);
 
 }  // namespace dsmanifest

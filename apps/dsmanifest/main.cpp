@@ -21,7 +21,8 @@ static int run(int argc, char** argv) {
   const std::vector<dsmanifest::Command> commands = {
       dsmanifest::add_build(cli), dsmanifest::add_verify(cli),  dsmanifest::add_update(cli),
       dsmanifest::add_diff(cli),  dsmanifest::add_shuffle(cli), dsmanifest::add_shard(cli),
-      dsmanifest::add_split(cli), dsmanifest::add_convert(cli), dsmanifest::add_stats(cli)};
+      dsmanifest::add_split(cli), dsmanifest::add_convert(cli), dsmanifest::add_stats(cli),
+      dsmanifest::add_leaks(cli)};
   dskit::app::tidy_help(cli);
   try {
     cli.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "dskit/order/shard.h"
 #include "order_common.h"
+#include "order_repeat.h"
 
 namespace dsmanifest {
 
@@ -42,10 +43,14 @@ int run_shard(const ShardCmdOptions& o) {
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
-  const auto share = dskit::shard_entries(dskit::EpochOrder(m.size(), so), sh);
+  uint64_t n = 0;
+  std::vector<uint64_t> seq;  // the expanded sequence (repeat column)
+  if (int rc = order::expand_repeat(m, o.manifest, n, seq)) return rc;
+  const auto share = dskit::shard_entries(dskit::EpochOrder(n, so), sh);
   std::vector<uint64_t> rows;
   rows.reserve(share.size());
   for (const auto& e : share) rows.push_back(e.row);
+  order::to_manifest_rows(seq, rows);
   if (o.indices && o.json) {
     std::vector<bool> pads;
     if (o.pad)
@@ -54,6 +59,7 @@ int run_shard(const ShardCmdOptions& o) {
   }
   if (o.indices) return order::write_indices(rows, o.out);
   m.select_rows(rows);
+  order::set_unit_repeat(m);
   if (o.pad) {
     const auto col = static_cast<std::size_t>(m.add_column("is_pad"));
     for (std::size_t i = 0; i < share.size(); ++i) m.set_cell(i, col, share[i].pad ? "1" : "0");

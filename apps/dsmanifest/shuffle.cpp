@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "order_common.h"
+#include "order_repeat.h"
 
 namespace dsmanifest {
 
@@ -30,11 +31,16 @@ int run_shuffle(const ShuffleCmdOptions& o) {
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
+  uint64_t n = 0;
+  std::vector<uint64_t> seq;  // the expanded sequence (repeat column)
+  if (int rc = order::expand_repeat(m, o.manifest, n, seq)) return rc;
   std::vector<uint64_t> rows;
-  dskit::EpochOrder(m.size(), so).append(0, m.size(), rows);
+  dskit::EpochOrder(n, so).append(0, n, rows);
+  order::to_manifest_rows(seq, rows);
   if (o.indices) return o.json ? order::write_indices_json(rows, o.out) : order::write_indices(rows, o.out);
   static_assert(std::is_same_v<uint64_t, std::size_t>);
   m.select_rows(rows);
+  order::set_unit_repeat(m);
   return o.json ? order::write_jsonl(m, o.out) : order::write_manifest(m, o.out);
 }
 

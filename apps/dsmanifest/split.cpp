@@ -1,4 +1,6 @@
 // dsmanifest split: train/val/test assignment by a hash of a group key (docs/shuffle.md).
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@ struct SplitCmdOptions {
   std::string ratios;
   std::string names;
   std::string group_regex;
+  std::string group_by = "path";
   std::string column = "split";
   bool stratify = false;
   std::string out;
@@ -37,6 +40,10 @@ int run_split(const SplitCmdOptions& o) {
       order::error(*err);
       return dskit::app::kExitUsage;
     }
+  if (o.group_by != "path" && o.group_by != "hash") {
+    order::error("--group-by: 'path' or 'hash', not '" + o.group_by + "' (see --help)");
+    return dskit::app::kExitUsage;
+  }
   if (o.column.empty() || !dskit::valid_escaped_field(o.column)) {
     order::error("bad --column name");
     return dskit::app::kExitUsage;
@@ -53,8 +60,28 @@ int run_split(const SplitCmdOptions& o) {
     order::error(o.manifest + ": --stratify needs a label column");
     return dskit::app::kExitUsage;
   }
+  const bool by_hash = o.group_by == "hash";
+  if (by_hash && m.hash_col() < 0) {
+    order::error(o.manifest + ": --group-by hash needs a hash column (dsmanifest build without --hash none)");
+    return dskit::app::kExitUsage;
+  }
   std::vector<std::string> keys(m.size()), labels;
-  for (std::size_t i = 0; i < m.size(); ++i) keys[i] = keyer ? keyer->key(m.path(i)) : m.path(i);
+  uint64_t unmatched = 0;  // paths the group rule left as their own group
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    bool matched = true;
+    if (by_hash) {
+      // Identical content is one group: the key is the hash cell (a file without one is its own group).
+      keys[i] = std::string(m.hash_hex(i));
+      matched = !keys[i].empty();
+      if (!matched) keys[i] = m.path(i);
+    } else {
+      keys[i] = keyer ? keyer->key(m.path(i), &matched) : m.path(i);
+    }
+    if (!matched) ++unmatched;
+  }
+  if (unmatched > 0)
+    order::error(fmt::format("warning: {} of {} paths did not match {}; they were grouped per file",
+                             unmatched, m.size(), by_hash ? "--group-by hash (no hash)" : "--group-regex"));
   if (o.stratify) {
     labels.resize(m.size());
     for (std::size_t i = 0; i < m.size(); ++i) labels[i] = m.label(i);
@@ -99,6 +126,10 @@ Command add_split(CLI::App& app) {
   sub->add_option("--names", o->names, "Split names (default train,val,test; train,val for two ratios)");
   sub->add_option("--group-regex", o->group_regex,
                   "POSIX ERE on the path; its first capture group is the group key (default: the path)");
+  auto* group_by = sub->add_option(
+      "--group-by", o->group_by,
+      "path (default) or hash: files with the same content hash always land in the same split");
+  group_by->excludes(sub->get_option("--group-regex"));
   sub->add_flag("--stratify", o->stratify,
                 "Meet the ratios within every label (see the stability trade-off)");
   sub->add_option("--column", o->column, "Name of the column that receives the split (default split)");

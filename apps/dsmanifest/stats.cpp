@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "dskit/manifest/repeat.h"
 #include "dskit/manifest/stats.h"
 #include "manifest_cli.h"
 
@@ -26,10 +27,16 @@ int run_stats(const StatsCmdOptions& o) {
   Manifest m;
   if (int rc = cli::load(o.manifest, lf, m)) return rc;
   const ManifestStats s = manifest_stats(m);
+  RepeatCounts repeat;  // samples after the repeat column (dsbalance --resample)
+  if (auto err = read_repeat_counts(m, o.manifest, repeat)) {
+    cli::error(describe(*err));
+    return dskit::app::kExitUsage;
+  }
   std::string out;
   if (o.json) {
     JsonWriter w(out);
     w.object().field("root", m.root).field("hash", hash_name(m.hash)).field("entries", s.entries);
+    if (repeat.present()) w.field("samples", repeat.total);
     w.field("bytes", s.bytes).key("mean_size").fixed(s.mean_size, 1).key("size_percentiles").object();
     for (const auto& [p, v] : s.size_percentiles) w.field(fmt::format("p{}", p), v);
     w.end_object().key("labels");
@@ -56,6 +63,7 @@ int run_stats(const StatsCmdOptions& o) {
   } else {
     out += fmt::format("root\t{}\nhash\t{}\nentries\t{}\nbytes\t{} ({})\n", escape_field(m.root),
                        hash_name(m.hash), s.entries, s.bytes, cli::human_bytes(static_cast<double>(s.bytes)));
+    if (repeat.present()) out += fmt::format("samples\t{} (repeat column)\n", repeat.total);
     if (s.entries) {
       out += fmt::format("mean size\t{:.1f}\n", s.mean_size);
       out += "size percentiles";

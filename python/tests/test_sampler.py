@@ -102,6 +102,16 @@ def test_manifest_with_repeat(tmp_path):
     got = list(s)
     assert len(got) == int(man.repeat.sum())
     assert sorted(got) == sorted(man.expanded().tolist())
+    # dsmanifest shard orders the same expanded sequence: the same manifest rows, in the same order.
+    assert got == shard(str(rep), "--seed", 9, "--rank", 0, "--world", 1)
+    for seed, epoch, world in [(9, 0, 1), (4, 2, 3), (77, 5, 7)]:
+        for rank in range(world):
+            for tail, flag in [("uneven", []), ("pad", ["--pad"]), ("drop", ["--drop-last"])]:
+                s = dt.EpochSampler(man, seed=seed, rank=rank, world=world, pad=tail == "pad",
+                                    drop_last=tail == "drop")
+                s.set_epoch(epoch)
+                want = shard(str(rep), "--seed", seed, "--epoch", epoch, "--rank", rank, "--world", world, *flag)
+                assert list(s) == want, (seed, epoch, world, rank, tail)
 
 
 def test_bad_arguments():

@@ -3,7 +3,7 @@
 : "${DSKIT_SRC:?}"
 page=$(man_text "$DSKIT_SRC/man/dsmanifest.1")
 man_text "$DSKIT_SRC/man/dskit-manifest.5" > /dev/null
-for cmd in build verify update diff convert stats shuffle shard split; do
+for cmd in build verify update diff convert stats shuffle shard split leaks; do
   man_names_options "$page" dsmanifest "$cmd"
 done
 # The Python unescape in the format page works on every byte value.

@@ -26,6 +26,11 @@ with open("m.tsv", "w") as f:
     f.write("#dskit-manifest v1\troot=/data/set\thash=none\n")
     f.write("path\tsize\tmtime_ns\tlabel\n")
     f.writelines(rows)
+# The same rows with a repeat column (as dsbalance --resample writes it): 0 to 4 samples per row.
+with open("r.tsv", "w") as f:
+    f.write("#dskit-manifest v1\troot=/data/set\thash=none\n")
+    f.write("path\tsize\tmtime_ns\tlabel\trepeat\n")
+    f.writelines(r[:-1] + f"\t{rnd.choice([0, 1, 1, 2, 4])}\n" for r in rows)
 with open("empty.tsv", "w") as f:
     f.write("#dskit-manifest v1\troot=/data/set\thash=none\npath\tsize\tmtime_ns\tlabel\n")
 PYEOF
@@ -78,10 +83,19 @@ def case(name, args, text):
     with open(f"exp/{name}", "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
 
-for src in ["m.tsv", "empty.tsv", "built.tsv"]:
+for src in ["m.tsv", "empty.tsv", "built.tsv", "r.tsv"]:
     meta, header, rows = load(src)
-    n = len(rows)
     tag = src.split(".")[0]
+    # shuffle and shard order the expanded sequence (row i repeat_i times) and write one row per sample
+    # with repeat set to 1; without the column the expansion is the identity.
+    cols = header.split("\t")
+    if "repeat" in cols:
+        rc = cols.index("repeat")
+        seq = expand([int(r.split("\t")[rc]) for r in rows])
+        unit = ["\t".join(f if i != rc else "1" for i, f in enumerate(r.split("\t"))) for r in rows]
+    else:
+        seq, unit = list(range(len(rows))), rows
+    n = len(seq)
     modes = [("global", "", {}), ("shard-local", "--shard-local --partitions 16", {"partitions": 16}),
              ("shard-local-default", "--shard-local", {}),
              ("block", "--block 10 --window 4", {"block": 10, "window": 4}),
@@ -89,27 +103,27 @@ for src in ["m.tsv", "empty.tsv", "built.tsv"]:
     for seed, epoch in [(0, 0), (42, 7), (2**64 - 1, 3)]:
         for mname, margs, kw in modes:
             mode = "block" if mname.startswith("block") else "shard-local" if mname.startswith("shard") else "global"
-            order = epoch_order(n, seed, epoch, mode, **kw)
+            order = [seq[p] for p in epoch_order(n, seed, epoch, mode, **kw)]
             a = f"shuffle {src} --seed {seed} --epoch {epoch} {margs}"
-            case(f"{tag}-shuffle-{mname}-{seed}-{epoch}", a, meta + "\n" + header + "\n" + "".join(rows[r] + "\n" for r in order))
+            case(f"{tag}-shuffle-{mname}-{seed}-{epoch}", a, meta + "\n" + header + "\n" + "".join(unit[r] + "\n" for r in order))
             case(f"{tag}-shuffle-idx-{mname}-{seed}-{epoch}", a + " --indices", "".join(f"{r}\n" for r in order))
     for world in [1, 3, 8, 17]:
         for tail in ["uneven", "drop-last", "pad"]:
             for seeded in [False, True]:
-                order = epoch_order(n, 5, 2, "shard-local", partitions=64) if seeded else list(range(n))
+                order = [seq[p] for p in (epoch_order(n, 5, 2, "shard-local", partitions=64) if seeded else range(n))]
                 sargs = "--seed 5 --epoch 2 --shard-local --partitions 64" if seeded else ""
                 targs = "" if tail == "uneven" else f"--{tail}"
                 for rank in range(world):
                     share = shard(order, rank, world, tail)
                     a = f"shard {src} --rank {rank} --world {world} {targs} {sargs}"
                     if tail == "pad":
-                        text = meta + "\n" + header + "\tis_pad\n" + "".join(f"{rows[r]}\t{int(p)}\n" for r, p in share)
+                        text = meta + "\n" + header + "\tis_pad\n" + "".join(f"{unit[r]}\t{int(p)}\n" for r, p in share)
                     else:
-                        text = meta + "\n" + header + "\n" + "".join(rows[r] + "\n" for r, _ in share)
+                        text = meta + "\n" + header + "\n" + "".join(unit[r] + "\n" for r, _ in share)
                     case(f"{tag}-shard-{world}-{tail}-{int(seeded)}-{rank}", a, text)
                     case(f"{tag}-shard-idx-{world}-{tail}-{int(seeded)}-{rank}", a + " --indices",
                          "".join(f"{r}\n" for r, _ in share))
-    cols = header.split("\t")
+    n = len(rows)
     paths = [unescape(r.split("\t")[cols.index("path")]) for r in rows]
     labels = [unescape(r.split("\t")[cols.index("label")]) for r in rows]
     import re

@@ -294,18 +294,20 @@ const std::vector<std::string_view>& gate_metric_names() {
                                                       "classes",
                                                       "tvd",
                                                       "jsd",
-                                                      "missing_classes"};
+                                                      "missing_classes",
+                                                      "leaked"};
   return names;
 }
 
 bool is_drift_metric(std::string_view m) {
-  return m == "tvd" || m == "jsd" || m == "missing_classes";
+  return m == "tvd" || m == "jsd" || m == "missing_classes" || m == "leaked";
 }
 
 double gate_metric(const BalanceReport& r, const DriftMetrics& drift, std::string_view m) {
   if (m == "tvd") return drift.tvd;
   if (m == "jsd") return drift.jsd;
   if (m == "missing_classes") return static_cast<double>(drift.missing_classes);
+  if (m == "leaked") return static_cast<double>(drift.leaked);
   if (m == "imbalance_ratio") return r.imbalance_ratio;
   if (m == "entropy") return r.entropy;
   if (m == "evenness") return r.evenness;

@@ -121,6 +121,8 @@ struct DriftMetrics {
   bool present = false;          // splits were compared
   double tvd = 0, jsd = 0;       // the largest over the non-reference splits
   uint64_t missing_classes = 0;  // classes of the union with no entry in at least one split
+  bool leaks_known = false;      // --by on a manifest with a hash column (dskit/manifest/leaks.h)
+  uint64_t leaked = 0;           // files whose content also appears in another split
 };
 struct Gate {
   std::string metric;
@@ -130,7 +132,7 @@ struct Gate {
 };
 std::optional<std::string> parse_gate(std::string_view expr, Gate& out);
 const std::vector<std::string_view>& gate_metric_names();
-bool is_drift_metric(std::string_view metric);  // tvd, jsd, missing_classes
+bool is_drift_metric(std::string_view metric);  // tvd, jsd, missing_classes, leaked
 double gate_metric(const BalanceReport& r, const DriftMetrics& drift, std::string_view metric);
 // True when the expression holds (the gate trips); `reason` then says why ("imbalance_ratio = 100 > 50").
 // A drift gate never trips without drift.present.

@@ -1,5 +1,7 @@
 #include "dskit/balance/drift.h"
 
+#include "dskit/manifest/repeat.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -27,14 +29,17 @@ std::optional<std::string> manifest_split_histograms(const Manifest& m, std::str
                                                      SplitHistograms& out) {
   const int col = m.find_column(column);
   if (col < 0) return "the manifest has no '" + std::string(column) + "' column";
+  RepeatCounts repeat;  // each row counts repeat times (a resampled manifest)
+  if (auto err = read_repeat_counts(m, "", repeat))
+    return "line " + std::to_string(err->line) + ": " + err->message;
   std::map<std::string_view, std::map<std::string_view, uint64_t>> escaped;  // split -> label -> n
   for (std::size_t r = 0; r < m.size(); ++r) {
     const std::string_view s = m.cell(r, static_cast<std::size_t>(col));
     if (s.empty()) {
-      ++out.unassigned;
+      out.unassigned += repeat.of(r);
       continue;
     }
-    ++escaped[s][m.label_escaped(r)];
+    escaped[s][m.label_escaped(r)] += repeat.of(r);
   }
   for (const auto& [s, labels] : escaped) {
     LabelHistogram h;

@@ -98,9 +98,11 @@ GroupKeyer::~GroupKeyer() {
   if (compiled_) regfree(&re_);
 }
 
-std::string GroupKeyer::key(const std::string& path) const {
+std::string GroupKeyer::key(const std::string& path, bool* matched) const {
   regmatch_t m[2];
-  if (regexec(&re_, path.c_str(), 2, m, 0) != 0) return path;
+  const bool hit = regexec(&re_, path.c_str(), 2, m, 0) == 0;
+  if (matched) *matched = hit;
+  if (!hit) return path;
   const regmatch_t& g = has_group_ && m[1].rm_so >= 0 ? m[1] : m[0];
   return path.substr(static_cast<std::size_t>(g.rm_so), static_cast<std::size_t>(g.rm_eo - g.rm_so));
 }

@@ -43,7 +43,8 @@ class GroupKeyer {
   ~GroupKeyer();
   GroupKeyer(const GroupKeyer&) = delete;
   GroupKeyer& operator=(const GroupKeyer&) = delete;
-  std::string key(const std::string& path) const;
+  // `matched` (when given) is set to whether the expression matched PATH.
+  std::string key(const std::string& path, bool* matched = nullptr) const;
 
  private:
   GroupKeyer() = default;

@@ -397,6 +397,24 @@ TEST_CASE("balance: resampling keeps unlabelled rows, leaves dropped ones, refus
   CHECK(err->find("one label per row") != std::string::npos);
 }
 
+TEST_CASE("balance: a manifest's histogram counts each row repeat times") {
+  Manifest m;
+  LoadOptions lo;
+  REQUIRE_FALSE(
+      parse_manifest("#dskit-manifest v1\troot=/r\thash=none\npath\tlabel\trepeat\n"
+                     "a\tcat\t1\nb\tcat\t0\nc\tdog\t5\nd\tdog\t2\n",
+                     "m.tsv", lo, m));
+  RepeatCounts rep;
+  REQUIRE_FALSE(read_repeat_counts(m, "m.tsv", rep));
+  const Distribution d = count_classes(manifest_histogram(m, rep), {}, "|");
+  std::map<std::string, uint64_t> got;
+  for (const auto& c : d.classes) got[c.name] = c.count;
+  CHECK(got == std::map<std::string, uint64_t>{{"cat", 1}, {"dog", 7}});
+  // Without the counts (the default), every row once.
+  const Distribution once = count_classes(manifest_histogram(m), {}, "|");
+  CHECK(once.entries == 4);
+}
+
 TEST_CASE("balance: per-entry sample weights") {
   Manifest m = manifest_with_labels({{"a", 3}, {"b", 1}, {"", 1}});
   LabelHistogram h = manifest_histogram(m);

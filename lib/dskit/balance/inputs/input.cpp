@@ -22,9 +22,9 @@
 
 namespace dskit {
 
-LabelHistogram manifest_histogram(const Manifest& m) {
+LabelHistogram manifest_histogram(const Manifest& m, const RepeatCounts& repeat) {
   std::map<std::string_view, uint64_t> escaped;  // views into the manifest's buffer
-  for (std::size_t r = 0; r < m.size(); ++r) ++escaped[m.label_escaped(r)];
+  for (std::size_t r = 0; r < m.size(); ++r) escaped[m.label_escaped(r)] += repeat.of(r);
   LabelHistogram h;
   for (const auto& [e, n] : escaped) h.add(unescape_field(e), n);
   return h;
@@ -148,7 +148,9 @@ int detect_manifest(const std::string&, const InputProbe& p) {
 std::optional<std::string> read_manifest(const std::string& path, const InputOptions&, InputData& out) {
   if (auto err = load_manifest(path, {}, out.manifest)) return describe(*err);
   if (out.manifest.label_col() < 0) return path + ": the manifest has no label column";
-  out.hist = manifest_histogram(out.manifest);
+  RepeatCounts repeat;  // a resampled manifest counts each row repeat times
+  if (auto err = read_repeat_counts(out.manifest, path, repeat)) return describe(*err);
+  out.hist = manifest_histogram(out.manifest, repeat);
   out.multi_label = true;
   return std::nullopt;
 }

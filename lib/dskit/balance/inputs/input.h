@@ -20,6 +20,7 @@
 #include "dskit/balance/balance.h"
 #include "dskit/base/error.h"
 #include "dskit/manifest/manifest.h"
+#include "dskit/manifest/repeat.h"
 
 struct stat;
 
@@ -31,8 +32,9 @@ std::string_view balance_format_name(BalanceFormat f);
 // The format of PATH, or an error message (missing path, unknown kind of file).
 std::optional<std::string> detect_balance_format(const std::string& path, BalanceFormat& out);
 
-// Per-entry labels of a manifest (unescaped). Errors for a manifest without a label column are the caller's.
-LabelHistogram manifest_histogram(const Manifest& m);
+// Per-entry labels of a manifest (unescaped), each row counted repeat times (dskit/manifest/repeat.h; the
+// default: once). Errors for a manifest without a label column are the caller's.
+LabelHistogram manifest_histogram(const Manifest& m, const RepeatCounts& repeat = {});
 
 // ImageFolder: classes are the sorted names of the root's non-hidden subdirectories; every file or symlink
 // (not directory) below one, at any depth and not hidden, is one entry of that class.
