@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dskit/bench/block_read.h"
+#include "dskit/bench/ckpt.h"
 #include "dskit/bench/stats.h"
 
 #ifndef DSKIT_SOURCE_DIR
@@ -104,6 +105,45 @@ TEST_CASE("dsbench report golden: randread --file's table and JSON on a fixed hi
   const Summary s = summarize(r.phase.threads);
   check_golden("dsbench_report.txt", block_read_report(o, r, s, false));
   check_golden("dsbench_report.json", block_read_report(o, r, s, true));
+}
+
+// Two checkpoint writers of 8 MiB each in 1 MiB writes with fsync, read back by --verify; writer 1 is
+// slower and its file name needs escaping.
+TEST_CASE("dsbench report golden: ckpt's JSON on fixed writers, files and a read-back") {
+  CkptOptions o;
+  o.common.threads = 2;
+  o.common.engine = EngineKind::psync;
+  o.dir = "/ckpt";
+  o.size = 8u << 20;
+  o.shards = 1;
+  o.block = 1u << 20;
+  o.fsync = true;
+  o.verify = true;
+  CkptResult r;
+  r.write.threads.resize(2);
+  for (unsigned w = 0; w < 2; ++w) {
+    ThreadStats& t = r.write.threads[w];
+    t.thread = w;
+    t.start_ns = 1'000'000'000;
+    t.end_ns = 1'000'000'000 + (w + 1) * 750'000'000LL;
+    t.ops = 8;
+    t.bytes = 8u << 20;
+    t.files = 1;
+    for (uint64_t i = 0; i < 8; ++i) t.lat["write"].record(200'000 + i * 10'000 * (w + 1));
+    t.lat["fsync"].record(3'000'000 * (w + 1));
+    r.files.push_back({w ? "/ckpt/w\"1\".bin" : "/ckpt/w0.bin", w, 8u << 20, 8u << 20,
+                       w ? "00112233aabbccdd" : "ffeeddcc44332211", ""});
+  }
+  r.verify.emplace();
+  r.verify->threads = r.write.threads;
+  r.removed = true;
+  const Summary s = summarize(r.write.threads);
+  check_golden("dsbench_ckpt.json", ckpt_report_json(o, r, s));
+  r.verify.reset();
+  o.fsync = false;
+  r.removed = false;
+  r.disk_full = true;
+  check_golden("dsbench_ckpt_nofsync.json", ckpt_report_json(o, r, s));
 }
 
 TEST_CASE("dsbench report golden: the diff names the changed line") {
