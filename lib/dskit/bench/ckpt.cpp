@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
@@ -278,39 +279,45 @@ std::string ckpt_report_json(const CkptOptions& co, const CkptResult& r, const S
   const bool complete = s.error_count == 0 && !r.write.interrupted;
   out += '{';
   append_common_json(out, h, s, "write");
-  out += fmt::format(
-      ",\"writers\":{},\"shards\":{},\"size_per_writer\":{},\"fsync\":{},\"complete\":{},\"disk_full\":{},",
-      co.common.threads, co.shards, co.size, co.fsync, complete, r.disk_full);
-  out +=
-      fmt::format("\"durable_s\":{},\"slowest_writer\":{},\"fsync_latency_ns\":",
-                  complete && co.fsync ? fmt::format("{:.6f}", s.last_done_s) : "null", s.last_done_thread);
-  append_latency_json(out, fsync_lat ? *fsync_lat : Histogram{});
-  out += ",\"per_writer\":[";
-  for (std::size_t i = 0; i < r.write.threads.size(); ++i) {
-    const auto& t = r.write.threads[i];
+  std::string fsync_json;
+  append_latency_json(fsync_json, fsync_lat ? *fsync_lat : Histogram{});
+  JsonWriter w(out, true);
+  w.field("writers", co.common.threads)
+      .field("shards", co.shards)
+      .field("size_per_writer", co.size)
+      .field("fsync", co.fsync)
+      .field("complete", complete)
+      .field("disk_full", r.disk_full)
+      .key("durable_s");
+  if (complete && co.fsync)
+    w.fixed(s.last_done_s, 6);
+  else
+    w.null();
+  w.field("slowest_writer", s.last_done_thread).key("fsync_latency_ns").raw(fsync_json);
+  w.key("per_writer").array();
+  for (const auto& t : r.write.threads) {
     const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
-    out += fmt::format("{}{{\"writer\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-                       i ? "," : "", t.thread, t.bytes, secs,
-                       secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0);
+    w.object().field("writer", t.thread).field("bytes", t.bytes).key("seconds").fixed(secs, 6);
+    w.key("bandwidth_bytes_per_s")
+        .fixed(secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0, 1)
+        .end_object();
   }
-  out += "],\"files\":[";
-  for (std::size_t i = 0; i < r.files.size(); ++i) {
-    const auto& f = r.files[i];
-    out += fmt::format("{}{{\"path\":", i ? "," : "");
-    append_json_string(out, f.path);
-    out += fmt::format(",\"writer\":{},\"size\":{},\"written\":{},\"xxh3_64\":\"{}\"}}", f.writer, f.size,
-                       f.written, f.xxh3_64);
+  w.end_array().key("files").array();
+  for (const auto& f : r.files) {
+    w.object().field("path", f.path).field("writer", f.writer).field("size", f.size);
+    w.field("written", f.written).key("xxh3_64").plain_string(f.xxh3_64).end_object();
   }
-  out += "],\"verify\":";
+  w.end_array().key("verify");
   if (r.verify) {
     const Summary v = summarize(r.verify->threads);
-    out += fmt::format(
-        "{{\"ok\":{},\"mismatches\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-        r.mismatches == 0 && v.error_count == 0, r.mismatches, v.bytes, v.seconds(), v.per_second(v.bytes));
+    w.object().field("ok", r.mismatches == 0 && v.error_count == 0).field("mismatches", r.mismatches);
+    w.field("bytes", v.bytes).key("seconds").fixed(v.seconds(), 6);
+    w.key("bandwidth_bytes_per_s").fixed(v.per_second(v.bytes), 1).end_object();
   } else {
-    out += "null";
+    w.null();
   }
-  out += fmt::format(",\"removed\":{}}}\n", r.removed);
+  w.field("removed", r.removed).end_object();
+  out += '\n';
   return out;
 }
 
