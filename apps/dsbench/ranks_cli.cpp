@@ -16,15 +16,6 @@ GateOutput gate_output(const std::string& output) {
           [output](const std::string& text) { return print_report(output, text); }};
 }
 
-void append_latencies_json(std::string& out, const Latencies& lat) {
-  bool first = true;
-  for (const auto& [name, h] : lat.named) {
-    out += fmt::format("{}\"{}\":", first ? "" : ",", name);
-    append_latency_json(out, h);
-    first = false;
-  }
-}
-
 RanksReport ranks_header(std::string_view mode, const CommonOptions& c, uint64_t block,
                          std::string_view main_latency, bool json, bool per_rank) {
   return {{mode, c.engine, c.threads, c.engine == EngineKind::io_uring ? c.iodepth : 1, c.direct, block},

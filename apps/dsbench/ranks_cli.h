@@ -20,8 +20,7 @@ using dskit::bench::rank_share;
 using dskit::bench::RankGate;
 dskit::bench::GateOutput gate_output(const std::string& output);
 
-// The members "NAME":{latency} of every named histogram, comma-separated (no braces).
-void append_latencies_json(std::string& out, const dskit::bench::Latencies& lat);
+using dskit::bench::append_latencies_json;
 
 // The merged report every mode prints under MPI: JSON (`ranks`, the common members over all ranks, the
 // mode's values, `slowest_rank`, `latencies`, and `per_rank` when asked) or text.

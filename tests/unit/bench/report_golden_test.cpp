@@ -12,6 +12,7 @@
 
 #include "dskit/bench/block_read.h"
 #include "dskit/bench/ckpt.h"
+#include "dskit/bench/dataset_read.h"
 #include "dskit/bench/stats.h"
 
 #ifndef DSKIT_SOURCE_DIR
@@ -144,6 +145,28 @@ TEST_CASE("dsbench report golden: ckpt's JSON on fixed writers, files and a read
   r.removed = false;
   r.disk_full = true;
   check_golden("dsbench_ckpt_nofsync.json", ckpt_report_json(o, r, s));
+}
+
+// randread --data over 40 files in 2 epochs, on the fixed run's threads (each "file" a whole-file read).
+TEST_CASE("dsbench report golden: randread --data's JSON on fixed threads") {
+  BlockReadOptions bo;
+  BlockReadResult br;
+  fixed_run(bo, br);
+  DatasetReadOptions o;
+  o.common = bo.common;
+  o.block = 1u << 20;
+  o.epochs = 2;
+  DatasetReadResult r;
+  r.phase = br.phase;
+  for (auto& t : r.phase.threads) {
+    t.files = t.ops / 25;
+    t.lat["file"] = t.lat["read"];
+  }
+  r.dataset_bytes = 40u << 20;
+  r.alignment = 4096;
+  r.phase.interrupted = true;
+  const Summary s = summarize(r.phase.threads);
+  check_golden("dsbench_randread_data.json", dataset_read_report_json(o, r, s, "/data/set\"x\"", true, 40));
 }
 
 TEST_CASE("dsbench report golden: the diff names the changed line") {
