@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <mutex>
 
-#include "dskit/base/text.h"
+#include "dskit/base/json.h"
 #include "dskit/bench/file_read.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
@@ -83,13 +83,19 @@ std::string dataset_read_report_json(const DatasetReadOptions& dro, const Datase
   std::string out;
   out += '{';
   append_common_json(out, h, s, "file");
-  out += ",\"data\":";
-  append_json_string(out, data);
-  out += fmt::format(
-      ",\"prepared\":{},\"dataset_files\":{},\"dataset_bytes\":{},\"epochs\":{},\"files\":{},"
-      "\"files_per_s\":{:.1f},\"alignment\":{},\"interrupted\":{},\"latencies\":{{",
-      prepared, dataset_files, r.dataset_bytes, dro.epochs, s.files, s.per_second(s.files), r.alignment,
-      r.phase.interrupted);
+  JsonWriter w(out, true);
+  w.field("data", data)
+      .field("prepared", prepared)
+      .field("dataset_files", dataset_files)
+      .field("dataset_bytes", r.dataset_bytes)
+      .field("epochs", dro.epochs)
+      .field("files", s.files)
+      .key("files_per_s")
+      .fixed(s.per_second(s.files), 1)
+      .field("alignment", r.alignment)
+      .field("interrupted", r.phase.interrupted)
+      .key("latencies")
+      .object();
   append_latencies_json(out, s.lat);
   out += "},";
   append_threads_json(out, r.phase.threads);

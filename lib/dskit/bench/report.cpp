@@ -38,11 +38,11 @@ void append_common_json(std::string& out, const ReportHeader& h, const Summary& 
 }
 
 void append_latencies_json(std::string& out, const Latencies& lat) {
-  bool first = true;
+  JsonWriter w(out);
   for (const auto& [name, h] : lat.named) {
-    out += fmt::format("{}\"{}\":", first ? "" : ",", name);
-    append_latency_json(out, h);
-    first = false;
+    std::string one;
+    append_latency_json(one, h);
+    w.key(name).raw(one);
   }
 }
 
