@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "dskit/base/text.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 
 namespace dskit::bench {
@@ -232,6 +234,42 @@ std::optional<BenchError> run_meta(const MetaOptions& o, MetaResult& out) {
   if (auto err = meta_setup(o, out)) return err;
   meta_phases(o, out);
   return std::nullopt;
+}
+
+std::string meta_report_json(const MetaOptions& mo, const MetaResult& r, std::string_view meta_mode,
+                             bool interrupted) {
+  std::vector<ThreadStats> all;
+  for (const auto& p : r.phases) all.insert(all.end(), p.result.threads.begin(), p.result.threads.end());
+  Summary total = summarize(all);
+  double secs = 0;
+  for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
+  std::string out;
+  out += fmt::format(
+      "{{\"mode\":\"meta\",\"meta_mode\":\"{}\",\"engine\":\"psync\",\"threads\":{},\"direct\":false,"
+      "\"files_per_thread\":{},\"file_size\":{},\"ops\":{},\"bytes\":{},\"seconds\":{:.6f},\"iops\":{:.1f},"
+      "\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},\"latency_ns\":",
+      meta_mode, mo.common.threads, mo.files, mo.file_size, total.ops, total.bytes, secs,
+      secs > 0 ? static_cast<double>(total.ops) / secs : 0.0,
+      secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, total.error_count);
+  Histogram merged;
+  for (const auto& [name, h] : total.lat.named) merged.merge(h);
+  append_latency_json(out, merged);
+  out += ",\"workdir\":";
+  append_json_string(out, r.workdir);
+  out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, interrupted);
+  for (std::size_t i = 0; i < r.phases.size(); ++i) {
+    const Summary s = summarize(r.phases[i].result.threads);
+    const Histogram* h = s.lat.find(r.phases[i].name);
+    out += fmt::format(
+        "{}{{\"name\":\"{}\",\"ops\":{},\"seconds\":{:.6f},\"ops_per_s\":{:.1f},\"errors\":{},"
+        "\"fairness\":{{\"first_done_s\":{:.6f},\"last_done_s\":{:.6f}}},\"latency_ns\":",
+        i ? "," : "", r.phases[i].name, s.ops, s.seconds(), s.per_second(s.ops), s.error_count,
+        s.first_done_s, s.last_done_s);
+    append_latency_json(out, h ? *h : Histogram{});
+    out += '}';
+  }
+  out += "]}\n";
+  return out;
 }
 
 }  // namespace dskit::bench

@@ -13,6 +13,7 @@
 #include "dskit/bench/block_read.h"
 #include "dskit/bench/ckpt.h"
 #include "dskit/bench/dataset_read.h"
+#include "dskit/bench/meta.h"
 #include "dskit/bench/stats.h"
 
 #ifndef DSKIT_SOURCE_DIR
@@ -167,6 +168,31 @@ TEST_CASE("dsbench report golden: randread --data's JSON on fixed threads") {
   r.phase.interrupted = true;
   const Summary s = summarize(r.phase.threads);
   check_golden("dsbench_randread_data.json", dataset_read_report_json(o, r, s, "/data/set\"x\"", true, 40));
+}
+
+// meta in hard mode: a create and a stat phase on the fixed run's two threads.
+TEST_CASE("dsbench report golden: meta's JSON on two fixed phases") {
+  BlockReadOptions bo;
+  BlockReadResult br;
+  fixed_run(bo, br);
+  MetaOptions o;
+  o.common.threads = 2;
+  o.files = 800;
+  o.file_size = 4096;
+  o.hard = true;
+  MetaResult r;
+  r.workdir = "/m/dsbench-meta.\"q\"";
+  r.removed = true;
+  for (const char* name : {"create", "stat"}) {
+    MetaPhase p{name, br.phase};
+    for (auto& t : p.result.threads) {
+      t.lat = Latencies{};
+      for (uint64_t i = 0; i < t.ops; ++i) t.lat[name].record(10'000 + i * 100);
+    }
+    r.phases.push_back(std::move(p));
+  }
+  r.phases[1].result.threads[1].error_count = 3;
+  check_golden("dsbench_meta.json", meta_report_json(o, r, "hard", false));
 }
 
 TEST_CASE("dsbench report golden: the diff names the changed line") {
