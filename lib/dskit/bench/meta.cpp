@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <functional>
 
-#include "dskit/base/text.h"
+#include "dskit/base/json.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 
@@ -243,32 +243,62 @@ std::string meta_report_json(const MetaOptions& mo, const MetaResult& r, std::st
   Summary total = summarize(all);
   double secs = 0;
   for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
-  std::string out;
-  out += fmt::format(
-      "{{\"mode\":\"meta\",\"meta_mode\":\"{}\",\"engine\":\"psync\",\"threads\":{},\"direct\":false,"
-      "\"files_per_thread\":{},\"file_size\":{},\"ops\":{},\"bytes\":{},\"seconds\":{:.6f},\"iops\":{:.1f},"
-      "\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},\"latency_ns\":",
-      meta_mode, mo.common.threads, mo.files, mo.file_size, total.ops, total.bytes, secs,
-      secs > 0 ? static_cast<double>(total.ops) / secs : 0.0,
-      secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, total.error_count);
   Histogram merged;
   for (const auto& [name, h] : total.lat.named) merged.merge(h);
-  append_latency_json(out, merged);
-  out += ",\"workdir\":";
-  append_json_string(out, r.workdir);
-  out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, interrupted);
-  for (std::size_t i = 0; i < r.phases.size(); ++i) {
-    const Summary s = summarize(r.phases[i].result.threads);
-    const Histogram* h = s.lat.find(r.phases[i].name);
-    out += fmt::format(
-        "{}{{\"name\":\"{}\",\"ops\":{},\"seconds\":{:.6f},\"ops_per_s\":{:.1f},\"errors\":{},"
-        "\"fairness\":{{\"first_done_s\":{:.6f},\"last_done_s\":{:.6f}}},\"latency_ns\":",
-        i ? "," : "", r.phases[i].name, s.ops, s.seconds(), s.per_second(s.ops), s.error_count,
-        s.first_done_s, s.last_done_s);
-    append_latency_json(out, h ? *h : Histogram{});
-    out += '}';
+  std::string out, lat;
+  append_latency_json(lat, merged);
+  JsonWriter w(out);
+  w.object()
+      .field("mode", "meta")
+      .field("meta_mode", meta_mode)
+      .field("engine", "psync")
+      .field("threads", mo.common.threads)
+      .field("direct", false)
+      .field("files_per_thread", mo.files)
+      .field("file_size", mo.file_size)
+      .field("ops", total.ops)
+      .field("bytes", total.bytes)
+      .key("seconds")
+      .fixed(secs, 6)
+      .key("iops")
+      .fixed(secs > 0 ? static_cast<double>(total.ops) / secs : 0.0, 1)
+      .key("bandwidth_bytes_per_s")
+      .fixed(secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, 1)
+      .field("errors", total.error_count)
+      .key("latency_ns")
+      .raw(lat)
+      .field("workdir", r.workdir)
+      .field("removed", r.removed)
+      .field("interrupted", interrupted)
+      .key("phases")
+      .array();
+  for (const auto& p : r.phases) {
+    const Summary s = summarize(p.result.threads);
+    const Histogram* h = s.lat.find(p.name);
+    std::string plat;
+    append_latency_json(plat, h ? *h : Histogram{});
+    w.object()
+        .key("name")
+        .plain_string(p.name)
+        .field("ops", s.ops)
+        .key("seconds")
+        .fixed(s.seconds(), 6)
+        .key("ops_per_s")
+        .fixed(s.per_second(s.ops), 1)
+        .field("errors", s.error_count)
+        .key("fairness")
+        .object()
+        .key("first_done_s")
+        .fixed(s.first_done_s, 6)
+        .key("last_done_s")
+        .fixed(s.last_done_s, 6)
+        .end_object()
+        .key("latency_ns")
+        .raw(plat)
+        .end_object();
   }
-  out += "]}\n";
+  w.end_array().end_object();
+  out += '\n';
   return out;
 }
 
