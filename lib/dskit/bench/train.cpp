@@ -13,7 +13,9 @@
 #include <memory>
 #include <mutex>
 
+#include "dskit/base/text.h"
 #include "dskit/bench/file_read.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 #include "dskit/order/shuffle.h"
 
@@ -188,6 +190,47 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
   }
   out.total = combine_accounts(accounts);
   return std::nullopt;
+}
+
+namespace {
+
+std::string au_json(const std::optional<double>& au) {
+  return au ? fmt::format("{:.6f}", *au) : "null";
+}
+
+}  // namespace
+
+std::string train_report_json(const TrainOptions& to, const TrainResult& r, const Summary& s,
+                              std::string_view data, std::string_view model, std::string_view accelerator,
+                              uint64_t files, bool prepared) {
+  const ReportHeader h{"train",           to.common.engine,
+                       to.common.threads, to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1,
+                       to.common.direct,  to.block};
+  std::string out = "{";
+  append_common_json(out, h, s, "read");
+  out += ",\"data\":";
+  append_json_string(out, data);
+  out += fmt::format(
+      ",\"prepared\":{},\"dataset_files\":{},\"dataset_bytes\":{},\"profile\":\"{}\",\"accelerator\":\"{}\","
+      "\"accelerators\":{},\"readers_per_accelerator\":{},\"prefetch\":{},\"batch\":{},\"compute_time_s\":{:."
+      "6f},"
+      "\"steps\":{},\"samples\":{},\"samples_per_s\":{:.1f},\"au\":{},\"compute_s\":{:.6f},\"wait_s\":{:.6f},"
+      "\"alignment\":{},\"interrupted\":{},\"per_accelerator\":[",
+      prepared, files, r.dataset_bytes, model, accelerator, to.accelerators, to.common.threads, to.prefetch,
+      to.batch, to.compute_s, r.total.steps, r.samples, s.per_second(r.samples), au_json(r.total.au),
+      r.total.compute_s, r.total.wait_s, r.alignment, r.phase.interrupted);
+  for (const auto& a : r.accelerators)
+    out += fmt::format(
+        "{}{{\"accelerator\":{},\"steps\":{},\"samples\":{},\"bytes\":{},\"au\":{},\"compute_s\":{:.6f},"
+        "\"wait_s\":{:.6f},\"samples_per_s\":{:.1f},\"bandwidth_bytes_per_s\":{:.1f}}}",
+        a.index ? "," : "", a.index, a.steps, a.samples, a.bytes, au_json(a.account.au), a.account.compute_s,
+        a.account.wait_s, s.per_second(a.samples), s.per_second(a.bytes));
+  out += "],\"latencies\":{";
+  append_latencies_json(out, s.lat);
+  out += "},";
+  append_threads_json(out, r.phase.threads);
+  out += "}\n";
+  return out;
 }
 
 }  // namespace dskit::bench

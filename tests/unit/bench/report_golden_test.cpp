@@ -15,6 +15,7 @@
 #include "dskit/bench/dataset_read.h"
 #include "dskit/bench/meta.h"
 #include "dskit/bench/stats.h"
+#include "dskit/bench/train.h"
 
 #ifndef DSKIT_SOURCE_DIR
 #error "tests/CMakeLists.txt passes DSKIT_SOURCE_DIR, the source tree with tests/golden"
@@ -193,6 +194,28 @@ TEST_CASE("dsbench report golden: meta's JSON on two fixed phases") {
   }
   r.phases[1].result.threads[1].error_count = 3;
   check_golden("dsbench_meta.json", meta_report_json(o, r, "hard", false));
+}
+
+// train: two accelerators on the fixed run's threads, one with an AU and one without a counted step.
+TEST_CASE("dsbench report golden: train's JSON on fixed accelerators") {
+  BlockReadOptions bo;
+  BlockReadResult br;
+  fixed_run(bo, br);
+  TrainOptions o;
+  o.common = bo.common;
+  o.accelerators = 2;
+  o.batch = 4;
+  o.compute_s = 0.25;
+  TrainResult r;
+  r.phase = br.phase;
+  r.accelerators = {{0, 10, 40, 40u << 20, {9, 2.25, 0.5, 2.75, 2.25 / 2.75}}, {1, 1, 4, 4u << 20, {}}};
+  r.total = {9, 2.25, 0.5, 2.75, 2.25 / 2.75};
+  r.samples = 44;
+  r.dataset_bytes = 64u << 20;
+  r.alignment = 4096;
+  const Summary s = summarize(r.phase.threads);
+  check_golden("dsbench_train.json",
+               train_report_json(o, r, s, "/data/\"t\"", "resnet50", "a100", 64, false));
 }
 
 TEST_CASE("dsbench report golden: the diff names the changed line") {
