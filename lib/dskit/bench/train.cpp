@@ -13,7 +13,7 @@
 #include <memory>
 #include <mutex>
 
-#include "dskit/base/text.h"
+#include "dskit/base/json.h"
 #include "dskit/bench/file_read.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
@@ -192,14 +192,6 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
   return std::nullopt;
 }
 
-namespace {
-
-std::string au_json(const std::optional<double>& au) {
-  return au ? fmt::format("{:.6f}", *au) : "null";
-}
-
-}  // namespace
-
 std::string train_report_json(const TrainOptions& to, const TrainResult& r, const Summary& s,
                               std::string_view data, std::string_view model, std::string_view accelerator,
                               uint64_t files, bool prepared) {
@@ -208,24 +200,57 @@ std::string train_report_json(const TrainOptions& to, const TrainResult& r, cons
                        to.common.direct,  to.block};
   std::string out = "{";
   append_common_json(out, h, s, "read");
-  out += ",\"data\":";
-  append_json_string(out, data);
-  out += fmt::format(
-      ",\"prepared\":{},\"dataset_files\":{},\"dataset_bytes\":{},\"profile\":\"{}\",\"accelerator\":\"{}\","
-      "\"accelerators\":{},\"readers_per_accelerator\":{},\"prefetch\":{},\"batch\":{},\"compute_time_s\":{:."
-      "6f},"
-      "\"steps\":{},\"samples\":{},\"samples_per_s\":{:.1f},\"au\":{},\"compute_s\":{:.6f},\"wait_s\":{:.6f},"
-      "\"alignment\":{},\"interrupted\":{},\"per_accelerator\":[",
-      prepared, files, r.dataset_bytes, model, accelerator, to.accelerators, to.common.threads, to.prefetch,
-      to.batch, to.compute_s, r.total.steps, r.samples, s.per_second(r.samples), au_json(r.total.au),
-      r.total.compute_s, r.total.wait_s, r.alignment, r.phase.interrupted);
-  for (const auto& a : r.accelerators)
-    out += fmt::format(
-        "{}{{\"accelerator\":{},\"steps\":{},\"samples\":{},\"bytes\":{},\"au\":{},\"compute_s\":{:.6f},"
-        "\"wait_s\":{:.6f},\"samples_per_s\":{:.1f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-        a.index ? "," : "", a.index, a.steps, a.samples, a.bytes, au_json(a.account.au), a.account.compute_s,
-        a.account.wait_s, s.per_second(a.samples), s.per_second(a.bytes));
-  out += "],\"latencies\":{";
+  JsonWriter w(out, true);
+  const auto au = [&w](const std::optional<double>& v) -> JsonWriter& {
+    return v ? w.fixed(*v, 6) : w.null();
+  };
+  w.field("data", data)
+      .field("prepared", prepared)
+      .field("dataset_files", files)
+      .field("dataset_bytes", r.dataset_bytes)
+      .key("profile")
+      .plain_string(model)
+      .key("accelerator")
+      .plain_string(accelerator)
+      .field("accelerators", to.accelerators)
+      .field("readers_per_accelerator", to.common.threads)
+      .field("prefetch", to.prefetch)
+      .field("batch", to.batch)
+      .key("compute_time_s")
+      .fixed(to.compute_s, 6)
+      .field("steps", r.total.steps)
+      .field("samples", r.samples)
+      .key("samples_per_s")
+      .fixed(s.per_second(r.samples), 1)
+      .key("au");
+  au(r.total.au)
+      .key("compute_s")
+      .fixed(r.total.compute_s, 6)
+      .key("wait_s")
+      .fixed(r.total.wait_s, 6)
+      .field("alignment", r.alignment)
+      .field("interrupted", r.phase.interrupted)
+      .key("per_accelerator")
+      .array();
+  for (const auto& a : r.accelerators) {
+    w.object()
+        .field("accelerator", a.index)
+        .field("steps", a.steps)
+        .field("samples", a.samples)
+        .field("bytes", a.bytes)
+        .key("au");
+    au(a.account.au)
+        .key("compute_s")
+        .fixed(a.account.compute_s, 6)
+        .key("wait_s")
+        .fixed(a.account.wait_s, 6)
+        .key("samples_per_s")
+        .fixed(s.per_second(a.samples), 1)
+        .key("bandwidth_bytes_per_s")
+        .fixed(s.per_second(a.bytes), 1)
+        .end_object();
+  }
+  w.end_array().key("latencies").object();
   append_latencies_json(out, s.lat);
   out += "},";
   append_threads_json(out, r.phase.threads);
