@@ -14,6 +14,7 @@
 #include "dskit/bench/ckpt.h"
 #include "dskit/bench/dataset_read.h"
 #include "dskit/bench/meta.h"
+#include "dskit/bench/ranks.h"
 #include "dskit/bench/stats.h"
 #include "dskit/bench/train.h"
 
@@ -216,6 +217,25 @@ TEST_CASE("dsbench report golden: train's JSON on fixed accelerators") {
   const Summary s = summarize(r.phase.threads);
   check_golden("dsbench_train.json",
                train_report_json(o, r, s, "/data/\"t\"", "resnet50", "a100", 64, false));
+}
+
+// The merged report under MPI: two ranks of the fixed run (rank 1 failed), with mode values and per-rank
+// rows.
+TEST_CASE("dsbench report golden: the ranks' merged JSON with per-rank rows") {
+  BlockReadOptions bo;
+  BlockReadResult br;
+  fixed_run(bo, br);
+  RankResult a = rank_result(summarize(br.phase.threads));
+  a.values = {{RankValue::Merge::sum, "mismatches", 2}, {RankValue::Merge::max, "durable_s", 1.25}};
+  RankResult b;
+  b.code = 3;
+  const std::vector<RankResult> all = {a, b};
+  const MergedRanks m = merge_ranks(all);
+  RanksReport rr{{"ckpt", EngineKind::io_uring, 2, 8, true, 4096}, "read", true, true, ",\"shards\":1", ""};
+  check_golden("dsbench_ranks.json", ranks_report(rr, m, all));
+  rr.per_rank = false;
+  rr.extra_json.clear();
+  check_golden("dsbench_ranks_merged.json", ranks_report(rr, m, all));
 }
 
 TEST_CASE("dsbench report golden: the diff names the changed line") {
