@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "dskit/base/json.h"
+
 namespace dskit::bench {
 
 namespace {
@@ -151,39 +153,65 @@ std::string ranks_report(const RanksReport& rr, const MergedRanks& m,
   auto rate = [&](uint64_t n) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; };
   std::string out;
   if (rr.json) {
-    out = fmt::format(
-        "{{\"mode\":\"{}\",\"ranks\":{},\"engine\":\"{}\",\"threads\":{},\"iodepth\":{},\"direct\":{},"
-        "\"block\":{},\"ops\":{},\"bytes\":{},\"files\":{},\"seconds\":{:.6f},\"iops\":{:.1f},"
-        "\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},\"slowest_rank\":{},\"failed_ranks\":{},\"latency_"
-        "ns\":",
-        rr.header.mode, m.ranks, engine_name(rr.header.engine), rr.header.threads, rr.header.iodepth,
-        rr.header.direct, rr.header.block, t.ops, t.bytes, t.files, secs, rate(t.ops), m.bandwidth(),
-        t.errors, m.slowest, m.failed.size());
     const Histogram* main = t.lat.find(rr.main_latency);
-    append_latency_json(out, main ? *main : Histogram{});
-    for (const auto& v : t.values) out += fmt::format(",\"{}\":{:.6f}", v.name, v.value);
+    std::string lat;
+    append_latency_json(lat, main ? *main : Histogram{});
+    JsonWriter w(out);
+    w.object()
+        .key("mode")
+        .plain_string(rr.header.mode)
+        .field("ranks", m.ranks)
+        .key("engine")
+        .plain_string(engine_name(rr.header.engine))
+        .field("threads", rr.header.threads)
+        .field("iodepth", rr.header.iodepth)
+        .field("direct", rr.header.direct)
+        .field("block", rr.header.block)
+        .field("ops", t.ops)
+        .field("bytes", t.bytes)
+        .field("files", t.files)
+        .key("seconds")
+        .fixed(secs, 6)
+        .key("iops")
+        .fixed(rate(t.ops), 1)
+        .key("bandwidth_bytes_per_s")
+        .fixed(m.bandwidth(), 1)
+        .field("errors", t.errors)
+        .field("slowest_rank", m.slowest)
+        .field("failed_ranks", m.failed.size())
+        .key("latency_ns")
+        .raw(lat);
+    for (const auto& v : t.values) w.key(v.name).fixed(v.value, 6);
     out += rr.extra_json;
-    out += ",\"latencies\":{";
+    w.key("latencies").object();
     append_latencies_json(out, t.lat);
-    out += '}';
+    w.end_object();
     if (rr.per_rank) {
-      out += ",\"per_rank\":[";
+      w.key("per_rank").array();
       for (std::size_t i = 0; i < per_rank.size(); ++i) {
         const auto& r = per_rank[i];
-        out += fmt::format(
-            "{}{{\"rank\":{},\"code\":{},\"ops\":{},\"bytes\":{},\"files\":{},\"errors\":{},\"seconds\":{:."
-            "6f},"
-            "\"bandwidth_bytes_per_s\":{:.1f},\"latencies\":{{",
-            i ? "," : "", i, r.code, r.ops, r.bytes, r.files, r.errors, r.seconds,
-            r.seconds > 0 ? static_cast<double>(r.bytes) / r.seconds : 0.0);
+        w.object()
+            .field("rank", i)
+            .field("code", r.code)
+            .field("ops", r.ops)
+            .field("bytes", r.bytes)
+            .field("files", r.files)
+            .field("errors", r.errors)
+            .key("seconds")
+            .fixed(r.seconds, 6)
+            .key("bandwidth_bytes_per_s")
+            .fixed(r.seconds > 0 ? static_cast<double>(r.bytes) / r.seconds : 0.0, 1)
+            .key("latencies")
+            .object();
         append_latencies_json(out, r.lat);
-        out += '}';
-        for (const auto& v : r.values) out += fmt::format(",\"{}\":{:.6f}", v.name, v.value);
-        out += '}';
+        w.end_object();
+        for (const auto& v : r.values) w.key(v.name).fixed(v.value, 6);
+        w.end_object();
       }
-      out += ']';
+      w.end_array();
     }
-    out += "}\n";
+    w.end_object();
+    out += '\n';
     return out;
   }
   out = fmt::format("dsbench {}  ranks {}  engine {}  threads {} per rank  iodepth {}  block {}  {}\n",
