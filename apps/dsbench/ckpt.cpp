@@ -76,48 +76,13 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
       return ranks_report(rr, m, all);
     });
   }
-  const Histogram* fsync_lat = s.lat.find("fsync");
   std::string out;
   const ReportHeader h{"ckpt",           co.common.engine,
                        o.writers,        co.common.engine == EngineKind::io_uring ? co.common.iodepth : 1,
                        co.common.direct, co.block};
   const bool complete = s.error_count == 0 && !r.write.interrupted;
   if (o.common.json) {
-    out += '{';
-    append_common_json(out, h, s, "write");
-    out += fmt::format(
-        ",\"writers\":{},\"shards\":{},\"size_per_writer\":{},\"fsync\":{},\"complete\":{},\"disk_full\":{},",
-        o.writers, co.shards, co.size, co.fsync, complete, r.disk_full);
-    out +=
-        fmt::format("\"durable_s\":{},\"slowest_writer\":{},\"fsync_latency_ns\":",
-                    complete && co.fsync ? fmt::format("{:.6f}", s.last_done_s) : "null", s.last_done_thread);
-    append_latency_json(out, fsync_lat ? *fsync_lat : Histogram{});
-    out += ",\"per_writer\":[";
-    for (std::size_t i = 0; i < r.write.threads.size(); ++i) {
-      const auto& t = r.write.threads[i];
-      const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
-      out += fmt::format(
-          "{}{{\"writer\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-          i ? "," : "", t.thread, t.bytes, secs, secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0);
-    }
-    out += "],\"files\":[";
-    for (std::size_t i = 0; i < r.files.size(); ++i) {
-      const auto& f = r.files[i];
-      out += fmt::format("{}{{\"path\":", i ? "," : "");
-      dskit::append_json_string(out, f.path);
-      out += fmt::format(",\"writer\":{},\"size\":{},\"written\":{},\"xxh3_64\":\"{}\"}}", f.writer, f.size,
-                         f.written, f.xxh3_64);
-    }
-    out += "],\"verify\":";
-    if (r.verify) {
-      const Summary v = summarize(r.verify->threads);
-      out += fmt::format(
-          "{{\"ok\":{},\"mismatches\":{},\"bytes\":{},\"seconds\":{:.6f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-          r.mismatches == 0 && v.error_count == 0, r.mismatches, v.bytes, v.seconds(), v.per_second(v.bytes));
-    } else {
-      out += "null";
-    }
-    out += fmt::format(",\"removed\":{}}}\n", r.removed);
+    out = ckpt_report_json(co, r, s);
   } else {
     out += fmt::format("dsbench ckpt  {}  writers {}  size {} each  shards {}  block {}  engine {}  {}  {}\n",
                        co.dir, o.writers, iec_bytes(co.size), co.shards, iec_bytes(co.block),

@@ -93,31 +93,7 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
   }
   std::string out;
   if (o.common.json) {
-    out += fmt::format(
-        "{{\"mode\":\"meta\",\"meta_mode\":\"{}\",\"engine\":\"psync\",\"threads\":{},\"direct\":false,"
-        "\"files_per_thread\":{},\"file_size\":{},\"ops\":{},\"bytes\":{},\"seconds\":{:.6f},\"iops\":{:.1f},"
-        "\"bandwidth_bytes_per_s\":{:.1f},\"errors\":{},\"latency_ns\":",
-        o.mode, mo.common.threads, mo.files, mo.file_size, total.ops, total.bytes, secs,
-        secs > 0 ? static_cast<double>(total.ops) / secs : 0.0,
-        secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, total.error_count);
-    Histogram merged;
-    for (const auto& [name, h] : total.lat.named) merged.merge(h);
-    append_latency_json(out, merged);
-    out += ",\"workdir\":";
-    dskit::append_json_string(out, r.workdir);
-    out += fmt::format(",\"removed\":{},\"interrupted\":{},\"phases\":[", r.removed, run.signals().raised());
-    for (std::size_t i = 0; i < r.phases.size(); ++i) {
-      const Summary s = summarize(r.phases[i].result.threads);
-      const Histogram* h = s.lat.find(r.phases[i].name);
-      out += fmt::format(
-          "{}{{\"name\":\"{}\",\"ops\":{},\"seconds\":{:.6f},\"ops_per_s\":{:.1f},\"errors\":{},"
-          "\"fairness\":{{\"first_done_s\":{:.6f},\"last_done_s\":{:.6f}}},\"latency_ns\":",
-          i ? "," : "", r.phases[i].name, s.ops, s.seconds(), s.per_second(s.ops), s.error_count,
-          s.first_done_s, s.last_done_s);
-      append_latency_json(out, h ? *h : Histogram{});
-      out += '}';
-    }
-    out += "]}\n";
+    out = meta_report_json(mo, r, o.mode, run.signals().raised());
   } else {
     out += fmt::format("dsbench meta  {}  mode {}  threads {}  files {} per thread  file size {}\n", o.dir,
                        o.mode, mo.common.threads, mo.files, iec_bytes(mo.file_size));

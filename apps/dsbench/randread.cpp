@@ -84,19 +84,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
                        dro.common.direct,  dro.block};
   std::string out;
   if (o.common.json) {
-    out += '{';
-    append_common_json(out, h, s, "file");
-    out += ",\"data\":";
-    dskit::append_json_string(out, prepared ? o.prepare : o.data);
-    out += fmt::format(
-        ",\"prepared\":{},\"dataset_files\":{},\"dataset_bytes\":{},\"epochs\":{},\"files\":{},"
-        "\"files_per_s\":{:.1f},\"alignment\":{},\"interrupted\":{},\"latencies\":{{",
-        prepared, files.size(), r.dataset_bytes, dro.epochs, s.files, s.per_second(s.files), r.alignment,
-        r.phase.interrupted);
-    append_latencies_json(out, s.lat);
-    out += "},";
-    append_threads_json(out, r.phase.threads);
-    out += "}\n";
+    out = dataset_read_report_json(dro, r, s, prepared ? o.prepare : o.data, prepared, files.size());
   } else {
     out += fmt::format(
         "dsbench randread  {}  {} files, {}  epochs {}  block {}  engine {}  threads {}  iodepth {}  "

@@ -58,40 +58,6 @@ struct Workload {
   uint64_t sample_bytes = 0;  // the profile's (for --prepare); 0 for custom
 };
 
-std::string run_json(const TrainCmdOptions& o, const Workload& w, const dskit::bench::TrainOptions& to,
-                     const dskit::bench::TrainResult& r, const dskit::bench::Summary& s, uint64_t files,
-                     bool prepared) {
-  using namespace dskit::bench;
-  const ReportHeader h{"train",           to.common.engine,
-                       to.common.threads, to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1,
-                       to.common.direct,  to.block};
-  std::string out = "{";
-  append_common_json(out, h, s, "read");
-  out += ",\"data\":";
-  dskit::append_json_string(out, prepared ? o.prepare : o.data);
-  out += fmt::format(
-      ",\"prepared\":{},\"dataset_files\":{},\"dataset_bytes\":{},\"profile\":\"{}\",\"accelerator\":\"{}\","
-      "\"accelerators\":{},\"readers_per_accelerator\":{},\"prefetch\":{},\"batch\":{},\"compute_time_s\":{:."
-      "6f},"
-      "\"steps\":{},\"samples\":{},\"samples_per_s\":{:.1f},\"au\":{},\"compute_s\":{:.6f},\"wait_s\":{:.6f},"
-      "\"alignment\":{},\"interrupted\":{},\"per_accelerator\":[",
-      prepared, files, r.dataset_bytes, w.model, w.accelerator, to.accelerators, to.common.threads,
-      to.prefetch, to.batch, to.compute_s, r.total.steps, r.samples, s.per_second(r.samples),
-      au_json(r.total.au), r.total.compute_s, r.total.wait_s, r.alignment, r.phase.interrupted);
-  for (const auto& a : r.accelerators)
-    out += fmt::format(
-        "{}{{\"accelerator\":{},\"steps\":{},\"samples\":{},\"bytes\":{},\"au\":{},\"compute_s\":{:.6f},"
-        "\"wait_s\":{:.6f},\"samples_per_s\":{:.1f},\"bandwidth_bytes_per_s\":{:.1f}}}",
-        a.index ? "," : "", a.index, a.steps, a.samples, a.bytes, au_json(a.account.au), a.account.compute_s,
-        a.account.wait_s, s.per_second(a.samples), s.per_second(a.bytes));
-  out += "],\"latencies\":{";
-  append_latencies_json(out, s.lat);
-  out += "},";
-  append_threads_json(out, r.phase.threads);
-  out += "}\n";
-  return out;
-}
-
 std::string run_text(const TrainCmdOptions& o, const Workload& w, const dskit::bench::TrainOptions& to,
                      const dskit::bench::TrainResult& r, const dskit::bench::Summary& s, uint64_t files,
                      bool prepared) {
@@ -200,7 +166,8 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
         return ranks_report(rr, m, all);
       });
     }
-    out = o.common.json ? run_json(o, w, to, r, s, files.size(), prepared)
+    out = o.common.json ? train_report_json(to, r, s, prepared ? o.prepare : o.data, w.model, w.accelerator,
+                                            files.size(), prepared)
                         : run_text(o, w, to, r, s, files.size(), prepared);
   } else {
     struct Row {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <cstring>
 
+#include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
@@ -124,10 +125,12 @@ std::string block_read_report(const BlockReadOptions& o, const BlockReadResult& 
   if (json) {
     out += '{';
     append_common_json(out, h, s, "read");
-    out += ",\"file\":";
-    append_json_string(out, o.file);
-    out += fmt::format(",\"span_bytes\":{},\"alignment\":{},\"interrupted\":{},", r.span, r.alignment,
-                       r.phase.interrupted);
+    JsonWriter(out, true)
+        .field("file", o.file)
+        .field("span_bytes", r.span)
+        .field("alignment", r.alignment)
+        .field("interrupted", r.phase.interrupted);
+    out += ',';
     append_threads_json(out, r.phase.threads);
     out += "}\n";
   } else {

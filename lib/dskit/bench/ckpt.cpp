@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dskit/base/json.h"
+#include "dskit/base/text.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 #include "dskit/hash/hash.h"
 #include "dskit/order/shuffle.h"
@@ -262,6 +265,60 @@ std::optional<BenchError> run_ckpt(CkptOptions o, CkptResult& out) {
   if (complete && o.verify) verify_files(o, out);
   if (!o.keep) remove_files(out);
   return std::nullopt;
+}
+
+std::string ckpt_report_json(const CkptOptions& co, const CkptResult& r, const Summary& s) {
+  const Histogram* fsync_lat = s.lat.find("fsync");
+  std::string out;
+  const ReportHeader h{"ckpt",
+                       co.common.engine,
+                       co.common.threads,
+                       co.common.engine == EngineKind::io_uring ? co.common.iodepth : 1,
+                       co.common.direct,
+                       co.block};
+  const bool complete = s.error_count == 0 && !r.write.interrupted;
+  out += '{';
+  append_common_json(out, h, s, "write");
+  std::string fsync_json;
+  append_latency_json(fsync_json, fsync_lat ? *fsync_lat : Histogram{});
+  JsonWriter w(out, true);
+  w.field("writers", co.common.threads)
+      .field("shards", co.shards)
+      .field("size_per_writer", co.size)
+      .field("fsync", co.fsync)
+      .field("complete", complete)
+      .field("disk_full", r.disk_full)
+      .key("durable_s");
+  if (complete && co.fsync)
+    w.fixed(s.last_done_s, 6);
+  else
+    w.null();
+  w.field("slowest_writer", s.last_done_thread).key("fsync_latency_ns").raw(fsync_json);
+  w.key("per_writer").array();
+  for (const auto& t : r.write.threads) {
+    const double secs = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
+    w.object().field("writer", t.thread).field("bytes", t.bytes).key("seconds").fixed(secs, 6);
+    w.key("bandwidth_bytes_per_s")
+        .fixed(secs > 0 ? static_cast<double>(t.bytes) / secs : 0.0, 1)
+        .end_object();
+  }
+  w.end_array().key("files").array();
+  for (const auto& f : r.files) {
+    w.object().field("path", f.path).field("writer", f.writer).field("size", f.size);
+    w.field("written", f.written).key("xxh3_64").plain_string(f.xxh3_64).end_object();
+  }
+  w.end_array().key("verify");
+  if (r.verify) {
+    const Summary v = summarize(r.verify->threads);
+    w.object().field("ok", r.mismatches == 0 && v.error_count == 0).field("mismatches", r.mismatches);
+    w.field("bytes", v.bytes).key("seconds").fixed(v.seconds(), 6);
+    w.key("bandwidth_bytes_per_s").fixed(v.per_second(v.bytes), 1).end_object();
+  } else {
+    w.null();
+  }
+  w.field("removed", r.removed).end_object();
+  out += '\n';
+  return out;
 }
 
 }  // namespace dskit::bench

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dskit/bench/common.h"
+#include "dskit/bench/stats.h"
 
 namespace dskit::bench {
 
@@ -50,5 +51,8 @@ struct CkptResult {
 // BenchError and leave nothing behind; errors during the run are in the ThreadStats, with `disk_full` set
 // for ENOSPC/EDQUOT.
 std::optional<BenchError> run_ckpt(CkptOptions o, CkptResult& out);
+
+// The JSON object (and newline) `dsbench ckpt --json` prints for one process; `s` summarizes r.write.
+std::string ckpt_report_json(const CkptOptions& co, const CkptResult& r, const Summary& s);
 
 }  // namespace dskit::bench

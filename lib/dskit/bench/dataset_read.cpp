@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <mutex>
 
+#include "dskit/base/json.h"
 #include "dskit/bench/file_read.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 #include "dskit/order/shuffle.h"
 
@@ -70,6 +72,35 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
     return a.epoch != b.epoch ? a.epoch < b.epoch : a.position < b.position;
   });
   return std::nullopt;
+}
+
+std::string dataset_read_report_json(const DatasetReadOptions& dro, const DatasetReadResult& r,
+                                     const Summary& s, std::string_view data, bool prepared,
+                                     std::size_t dataset_files) {
+  const ReportHeader h{"randread",         dro.common.engine,
+                       dro.common.threads, dro.common.engine == EngineKind::io_uring ? dro.common.iodepth : 1,
+                       dro.common.direct,  dro.block};
+  std::string out;
+  out += '{';
+  append_common_json(out, h, s, "file");
+  JsonWriter w(out, true);
+  w.field("data", data)
+      .field("prepared", prepared)
+      .field("dataset_files", dataset_files)
+      .field("dataset_bytes", r.dataset_bytes)
+      .field("epochs", dro.epochs)
+      .field("files", s.files)
+      .key("files_per_s")
+      .fixed(s.per_second(s.files), 1)
+      .field("alignment", r.alignment)
+      .field("interrupted", r.phase.interrupted)
+      .key("latencies")
+      .object();
+  append_latencies_json(out, s.lat);
+  out += "},";
+  append_threads_json(out, r.phase.threads);
+  out += "}\n";
+  return out;
 }
 
 }  // namespace dskit::bench

@@ -6,13 +6,16 @@
 // close).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dskit/bench/common.h"
 #include "dskit/bench/dataset.h"
+#include "dskit/bench/stats.h"
 
 namespace dskit::bench {
 
@@ -40,5 +43,11 @@ uint64_t dataset_order(uint64_t n, uint64_t seed, uint64_t epoch, uint64_t posit
 
 std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vector<DatasetFile>& files,
                                            DatasetReadResult& out);
+
+// The JSON object (and newline) `dsbench randread --data/--prepare --json` prints for one process: `s`
+// summarizes r.phase, `data` is the directory or manifest read, `prepared` whether dsbench made it.
+std::string dataset_read_report_json(const DatasetReadOptions& dro, const DatasetReadResult& r,
+                                     const Summary& s, std::string_view data, bool prepared,
+                                     std::size_t dataset_files);
 
 }  // namespace dskit::bench

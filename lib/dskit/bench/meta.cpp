@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "dskit/base/json.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 
 namespace dskit::bench {
@@ -232,6 +234,72 @@ std::optional<BenchError> run_meta(const MetaOptions& o, MetaResult& out) {
   if (auto err = meta_setup(o, out)) return err;
   meta_phases(o, out);
   return std::nullopt;
+}
+
+std::string meta_report_json(const MetaOptions& mo, const MetaResult& r, std::string_view meta_mode,
+                             bool interrupted) {
+  std::vector<ThreadStats> all;
+  for (const auto& p : r.phases) all.insert(all.end(), p.result.threads.begin(), p.result.threads.end());
+  Summary total = summarize(all);
+  double secs = 0;
+  for (const auto& p : r.phases) secs += summarize(p.result.threads).seconds();
+  Histogram merged;
+  for (const auto& [name, h] : total.lat.named) merged.merge(h);
+  std::string out, lat;
+  append_latency_json(lat, merged);
+  JsonWriter w(out);
+  w.object()
+      .field("mode", "meta")
+      .field("meta_mode", meta_mode)
+      .field("engine", "psync")
+      .field("threads", mo.common.threads)
+      .field("direct", false)
+      .field("files_per_thread", mo.files)
+      .field("file_size", mo.file_size)
+      .field("ops", total.ops)
+      .field("bytes", total.bytes)
+      .key("seconds")
+      .fixed(secs, 6)
+      .key("iops")
+      .fixed(secs > 0 ? static_cast<double>(total.ops) / secs : 0.0, 1)
+      .key("bandwidth_bytes_per_s")
+      .fixed(secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, 1)
+      .field("errors", total.error_count)
+      .key("latency_ns")
+      .raw(lat)
+      .field("workdir", r.workdir)
+      .field("removed", r.removed)
+      .field("interrupted", interrupted)
+      .key("phases")
+      .array();
+  for (const auto& p : r.phases) {
+    const Summary s = summarize(p.result.threads);
+    const Histogram* h = s.lat.find(p.name);
+    std::string plat;
+    append_latency_json(plat, h ? *h : Histogram{});
+    w.object()
+        .key("name")
+        .plain_string(p.name)
+        .field("ops", s.ops)
+        .key("seconds")
+        .fixed(s.seconds(), 6)
+        .key("ops_per_s")
+        .fixed(s.per_second(s.ops), 1)
+        .field("errors", s.error_count)
+        .key("fairness")
+        .object()
+        .key("first_done_s")
+        .fixed(s.first_done_s, 6)
+        .key("last_done_s")
+        .fixed(s.last_done_s, 6)
+        .end_object()
+        .key("latency_ns")
+        .raw(plat)
+        .end_object();
+  }
+  w.end_array().end_object();
+  out += '\n';
+  return out;
 }
 
 }  // namespace dskit::bench

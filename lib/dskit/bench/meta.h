@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dskit/base/comm.h"
@@ -61,5 +62,10 @@ void meta_phases(const MetaOptions& o, MetaResult& out);
 
 // One process: meta_setup then meta_phases.
 std::optional<BenchError> run_meta(const MetaOptions& o, MetaResult& out);
+
+// The JSON object (and newline) `dsbench meta --json` prints for one process: `meta_mode` easy or hard,
+// `interrupted` whether a signal stopped the run.
+std::string meta_report_json(const MetaOptions& mo, const MetaResult& r, std::string_view meta_mode,
+                             bool interrupted);
 
 }  // namespace dskit::bench

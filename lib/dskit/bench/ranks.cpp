@@ -1,7 +1,11 @@
 #include "dskit/bench/ranks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
+
+#include "dskit/base/json.h"
 
 namespace dskit::bench {
 
@@ -140,6 +144,94 @@ MergedRanks merge_ranks(const std::vector<RankResult>& per_rank) {
     }
   }
   return m;
+}
+
+std::string ranks_report(const RanksReport& rr, const MergedRanks& m,
+                         const std::vector<RankResult>& per_rank) {
+  const RankResult& t = m.total;
+  const double secs = t.seconds;
+  auto rate = [&](uint64_t n) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; };
+  std::string out;
+  if (rr.json) {
+    const Histogram* main = t.lat.find(rr.main_latency);
+    std::string lat;
+    append_latency_json(lat, main ? *main : Histogram{});
+    JsonWriter w(out);
+    w.object()
+        .key("mode")
+        .plain_string(rr.header.mode)
+        .field("ranks", m.ranks)
+        .key("engine")
+        .plain_string(engine_name(rr.header.engine))
+        .field("threads", rr.header.threads)
+        .field("iodepth", rr.header.iodepth)
+        .field("direct", rr.header.direct)
+        .field("block", rr.header.block)
+        .field("ops", t.ops)
+        .field("bytes", t.bytes)
+        .field("files", t.files)
+        .key("seconds")
+        .fixed(secs, 6)
+        .key("iops")
+        .fixed(rate(t.ops), 1)
+        .key("bandwidth_bytes_per_s")
+        .fixed(m.bandwidth(), 1)
+        .field("errors", t.errors)
+        .field("slowest_rank", m.slowest)
+        .field("failed_ranks", m.failed.size())
+        .key("latency_ns")
+        .raw(lat);
+    for (const auto& v : t.values) w.key(v.name).fixed(v.value, 6);
+    out += rr.extra_json;
+    w.key("latencies").object();
+    append_latencies_json(out, t.lat);
+    w.end_object();
+    if (rr.per_rank) {
+      w.key("per_rank").array();
+      for (std::size_t i = 0; i < per_rank.size(); ++i) {
+        const auto& r = per_rank[i];
+        w.object()
+            .field("rank", i)
+            .field("code", r.code)
+            .field("ops", r.ops)
+            .field("bytes", r.bytes)
+            .field("files", r.files)
+            .field("errors", r.errors)
+            .key("seconds")
+            .fixed(r.seconds, 6)
+            .key("bandwidth_bytes_per_s")
+            .fixed(r.seconds > 0 ? static_cast<double>(r.bytes) / r.seconds : 0.0, 1)
+            .key("latencies")
+            .object();
+        append_latencies_json(out, r.lat);
+        w.end_object();
+        for (const auto& v : r.values) w.key(v.name).fixed(v.value, 6);
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+    out += '\n';
+    return out;
+  }
+  out = fmt::format("dsbench {}  ranks {}  engine {}  threads {} per rank  iodepth {}  block {}  {}\n",
+                    rr.header.mode, m.ranks, engine_name(rr.header.engine), rr.header.threads,
+                    rr.header.iodepth, rr.header.block, rr.header.direct ? "O_DIRECT" : "buffered");
+  out += fmt::format(
+      "all ranks: ops {}  bytes {}  files {}  errors {}  seconds {:.3f} (slowest: rank {})  IOPS {:.0f}  {} "
+      "aggregate\n",
+      t.ops, t.bytes, t.files, t.errors, secs, m.slowest, rate(t.ops), human_rate(m.bandwidth()));
+  out += rr.extra_text;
+  if (rr.per_rank)
+    for (std::size_t i = 0; i < per_rank.size(); ++i) {
+      const auto& r = per_rank[i];
+      out += fmt::format("  rank {}: ops {}  bytes {}  files {}  errors {}  seconds {:.3f}  {}{}\n", i, r.ops,
+                         r.bytes, r.files, r.errors, r.seconds,
+                         human_rate(r.seconds > 0 ? static_cast<double>(r.bytes) / r.seconds : 0.0),
+                         r.code ? fmt::format("  FAILED (exit {})", r.code) : "");
+    }
+  out += latency_table(t.lat);
+  return out;
 }
 
 }  // namespace dskit::bench

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dskit/base/comm.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/stats.h"
 
 namespace dskit::bench {
@@ -50,5 +51,18 @@ struct MergedRanks {
 };
 // `per_rank` in rank order. Ranks that failed are listed and left out of the sums.
 MergedRanks merge_ranks(const std::vector<RankResult>& per_rank);
+
+// The merged report every mode prints under MPI: JSON (`ranks`, the common members over all ranks, the
+// mode's values, `slowest_rank`, `latencies`, and `per_rank` when asked) or text.
+struct RanksReport {
+  ReportHeader header;
+  std::string_view main_latency;
+  bool json = false;
+  bool per_rank = false;
+  std::string extra_json;  // members the mode adds (",\"name\":value...")
+  std::string extra_text;  // lines the mode adds
+};
+std::string ranks_report(const RanksReport& rr, const MergedRanks& m,
+                         const std::vector<RankResult>& per_rank);
 
 }  // namespace dskit::bench

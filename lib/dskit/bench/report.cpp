@@ -37,6 +37,15 @@ void append_common_json(std::string& out, const ReportHeader& h, const Summary& 
   w.field("last_done_thread", s.last_done_thread).end_object();
 }
 
+void append_latencies_json(std::string& out, const Latencies& lat) {
+  JsonWriter w(out);
+  for (const auto& [name, h] : lat.named) {
+    std::string one;
+    append_latency_json(one, h);
+    w.key(name).raw(one);
+  }
+}
+
 void append_threads_json(std::string& out, const std::vector<ThreadStats>& threads) {
   JsonWriter w(out);
   w.key("per_thread").array();

@@ -23,6 +23,8 @@ struct ReportHeader {
 
 // {"count":..,"min":..,"mean":..,"p50":..,"p90":..,"p99":..,"p999":..,"p9999":..,"max":..} in ns.
 void append_latency_json(std::string& out, const Histogram& h);
+// The members "NAME":{latency} of every named histogram, comma-separated (no braces).
+void append_latencies_json(std::string& out, const Latencies& lat);
 // "mode":..,"engine":..,"threads":..,"iodepth":..,"direct":..,"block":..,"ops":..,"bytes":..,"seconds":..,
 // "iops":..,"bandwidth_bytes_per_s":..,"errors":..,"latency_ns":{..} (of `main_latency`),
 // "fairness":{"first_done_s":..,"first_done_thread":..,"last_done_s":..,"last_done_thread":..}

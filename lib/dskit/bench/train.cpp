@@ -13,7 +13,9 @@
 #include <memory>
 #include <mutex>
 
+#include "dskit/base/json.h"
 #include "dskit/bench/file_read.h"
+#include "dskit/bench/report.h"
 #include "dskit/bench/target.h"
 #include "dskit/order/shuffle.h"
 
@@ -188,6 +190,72 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
   }
   out.total = combine_accounts(accounts);
   return std::nullopt;
+}
+
+std::string train_report_json(const TrainOptions& to, const TrainResult& r, const Summary& s,
+                              std::string_view data, std::string_view model, std::string_view accelerator,
+                              uint64_t files, bool prepared) {
+  const ReportHeader h{"train",           to.common.engine,
+                       to.common.threads, to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1,
+                       to.common.direct,  to.block};
+  std::string out = "{";
+  append_common_json(out, h, s, "read");
+  JsonWriter w(out, true);
+  const auto au = [&w](const std::optional<double>& v) -> JsonWriter& {
+    return v ? w.fixed(*v, 6) : w.null();
+  };
+  w.field("data", data)
+      .field("prepared", prepared)
+      .field("dataset_files", files)
+      .field("dataset_bytes", r.dataset_bytes)
+      .key("profile")
+      .plain_string(model)
+      .key("accelerator")
+      .plain_string(accelerator)
+      .field("accelerators", to.accelerators)
+      .field("readers_per_accelerator", to.common.threads)
+      .field("prefetch", to.prefetch)
+      .field("batch", to.batch)
+      .key("compute_time_s")
+      .fixed(to.compute_s, 6)
+      .field("steps", r.total.steps)
+      .field("samples", r.samples)
+      .key("samples_per_s")
+      .fixed(s.per_second(r.samples), 1)
+      .key("au");
+  au(r.total.au)
+      .key("compute_s")
+      .fixed(r.total.compute_s, 6)
+      .key("wait_s")
+      .fixed(r.total.wait_s, 6)
+      .field("alignment", r.alignment)
+      .field("interrupted", r.phase.interrupted)
+      .key("per_accelerator")
+      .array();
+  for (const auto& a : r.accelerators) {
+    w.object()
+        .field("accelerator", a.index)
+        .field("steps", a.steps)
+        .field("samples", a.samples)
+        .field("bytes", a.bytes)
+        .key("au");
+    au(a.account.au)
+        .key("compute_s")
+        .fixed(a.account.compute_s, 6)
+        .key("wait_s")
+        .fixed(a.account.wait_s, 6)
+        .key("samples_per_s")
+        .fixed(s.per_second(a.samples), 1)
+        .key("bandwidth_bytes_per_s")
+        .fixed(s.per_second(a.bytes), 1)
+        .end_object();
+  }
+  w.end_array().key("latencies").object();
+  append_latencies_json(out, s.lat);
+  out += "},";
+  append_threads_json(out, r.phase.threads);
+  out += "}\n";
+  return out;
 }
 
 }  // namespace dskit::bench

@@ -14,6 +14,7 @@
 
 #include "dskit/bench/common.h"
 #include "dskit/bench/dataset.h"
+#include "dskit/bench/stats.h"
 #include "dskit/bench/train_au.h"
 
 namespace dskit::bench {
@@ -58,5 +59,11 @@ struct TrainResult {
 };
 
 std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFile>& files, TrainResult& out);
+
+// The JSON object (and newline) `dsbench train --json` prints for one process: `s` summarizes r.phase,
+// `data` is the dataset read, `files` its file count, `prepared` whether dsbench made it.
+std::string train_report_json(const TrainOptions& to, const TrainResult& r, const Summary& s,
+                              std::string_view data, std::string_view model, std::string_view accelerator,
+                              uint64_t files, bool prepared);
 
 }  // namespace dskit::bench
