@@ -24,7 +24,7 @@ namespace {
 [[noreturn]] void raise(const ManifestError& e) {
   if (e.err != 0) {
     errno = e.err;
-    PyErr_SetFromErrnoWithFilenameObject(e.err == ENOENT ? PyExc_FileNotFoundError
+    PyErr_SetFromErrnoWithFilenameObject(e.err == ENOENT   ? PyExc_FileNotFoundError
                                          : e.err == EACCES ? PyExc_PermissionError
                                                            : PyExc_OSError,
                                          fsdecode(e.file).ptr());
@@ -130,10 +130,16 @@ pyb::dict load(const pyb::object& file, const std::optional<pyb::object>& root) 
   if (rep.present()) out["repeat"] = to_array(rep.counts);
   // Other columns, decoded, as lists of str (only what the standard ones do not cover).
   pyb::dict extra;
-  const int std_cols[] = {m.path_col(), m.size_col(), m.mtime_col(), m.ino_col(), m.hash_col(), m.label_col(),
+  const int std_cols[] = {m.path_col(),
+                          m.size_col(),
+                          m.mtime_col(),
+                          m.ino_col(),
+                          m.hash_col(),
+                          m.label_col(),
                           m.find_column(column::repeat)};
   for (std::size_t c = 0; c < m.num_columns(); ++c) {
-    if (std::find(std::begin(std_cols), std::end(std_cols), static_cast<int>(c)) != std::end(std_cols)) continue;
+    if (std::find(std::begin(std_cols), std::end(std_cols), static_cast<int>(c)) != std::end(std_cols))
+      continue;
     pyb::list cells(n);
     for (std::size_t r = 0; r < n; ++r) cells[r] = fsdecode(unescape_field(m.cell(r, c)));
     extra[fsdecode(m.column_names()[c])] = cells;

@@ -26,12 +26,12 @@ namespace {
 
 // Entries of one batch, in one buffer.
 struct Batch {
-  std::string rel;                 // relative paths, concatenated
-  std::vector<uint32_t> ends;      // end offset of each path in `rel`
+  std::string rel;             // relative paths, concatenated
+  std::vector<uint32_t> ends;  // end offset of each path in `rel`
   std::vector<uint32_t> root_index;
-  std::string types;               // one find -type letter per entry
-  std::vector<uint64_t> sizes;     // with stat
-  std::vector<int64_t> mtimes;     // with stat (ns)
+  std::string types;            // one find -type letter per entry
+  std::vector<uint64_t> sizes;  // with stat
+  std::vector<int64_t> mtimes;  // with stat (ns)
   std::size_t size() const { return ends.size(); }
 };
 
@@ -93,7 +93,7 @@ class Walker final : public WalkVisitor {
       root_error_.reset();
       lock.unlock();
       errno = e.err;
-      PyErr_SetFromErrnoWithFilenameObject(e.err == ENOENT   ? PyExc_FileNotFoundError
+      PyErr_SetFromErrnoWithFilenameObject(e.err == ENOENT    ? PyExc_FileNotFoundError
                                            : e.err == ENOTDIR ? PyExc_NotADirectoryError
                                            : e.err == EACCES  ? PyExc_PermissionError
                                                               : PyExc_OSError,
@@ -183,11 +183,13 @@ FileType type_of_letter(char c) {
 }
 
 std::unique_ptr<Walker> make_walker(const pyb::list& roots, const std::string& types,
-                                    const std::vector<std::string>& names, const std::vector<std::string>& exclude,
+                                    const std::vector<std::string>& names,
+                                    const std::vector<std::string>& exclude,
                                     const std::optional<std::string>& regex, bool hidden, int min_depth,
-                                    int max_depth, std::optional<uint64_t> min_size, std::optional<uint64_t> max_size,
-                                    std::optional<int64_t> newer_ns, std::optional<int64_t> older_ns, bool stat,
-                                    bool follow, bool one_file_system, unsigned threads) {
+                                    int max_depth, std::optional<uint64_t> min_size,
+                                    std::optional<uint64_t> max_size, std::optional<int64_t> newer_ns,
+                                    std::optional<int64_t> older_ns, bool stat, bool follow,
+                                    bool one_file_system, unsigned threads) {
   WalkArgs a;
   for (const auto& r : roots) a.roots.push_back(fsencode(r));
   if (a.roots.empty()) throw pyb::value_error("walk: no root given");
