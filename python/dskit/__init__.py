@@ -97,16 +97,18 @@ class Walk:
             yield b
 
     def __iter__(self) -> Iterator[Entry]:
+        # Joined with "/" unless the root already ends with one; numpy columns as lists once per batch.
         prefixes = self._prefixes
+        joins = [p if p.endswith("/") else p + "/" for p in prefixes]
         for rel, roots, types, sizes, mtimes in self.batches():
             tl = types.decode()
-            for i, r in enumerate(rel):
-                p = prefixes[roots[i]]
-                path = p if not r else (p + r if p.endswith("/") else p + "/" + r)
-                if sizes is None:
-                    yield Entry(path, tl[i], None, None)
-                else:
-                    yield Entry(path, tl[i], int(sizes[i]), int(mtimes[i]))
+            ks = roots.tolist()
+            if sizes is None:
+                for k, r, t in zip(ks, rel, tl):
+                    yield Entry(joins[k] + r if r else prefixes[k], t, None, None)
+            else:
+                for k, r, t, sz, mt in zip(ks, rel, tl, sizes.tolist(), mtimes.tolist()):
+                    yield Entry(joins[k] + r if r else prefixes[k], t, sz, mt)
 
     def close(self) -> None:
         self._w.close()
@@ -138,11 +140,9 @@ def list_files(root: Union[PathLike, Sequence[PathLike]], **options):
     types: List[bytes] = []
     sizes: List[np.ndarray] = []
     mtimes: List[np.ndarray] = []
-    prefixes = w._prefixes
+    joins = [p if p.endswith("/") else p + "/" for p in w._prefixes]
     for rel, roots, tl, sz, mt in w.batches():
-        for i, r in enumerate(rel):
-            p = prefixes[roots[i]]
-            paths.append(p + r if p.endswith("/") else p + "/" + r)
+        paths.extend([joins[k] + r for k, r in zip(roots.tolist(), rel)])
         types.append(tl)
         if sz is not None:
             sizes.append(sz)

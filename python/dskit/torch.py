@@ -59,10 +59,10 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
             if b is None:
                 break
             rel, roots, types, _, _ = b
-            for k, r in enumerate(rel):
-                if types[k] != 0x64:  # not 'd': what os.walk lists among the file names
+            for r, root, t in zip(rel, roots.tolist(), types):
+                if t != 0x64:  # not 'd': what os.walk lists among the file names
                     d, _, f = r.rpartition("/")
-                    per_class[walked[roots[k]]].append((d, f))
+                    per_class[walked[root]].append((d, f))
     instances: List[Tuple[str, int]] = []
     available = set()
     for ci, target_class in enumerate(classes):
