@@ -3,7 +3,8 @@
 # Usage: scripts/deps.sh [run|test|bench]
 #   run    build and run the tools (the quickstart): compiler, CMake, the libraries dskit links
 #   test   run + what the test suite uses: doctest, the oracles (xxhsum, vips, tiff tools, mpirun, python3),
-#          the FUSE test mount, clang (libFuzzer targets), mandoc and clang-format (default)
+#          the FUSE test mount, clang (libFuzzer targets), gdb (the walk-then-hash race test), pytest, torch,
+#          torchvision, pandas, mandoc and clang-format (default)
 #   bench  test + the benchmark peers (fio, fd, bfs, hyperfine, rsync, rclone, fpart)
 set -euo pipefail
 profile=${1:-test}
@@ -13,7 +14,7 @@ run=(build-essential cmake ninja-build pkg-config
      libopencv-dev libtiff-dev libopenslide-dev liburing-dev
      libopenmpi-dev openmpi-bin python3 python3-dev python3-numpy pybind11-dev)
 test=(doctest-dev libtiff-tools libvips-tools xxhash findutils util-linux rsync
-      libfuse3-dev fuse3 clang libclang-rt-dev mandoc clang-format
+      libfuse3-dev fuse3 clang libclang-rt-dev gdb mandoc clang-format
       python3-pytest python3-pandas python3-torch python3-torchvision python3-pil)
 bench=(fio fd-find bfs hyperfine rclone fpart)
 case "$profile" in
