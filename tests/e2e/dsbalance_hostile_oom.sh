@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # A sanitizer reserves terabytes of address space: no `ulimit -v` can apply to such a build.
-if readelf -s --wide "$DSKIT_BIN/dsbalance" 2> /dev/null | grep -qE '__(asan|tsan|msan)_init'; then
+if sanitized_build "$DSKIT_BIN/dsbalance"; then
   echo "sanitizer build: ulimit -v does not apply; skipped"
   exit 0
 fi

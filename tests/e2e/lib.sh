@@ -128,3 +128,9 @@ noise_rgb() {
   vips cast "$out.f.v" "$out" uchar
   rm -f "$out".*.v
 }
+# sanitized_build BIN: true when BIN is an ASan/TSan/MSan build, whose sanitizer reserves terabytes of address
+# space, so that no `ulimit -v` can apply to it.
+sanitized_build() {
+  readelf -d "$1" 2> /dev/null | grep -qE 'NEEDED.*lib(a|t|m)san' ||
+    readelf -s --wide "$1" 2> /dev/null | grep -qE '__(asan|tsan|msan)_init'
+}
