@@ -73,8 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   if (parts.size() > 1) s.dir.write(("out" / s.chips[0].first).string(), parts[1]);
 
   // chips.tsv as an input list: expanded (read as a manifest) but not chipped.
-  std::vector<dskit::PathError> errors;
-  (void)dskit::image::expand_inputs({s.out + "/chips.tsv"}, errors);
+  std::vector<dskit::PathError> errors, below;
+  (void)dskit::image::expand_inputs({s.out + "/chips.tsv"}, errors, below);
 
   const auto r = dskit::image::run_chips({s.image}, s.opts, nullptr);
   check(r.images.size() == 1 && r.images[0].error.empty(), "the source image chips without error");

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "dskit/balance/inputs/coco.h"
 #include "dskit/balance/inputs/input.h"
 #include "fuzz_support.h"
 
@@ -10,22 +11,19 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   const dskit::fuzz::MemFile file(data, size);
   dskit::AnnotationOptions whole_opts;
   dskit::AnnotationResult whole;
-  const auto whole_err =
-      dskit::annotation_histogram(dskit::BalanceFormat::coco, file.path(), whole_opts, whole);
+  const auto whole_err = dskit::coco_histogram(file.path(), whole_opts, whole);
 
   dskit::AnnotationOptions chunk_opts;
   chunk_opts.json_chunk = 64;  // files of 256 bytes and more take the chunked path
   chunk_opts.unit = dskit::CountUnit::images;
   chunk_opts.crowd = false;
   dskit::AnnotationResult chunked;
-  const auto chunk_err =
-      dskit::annotation_histogram(dskit::BalanceFormat::coco, file.path(), chunk_opts, chunked);
+  const auto chunk_err = dskit::coco_histogram(file.path(), chunk_opts, chunked);
 
   dskit::AnnotationOptions chunk_same = whole_opts;
   chunk_same.json_chunk = 64;
   dskit::AnnotationResult same;
-  const auto same_err =
-      dskit::annotation_histogram(dskit::BalanceFormat::coco, file.path(), chunk_same, same);
+  const auto same_err = dskit::coco_histogram(file.path(), chunk_same, same);
   if (!whole_err && !same_err) {
     dskit::fuzz::check(whole.histogram.raw == same.histogram.raw, "chunked and whole reads count the same");
     dskit::fuzz::check(whole.instances == same.instances && whole.images == same.images &&

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "dskit/balance/inputs/input.h"
+#include "dskit/balance/inputs/voc.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
@@ -15,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     o.include_difficult = difficult;
     o.unit = difficult ? dskit::CountUnit::images : dskit::CountUnit::instances;
     dskit::AnnotationResult r;
-    (void)dskit::annotation_histogram(dskit::BalanceFormat::voc, dir.path(), o, r);
+    (void)dskit::voc_histogram(dir.path(), o, r);
   }
   return 0;
 }

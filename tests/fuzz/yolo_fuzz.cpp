@@ -5,6 +5,7 @@
 #include <string>
 
 #include "dskit/balance/inputs/input.h"
+#include "dskit/balance/inputs/yolo.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
@@ -19,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     dskit::AnnotationOptions o;
     o.unit = unit;
     dskit::AnnotationResult r;
-    (void)dskit::annotation_histogram(dskit::BalanceFormat::yolo, dir.path(), o, r);
+    (void)dskit::yolo_histogram(dir.path(), o, r);
   }
   return 0;
 }
