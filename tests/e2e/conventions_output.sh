@@ -51,20 +51,8 @@ check_o() {
   diff <($norm "$d/stdout") <($norm "$d/old") > /dev/null || fail "$name -o: the replaced file differs"
   ls -A "$d" | grep -q 'dskit-.*\.tmp$' && fail "$name: a temporary was left: $(ls -A "$d")"
 
-  # A symlink: the link stays, its target gets the output.
-  mkdir "$d/real" && echo old > "$d/real/target" && ln -s real/target "$d/link"
-  run_out "$d/link" "$@" > /dev/null 2>&1 || fail "$name -o through a symlink failed"
-  [ -L "$d/link" ] || fail "$name: the symlink was replaced by a file"
-  diff <($norm "$d/stdout") <($norm "$d/real/target") > /dev/null || fail "$name: the link's target differs"
-
-  # A FIFO: written through to its reader, still a FIFO.
-  mkfifo "$d/fifo"
-  cat "$d/fifo" > "$d/fifo.got" &
-  local reader=$!
-  run_out "$d/fifo" "$@" > /dev/null 2>&1 || { kill $reader 2>/dev/null; fail "$name -o into a FIFO failed"; }
-  wait $reader
-  [ -p "$d/fifo" ] || fail "$name: the FIFO was replaced"
-  diff <($norm "$d/stdout") <($norm "$d/fifo.got") > /dev/null || fail "$name: the FIFO's reader got other bytes"
+  # A symlink and a FIFO: written through (lib.sh).
+  expect_link_and_fifo_written "$name" "$d" "$d/stdout" "$norm" "$@"
 }
 same() { cat "$1"; }
 # dsbench's report minus its measurements: the text table's header line, or the JSON's fixed members.

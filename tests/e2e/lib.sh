@@ -134,3 +134,21 @@ sanitized_build() {
   readelf -d "$1" 2> /dev/null | grep -qE 'NEEDED.*lib(a|t|m)san' ||
     readelf -s --wide "$1" 2> /dev/null | grep -qE '__(asan|tsan|msan)_init'
 }
+# expect_link_and_fifo_written NAME DIR REF NORM CMD...: `run_out OUT CMD...` (defined by the calling test)
+# writes its output to OUT. Through a symlink, the link stays a link and its target gets what REF holds;
+# into a FIFO, the reader gets it and the FIFO stays a FIFO. NORM filters both sides before comparing.
+expect_link_and_fifo_written() {
+  local name=$1 d=$2 ref=$3 norm=$4
+  shift 4
+  mkdir "$d/real" && echo old > "$d/real/target" && ln -s real/target "$d/link"
+  run_out "$d/link" "$@" > /dev/null 2>&1 || fail "$name: writing through a symlink failed"
+  [ -L "$d/link" ] || fail "$name: the symlink was replaced by a file"
+  diff <($norm "$ref") <($norm "$d/real/target") > /dev/null || fail "$name: the link's target lacks the output"
+  mkfifo "$d/fifo"
+  cat "$d/fifo" > "$d/fifo.got" &
+  local reader=$!
+  run_out "$d/fifo" "$@" > /dev/null 2>&1 || { kill $reader 2>/dev/null; fail "$name: writing into a FIFO failed"; }
+  wait $reader
+  [ -p "$d/fifo" ] || fail "$name: the FIFO was replaced"
+  diff <($norm "$ref") <($norm "$d/fifo.got") > /dev/null || fail "$name: the FIFO's reader got other bytes"
+}

@@ -38,20 +38,8 @@ check_output() {
   run_out "$d/ref" "$@" > /dev/null 2>&1 || fail "$name: the plain run failed"
   [ -s "$d/ref" ] || fail "$name: no output in $d/ref"
 
-  # A symlink: the link stays, its target is replaced.
-  mkdir "$d/real" && echo old > "$d/real/target" && ln -s real/target "$d/link"
-  run_out "$d/link" "$@" > /dev/null 2>&1 || fail "$name: writing through a symlink failed"
-  [ -L "$d/link" ] || fail "$name: the symlink was replaced by a file"
-  diff <($norm "$d/ref") <($norm "$d/real/target") > /dev/null || fail "$name: the link's target lacks the output"
-
-  # A FIFO: written through to its reader, still a FIFO.
-  mkfifo "$d/fifo"
-  cat "$d/fifo" > "$d/fifo.got" &
-  local reader=$!
-  run_out "$d/fifo" "$@" > /dev/null 2>&1 || { kill $reader 2>/dev/null; fail "$name: writing into a FIFO failed"; }
-  wait $reader
-  [ -p "$d/fifo" ] || fail "$name: the FIFO was replaced"
-  diff <($norm "$d/ref") <($norm "$d/fifo.got") > /dev/null || fail "$name: the FIFO's reader got other bytes"
+  # A symlink and a FIFO: written through (lib.sh).
+  expect_link_and_fifo_written "$name" "$d" "$d/ref" "$norm" "$@"
 
   # bash's >(...): /dev/fd/N written through.
   run_out >(cat > "$d/subst.got") "$@" > /dev/null 2>&1 || fail "$name: writing into >(...) failed"
