@@ -35,15 +35,12 @@ small=$base/small
 mnt=$base/mnt-jobs
 work=$(mktemp -d)
 cleanup() {
-  if mountpoint -q "$mnt" 2>/dev/null; then fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" || true; fi
+  bench_latfs_unmount "$mnt"
   rm -rf "$work"
 }
 bench_cleanup_on_exit cleanup
 
-mkdir -p "$mnt"
-if mountpoint -q "$mnt"; then fusermount3 -u "$mnt"; fi
-"$latfs" "$small" "$mnt" -o ro -o "delay_us=$delay"
-mountpoint -q "$mnt" || bench_die $me 1 "latfs did not mount $mnt"
+bench_latfs_mount "$me" "$latfs" "$small" "$mnt" "$delay"
 
 settings=(default "${jobs[@]}")
 declare -A T  # T[setting]="s1 s2 ..."

@@ -33,14 +33,11 @@ tree=medium samples=100000000
 src=$base/$tree mnt=$base/mnt-py-$tree
 work=$(mktemp -d)
 cleanup() {
-  if mountpoint -q "$mnt" 2>/dev/null; then fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" || true; fi
+  bench_latfs_unmount "$mnt"
   rm -rf "$work"
 }
 bench_cleanup_on_exit cleanup
-mkdir -p "$mnt"
-mountpoint -q "$mnt" && fusermount3 -u "$mnt"
-"$build/bin/latfs" "$src" "$mnt" -o ro -o "delay_us=$delay"
-mountpoint -q "$mnt" || bench_die "$me" 1 "latfs did not mount $mnt"
+bench_latfs_mount "$me" "$build/bin/latfs" "$src" "$mnt" "$delay"
 
 # A manifest of 1,000,000 rows: what is measured is loading the rows, so they are written directly (a
 # dsmanifest build of the medium tree, repeated with distinct paths), checked by dsmanifest stats.
@@ -83,7 +80,7 @@ ratio() { "$py" -c 'import sys; a, b = map(float, sys.argv[1:]); print("%.1fx" %
 
 # Each peer reads the mount cold: the FUSE mount is remounted before each measurement (the kernel's
 # attribute and dentry caches for it are dropped with it).
-remount() { fusermount3 -u "$mnt"; "$build/bin/latfs" "$src" "$mnt" -o ro -o "delay_us=$delay"; }
+remount() { bench_latfs_mount "$me" "$build/bin/latfs" "$src" "$mnt" "$delay"; }
 remount; run df.torchvision datasetfolder-torchvision "$mnt"
 remount; run df.dskit datasetfolder-dskit "$mnt"
 remount; run walk.os walk-os "$mnt"
