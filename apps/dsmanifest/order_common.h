@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/json.h"
@@ -60,7 +61,7 @@ struct OrderCmdOptions {
 // -o, --indices, --json and the loading and lock flags of shuffle and shard; `what` names the rows
 // --indices prints ("permuted row indices", "share's row indices").
 inline void add_order_output_flags(CLI::App* sub, OrderCmdOptions& o, const std::string& what) {
-  sub->add_option("-o,--output", o.out, "Write here (atomically) instead of standard output");
+  dskit::app::add_output_flag(sub, o.out);
   sub->add_flag("--indices", o.indices, "Print the " + what + " (0-based), one per line");
   sub->add_flag("--json", o.json,
                 "JSON Lines: one object per row, columns decoded (with --indices: {\"index\":N} per line)");
