@@ -11,7 +11,7 @@ profile=${1:-test}
 run=(build-essential cmake ninja-build pkg-config
      libcli11-dev libfmt-dev libtbb-dev libxxhash-dev
      libsimdjson-dev libyaml-cpp-dev libpugixml-dev
-     libopencv-dev libtiff-dev libopenslide-dev liburing-dev
+     libopencv-dev libtiff-dev libjpeg-dev libopenslide-dev liburing-dev
      libopenmpi-dev openmpi-bin python3 python3-dev python3-numpy pybind11-dev)
 test=(doctest-dev libtiff-tools libvips-tools xxhash findutils util-linux rsync
       libfuse3-dev fuse3 clang libclang-rt-dev gdb mandoc clang-format

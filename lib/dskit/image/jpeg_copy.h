@@ -1,0 +1,51 @@
+// dschip --jpeg-copy: a chip cut from a JPEG-tiled image's compressed data, without decoding or re-encoding.
+//
+// The chip's DCT coefficients are copied block by block out of the source tiles it spans (libjpeg's
+// coefficient API: jpeg_read_coefficients on each tile, jpeg_write_coefficients for the chip) and written
+// as one complete JPEG with the source's quantisation tables and optimised Huffman tables. The decoded chip
+// then equals the decoded source region, up to chroma upsampling at the chip's edge (a 4:2:0 source).
+//
+// Conditions (anything else is refused with a reason, never an abort): the tiles are baseline or extended
+// sequential Huffman JPEG (not progressive, arithmetic or lossless) of 8-bit samples, all with the same
+// component count, sampling factors and quantisation tables; the chip's origin and size are multiples of
+// the iMCU size (8 px for grayscale and 4:4:4, 16 px for 4:2:0; JpegGrid::imcu reports it); the chip lies
+// inside the image. Tiles may be abbreviated streams whose tables come from a shared tables stream (TIFF's
+// JPEGTables tag, as in Aperio SVS), and may contain restart markers. Warnings from libjpeg (corrupt
+// data) count as errors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dskit::image {
+
+// How the tiles' components are to be read: what the TIFF's photometric says (libtiff decodes by the tag,
+// not by markers in the stream); `from_stream` lets libjpeg guess from the markers (for complete JPEGs).
+enum class JpegColor { from_stream, gray, rgb, ycbcr };
+
+// The tiled image a chip is cut from (one pyramid level).
+struct JpegGrid {
+  int64_t width = 0, height = 0;  // the level, in pixels
+  int64_t tile_width = 0, tile_height = 0;
+  std::vector<unsigned char> tables;  // JPEGTables (a tables-only stream); empty when tiles are complete
+  JpegColor color = JpegColor::from_stream;
+};
+
+// Fetches the compressed stream of the tile at (column, row) into `out`; an error message, or nullopt.
+using JpegTileFetch =
+    std::function<std::optional<std::string>(int64_t col, int64_t row, std::vector<unsigned char>& out)>;
+
+// The iMCU size (8 or 16) of the grid's tiles, read from the tile at (0, 0); 0 with `err` set when the
+// tiles cannot be copied (not JPEG, progressive, ...).
+int jpeg_imcu(const JpegGrid& grid, const JpegTileFetch& fetch, std::string& err);
+
+// Writes the w x h chip at (x, y) of the level into `out` as a complete JPEG. Returns the reason on refusal
+// or error (out is then unspecified), nullopt on success.
+std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
+                                     int64_t w, int64_t h, std::vector<unsigned char>& out);
+
+}  // namespace dskit::image
