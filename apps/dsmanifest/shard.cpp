@@ -25,20 +25,14 @@ struct ShardCmdOptions {
 
 int run_shard(const ShardCmdOptions& o) {
   dskit::ShuffleOptions so;
-  if (auto err = order::to_shuffle_options(o.order, so)) {
-    order::error(*err);
-    return dskit::app::kExitUsage;
-  }
+  if (auto err = order::to_shuffle_options(o.order, so)) return cli::usage("shard", *err);
   dskit::ShardOptions sh;
   sh.rank = o.rank;
   sh.world = o.world;
   sh.tail = o.drop_last ? dskit::TailPolicy::drop_last
             : o.pad     ? dskit::TailPolicy::pad
                         : dskit::TailPolicy::uneven;
-  if (auto err = dskit::validate(sh)) {
-    order::error(*err);
-    return dskit::app::kExitUsage;
-  }
+  if (auto err = dskit::validate(sh)) return cli::usage("shard", *err);
   dskit::ManifestLock lock;  // held from before reading to after writing
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;

@@ -23,10 +23,7 @@ struct ShuffleCmdOptions {
 
 int run_shuffle(const ShuffleCmdOptions& o) {
   dskit::ShuffleOptions so;
-  if (auto err = order::to_shuffle_options(o.order, so)) {
-    order::error(*err);
-    return dskit::app::kExitUsage;
-  }
+  if (auto err = order::to_shuffle_options(o.order, so)) return cli::usage("shuffle", *err);
   dskit::ManifestLock lock;  // held from before reading to after writing
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
