@@ -115,7 +115,13 @@ int open_dir_beneath(int rootfd, const char* rel) {
   if (fd < 0 && (std::strlen(rel) >= PATH_MAX || errno == ENOSYS || errno == EPERM || errno == E2BIG ||
                  errno == EAGAIN || errno == ENAMETOOLONG))
     fd = open_components(rootfd, rel, kDirFlags);
-  return fd < 0 ? -errno : fd;
+  if (fd >= 0) return fd;
+  // O_DIRECTORY wins over O_NOFOLLOW on a final link (ENOTDIR): say it was a link.
+  const int err = errno;
+  struct stat st {};
+  if (err == ENOTDIR && ::fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    return -ELOOP;
+  return -err;
 }
 
 }  // namespace dskit
