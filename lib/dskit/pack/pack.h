@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dskit/base/error.h"
@@ -25,6 +26,17 @@ namespace dskit::pack {
 
 inline constexpr const char* kIndexName = "index.tsv";
 inline constexpr const char* kShardIndexName = "shardindex.json";
+
+// A member name split as WebDataset splits it: the key is the path up to the first '.' of the file name,
+// the extension what follows. Nullopt when the file name starts with '.' or has none, or ends with it.
+struct KeyExt {
+  std::string_view key, ext;
+};
+std::optional<KeyExt> split_key(std::string_view name);
+
+// Whether a member path may be written beneath a directory: relative, no empty, "." or ".." component, no
+// NUL byte.
+bool safe_member_path(std::string_view p);
 
 struct BuildOptions {
   std::string src;      // a directory, or a dskit manifest file

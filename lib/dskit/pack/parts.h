@@ -13,13 +13,6 @@
 
 namespace dskit::pack {
 
-// A member name split as WebDataset splits it: the key is the path up to the first '.' of the file name,
-// the extension what follows. Nullopt when the file name starts with '.' or has none, or ends with it.
-struct KeyExt {
-  std::string_view key, ext;
-};
-std::optional<KeyExt> split_key(std::string_view name);
-
 std::string shard_name(std::size_t index);  // shard-000000.tar
 
 // index.tsv's columns beyond the manifest's path, size, xxh3_128 and label.
@@ -51,10 +44,4 @@ std::optional<std::string> load_index(const std::string& dir, Index& out);
 // Whether a shard name from index.tsv is a plain file name (no '/', not "." or "..", no control bytes).
 bool plain_name(std::string_view name);
 
-}  // namespace dskit::pack
-
-namespace dskit::pack {
-// Whether a member path may be written beneath a directory: relative, no empty, "." or ".." component, no
-// NUL.
-bool safe_member_path(std::string_view p);
 }  // namespace dskit::pack
