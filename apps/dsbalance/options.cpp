@@ -63,7 +63,7 @@ void add_options(CLI::App& cli, DsbalanceOptions& o) {
 int check_options(const DsbalanceOptions& o, CheckedOptions& c) {
   for (const auto& m : o.merges) {
     std::pair<std::string, std::string> p;
-    if (auto err = parse_merge(m, p)) return error(*err), app::kExitUsage;
+    if (auto err = parse_merge(m, p)) return usage(*err);
     c.rules.merges.push_back(std::move(p));
   }
   c.rules.drops = o.drops;
@@ -72,41 +72,37 @@ int check_options(const DsbalanceOptions& o, CheckedOptions& c) {
   const bool splits = !o.by.empty() || !o.second_input.empty();
   for (const auto& g : o.gates) {
     Gate gate;
-    if (auto err = parse_gate(g, gate)) return error(*err), app::kExitUsage;
+    if (auto err = parse_gate(g, gate)) return usage(*err);
     if (is_drift_metric(gate.metric) && !splits)
-      return error("gate '" + g + "': " + gate.metric + " needs two inputs or --by COLUMN"), app::kExitUsage;
+      return usage("gate '" + g + "': " + gate.metric + " needs two inputs or --by COLUMN");
     c.gates.push_back(gate);
   }
   if (!o.weights.empty()) {
     auto m = parse_weight_method(o.weights);
     if (!m)
-      return error("unknown --weights method '" + o.weights +
-                   "' (balanced, inverse, inverse-sqrt, effective)"),
-             app::kExitUsage;
+      return usage("unknown --weights method '" + o.weights +
+                   "' (balanced, inverse, inverse-sqrt, effective)");
     c.method = *m;
   }
-  if (o.beta <= 0 || o.beta >= 1) return error("--beta must be in (0, 1)"), app::kExitUsage;
+  if (o.beta <= 0 || o.beta >= 1) return usage("--beta must be in (0, 1)");
   if (o.weights_format != "all" && o.weights_format != "json" && o.weights_format != "yaml" &&
       o.weights_format != "torch")
-    return error("--weights-format must be json, yaml, torch or all"), app::kExitUsage;
-  if (o.band_few > o.band_many) return error("--few must not exceed --many"), app::kExitUsage;
+    return usage("--weights-format must be json, yaml, torch or all");
+  if (o.band_few > o.band_many) return usage("--few must not exceed --many");
   if ((o.resample || o.sample_weights) && o.output.empty())
-    return error("--resample and --sample-weights need -o OUT"), app::kExitUsage;
-  if (o.resample && o.sample_weights)
-    return error("use --resample or --sample-weights, not both"), app::kExitUsage;
+    return usage("--resample and --sample-weights need -o OUT");
+  if (o.resample && o.sample_weights) return usage("use --resample or --sample-weights, not both");
   if (!o.resample && (o.max_per_class || o.max_ratio > 0 || o.target))
-    return error("--max-per-class, --max-ratio and --target need --resample"), app::kExitUsage;
+    return usage("--max-per-class, --max-ratio and --target need --resample");
   const auto plot_scale = parse_plot_scale(o.plot_scale);
-  if (!plot_scale) return error("--plot-scale must be linear or log"), app::kExitUsage;
+  if (!plot_scale) return usage("--plot-scale must be linear or log");
   c.plot_scale = *plot_scale;
-  if (!o.by.empty() && !o.second_input.empty())
-    return error("use --by COLUMN or a second input, not both"), app::kExitUsage;
-  if (o.class_to_idx && !o.second_input.empty())
-    return error("--class-to-idx takes one input"), app::kExitUsage;
+  if (!o.by.empty() && !o.second_input.empty()) return usage("use --by COLUMN or a second input, not both");
+  if (o.class_to_idx && !o.second_input.empty()) return usage("--class-to-idx takes one input");
   if (auto u = parse_count_unit(o.unit))
     c.ao.unit = *u;
   else
-    return error("unknown --unit '" + o.unit + "' (instances, images)"), app::kExitUsage;
+    return usage("unknown --unit '" + o.unit + "' (instances, images)");
   c.ao.crowd = !o.no_crowd;
   c.ao.include_difficult = o.include_difficult;
   return app::kExitOk;

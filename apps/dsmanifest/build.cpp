@@ -35,8 +35,8 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
   BuildOptions bo;
   auto h = parse_hash_name(o.hash);
   if (!h) {
-    if (comm.is_root()) cli::error(fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
-    return app::kExitUsage;
+    if (!comm.is_root()) return app::kExitUsage;
+    return cli::usage("build", fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
   }
   bo.hash = *h;
   bo.threads = o.threads;

@@ -33,8 +33,9 @@ int run_convert(const ConvertCmdOptions& o) {
     to_paths0(m, o.relative, text);
   } else {
     if (m.hash_col() < 0) {
-      cli::error(o.manifest + ": --to xxhsum needs a hash column (the manifest was built with --hash none)");
-      return app::kExitUsage;
+      return cli::usage(
+          "convert",
+          o.manifest + ": --to xxhsum needs a hash column (the manifest was built with --hash none)");
     }
     to_xxhsum(m, text, skipped);
   }

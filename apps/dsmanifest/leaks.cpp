@@ -34,8 +34,7 @@ int run_leaks(const LeaksCmdOptions& o) {
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   LeakReport r;
   if (auto err = find_leaks(m, o.column, r)) {
-    cli::error(o.manifest + ": " + *err);
-    return app::kExitUsage;
+    return cli::usage("leaks", o.manifest + ": " + *err);
   }
   std::string out;
   if (o.json) {

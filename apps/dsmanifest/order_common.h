@@ -70,8 +70,9 @@ inline void add_order_output_flags(CLI::App* sub, OrderCmdOptions& o, const std:
 }
 
 // Runs shuffle (rank 0 of a world of 1) or shard: the share `sh` of the epoch's order of the expanded
-// rows (repeat column), written as a manifest, JSON Lines or row indices. Defined in shard.cpp.
-int run_order(const OrderCmdOptions& o, const dskit::ShardOptions& sh);
+// rows (repeat column), written as a manifest, JSON Lines or row indices; `command` names the subcommand
+// in usage errors. Defined in shard.cpp.
+int run_order(const char* command, const OrderCmdOptions& o, const dskit::ShardOptions& sh);
 
 // The order the flags ask for; an error message when they are inconsistent.
 inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit::ShuffleOptions& o) {

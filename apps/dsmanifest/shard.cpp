@@ -13,16 +13,10 @@ namespace dsmanifest {
 
 namespace order {
 
-int run_order(const OrderCmdOptions& o, const dskit::ShardOptions& sh) {
+int run_order(const char* command, const OrderCmdOptions& o, const dskit::ShardOptions& sh) {
   dskit::ShuffleOptions so;
-  if (auto err = to_shuffle_options(o.order, so)) {
-    error(*err);
-    return dskit::app::kExitUsage;
-  }
-  if (auto err = dskit::validate(sh)) {
-    error(*err);
-    return dskit::app::kExitUsage;
-  }
+  if (auto err = to_shuffle_options(o.order, so)) return cli::usage(command, *err);
+  if (auto err = dskit::validate(sh)) return cli::usage(command, *err);
   dskit::ManifestLock lock;  // held from before reading to after writing
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
@@ -85,7 +79,7 @@ Command add_shard(CLI::App& app) {
             sh.tail = o->drop_last ? dskit::TailPolicy::drop_last
                       : o->pad     ? dskit::TailPolicy::pad
                                    : dskit::TailPolicy::uneven;
-            return order::run_order(o->common, sh);
+            return order::run_order("shard", o->common, sh);
           }};
 }
 

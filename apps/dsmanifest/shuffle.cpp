@@ -14,7 +14,7 @@ Command add_shuffle(CLI::App& app) {
   sub->add_option("manifest", o->manifest, "Input manifest ('-': standard input)")->required();
   order::add_order_flags(sub, o->order, /*seed_required=*/true);
   order::add_order_output_flags(sub, *o, "permuted row indices");
-  return {sub, [o] { return order::run_order(*o, dskit::ShardOptions{}); }};
+  return {sub, [o] { return order::run_order("shuffle", *o, dskit::ShardOptions{}); }};
 }
 
 }  // namespace dsmanifest

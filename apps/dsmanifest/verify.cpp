@@ -27,8 +27,8 @@ int run_verify(const VerifyCmdOptions& o) {
   Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   if (o.full && m.hash_col() < 0) {
-    cli::error(o.manifest + ": --full needs a hash column (the manifest was built with --hash none)");
-    return app::kExitUsage;
+    return cli::usage("verify",
+                      o.manifest + ": --full needs a hash column (the manifest was built with --hash none)");
   }
   VerifyOptions vo;
   vo.full = o.full;

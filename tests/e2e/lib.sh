@@ -174,3 +174,9 @@ expect_link_and_fifo_written() {
   [ -p "$d/fifo" ] || fail "$name: the FIFO was replaced"
   diff <($norm "$ref") <($norm "$d/fifo.got") > /dev/null || fail "$name: the FIFO's reader got other bytes"
 }
+# tree_listing DIR: every entry below DIR with its type, mode, owner, size (not for directories), mtime in ns
+# and link target, NUL-separated and sorted: two trees with the same listing have the same metadata.
+tree_listing() {
+  (cd "$1" && find . -mindepth 1 \( -type d -printf 'd %m %u:%g %T@ %p\0' \) -o \
+    -printf '%y %m %u:%g %s %T@ [%l] %p\0' | sort -z)
+}
