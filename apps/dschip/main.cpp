@@ -41,7 +41,7 @@ struct DschipOptions {
   std::string format = "jpg", reader = "auto", mask_method = "otsu-saturation";
   int quality = -1, mask_threshold = -1;
   std::size_t shard_size = 0;
-  bool resume = false, no_mask = false, json = false, stats = false;
+  bool resume = false, no_mask = false, json = false, stats = false, jpeg_copy = false;
   double min_tissue = 0.5;
   std::string mask, overlay, label, label_map, manifest;
   unsigned threads = 0;
@@ -91,6 +91,7 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   if (d.resume && d.shard_size > 0)
     return "--resume works with the file layout only: with --shard-size, run again without --resume";
   o.resume = d.resume;
+  o.jpeg_copy = d.jpeg_copy;
   const auto rk = parse_reader_kind(d.reader);
   if (!rk) return "--reader: use auto, tiff, openslide or opencv";
   o.reader = *rk;
@@ -168,14 +169,16 @@ std::string eta_text(double s) {
                    : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
 
-std::string json_record(const ImageReport& r) {
+std::string json_record(const ImageReport& r, bool jpeg_copy) {
   std::string s;
   JsonWriter w(s);
   w.object().field("image", r.path).field("status", r.error.empty() ? "ok" : "failed");
   if (!r.error.empty()) w.field("error", r.error);
   w.field("level", r.level).key("downsample").general(r.downsample, 6).field("chips", r.chips);
   w.field("resumed", r.resumed).field("rejected", r.rejected).field("tiles_decoded", r.tiles_decoded);
-  w.field("bytes", r.bytes).end_object();
+  w.field("bytes", r.bytes);
+  if (jpeg_copy) w.field("copied", r.copied).field("copy_fallback", r.copy_fallback);
+  w.end_object();
   return s + "\n";
 }
 
@@ -207,6 +210,8 @@ static int run(int argc, char** argv) {
   cli.add_option("-f,--format", d.format, "Chip format: jpg (default), png, webp or tiff");
   cli.add_option("-q,--quality", d.quality, "JPEG/WebP quality 1-100 (default 90)");
   cli.add_option("--shard-size", d.shard_size, "Write tar shards of N chips (WebDataset) instead of files");
+  cli.add_flag("--jpeg-copy", d.jpeg_copy,
+               "Cut JPEG chips from JPEG-tiled sources without re-encoding, where the grid allows");
   cli.add_flag("--resume", d.resume, "Skip chips already present that decode to the chip size");
   cli.add_option("--reader", d.reader, "Force the reader: auto (default), tiff, openslide or opencv");
   cli.add_flag("--no-mask", d.no_mask, "Keep every chip (no tissue mask)");
@@ -280,14 +285,18 @@ static int run(int argc, char** argv) {
       ImageReport rep;
       rep.path = e.path;
       rep.error = describe(e);
-      out += json_record(rep);
+      out += json_record(rep, o.jpeg_copy);
     }
   for (const auto& img : r.images) {
     if (!img.error.empty()) {
       ++failed;
       app::print_error("dschip", img.path + ": " + img.error);
+    } else if (!img.copy_fallback.empty()) {
+      app::print_error(
+          "dschip", fmt::format("{}: --jpeg-copy: {} of {} chips decoded and encoded instead ({})", img.path,
+                                img.chips - img.copied, img.chips, img.copy_fallback));
     }
-    if (d.json) out += json_record(img);
+    if (d.json) out += json_record(img, o.jpeg_copy);
   }
   if (!d.json)
     out = fmt::format("{} chips from {} image{} ({} failed), {} bytes{}\n", r.chips, inputs.size(),

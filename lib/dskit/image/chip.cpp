@@ -52,6 +52,7 @@ struct ImageJob {
   double f = 1;   // output pixel in pixels of the level read
   int cw = 0, ch = 0;
   std::size_t cache_bytes = 0;
+  bool copy = false;  // --jpeg-copy applies to this image
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> tiles{0};
   std::mutex mu;
@@ -59,6 +60,10 @@ struct ImageJob {
   void fail(const std::string& msg) {
     std::lock_guard lock(mu);
     if (!failed.exchange(true)) report->error = msg;
+  }
+  void copy_fell_back(const std::string& msg) {
+    std::lock_guard lock(mu);
+    if (report->copy_fallback.empty()) report->copy_fallback = msg;
   }
   ~ImageJob() {
     report->tiles_decoded = tiles.load();
@@ -76,6 +81,7 @@ struct ChipOut {
   int64_t x = 0, y = 0, w = 0, h = 0;
   double tissue = -1;
   bool resumed = false;
+  bool copied = false;  // --jpeg-copy: cut from the JPEG data
 };
 
 struct Block {
@@ -109,6 +115,26 @@ std::optional<std::string> read_chip(RegionReader& r, const ImageJob& job, const
             lh = std::max(1, int(std::lround(job.ch * job.f)));
   if (auto e = read_padded(r, job.level, lv, lx, ly, lw, lh, o.pad_bgr, big, tmp)) return e;
   cv::resize(big, chip, cv::Size(job.cw, job.ch), 0, 0, job.f > 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return std::nullopt;
+}
+
+// --jpeg-copy: why this image's chips cannot be cut from its JPEG tiles (the grid must lie on the JPEG
+// blocks of the level read, with no resize), or nullopt.
+std::optional<std::string> copy_refusal(const ImageSource& src, const ImagePlan& plan, const ChipOptions& o) {
+  if (o.format != ChipFormat::jpg) return std::string("the chips are not JPEG");
+  if (std::abs(plan.f - 1) > 1e-9) return fmt::format("the chips are resized from level {}", plan.level);
+  JpegGrid grid;
+  JpegTileFetch fetch;
+  auto reader = src.reader(0);
+  if (auto e = reader->jpeg_tiles(plan.level, grid, fetch)) return e;
+  std::string err;
+  const int imcu = jpeg_imcu(grid, fetch, err);
+  if (imcu == 0) return err;
+  bool on = plan.cw % imcu == 0 && plan.ch % imcu == 0;
+  for (int64_t v : plan.xs) on = on && v % imcu == 0;
+  for (int64_t v : plan.ys) on = on && v % imcu == 0;
+  for (const ChipTask& c : plan.coords) on = on && c.gx % imcu == 0 && c.gy % imcu == 0;
+  if (!on) return fmt::format("the chip size, stride or origin is off the {0}x{0} JPEG block grid", imcu);
   return std::nullopt;
 }
 
@@ -181,6 +207,7 @@ class Chipper {
     for (const char* c : {"image", "level", "x", "y", "w", "h", "tissue"})
       cols_.push_back(manifest_.add_column(c));
     if (shards) shard_col_ = manifest_.add_column("shard");
+    if (o_.jpeg_copy) copied_col_ = manifest_.add_column("copied");
     if (!o_.mask_file.empty()) {
       if (auto e = read_whole_image(o_.mask_file, cv::IMREAD_GRAYSCALE, o_.max_pixels, user_mask_)) {
         for (auto& r : res_.images) r.error = o_.mask_file + ": cannot read the mask image: " + *e;
@@ -226,7 +253,29 @@ class Chipper {
     std::unique_ptr<RegionReader> reader;
     cv::Mat chip, big, tmp;
     std::vector<unsigned char> enc;
+    bool jpeg_ready = false;  // --jpeg-copy: jpeg_* below are for this reader
+    std::optional<std::string> jpeg_error;
+    JpegGrid grid;
+    JpegTileFetch fetch;
   };
+
+  // --jpeg-copy: the chip's JPEG cut from the source tiles into L.enc; false (the reason recorded) when it
+  // is to be decoded and encoded instead.
+  bool copy_chip(ImageJob& job, Local& L, const ChipTask& t, ChipOut& out) {
+    if (!job.copy) return false;
+    if (!L.jpeg_ready) {
+      L.jpeg_error = L.reader->jpeg_tiles(job.level, L.grid, L.fetch);
+      L.jpeg_ready = true;
+    }
+    std::optional<std::string> e = L.jpeg_error;
+    if (!e) e = jpeg_copy(L.grid, L.fetch, t.gx, t.gy, job.cw, job.ch, L.enc);
+    if (e) {
+      job.copy_fell_back(fmt::format("chip at ({}, {}): {}", out.x, out.y, *e));
+      return false;
+    }
+    out.copied = true;
+    return true;
+  }
 
   void set_output_error(const PathError& e) {
     std::lock_guard lock(err_mu_);
@@ -270,6 +319,11 @@ class Chipper {
     job->cache_bytes = plan.cache_bytes;
     rep.level = job->level;
     rep.downsample = job->ds;
+    if (o_.jpeg_copy) {
+      const auto refusal = copy_refusal(*job->src, plan, o_);
+      job->copy = !refusal;
+      if (refusal) rep.copy_fallback = *refusal;
+    }
     job->stem = fs::path(inputs_[i]).stem().string();
     job->out_stem = stems_[i];
     const int64_t w0 = levels[0].width, h0 = levels[0].height;
@@ -406,6 +460,7 @@ class Chipper {
     if (L.job_id != job.id) {
       L.reader = job.src->reader(job.cache_bytes);
       L.job_id = job.id;
+      L.jpeg_ready = false;
     }
     const uint64_t tiles_before = L.reader->tiles_decoded();
     const bool shards = o_.shard_size > 0;
@@ -429,13 +484,15 @@ class Chipper {
         }
         out.hash.clear();
       }
-      if (auto e = read_chip(*L.reader, job, o_, t.gx, t.gy, L.chip, L.big, L.tmp)) {
-        job.fail(*e);
-        break;
-      }
-      if (!encode_chip(L.chip, o_.format, o_.quality, L.enc)) {
-        job.fail(fmt::format("cannot encode chip {} as {}", out.name, ext));
-        break;
+      if (!copy_chip(job, L, t, out)) {
+        if (auto e = read_chip(*L.reader, job, o_, t.gx, t.gy, L.chip, L.big, L.tmp)) {
+          job.fail(*e);
+          break;
+        }
+        if (!encode_chip(L.chip, o_.format, o_.quality, L.enc)) {
+          job.fail(fmt::format("cannot encode chip {} as {}", out.name, ext));
+          break;
+        }
       }
       out.size = L.enc.size();
       append_hash_hex(out.hash, std::string_view(reinterpret_cast<const char*>(L.enc.data()), L.enc.size()),
@@ -488,6 +545,8 @@ class Chipper {
       manifest_.set_cell_int(row, std::size_t(cols_[5]), c.h);
       if (c.tissue >= 0) manifest_.set_cell(row, std::size_t(cols_[6]), fmt::format("{:.4f}", c.tissue));
       if (shard_col_ >= 0) manifest_.set_cell_raw(row, std::size_t(shard_col_), shard);
+      if (copied_col_ >= 0) manifest_.set_cell_uint(row, std::size_t(copied_col_), c.copied ? 1 : 0);
+      rep.copied += c.copied;
       ++rep.chips;
       rep.resumed += c.resumed;
       rep.bytes += c.size;
@@ -504,6 +563,7 @@ class Chipper {
   Manifest manifest_;
   std::vector<int> cols_;
   int shard_col_ = -1;
+  int copied_col_ = -1;
   TarShardWriter shards_;
   cv::Mat user_mask_;
   std::vector<std::string> stems_;        // output_stems() of the inputs

@@ -48,6 +48,7 @@ struct ChipOptions {
   std::vector<std::pair<int64_t, int64_t>> coords;  // level-0 chip corners (used when use_coords)
   bool use_coords = false;
   ChipFormat format = ChipFormat::jpg;
+  bool jpeg_copy = false;  // --jpeg-copy: JPEG chips cut from JPEG tiles where the grid allows (jpeg_copy.h)
   int quality = -1;
   std::string out_dir;
   std::size_t shard_size = 0;  // > 0: tar shards of this many chips
@@ -77,6 +78,8 @@ struct ImageReport {
   uint64_t rejected = 0;  // below --min-tissue
   uint64_t tiles_decoded = 0;
   uint64_t bytes = 0;
+  uint64_t copied = 0;        // --jpeg-copy: chips cut from the JPEG data
+  std::string copy_fallback;  // --jpeg-copy: why some or all chips were decoded and encoded ("": none)
 };
 
 struct ChipProgress {

@@ -46,6 +46,7 @@ bool guarded(ErrorManager& e, F& f) {
 }
 
 constexpr int kMaxJpegSide = 65500;
+constexpr int64_t kMaxTileSide = 4096;  // bounds a tile's coefficients (4096^2 4:4:4: 96 MiB)
 
 struct Session {
   ErrorManager err{};
@@ -198,6 +199,8 @@ int jpeg_imcu(const JpegGrid& grid, const JpegTileFetch& fetch, std::string& err
 std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
                                      int64_t w, int64_t h, std::vector<unsigned char>& out) {
   if (grid.tile_width <= 0 || grid.tile_height <= 0) return std::string("not a tiled image");
+  if (grid.tile_width > kMaxTileSide || grid.tile_height > kMaxTileSide)
+    return std::string("tiles larger than 4096 pixels a side");
   if (w <= 0 || h <= 0 || w > kMaxJpegSide || h > kMaxJpegSide)
     return std::string("chip size out of JPEG's range");
   if (x < 0 || y < 0 || x > grid.width - w || y > grid.height - h)

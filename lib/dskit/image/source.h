@@ -19,6 +19,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "dskit/image/jpeg_copy.h"
+
 namespace dskit::image {
 
 struct Level {
@@ -40,6 +42,12 @@ class RegionReader {
                                           cv::Mat& out) = 0;
   // Source tiles or strips decoded so far (for --stats and the tests).
   virtual uint64_t tiles_decoded() const { return 0; }
+  // --jpeg-copy: the JPEG tile grid of `level` and a fetcher of its tiles' compressed streams (valid while
+  // this reader lives), or why the level has none.
+  virtual std::optional<std::string> jpeg_tiles(std::size_t level, JpegGrid& grid, JpegTileFetch& fetch) {
+    (void)level, (void)grid, (void)fetch;
+    return std::string("the reader gives no JPEG tiles (libtiff's does)");
+  }
 };
 
 class ImageSource {

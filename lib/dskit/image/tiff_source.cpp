@@ -81,6 +81,7 @@ struct TiffLevel {
   uint64_t where = 0;  // directory number, or SubIFD offset
   bool tiled = false;
   bool jpeg_ycbcr = false;
+  bool jpeg = false;  // COMPRESSION_JPEG (--jpeg-copy)
   int samples = 3;
   uint32_t width = 0, height = 0, tile_w = 0, tile_h = 0;
 };
@@ -101,7 +102,8 @@ std::optional<std::string> describe_dir(TIFF* t, TiffLevel& lv) {
   if (bits != 8 || sample_format != SAMPLEFORMAT_UINT)
     return "unsupported TIFF sample format (" + std::to_string(bits) + "-bit; dschip reads 8-bit)";
   if (planar != PLANARCONFIG_CONTIG) return "unsupported TIFF layout (separate planes)";
-  lv.jpeg_ycbcr = photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG;
+  lv.jpeg = compression == COMPRESSION_JPEG;
+  lv.jpeg_ycbcr = photometric == PHOTOMETRIC_YCBCR && lv.jpeg;
   if (photometric == PHOTOMETRIC_YCBCR && !lv.jpeg_ycbcr)
     return "unsupported TIFF colour space (YCbCr without JPEG compression)";
   if (photometric != PHOTOMETRIC_MINISBLACK && photometric != PHOTOMETRIC_RGB && !lv.jpeg_ycbcr)
@@ -168,6 +170,27 @@ class TiffReader final : public RegionReader {
 
   uint64_t tiles_decoded() const override { return decoded_; }
 
+  std::optional<std::string> jpeg_tiles(std::size_t level, JpegGrid& grid, JpegTileFetch& fetch) override {
+    if (auto e = select(level)) return e;
+    const TiffLevel& lv = levels_[level];
+    if (!lv.jpeg || !lv.tiled || lv.samples == 4) return std::string("the level is not JPEG-tiled");
+    grid.width = lv.width;
+    grid.height = lv.height;
+    grid.tile_width = lv.tile_w;
+    grid.tile_height = lv.tile_h;
+    grid.color = lv.jpeg_ycbcr ? JpegColor::ycbcr : lv.samples == 1 ? JpegColor::gray : JpegColor::rgb;
+    uint32_t n = 0;
+    void* tables = nullptr;
+    grid.tables.clear();
+    if (TIFFGetField(tif_.get(), TIFFTAG_JPEGTABLES, &n, &tables) && n > 0 && tables)
+      grid.tables.assign(static_cast<const unsigned char*>(tables),
+                         static_cast<const unsigned char*>(tables) + n);
+    fetch = [this, level](int64_t col, int64_t row, std::vector<unsigned char>& out) {
+      return raw_tile(level, col, row, out);
+    };
+    return std::nullopt;
+  }
+
  private:
   std::optional<std::string> select(std::size_t level) {
     if (!tif_) {
@@ -182,6 +205,26 @@ class TiffReader final : public RegionReader {
     if (!ok) return "cannot read the directory of level " + std::to_string(level) + ": " + msgs_.last_error;
     if (lv.jpeg_ycbcr) TIFFSetField(tif_.get(), TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
     current_ = level;
+    return std::nullopt;
+  }
+
+  // A tile's compressed bytes as stored (--jpeg-copy), at most twice a decoded tile's size plus 64 KiB.
+  std::optional<std::string> raw_tile(std::size_t level, int64_t tx, int64_t ty,
+                                      std::vector<unsigned char>& out) {
+    if (auto e = select(level)) return e;
+    const TiffLevel& lv = levels_[level];
+    TIFF* t = tif_.get();
+    if (tx < 0 || ty < 0 || tx * lv.tile_w >= lv.width || ty * lv.tile_h >= lv.height) return "no such tile";
+    const uint32_t number = TIFFComputeTile(t, uint32_t(tx * lv.tile_w), uint32_t(ty * lv.tile_h), 0, 0);
+    const uint64_t size = TIFFGetStrileByteCount(t, number);
+    if (size == 0 || size > 2 * uint64_t(lv.tile_w) * lv.tile_h * lv.samples + 65536)
+      return "tile " + std::to_string(number) + " of level " + std::to_string(level) +
+             ": implausible size (" + std::to_string(size) + " bytes)";
+    out.resize(std::size_t(size));
+    msgs_.last_error.clear();
+    if (TIFFReadRawTile(t, number, out.data(), tmsize_t(size)) != tmsize_t(size))
+      return "tile " + std::to_string(number) + " of level " + std::to_string(level) + ": " +
+             (msgs_.last_error.empty() ? "short read" : msgs_.last_error);
     return std::nullopt;
   }
 
