@@ -257,6 +257,7 @@ class Chipper {
     std::optional<std::string> jpeg_error;
     JpegGrid grid;
     JpegTileFetch fetch;
+    std::unique_ptr<JpegTileCache> jpeg_cache;
   };
 
   // --jpeg-copy: the chip's JPEG cut from the source tiles into L.enc; false (the reason recorded) when it
@@ -265,10 +266,11 @@ class Chipper {
     if (!job.copy) return false;
     if (!L.jpeg_ready) {
       L.jpeg_error = L.reader->jpeg_tiles(job.level, L.grid, L.fetch);
+      L.jpeg_cache = std::make_unique<JpegTileCache>(2 * job.cache_bytes);  // coefficients: up to 6 B/px
       L.jpeg_ready = true;
     }
     std::optional<std::string> e = L.jpeg_error;
-    if (!e) e = jpeg_copy(L.grid, L.fetch, t.gx, t.gy, job.cw, job.ch, L.enc);
+    if (!e) e = jpeg_copy(L.grid, L.fetch, t.gx, t.gy, job.cw, job.ch, L.enc, L.jpeg_cache.get());
     if (e) {
       job.copy_fell_back(fmt::format("chip at ({}, {}): {}", out.x, out.y, *e));
       return false;

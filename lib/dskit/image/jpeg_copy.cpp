@@ -174,6 +174,64 @@ std::string tile_name(int64_t col, int64_t row) {
 
 }  // namespace
 
+// A tile's coefficients, quantisation and layout, read once and kept in a JpegTileCache.
+struct JpegCoefTile {
+  Layout l;
+  J_COLOR_SPACE color = JCS_UNKNOWN;
+  int ids[MAX_COMPONENTS] = {};
+  UINT16 quant[MAX_COMPONENTS][DCTSIZE2] = {};
+  int64_t bw[MAX_COMPONENTS] = {}, bh[MAX_COMPONENTS] = {};  // blocks held per component
+  std::vector<JCOEF> blocks[MAX_COMPONENTS];                 // bw x bh blocks of DCTSIZE2, row-major
+
+  std::size_t bytes() const {
+    std::size_t n = sizeof *this;
+    for (const auto& b : blocks) n += b.size() * sizeof(JCOEF);
+    return n;
+  }
+};
+
+namespace {
+
+// Reads one tile stream's coefficients into `t`.
+std::optional<std::string> load_tile(Session& s, const JpegGrid& grid, const std::vector<unsigned char>& data,
+                                     JpegCoefTile& t) {
+  if (auto e = s.read_header(grid, data)) return e;
+  if (auto e = check_header(grid, s.src, t.l)) {
+    s.abort_src();
+    return e;
+  }
+  t.color = s.src.jpeg_color_space;
+  jvirt_barray_ptr* arrays = nullptr;
+  auto read = [&] { arrays = jpeg_read_coefficients(&s.src); };
+  if (!guarded(s.err, read)) return s.failure("corrupt JPEG data");
+  for (int c = 0; c < t.l.components; ++c) {
+    const jpeg_component_info& ci = s.src.comp_info[c];
+    if (!ci.quant_table) {
+      s.abort_src();
+      return std::string("a component without a quantisation table");
+    }
+    t.ids[c] = ci.component_id;
+    std::memcpy(t.quant[c], ci.quant_table->quantval, sizeof t.quant[c]);
+    t.bw[c] = ci.width_in_blocks;
+    t.bh[c] = ci.height_in_blocks;
+    t.blocks[c].resize(std::size_t(t.bw[c] * t.bh[c]) * DCTSIZE2);
+  }
+  auto copy = [&] {
+    for (int c = 0; c < t.l.components; ++c)
+      for (int64_t by = 0; by < t.bh[c]; ++by) {
+        JBLOCKARRAY row = (*s.src.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&s.src), arrays[c],
+                                                           JDIMENSION(by), 1, FALSE);
+        std::memcpy(t.blocks[c].data() + std::size_t(by * t.bw[c]) * DCTSIZE2, row[0],
+                    std::size_t(t.bw[c]) * sizeof(JBLOCK));
+      }
+    jpeg_abort_decompress(&s.src);
+  };
+  if (!guarded(s.err, copy)) return s.failure("cannot read the JPEG blocks");
+  return std::nullopt;
+}
+
+}  // namespace
+
 int jpeg_imcu(const JpegGrid& grid, const JpegTileFetch& fetch, std::string& err) {
   if (grid.tile_width <= 0 || grid.tile_height <= 0) {
     err = "not a tiled image";
@@ -196,8 +254,35 @@ int jpeg_imcu(const JpegGrid& grid, const JpegTileFetch& fetch, std::string& err
   return std::max(l.imcu_w, l.imcu_h);
 }
 
+void JpegTileCache::clear() {
+  lru_.clear();
+  index_.clear();
+  used_ = 0;
+}
+
+std::shared_ptr<const JpegCoefTile> JpegTileCache::find(int64_t col, int64_t row) {
+  const auto it = index_.find(key(col, row));
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->tile;
+}
+
+void JpegTileCache::put(int64_t col, int64_t row, std::shared_ptr<const JpegCoefTile> tile) {
+  const std::size_t bytes = tile->bytes();
+  if (bytes > max_bytes_) return;
+  while (!lru_.empty() && used_ + bytes > max_bytes_) {
+    used_ -= lru_.back().bytes;
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  lru_.push_front({key(col, row), bytes, std::move(tile)});
+  index_[lru_.front().key] = lru_.begin();
+  used_ += bytes;
+}
+
 std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
-                                     int64_t w, int64_t h, std::vector<unsigned char>& out) {
+                                     int64_t w, int64_t h, std::vector<unsigned char>& out,
+                                     JpegTileCache* cache) {
   if (grid.tile_width <= 0 || grid.tile_height <= 0) return std::string("not a tiled image");
   if (grid.tile_width > kMaxTileSide || grid.tile_height > kMaxTileSide)
     return std::string("tiles larger than 4096 pixels a side");
@@ -210,78 +295,94 @@ std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& 
 
   Session s;
   if (auto e = s.create()) return e;
-  Layout first;
+  std::shared_ptr<const JpegCoefTile> first;
   jvirt_barray_ptr arrays[MAX_COMPONENTS] = {};
-  std::vector<unsigned char> tile;
+  std::vector<unsigned char> data;
   // Row-major order: the chip's block rows are written top to bottom.
   for (int64_t ty = ty0; ty <= ty1; ++ty) {
     for (int64_t tx = tx0; tx <= tx1; ++tx) {
-      const bool is_first = ty == ty0 && tx == tx0;
-      if (auto e = fetch(tx, ty, tile)) return tile_name(tx, ty) + ": " + *e;
-      Layout l;
-      std::optional<std::string> e = s.read_header(grid, tile);
-      if (!e) e = check_header(grid, s.src, l);
-      if (!e && !is_first && !same_layout(first, l)) e = "component count or sampling differ between tiles";
-      if (e) return tile_name(tx, ty) + ": " + *e;
-      if (is_first) {
-        first = l;
+      std::shared_ptr<const JpegCoefTile> tile = cache ? cache->find(tx, ty) : nullptr;
+      if (!tile) {
+        if (auto e = fetch(tx, ty, data)) return tile_name(tx, ty) + ": " + *e;
+        auto loaded = std::make_shared<JpegCoefTile>();
+        if (auto e = load_tile(s, grid, data, *loaded)) return tile_name(tx, ty) + ": " + *e;
+        tile = loaded;
+        if (cache) cache->put(tx, ty, tile);
+      }
+      const Layout& l = tile->l;
+      if (!first) {
+        first = tile;
         if (x % l.imcu_w || y % l.imcu_h || w % l.imcu_w || h % l.imcu_h)
           return "chip " + std::to_string(w) + "x" + std::to_string(h) + " at (" + std::to_string(x) + ", " +
                  std::to_string(y) + ") is off the " + std::to_string(l.imcu_w) + "x" +
                  std::to_string(l.imcu_h) + " JPEG iMCU grid";
-      }
-      // The part of the chip in this tile, in pixels of the level; the tile stream must cover it.
-      const int64_t ox = tx * grid.tile_width, oy = ty * grid.tile_height;
-      const int64_t ix0 = std::max(x, ox), iy0 = std::max(y, oy);
-      const int64_t ix1 = std::min(x + w, ox + grid.tile_width), iy1 = std::min(y + h, oy + grid.tile_height);
-      if (iy1 - oy > int64_t(s.src.image_height)) {
-        s.abort_src();
-        return tile_name(tx, ty) + ": the JPEG tile is shorter than the tile grid";
-      }
-      jvirt_barray_ptr* src_arrays = nullptr;
-      auto read = [&] { src_arrays = jpeg_read_coefficients(&s.src); };
-      if (!guarded(s.err, read)) return tile_name(tx, ty) + ": " + s.failure("corrupt JPEG data");
-      if (is_first) {
+        // The chip's parameters as the first tile's (what jpeg_copy_critical_parameters would copy), each
+        // distinct quantisation table once.
         auto setup = [&] {
-          jpeg_copy_critical_parameters(&s.src, &s.dst);
           s.dst.image_width = static_cast<JDIMENSION>(w);
           s.dst.image_height = static_cast<JDIMENSION>(h);
+          s.dst.input_components = l.components;
+          s.dst.in_color_space = tile->color;
+          jpeg_set_defaults(&s.dst);
+          jpeg_set_colorspace(&s.dst, tile->color);
           for (int c = 0; c < l.components; ++c) {
+            jpeg_component_info& ci = s.dst.comp_info[c];
+            ci.component_id = tile->ids[c];
+            ci.h_samp_factor = l.h[c];
+            ci.v_samp_factor = l.v[c];
+            int slot = 0;
+            while (slot < c && std::memcmp(tile->quant[slot], tile->quant[c], sizeof tile->quant[c]) != 0)
+              ++slot;
+            ci.quant_tbl_no = slot;
+            if (slot == c) {
+              JQUANT_TBL*& q = s.dst.quant_tbl_ptrs[c];
+              if (!q) q = jpeg_alloc_quant_table(reinterpret_cast<j_common_ptr>(&s.dst));
+              std::memcpy(q->quantval, tile->quant[c], sizeof q->quantval);
+              q->sent_table = FALSE;
+            }
             const auto bw = static_cast<JDIMENSION>(w * l.h[c] / l.imcu_w);
             const auto bh = static_cast<JDIMENSION>(h * l.v[c] / l.imcu_h);
             arrays[c] = (*s.dst.mem->request_virt_barray)(reinterpret_cast<j_common_ptr>(&s.dst), JPOOL_IMAGE,
                                                           TRUE, bw, bh, static_cast<JDIMENSION>(l.v[c]));
           }
+          for (int c = l.components; c < NUM_QUANT_TBLS; ++c)
+            if (s.dst.quant_tbl_ptrs[c]) s.dst.quant_tbl_ptrs[c]->sent_table = TRUE;  // unused: not written
           (*s.dst.mem->realize_virt_arrays)(reinterpret_cast<j_common_ptr>(&s.dst));
         };
         if (!guarded(s.err, setup))
-          return tile_name(tx, ty) + ": " + s.failure("cannot copy the JPEG parameters");
-      }
-      // The chip is written with the first tile's quantisation: every tile must have used the same.
-      for (int c = 0; c < l.components; ++c) {
-        const JQUANT_TBL* mine = s.src.comp_info[c].quant_table;
-        const JQUANT_TBL* chip = s.dst.quant_tbl_ptrs[s.dst.comp_info[c].quant_tbl_no];
-        if (!mine || !chip || std::memcmp(mine->quantval, chip->quantval, sizeof mine->quantval) != 0) {
-          s.abort_src();
+          return tile_name(tx, ty) + ": " + s.failure("cannot set up the JPEG chip");
+      } else {
+        if (!same_layout(first->l, l) || first->color != tile->color)
+          return tile_name(tx, ty) + ": component count, colour or sampling differ between tiles";
+        // The chip is written with the first tile's quantisation: every tile must have used the same.
+        if (std::memcmp(first->quant, tile->quant, sizeof tile->quant) != 0)
           return tile_name(tx, ty) + ": quantisation tables differ between the tiles the chip spans";
-        }
+      }
+      // The part of the chip in this tile, in pixels of the level.
+      const int64_t ox = tx * grid.tile_width, oy = ty * grid.tile_height;
+      const int64_t ix0 = std::max(x, ox), iy0 = std::max(y, oy);
+      const int64_t ix1 = std::min(x + w, ox + grid.tile_width), iy1 = std::min(y + h, oy + grid.tile_height);
+      for (int c = 0; c < l.components; ++c) {
+        // Block columns/rows of component c: pixel p maps to block p * h[c] / imcu_w.
+        const int64_t bx1 = ix1 * l.h[c] / l.imcu_w, by1 = iy1 * l.v[c] / l.imcu_h;
+        const int64_t sx = ox * l.h[c] / l.imcu_w, sy = oy * l.v[c] / l.imcu_h;
+        if (bx1 - sx > tile->bw[c] || by1 - sy > tile->bh[c])
+          return tile_name(tx, ty) + ": the JPEG tile is smaller than the tile grid";
       }
       auto copy = [&] {
         for (int c = 0; c < l.components; ++c) {
-          // Block columns/rows of component c: pixel p maps to block p * h[c] / imcu_w.
           const int64_t bx0 = ix0 * l.h[c] / l.imcu_w, bx1 = ix1 * l.h[c] / l.imcu_w;
           const int64_t by0 = iy0 * l.v[c] / l.imcu_h, by1 = iy1 * l.v[c] / l.imcu_h;
           const int64_t sx = ox * l.h[c] / l.imcu_w, sy = oy * l.v[c] / l.imcu_h;
           const int64_t dx = x * l.h[c] / l.imcu_w, dy = y * l.v[c] / l.imcu_h;
           for (int64_t by = by0; by < by1; ++by) {
-            JBLOCKARRAY from = (*s.src.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&s.src),
-                                                                src_arrays[c], JDIMENSION(by - sy), 1, FALSE);
             JBLOCKARRAY to = (*s.dst.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&s.dst),
                                                               arrays[c], JDIMENSION(by - dy), 1, TRUE);
-            std::memcpy(to[0] + (bx0 - dx), from[0] + (bx0 - sx), std::size_t(bx1 - bx0) * sizeof(JBLOCK));
+            const JCOEF* from =
+                tile->blocks[c].data() + std::size_t((by - sy) * tile->bw[c] + (bx0 - sx)) * DCTSIZE2;
+            std::memcpy(to[0] + (bx0 - dx), from, std::size_t(bx1 - bx0) * sizeof(JBLOCK));
           }
         }
-        jpeg_abort_decompress(&s.src);
       };
       if (!guarded(s.err, copy)) return tile_name(tx, ty) + ": " + s.failure("cannot copy the JPEG blocks");
     }

@@ -16,9 +16,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dskit::image {
@@ -43,9 +46,34 @@ using JpegTileFetch =
 // tiles cannot be copied (not JPEG, progressive, ...).
 int jpeg_imcu(const JpegGrid& grid, const JpegTileFetch& fetch, std::string& err);
 
-// Writes the w x h chip at (x, y) of the level into `out` as a complete JPEG. Returns the reason on refusal
-// or error (out is then unspecified), nullopt on success.
+struct JpegCoefTile;
+
+// Tiles' coefficients kept between chips, up to `max_bytes` (about 6 bytes a pixel for 4:4:4, 3 for 4:2:0),
+// least recently used first out: neighbouring chips share source tiles, which are then read once. One per
+// thread and grid; clear() when the grid changes.
+class JpegTileCache {
+ public:
+  explicit JpegTileCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  void clear();
+  std::shared_ptr<const JpegCoefTile> find(int64_t col, int64_t row);
+  void put(int64_t col, int64_t row, std::shared_ptr<const JpegCoefTile> tile);
+
+ private:
+  struct Entry {
+    uint64_t key;
+    std::size_t bytes;
+    std::shared_ptr<const JpegCoefTile> tile;
+  };
+  static uint64_t key(int64_t col, int64_t row) { return (uint64_t(row) << 32) ^ uint64_t(col); }
+  std::size_t max_bytes_, used_ = 0;
+  std::list<Entry> lru_;
+  std::unordered_map<uint64_t, std::list<Entry>::iterator> index_;
+};
+
+// Writes the w x h chip at (x, y) of the level into `out` as a complete JPEG, reading tiles through `cache`
+// when given. Returns the reason on refusal or error (out is then unspecified), nullopt on success.
 std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
-                                     int64_t w, int64_t h, std::vector<unsigned char>& out);
+                                     int64_t w, int64_t h, std::vector<unsigned char>& out,
+                                     JpegTileCache* cache = nullptr);
 
 }  // namespace dskit::image
