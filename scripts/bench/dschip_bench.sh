@@ -2,7 +2,9 @@
 # dschip against `vips dzsave --depth one` in one run, on the same 100,000 x 60,000 pyramidal JPEG BigTIFF
 # slides: one covered with a synthetic tissue-like texture, one about 40% tissue islands on white glass.
 # Every 224 x 224 JPEG q90 chip (--no-mask, --edge pad so the chip count equals dzsave's tile count), then the
-# tissue-masked run on the 40% slide. Wall time and peak RSS from GNU time; prints a Markdown table.
+# tissue-masked run on the 40% slide; and dschip --jpeg-copy (chips cut from the slide's JPEG tiles, no
+# re-encoding: 224 is on the 8-pixel JPEG block grid of these 4:4:4 slides) on both.
+# Wall time and peak RSS from GNU time; prints a Markdown table.
 #
 #   scripts/bench/dschip_bench.sh
 #
@@ -86,6 +88,8 @@ run dzsave_full_420 vips dzsave slide-full.tif out/slide --depth one --tile-size
   --suffix '.jpg[Q=90,subsample-mode=on]'
 run dzsave_40 vips dzsave slide-40.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=90]'
 run dschip_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --quality 90 --edge pad
+run dschip_copy_full "$dschip" slide-full.tif -o out --size 224 --format jpg --jpeg-copy --no-mask --edge pad
+run dschip_copy_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --jpeg-copy --edge pad
 echo "load after: $(bench_loadavg)"
 
 row() {  # LABEL PEER OURS
@@ -102,3 +106,5 @@ echo "|---|---|---|---|"
 row "all chips, 224 JPEG q90" dzsave_full dschip_full
 row "all chips, dzsave with 4:2:0 chroma" dzsave_full_420 dschip_full
 row "40% tissue, masked" dzsave_40 dschip_40
+row "all chips, dschip --jpeg-copy" dzsave_full dschip_copy_full
+row "40% tissue, masked, dschip --jpeg-copy" dzsave_40 dschip_copy_40

@@ -2,8 +2,8 @@
 //
 // The chip's DCT coefficients are copied block by block out of the source tiles it spans (libjpeg's
 // coefficient API: jpeg_read_coefficients on each tile, jpeg_write_coefficients for the chip) and written
-// as one complete JPEG with the source's quantisation tables and optimised Huffman tables. The decoded chip
-// then equals the decoded source region, up to chroma upsampling at the chip's edge (a 4:2:0 source).
+// as one complete JPEG with the source's quantisation tables and the standard Huffman tables. The decoded
+// chip then equals the decoded source region, up to chroma upsampling at the chip's edge (a 4:2:0 source).
 //
 // Conditions (anything else is refused with a reason, never an abort): the tiles are baseline or extended
 // sequential Huffman JPEG (not progressive, arithmetic or lossless) of 8-bit samples, all with the same
