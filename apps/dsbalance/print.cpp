@@ -93,6 +93,18 @@ std::string report_text(const dskit::ReportInput& in, std::size_t name_max) {
       "bands: >{}: {} classes, {} samples; {}-{}: {} classes, {} samples; <{}: {} classes, {} samples\n",
       in.bands.many, r.head.classes, r.head.samples, in.bands.few, in.bands.many, r.middle.classes,
       r.middle.samples, in.bands.few, r.tail.classes, r.tail.samples);
+  if (const auto* wc = in.weighted) {
+    out += fmt::format(
+        "\nby weight (the weight column: each class's share of the draws of a sampler that samples "
+        "by weight; {} rows at 0):\n",
+        wc->zero_rows);
+    const std::size_t name_w = name_column_width(
+        d.classes, [](const dskit::ClassCount& c) { return c.name; }, name_max);
+    out += fmt::format("{}  {:>12}  {:>7}\n", name_cell("class", name_w), "weight", "share");
+    for (std::size_t i = 0; i < d.classes.size() && i < wc->per_class.size(); ++i)
+      out += fmt::format("{}  {:>12.6g}  {:>6.2f}%\n", name_cell(d.classes[i].name, name_w), wc->per_class[i],
+                         wc->total > 0 ? 100 * wc->per_class[i] / wc->total : 0.0);
+  }
   if (in.splits) out += "\n" + drift_text(*in.splits, name_max);
   return out;
 }

@@ -70,9 +70,10 @@ int run(const DsbalanceOptions& o) {
   // Names are shortened to a terminal's width only when the report goes to that terminal (not with -o FILE).
   const bool report_to_stdout = o.output.empty() || o.output == "-" || o.resample || o.sample_weights;
   const std::size_t name_max = table_name_max(report_to_stdout ? app::stdout_columns() : 0);
+  bi.path = o.input;
+  if (o.second_input.empty() && first.format == BalanceFormat::manifest) bi.manifest = &first.manifest;
   if (!o.by.empty()) {
     if (first.format != BalanceFormat::manifest) return usage("--by needs a manifest input");
-    bi.manifest = &first.manifest;
   } else if (!o.second_input.empty()) {
     if (int rc = read_input(o, o.second_input, "", ao, second); rc != app::kExitOk) return rc;
     whole.path = first.path;
@@ -98,8 +99,8 @@ int run(const DsbalanceOptions& o) {
   ao2.gates = checked.gates;
   BalanceAnalysis an;
   if (auto err = analyze_balance(bi, ao2, an)) {
-    if (err->find("'leaked' gate") != std::string::npos) return usage(o.input + ": " + *err);
-    return error(o.input + ": " + *err), app::kExitUsage;
+    if (err->find("'leaked' gate") != std::string::npos) return usage(*err);
+    return error(*err), app::kExitUsage;
   }
   for (const auto& u : an.after.unused_rules) {
     if (u.rfind("--map ", 0) == 0)
@@ -116,6 +117,7 @@ int run(const DsbalanceOptions& o) {
   ri.report = an.report;
   ri.errors = all.errors;
   ri.gates = &an.gates;
+  if (an.weighted) ri.weighted = &an.weights;
   if (all.annotated) {
     ri.annotations = &all.annotations;
     ri.unit = o.unit;

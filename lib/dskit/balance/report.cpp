@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "dskit/base/json.h"
 #include "dskit/manifest/leaks.h"
+#include "dskit/manifest/repeat.h"
 
 namespace dskit {
 
@@ -112,6 +114,31 @@ std::vector<GateResult> evaluate(const std::vector<Gate>& gates, const BalanceAn
   return out;
 }
 
+// The weight column summed per class of out.after (see WeightedCounts).
+std::optional<std::string> weighted_counts(const Manifest& m, const std::string& path,
+                                           const LabelRules& rules, const std::string& separator,
+                                           BalanceAnalysis& out) {
+  RepeatCounts repeat;
+  RowWeights w;
+  if (auto err = read_repeat_counts(m, path, repeat)) return describe(*err);
+  if (auto err = read_row_weights(m, path, repeat, w)) return describe(*err);
+  if (!w.present) return std::nullopt;
+  out.weighted = true;
+  out.weights.per_class.assign(out.after.classes.size(), 0.0);
+  out.weights.zero_rows = w.zero;
+  std::unordered_map<std::string, std::size_t> index;  // class name -> position
+  for (std::size_t i = 0; i < out.after.classes.size(); ++i) index.emplace(out.after.classes[i].name, i);
+  for (std::size_t r = 0; r < m.size(); ++r) {
+    const double mass = static_cast<double>(repeat.of(r)) * w.weights[r];
+    if (mass == 0) continue;
+    for (const auto& label : split_labels(m.label(r), separator))
+      if (const auto l = rules.apply(label))
+        if (const auto it = index.find(*l); it != index.end()) out.weights.per_class[it->second] += mass;
+  }
+  for (double v : out.weights.per_class) out.weights.total += v;
+  return std::nullopt;
+}
+
 }  // namespace
 
 double rounded_metric(std::string_view metric, double value) {
@@ -133,7 +160,7 @@ std::optional<std::string> analyze_balance(const BalanceInputs& in, const Analys
   if (!o.by.empty()) {
     if (!in.manifest) return "--by needs a manifest input";
     SplitHistograms sh;
-    if (auto err = manifest_split_histograms(*in.manifest, o.by, sh)) return err;
+    if (auto err = manifest_split_histograms(*in.manifest, o.by, sh)) return in.path + ": " + *err;
     split_hists = std::move(sh.splits);
     out.splits.by = o.by;
     out.splits.unassigned = sh.unassigned;
@@ -177,7 +204,9 @@ std::optional<std::string> analyze_balance(const BalanceInputs& in, const Analys
   }
   for (const auto& g : o.gates)
     if (g.metric == "leaked" && !drift.leaks_known)
-      return std::string("the 'leaked' gate needs --by and a manifest with a hash column");
+      return in.path + ": the 'leaked' gate needs --by and a manifest with a hash column";
+  if (in.manifest)
+    if (auto err = weighted_counts(*in.manifest, in.path, o.rules, in.separator, out)) return err;
   out.gates = evaluate(o.gates, out, drift);
   return std::nullopt;
 }
@@ -219,6 +248,18 @@ std::string report_json(const ReportInput& in) {
   if (in.splits) {
     w.key("splits");
     splits_json(w, *in.splits);
+  }
+  if (const auto* wc = in.weighted) {
+    w.key("weighted").object().field("column", "weight").field("total", wc->total);
+    w.field("zero_rows", wc->zero_rows).key("classes").array();
+    for (std::size_t i = 0; i < d.classes.size() && i < wc->per_class.size(); ++i)
+      w.object()
+          .field("name", d.classes[i].name)
+          .field("weight", wc->per_class[i])
+          .key("share")
+          .fixed(wc->total > 0 ? wc->per_class[i] / wc->total : 0.0, 6)
+          .end_object();
+    w.end_array().end_object();
   }
   if (in.gates && !in.gates->empty()) {
     w.key("gates").array();

@@ -45,9 +45,10 @@ struct SplitsReport {
 // What the analysis is given: the whole dataset's histogram, and the splits (two inputs: each one's
 // histogram, the reference first; --by: taken from `manifest`).
 struct BalanceInputs {
+  std::string path;  // the (first) input, for messages
   LabelHistogram whole;
   std::string separator;                                       // of multiple labels ("" : none)
-  const Manifest* manifest = nullptr;                          // --by: the manifest read
+  const Manifest* manifest = nullptr;                          // a manifest input: --by, its weight column
   std::vector<std::pair<std::string, LabelHistogram>> splits;  // two-input form
   std::vector<std::string> split_inputs;                       // two-input form: the input paths
 };
@@ -76,6 +77,15 @@ double rounded_metric(std::string_view metric, double value);
 // "imbalance_ratio 12.30 > 10", prefixed "SPLIT: " for a split: the figure as the table prints it.
 std::string gate_result_text(const GateResult& g);
 
+// A manifest's `weight` column (dskit/manifest/repeat.h) summed per class: the share of the draws a sampler
+// that samples by weight gives each class. A row counts repeat x weight for each of its labels after the
+// rules (as it counts repeat times in the class counts).
+struct WeightedCounts {
+  std::vector<double> per_class;  // per class of the distribution, in its order
+  double total = 0;               // sum of per_class
+  uint64_t zero_rows = 0;         // rows of weight 0
+};
+
 struct BalanceAnalysis {
   Distribution before, after;  // the whole dataset without and with the label rules
   BalanceReport report;        // of `after`
@@ -83,11 +93,14 @@ struct BalanceAnalysis {
   SplitsReport splits;
   std::vector<std::pair<std::string, Distribution>> split_dists;  // per split after the rules, report order
   std::vector<GateResult> gates;
+  bool weighted = false;  // the manifest input has a `weight` column
+  WeightedCounts weights;
   std::vector<std::string> warnings;  // one per split that lacks classes of the union (as "missing" says)
 };
 
-// Counts, metrics, splits and gates. An error message for a --by column the manifest lacks, a bad repeat
-// column, or a `leaked` gate without --by on a manifest with a hash column.
+// Counts, metrics, splits, gates and the weight column's sums. An error message (naming the input) for a
+// --by column the manifest lacks, a bad repeat or weight cell, or a `leaked` gate without --by on a
+// manifest with a hash column.
 std::optional<std::string> analyze_balance(const BalanceInputs& in, const AnalysisOptions& o,
                                            BalanceAnalysis& out);
 
@@ -103,6 +116,7 @@ struct ReportInput {
   const AnnotationResult* annotations = nullptr;   // COCO, YOLO, VOC inputs
   std::string unit;                                // their --unit
   const std::vector<GateResult>* gates = nullptr;  // --fail-if
+  const WeightedCounts* weighted = nullptr;        // a manifest with a `weight` column
 };
 
 // The `dsbalance --json` document (schema in man/dsbalance.1), one line ending in a newline.

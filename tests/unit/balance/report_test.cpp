@@ -130,3 +130,39 @@ TEST_CASE("plot: a split's file name beside PLOT") {
   CHECK(split_plot_path("counts.png", "../../x y") == "counts.______x_y.png");
   CHECK(split_plot_path("/tmp/.hidden", "a/b") == "/tmp/.hidden.a_b");
 }
+
+TEST_CASE("report: the weight column summed per class, repeat times, after the rules") {
+  Manifest m = make_manifest("/data", HashAlgo::none, true);
+  const auto w = static_cast<std::size_t>(m.add_column("weight"));
+  const auto rep = static_cast<std::size_t>(m.add_column("repeat"));
+  const char* rows[][3] = {{"a", "0.5", "2"}, {"a", "1", "1"}, {"b", "0", "3"}, {"c", "0.25", "4"}};
+  for (const auto& [label, weight, repeat] : rows) {
+    const std::size_t r = m.add_row();
+    m.set_cell_raw(r, static_cast<std::size_t>(m.find_column("path")), std::to_string(r));
+    m.set_cell_raw(r, static_cast<std::size_t>(m.label_col()), label);
+    m.set_cell_raw(r, w, weight);
+    m.set_cell_raw(r, rep, repeat);
+  }
+  BalanceInputs in;
+  in.path = "m.tsv";
+  in.whole.add("a", 3);
+  in.whole.add("b", 3);
+  in.whole.add("c", 4);
+  in.manifest = &m;
+  AnalysisOptions o;
+  o.rules.merges.push_back({"c", "b"});  // c's weight goes to b
+  BalanceAnalysis a;
+  REQUIRE_FALSE(analyze_balance(in, o, a).has_value());
+  REQUIRE(a.weighted);
+  REQUIRE(a.weights.per_class.size() == 2);
+  CHECK(a.weights.per_class[0] == doctest::Approx(2.0));  // a: 2 x 0.5 + 1 x 1
+  CHECK(a.weights.per_class[1] == doctest::Approx(1.0));  // b: 3 x 0 + c's 4 x 0.25
+  CHECK(a.weights.total == doctest::Approx(3.0));
+  CHECK(a.weights.zero_rows == 1);
+  // A negative weight is an error naming file:line (row 2 is line 4).
+  m.set_cell_raw(1, w, "-2");
+  BalanceAnalysis bad;
+  const auto err = analyze_balance(in, o, bad);
+  REQUIRE(err.has_value());
+  CHECK(err->find("m.tsv:4: weight: not a finite number >= 0: '-2'") != std::string::npos);
+}
