@@ -93,6 +93,7 @@ int run(const DsbalanceOptions& o) {
   bi.whole = all.hist;
   bi.separator = all.separator;
   AnalysisOptions ao2;
+  ao2.map_file = o.map_file;
   ao2.rules = rules;
   ao2.bands = {o.band_many, o.band_few};
   ao2.by = o.by;
@@ -102,34 +103,16 @@ int run(const DsbalanceOptions& o) {
     if (err->find("'leaked' gate") != std::string::npos) return usage(*err);
     return error(*err), app::kExitUsage;
   }
-  for (const auto& u : an.after.unused_rules) {
-    if (u.rfind("--map ", 0) == 0)
-      return error(o.map_file + ": unknown label '" + u.substr(6) + "' (no such class in the input)"),
-             app::kExitUsage;
-    error("warning: " + u + " matches no class");
-  }
-  ReportInput ri;
-  ri.input = o.input;
-  ri.format = std::string(balance_format_name(first.format));
-  ri.after = &an.after;
-  if (!rules.empty()) ri.before = &an.before;
-  ri.bands = ao2.bands;
-  ri.report = an.report;
-  ri.errors = all.errors;
-  ri.gates = &an.gates;
-  if (an.weighted) ri.weighted = &an.weights;
+  for (const auto& w : an.warnings) error("warning: " + w);
+  ReportInput base;
+  base.input = o.input;
+  base.format = std::string(balance_format_name(first.format));
+  base.errors = all.errors;
   if (all.annotated) {
-    ri.annotations = &all.annotations;
-    ri.unit = o.unit;
+    base.annotations = &all.annotations;
+    base.unit = o.unit;
   }
-  if (ri.report.total == 0)
-    return error(o.input + ": empty dataset (no labelled entries" +
-                 (rules.empty() ? "" : " after the label rules") + ")"),
-           app::kExitUsage;
-  if (an.has_splits) {
-    for (const auto& w : an.warnings) error("warning: " + w);
-    ri.splits = &an.splits;
-  }
+  const ReportInput ri = report_input(an, ao2, std::move(base));
   if (!o.plot.empty())
     if (int rc = write_plots(o, checked, an); rc != app::kExitOk) return rc;
 

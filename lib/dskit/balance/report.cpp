@@ -141,6 +141,33 @@ std::optional<std::string> weighted_counts(const Manifest& m, const std::string&
 
 }  // namespace
 
+void add_histogram(LabelHistogram& into, const LabelHistogram& from) {
+  for (const auto& [label, n] : from.raw) into.add(label, n);
+  into.declared.insert(into.declared.end(), from.declared.begin(), from.declared.end());
+  into.ordered = into.ordered || from.ordered;
+}
+
+void add_annotations(AnnotationResult& a, const AnnotationResult& b) {
+  a.images += b.images;
+  a.unannotated += b.unannotated;
+  a.no_label_file += b.no_label_file;
+  a.instances += b.instances;
+  a.crowd += b.crowd;
+  a.skipped += b.skipped;
+  a.unknown += b.unknown;
+}
+
+ReportInput report_input(const BalanceAnalysis& a, const AnalysisOptions& o, ReportInput base) {
+  base.after = &a.after;
+  base.before = o.rules.empty() ? nullptr : &a.before;
+  base.bands = o.bands;
+  base.report = a.report;
+  base.splits = a.has_splits ? &a.splits : nullptr;
+  base.gates = &a.gates;
+  base.weighted = a.weighted ? &a.weights : nullptr;
+  return base;
+}
+
 double rounded_metric(std::string_view metric, double value) {
   const double scale = std::pow(10.0, metric_decimals(metric));
   return std::round(value * scale) / scale;
@@ -164,7 +191,16 @@ std::optional<std::string> analyze_balance(const BalanceInputs& in, const Analys
     split_hists = std::move(sh.splits);
     out.splits.by = o.by;
     out.splits.unassigned = sh.unassigned;
-  } else if (!in.splits.empty()) {
+  }
+  for (const auto& u : out.after.unused_rules) {
+    if (u.rfind("--map ", 0) == 0)
+      return o.map_file + ": unknown label '" + u.substr(6) + "' (no such class in the input)";
+    out.warnings.push_back(u + " matches no class");
+  }
+  if (out.report.total == 0)
+    return in.path + ": empty dataset (no labelled entries" +
+           (o.rules.empty() ? "" : " after the label rules") + ")";
+  if (o.by.empty() && !in.splits.empty()) {
     split_hists = in.splits;
     out.splits.by = "inputs";
     out.splits.inputs = in.split_inputs;

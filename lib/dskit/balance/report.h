@@ -53,7 +53,13 @@ struct BalanceInputs {
   std::vector<std::string> split_inputs;                       // two-input form: the input paths
 };
 
+// The second input's counts added to the first's (the two-input form's whole dataset): raw counts summed,
+// declared classes appended (the first input's order, then the second's).
+void add_histogram(LabelHistogram& into, const LabelHistogram& from);
+void add_annotations(AnnotationResult& into, const AnnotationResult& from);
+
 struct AnalysisOptions {
+  std::string map_file;  // the --map file the rules came from, for its message
   LabelRules rules;
   BandThresholds bands;
   std::string by;  // a manifest column to split by; "" : none
@@ -95,12 +101,14 @@ struct BalanceAnalysis {
   std::vector<GateResult> gates;
   bool weighted = false;  // the manifest input has a `weight` column
   WeightedCounts weights;
-  std::vector<std::string> warnings;  // one per split that lacks classes of the union (as "missing" says)
+  // A label rule that matches no class ("--merge X matches no class"), and one per split that lacks classes
+  // of the union ("val: no entry of classes a, b", as its "missing" says).
+  std::vector<std::string> warnings;
 };
 
 // Counts, metrics, splits, gates and the weight column's sums. An error message (naming the input) for a
-// --by column the manifest lacks, a bad repeat or weight cell, or a `leaked` gate without --by on a
-// manifest with a hash column.
+// --by column the manifest lacks, a --map label that names no class, an empty dataset, a bad repeat or
+// weight cell, or a `leaked` gate without --by on a manifest with a hash column.
 std::optional<std::string> analyze_balance(const BalanceInputs& in, const AnalysisOptions& o,
                                            BalanceAnalysis& out);
 
@@ -118,6 +126,9 @@ struct ReportInput {
   const std::vector<GateResult>* gates = nullptr;  // --fail-if
   const WeightedCounts* weighted = nullptr;        // a manifest with a `weight` column
 };
+
+// `base` (input, format, errors, annotations, unit) completed with the analysis made with `o`.
+ReportInput report_input(const BalanceAnalysis& a, const AnalysisOptions& o, ReportInput base);
 
 // The `dsbalance --json` document (schema in man/dsbalance.1), one line ending in a newline.
 std::string report_json(const ReportInput& in);
