@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <utility>
 
 #include "cli/tool.h"
@@ -11,12 +10,6 @@
 namespace dsbalance {
 
 using namespace dskit;
-
-std::string input_stem(const std::string& path) {
-  std::filesystem::path p(path);
-  if (!p.has_filename()) p = p.parent_path();
-  return p.stem().string();
-}
 
 int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
                const AnnotationOptions& ao, Input& in) {

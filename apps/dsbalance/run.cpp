@@ -84,8 +84,8 @@ int run(const DsbalanceOptions& o) {
     whole.annotated = first.annotated;
     whole.errors = first.errors;
     add_input(whole, second);
-    bi.splits.emplace_back(input_stem(o.input), first.hist);
-    bi.splits.emplace_back(input_stem(o.second_input), second.hist);
+    bi.splits.emplace_back(input_split_name(o.input), first.hist);
+    bi.splits.emplace_back(input_split_name(o.second_input), second.hist);
     if (bi.splits[1].first == bi.splits[0].first) bi.splits[1].first += "#2";
     bi.split_inputs = {o.input, o.second_input};
   }

@@ -15,6 +15,7 @@ namespace pyb = pybind11;
 void init_walk(pyb::module_& m);
 void init_manifest(pyb::module_& m);
 void init_order(pyb::module_& m);
+void init_balance(pyb::module_& m);
 
 // Raw bytes as os.fsdecode gives them (needs the GIL).
 inline pyb::str fsdecode(std::string_view raw) {

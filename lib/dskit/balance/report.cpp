@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <unordered_map>
 
@@ -140,6 +141,12 @@ std::optional<std::string> weighted_counts(const Manifest& m, const std::string&
 }
 
 }  // namespace
+
+std::string input_split_name(const std::string& path) {
+  std::filesystem::path p(path);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.stem().string();
+}
 
 void add_histogram(LabelHistogram& into, const LabelHistogram& from) {
   for (const auto& [label, n] : from.raw) into.add(label, n);

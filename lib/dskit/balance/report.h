@@ -53,6 +53,9 @@ struct BalanceInputs {
   std::vector<std::string> split_inputs;                       // two-input form: the input paths
 };
 
+// A split's name in the two-input form: the input's file stem (or directory name).
+std::string input_split_name(const std::string& path);
+
 // The second input's counts added to the first's (the two-input form's whole dataset): raw counts summed,
 // declared classes appended (the first input's order, then the second's).
 void add_histogram(LabelHistogram& into, const LabelHistogram& from);
