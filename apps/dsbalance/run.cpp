@@ -24,21 +24,24 @@ namespace {
 // --plot: the whole dataset's chart into PLOT and, with splits, each split's over the classes of the union
 // (empty bars included, so the charts line up) into split_plot_path(PLOT, SPLIT).
 int write_plots(const DsbalanceOptions& o, const CheckedOptions& c, const BalanceAnalysis& an) {
+  const auto& r = an.splits.report;
+  std::vector<std::string> files;  // per split, checked before anything is drawn
+  std::set<std::string> taken{o.plot};
+  if (an.has_splits)
+    for (const auto& s : r.splits) {
+      files.push_back(split_plot_path(o.plot, s.name));
+      if (!taken.insert(files.back()).second)
+        return usage("--plot: two splits give the same file name " + files.back() +
+                     " (bytes other than letters, digits, - and _ are written as _)");
+    }
   if (auto err = write_balance_plot(an.after, o.plot, {c.plot_scale, o.input}))
     return error(*err), app::kExitUsage;
-  if (!an.has_splits) return app::kExitOk;
-  const auto& r = an.splits.report;
-  std::set<std::string> files{o.plot};
-  for (const auto& s : r.splits) {
-    const std::string file = split_plot_path(o.plot, s.name);
-    if (!files.insert(file).second)
-      return usage("--plot: two splits give the same file name " + file +
-                   " (names other than letters, "
-                   "digits, - and _ are written as _)");
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    const auto& s = r.splits[k];
     Distribution d;
     for (std::size_t i = 0; i < r.classes.size(); ++i) d.classes.push_back({r.classes[i], s.counts[i]});
-    if (auto err =
-            write_balance_plot(d, file, {c.plot_scale, o.input + " (" + an.splits.by + " " + s.name + ")"}))
+    if (auto err = write_balance_plot(d, files[k],
+                                      {c.plot_scale, o.input + " (" + an.splits.by + " " + s.name + ")"}))
       return error(*err), app::kExitUsage;
   }
   return app::kExitOk;

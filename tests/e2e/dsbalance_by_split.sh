@@ -106,4 +106,8 @@ dsbalance --by split --plot out/c.png hostile.tsv > /dev/null 2> /dev/null
 [ -f out/c.______evil.png ] || fail "hostile split plot: $(ls out)"
 [ ! -e evil.png ] && [ ! -e ../evil.png ] && [ -z "$(find "$T" -name '*evil*' ! -path "$T/out/*")" ] ||
   fail "a plot was written outside out/"
+# Two splits whose names give the same file: a usage error before any chart is drawn.
+sed 's/\tzeta$/\ta b/; s/\talpha$/\ta_b/' split.tsv > clash.tsv
+err_is "--plot name clash" 2 "two splits give the same file name out/k.a_b.png" dsbalance --by split --plot out/k.png clash.tsv
+[ -z "$(ls out/k* 2> /dev/null)" ] || fail "charts drawn before the clash was found: $(ls out)"
 echo OK
