@@ -1,4 +1,5 @@
 #include "options.h"
+#include "cli/common_flags.h"
 
 #include <utility>
 
@@ -42,15 +43,14 @@ void add_options(CLI::App& cli, DsbalanceOptions& o) {
   cli.add_option("--max-ratio", o.max_ratio, "Resample: cap every class at R x the smallest class");
   cli.add_option("--target", o.target, "Resample: every class to exactly N (under- or oversampled)");
   cli.add_option("--seed", o.seed, "Resample: random seed (default 0)");
-  cli.add_option(
-      "-o,--output", o.output,
+  app::add_output_flag(
+      &cli, o.output,
       "With --resample or --sample-weights: the output manifest (- : stdout; the summary then goes to "
       "stdout, or stderr with -o -); otherwise the report, weights or CSV to this file");
   cli.add_option("--fail-if", o.gates,
                  "Exit 4 when this holds, e.g. 'imbalance_ratio>50', or with splits 'tvd>0.1' (repeatable)")
       ->allow_extra_args(false);
-  cli.add_option("-j,--threads", o.threads,
-                 "Worker threads (default: by filesystem type): the ImageFolder walk");
+  app::add_threads_flag(&cli, o.threads, "by filesystem type", "the ImageFolder walk");
   cli.add_option("second_input", o.second_input,
                  "A second input (val/test): report its drift against the first (train)");
   cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");

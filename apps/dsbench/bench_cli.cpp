@@ -1,4 +1,5 @@
 #include "bench_cli.h"
+#include "cli/common_flags.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -19,8 +20,7 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--engine", f.engine, "I/O engine: psync, io_uring, or auto (io_uring, else psync)")
       ->check(CLI::IsMember({"psync", "io_uring", "uring", "auto"}));
   if (with_threads)
-    sub->add_option("-j,--threads", f.threads, "Worker threads (default: 1): I/O workers")
-        ->check(CLI::Range(1u, 4096u));
+    dskit::app::add_threads_flag(sub, f.threads, "1", "I/O workers")->check(CLI::Range(1u, 4096u));
   sub->add_option("--iodepth", f.iodepth, "Requests in flight per thread with io_uring (default 1)")
       ->check(CLI::Range(1u, 4096u));
   sub->add_flag("--buffered", f.buffered, "Go through the page cache instead of O_DIRECT");
@@ -34,8 +34,8 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--seed", f.seed, "Seed of every random choice (default 0)");
   sub->add_flag("--json", f.json, "One JSON document (schema in dsbench(1))");
   sub->add_option("--timeseries", f.timeseries, "Write a 1-second time series to this CSV file");
-  sub->add_option("-o,--output", f.output,
-                  "Write the report (text or --json) to this file (default: stdout)");
+  dskit::app::add_output_flag(sub, f.output,
+                              "Write the report (text or --json) to this file (default: stdout)");
   sub->add_flag("--keep", f.keep, "Keep the files the benchmark created");
   sub->add_flag("--per-rank", f.per_rank, "Under mpirun/srun: each rank's figures too, not only the merge");
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "dskit/manifest/convert.h"
 #include "manifest_cli.h"
@@ -59,7 +60,7 @@ Command add_convert(CLI::App& app) {
   sub->add_option("--to", o->to, "jsonl, paths0 or xxhsum")
       ->required()
       ->check(CLI::IsMember({"jsonl", "paths0", "xxhsum"}));
-  sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  dskit::app::add_output_flag(sub, o->out);
   sub->add_flag("--relative", o->relative, "paths0: paths relative to the root (default: absolute)");
   cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_convert(*o); }};

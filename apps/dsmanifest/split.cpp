@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "dskit/order/split.h"
 #include "order_common.h"
@@ -120,7 +121,7 @@ Command add_split(CLI::App& app) {
   sub->add_flag("--stratify", o->stratify,
                 "Meet the ratios within every label (see the stability trade-off)");
   sub->add_option("--column", o->column, "Name of the column that receives the split (default split)");
-  auto* out = sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  auto* out = dskit::app::add_output_flag(sub, o->out);
   auto* dir = sub->add_option("--out-dir", o->out_dir,
                               "Write one manifest per split, DIR/NAME.tsv, instead of a column");
   out->excludes(dir);

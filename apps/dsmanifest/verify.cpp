@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "manifest_cli.h"
 
@@ -94,7 +95,7 @@ Command add_verify(CLI::App& app) {
   sub->add_flag("--full", o->full, "Re-hash every file (default: compare size and mtime only)");
   sub->add_flag("--json", o->json, "One JSON report on standard output");
   cli::add_load_flags(sub, o->load);
-  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  dskit::app::add_threads_flag(sub, o->threads, "by filesystem type and cores");
   return {sub, [o] { return run_verify(*o); }};
 }
 

@@ -30,10 +30,7 @@ for c in $tools "${commands[@]}"; do
 done
 
 # ---- Fixtures: a small labelled tree, its manifest, an image, a file to read.
-for c in cat:6 dog:3 bird:2; do
-  mkdir -p "ds/${c%%:*}"
-  for i in $(seq 1 "${c##*:}"); do echo "$c $i" > "ds/${c%%:*}/$i.jpg"; done
-done
+make_classes ds cat:6 dog:3 bird:2
 dsmanifest build ds -o m.tsv 2> /dev/null
 vips black b.v 300 200 --bands 3
 vips linear b.v img.png 1 90

@@ -72,7 +72,7 @@ std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind
   }
   switch (kind) {
     case ReaderKind::tiff:
-      return open_tiff(path, err);
+      return open_tiff(path, err, max_pixels);
     case ReaderKind::openslide:
       return open_slide(path, err);
     case ReaderKind::opencv:
@@ -92,7 +92,7 @@ std::unique_ptr<ImageSource> open_image(const std::string& path, ReaderKind kind
   }
   if (is_tiff_magic(head, got)) {
     std::string tiff_err;
-    if (auto s = open_tiff(path, tiff_err)) return s;
+    if (auto s = open_tiff(path, tiff_err, max_pixels)) return s;
     if (slide_detect(path)) return open_slide(path, err);
     err = tiff_err;
     return nullptr;

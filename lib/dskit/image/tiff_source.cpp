@@ -2,6 +2,7 @@
 
 #include <tiffio.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -45,9 +46,28 @@ struct TiffCloser {
 };
 using TiffPtr = std::unique_ptr<TIFF, TiffCloser>;
 
+// The most bytes one decoded tile or strip may take, whatever --max-pixels says: a row then fits an int
+// (OpenCV's matrices) and libtiff's tmsize_t arithmetic stays far from its limits.
+constexpr uint64_t kMaxUnitBytes = uint64_t{1} << 31;
+
+// The bytes one tile or strip of `samples` 8-bit samples may take: at most `max_pixels` pixels and
+// kMaxUnitBytes.
+uint64_t unit_byte_budget(uint64_t max_pixels, int samples) {
+  return std::min(kMaxUnitBytes, max_pixels > kMaxUnitBytes ? kMaxUnitBytes : max_pixels * uint64_t(samples));
+}
+
+// The largest single allocation libtiff may make: a budget-sized RGBA unit and room for its compressed
+// bytes and tables.
+uint64_t libtiff_alloc_cap(uint64_t max_pixels) {
+  return 2 * unit_byte_budget(max_pixels, 4) + (uint64_t{64} << 20);
+}
+
 // "r": read; "m": no memory mapping (mapped pages would count in RSS and grow with the file).
-TiffPtr open_handle(const std::string& path, TiffMessages* msgs) {
+// `max_alloc`: libtiff refuses any single allocation above it (a strip-offset array or a compressed strip
+// whose size only a header states).
+TiffPtr open_handle(const std::string& path, TiffMessages* msgs, uint64_t max_alloc) {
   TIFFOpenOptions* o = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetMaxSingleMemAlloc(o, tmsize_t(std::min<uint64_t>(max_alloc, uint64_t{1} << 40)));
   TIFFOpenOptionsSetErrorHandlerExtR(o, on_tiff_error, msgs);
   TIFFOpenOptionsSetWarningHandlerExtR(o, on_tiff_warning, msgs);
   TIFF* t = TIFFOpenExt(path.c_str(), "rm", o);
@@ -117,8 +137,9 @@ bool is_reduced(const TiffLevel& base, const TiffLevel& prev, const TiffLevel& l
 
 class TiffReader final : public RegionReader {
  public:
-  TiffReader(std::string path, const std::vector<TiffLevel>& levels, std::size_t cache_bytes)
-      : path_(std::move(path)), levels_(levels), cap_(cache_bytes) {}
+  TiffReader(std::string path, const std::vector<TiffLevel>& levels, std::size_t cache_bytes,
+             uint64_t max_pixels)
+      : path_(std::move(path)), levels_(levels), cap_(cache_bytes), max_pixels_(max_pixels) {}
 
   std::optional<std::string> read(std::size_t level, int64_t x, int64_t y, int w, int h,
                                   cv::Mat& out) override {
@@ -150,7 +171,7 @@ class TiffReader final : public RegionReader {
  private:
   std::optional<std::string> select(std::size_t level) {
     if (!tif_) {
-      tif_ = open_handle(path_, &msgs_);
+      tif_ = open_handle(path_, &msgs_, libtiff_alloc_cap(max_pixels_));
       if (!tif_) return "cannot open: " + msgs_.last_error;
       current_ = SIZE_MAX;
     }
@@ -173,26 +194,34 @@ class TiffReader final : public RegionReader {
     }
     const TiffLevel& lv = levels_[level];
     TIFF* t = tif_.get();
-    int rows = int(lv.tile_h);
-    tmsize_t want = 0, got = 0;
-    uint32_t number = 0;
-    msgs_.warned = false;
-    msgs_.last_error.clear();
-    if (lv.tiled) {
-      number = TIFFComputeTile(t, uint32_t(tx * lv.tile_w), uint32_t(ty * lv.tile_h), 0, 0);
-      want = TIFFTileSize(t);
-      raw_.resize(std::size_t(want));
-      got = TIFFReadEncodedTile(t, number, raw_.data(), want);
-    } else {
-      number = TIFFComputeStrip(t, uint32_t(ty * lv.tile_h), 0);
-      rows = int(std::min<int64_t>(lv.tile_h, int64_t(lv.height) - ty * lv.tile_h));
-      want = tmsize_t(rows) * lv.tile_w * lv.samples;
-      raw_.resize(std::size_t(TIFFStripSize(t)));
-      got = TIFFReadEncodedStrip(t, number, raw_.data(), tmsize_t(raw_.size()));
-    }
+    const uint32_t number = lv.tiled
+                                ? TIFFComputeTile(t, uint32_t(tx * lv.tile_w), uint32_t(ty * lv.tile_h), 0, 0)
+                                : TIFFComputeStrip(t, uint32_t(ty * lv.tile_h), 0);
     const std::string what = std::string(lv.tiled ? "tile " : "strip ") + std::to_string(number) +
                              " (column " + std::to_string(tx) + ", row " + std::to_string(ty) +
                              ") of level " + std::to_string(level);
+    // The buffer is sized from the level's declared geometry, checked against the decoding budget before
+    // anything is allocated; libtiff's own idea of the size must agree (a header cannot make it larger).
+    const uint64_t unit_pixels = uint64_t(lv.tile_w) * lv.tile_h;
+    if (unit_pixels > max_pixels_ ||
+        unit_pixels > unit_byte_budget(max_pixels_, lv.samples) / uint64_t(lv.samples))
+      return what + ": " + std::to_string(lv.tile_w) + "x" + std::to_string(lv.tile_h) +
+             " pixels, above the decoding budget of " + std::to_string(max_pixels_) +
+             " pixels (--max-pixels)";
+    const uint64_t unit_bytes = unit_pixels * uint64_t(lv.samples);
+    const tmsize_t lib_bytes = lv.tiled ? TIFFTileSize(t) : TIFFStripSize(t);
+    if (lib_bytes <= 0 || uint64_t(lib_bytes) != unit_bytes)
+      return what + ": inconsistent TIFF header (a " + std::to_string(lv.tile_w) + "x" +
+             std::to_string(lv.tile_h) + " unit of " + std::to_string(lv.samples) +
+             " samples, but libtiff sizes it " + std::to_string(int64_t(lib_bytes)) + " bytes)";
+    const int rows =
+        lv.tiled ? int(lv.tile_h) : int(std::min<int64_t>(lv.tile_h, int64_t(lv.height) - ty * lv.tile_h));
+    const tmsize_t want = tmsize_t(rows) * lv.tile_w * lv.samples;
+    raw_.resize(std::size_t(unit_bytes));
+    msgs_.warned = false;
+    msgs_.last_error.clear();
+    const tmsize_t got = lv.tiled ? TIFFReadEncodedTile(t, number, raw_.data(), tmsize_t(unit_bytes))
+                                  : TIFFReadEncodedStrip(t, number, raw_.data(), tmsize_t(unit_bytes));
     if (got < 0) return what + ": " + (msgs_.last_error.empty() ? "read error" : msgs_.last_error);
     if (got < want)
       return what + ": short tile (" + std::to_string(got) + " of " + std::to_string(want) + " bytes)";
@@ -222,6 +251,7 @@ class TiffReader final : public RegionReader {
   std::string path_;
   const std::vector<TiffLevel>& levels_;
   std::size_t cap_;
+  uint64_t max_pixels_;
   TiffMessages msgs_;
   TiffPtr tif_;
   std::size_t current_ = SIZE_MAX;
@@ -234,7 +264,8 @@ class TiffReader final : public RegionReader {
 
 class TiffSource final : public ImageSource {
  public:
-  TiffSource(std::string path, std::vector<TiffLevel> tl) : path_(std::move(path)), tl_(std::move(tl)) {
+  TiffSource(std::string path, std::vector<TiffLevel> tl, uint64_t max_pixels)
+      : path_(std::move(path)), tl_(std::move(tl)), max_pixels_(max_pixels) {
     for (const auto& l : tl_) {
       Level v;
       v.width = l.width;
@@ -247,20 +278,21 @@ class TiffSource final : public ImageSource {
   }
   std::string_view kind() const override { return "tiff"; }
   std::unique_ptr<RegionReader> reader(std::size_t cache_bytes) const override {
-    return std::make_unique<TiffReader>(path_, tl_, cache_bytes);
+    return std::make_unique<TiffReader>(path_, tl_, cache_bytes, max_pixels_);
   }
   void set_mpp(double m) { mpp_ = m; }
 
  private:
   std::string path_;
   std::vector<TiffLevel> tl_;
+  uint64_t max_pixels_;
 };
 
 }  // namespace
 
-std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err) {
+std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err, uint64_t max_pixels) {
   TiffMessages msgs;
-  TiffPtr t = open_handle(path, &msgs);
+  TiffPtr t = open_handle(path, &msgs, libtiff_alloc_cap(max_pixels));
   if (!t) {
     err = msgs.last_error.empty() ? "not a TIFF file" : msgs.last_error;
     return nullptr;
@@ -308,7 +340,7 @@ std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err
       levels.push_back(lv);
     }
   }
-  auto src = std::make_unique<TiffSource>(path, std::move(levels));
+  auto src = std::make_unique<TiffSource>(path, std::move(levels), max_pixels);
   src->set_mpp(mpp);
   return src;
 }

@@ -3,6 +3,7 @@
 // reader has its own TIFF handle (opened without mmap, so RSS stays bounded) and a bounded LRU tile cache.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -11,7 +12,10 @@
 namespace dskit::image {
 
 // Null with `err` set when the file is not a TIFF this reader serves (8-bit gray, RGB, RGBA or YCbCr
-// JPEG, contiguous samples).
-std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err);
+// JPEG, contiguous samples). `max_pixels` is the decoding budget of one tile or strip: its readers
+// size every buffer from the level's declared geometry and refuse (an error naming the tile or strip) a
+// unit above the budget or one whose size libtiff computes otherwise, before allocating anything.
+std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err,
+                                       uint64_t max_pixels = uint64_t{1} << 28);
 
 }  // namespace dskit::image

@@ -87,6 +87,9 @@ std::optional<std::string> parse_metadata(std::string_view meta, Manifest& out) 
            "' (this dskit reads v1)";
   for (std::size_t k = 1; k < fields.size(); ++k) {
     const std::string_view f = fields[k];
+    // A line ends at "\n" or "\r\n": a carriage return inside would not survive being written back.
+    if (f.find('\r') != std::string_view::npos)
+      return "metadata field holds a carriage return: " + escape_field(f);
     const std::size_t eq = f.find('=');
     if (eq == std::string_view::npos) return "metadata field without '=': " + escape_field(f);
     const std::string_view key = f.substr(0, eq), val = f.substr(eq + 1);
@@ -110,6 +113,8 @@ std::optional<std::string> parse_header(std::string_view hdr, std::vector<std::s
   split_tabs(hdr, fields);
   for (const std::string_view c : fields) {
     if (c.empty()) return "empty column name in the header";
+    if (c.find('\r') != std::string_view::npos)
+      return "column name '" + escape_field(c) + "' holds a carriage return";
     if (std::find(names.begin(), names.end(), c) != names.end())
       return "duplicate column '" + escape_field(c) + "'";
     names.emplace_back(c);
@@ -142,9 +147,10 @@ std::size_t split_row(std::string_view line, std::size_t max, std::vector<std::s
 }
 
 // The checks on one row's cells: a well-formed path inside the root, numbers where numbers belong, hex
-// digests of the right length, a well-formed label.
-std::optional<std::string> check_row(const RowColumns& cols, std::span<const std::string_view> cells,
-                                     std::size_t line_bytes, const LoadOptions& opts, std::string& scratch) {
+// digests of the right length, and every other cell (label, extra columns) a well-formed escaped field.
+std::optional<std::string> check_row(const RowColumns& cols, std::span<const std::string> names,
+                                     std::span<const std::string_view> cells, std::size_t line_bytes,
+                                     const LoadOptions& opts, std::string& scratch) {
   auto cell = [&](int col) { return cells[static_cast<std::size_t>(col)]; };
   for (std::size_t k = 0; k < cols.count && line_bytes > kMaxCellBytes; ++k)
     if (cells[k].size() > kMaxCellBytes)
@@ -183,6 +189,14 @@ std::optional<std::string> check_row(const RowColumns& cols, std::span<const std
              std::to_string(cols.hash_len) + " hex digits";
   }
   if (cols.label >= 0 && !valid_escaped_field(cell(cols.label))) return "malformed escape in label";
+  for (std::size_t k = 0; k < cols.count; ++k) {
+    const auto c = static_cast<int>(k);
+    if (c == cols.path || c == cols.size || c == cols.mtime || c == cols.ino || c == cols.hash ||
+        c == cols.label)
+      continue;  // checked above
+    if (!valid_escaped_field(cells[k]))
+      return "malformed escape in column '" + escape_field(names[k]) + "': '" + escape_field(cells[k]) + "'";
+  }
   return std::nullopt;
 }
 
@@ -227,7 +241,8 @@ std::optional<ManifestError> parse_manifest(std::string text, const std::string&
     if (fields != cols.count)
       return error(lineno, "the line has " + std::to_string(fields) + " fields, the header has " +
                                std::to_string(cols.count));
-    if (auto msg = check_row(cols, cells, line.size(), opts, scratch)) return error(lineno, std::move(*msg));
+    if (auto msg = check_row(cols, out.names_, cells, line.size(), opts, scratch))
+      return error(lineno, std::move(*msg));
     for (std::size_t k = 0; k < cols.count; ++k) {
       const auto off = static_cast<uint64_t>(cells[k].data() - t.data());
       out.cells_[k].push_back(off << Manifest::kLenBits | (cells[k].size() & Manifest::kLenMask));

@@ -2,11 +2,15 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdint>
 #include <fstream>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "dskit/image/cv_source.h"
+#include "dskit/image/tiff_source.h"
 #include "temp_tree.h"
 
 using namespace dskit::image;
@@ -17,6 +21,30 @@ cv::Mat random_image(int cols, int rows) {
   cv::Mat m(rows, cols, CV_8UC3);
   cv::randu(m, cv::Scalar(0, 0, 0), cv::Scalar(256, 256, 256));
   return m;
+}
+
+// A little-endian, 8-bit grey TIFF whose one strip claims `width` x `rows` pixels (rows-per-strip `rows`),
+// holding 16 bytes of PackBits data (compressed, so libtiff does not chop the strip into smaller ones): a
+// run of 16 bytes of 0x80, then padding.
+std::string one_strip_tiff(uint32_t width, uint32_t rows) {
+  std::string b("II*\0", 4);
+  auto u16 = [&](uint32_t v) { b += char(v & 0xFF), b += char((v >> 8) & 0xFF); };
+  auto u32 = [&](uint32_t v) { u16(v & 0xFFFF), u16(v >> 16); };
+  u32(8 + 16);  // the IFD follows the 16 data bytes
+  b += std::string("\xF1\x80", 2) + std::string(14, '\0');
+  const std::vector<std::array<uint32_t, 3>> tags = {{256, 4, width}, {257, 4, rows}, {258, 3, 8},
+                                                     {259, 3, 32773}, {262, 3, 1},    {273, 4, 8},
+                                                     {277, 3, 1},     {278, 4, rows}, {279, 4, 16}};
+  u16(uint32_t(tags.size()));
+  for (const auto& [tag, type, value] : tags) {
+    u16(tag), u16(type), u32(1);
+    if (type == 3)
+      u16(value), u16(0);
+    else
+      u32(value);
+  }
+  u32(0);
+  return b;
 }
 
 bool same(const cv::Mat& a, const cv::Mat& b) {
@@ -65,6 +93,31 @@ TEST_CASE("image source: unsupported and corrupt files are refused with a reason
   CHECK(err == "No such file or directory");
   CHECK(parse_reader_kind("openslide") == ReaderKind::openslide);
   CHECK(!parse_reader_kind("vips"));
+}
+
+TEST_CASE("image source: a TIFF strip above the decoding budget is refused before its buffer exists") {
+  dskit::test::TempTree t;
+  // 10^6 x 10^6 pixels in one strip: libtiff sizes it 1 TB, from the header alone.
+  t.file("huge.tif", one_strip_tiff(1000000, 1000000));
+  std::string err;
+  auto src = open_tiff(t.path("huge.tif"), err);
+  REQUIRE_MESSAGE(src, err);
+  cv::Mat out;
+  auto e = src->reader(1 << 20)->read(0, 0, 0, 16, 16, out);
+  REQUIRE(e);
+  CHECK(e->find("strip 0 (column 0, row 0) of level 0: 1000000x1000000 pixels, above the decoding budget of "
+                "268435456 pixels") == 0);
+  // A strip that fits reads back exactly; the same strip is refused under a smaller budget.
+  t.file("small.tif", one_strip_tiff(4, 4));
+  src = open_tiff(t.path("small.tif"), err);
+  REQUIRE_MESSAGE(src, err);
+  REQUIRE(!src->reader(1 << 20)->read(0, 0, 0, 4, 4, out));
+  CHECK(out.at<cv::Vec3b>(3, 3) == cv::Vec3b(0x80, 0x80, 0x80));
+  src = open_tiff(t.path("small.tif"), err, 15);
+  REQUIRE_MESSAGE(src, err);
+  e = src->reader(1 << 20)->read(0, 0, 0, 4, 4, out);
+  REQUIRE(e);
+  CHECK(e->find("4x4 pixels, above the decoding budget of 15 pixels") != std::string::npos);
 }
 
 TEST_CASE("image source: the best level for a downsample") {
