@@ -249,3 +249,10 @@ def test_make_dataset_with_given_classes(tmp_path):
                     [s for c in sorted(cti) for s in tv_class_samples(r, c, cti[c], **kw)]
                 continue
             assert dt.make_dataset(r, cti, **kw) == theirs, (cti, kw)
+    # A directory that is not there: every class is empty, the same error.
+    with pytest.raises(FileNotFoundError) as theirs:
+        tv_make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg")
+    with pytest.raises(FileNotFoundError) as ours:
+        dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg")
+    assert str(ours.value) == str(theirs.value)
+    assert dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg", allow_empty=True) == []
