@@ -1,4 +1,5 @@
 """dskit.torch.ImageFolder / DatasetFolder against torchvision's own classes as the oracle."""
+import gc
 import os
 
 import pytest
@@ -207,6 +208,14 @@ def test_is_valid_file_called_in_the_same_order(tmp_path):
 
     with pytest.raises(RuntimeError, match="refused"):
         dt.DatasetFolder(r, load, is_valid_file=boom)
+    # The garbage collector, paused while the samples are made, is as it was, after an error too.
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dt.DatasetFolder(r, load, extensions=".x")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_allow_empty_and_class_folders_as_links(tmp_path):
