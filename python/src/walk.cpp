@@ -419,34 +419,16 @@ struct Candidate {
   PyObject* obj;
 };
 
-// A (path, target) tuple.
+// A (path, target) tuple. Untracked by the cyclic garbage collector when the target is (an int is), as
+// CPython untracks a tuple of such objects at the first collection that sees it: no collection walks the
+// hundreds of thousands of samples.
 pyb::object sample(const pyb::handle& path, const pyb::handle& target) {
   pyb::object pair = steal(PyTuple_New(2));
   PyTuple_SET_ITEM(pair.ptr(), 0, path.inc_ref().ptr());
   PyTuple_SET_ITEM(pair.ptr(), 1, target.inc_ref().ptr());
+  if (!PyObject_IS_GC(target.ptr()) || !PyObject_GC_IsTracked(target.ptr())) PyObject_GC_UnTrack(pair.ptr());
   return pair;
 }
-
-// The cyclic garbage collector paused while a function makes objects that cannot form cycles by the
-// hundred thousand (each pass would walk every object of the interpreter again).
-class GcPause {
- public:
-  GcPause() {
-#if PY_VERSION_HEX >= 0x030A0000
-    was_enabled_ = PyGC_Disable() != 0;
-#endif
-  }
-  ~GcPause() {
-#if PY_VERSION_HEX >= 0x030A0000
-    if (was_enabled_) PyGC_Enable();
-#endif
-  }
-  GcPause(const GcPause&) = delete;
-  GcPause& operator=(const GcPause&) = delete;
-
- private:
-  bool was_enabled_ = false;
-};
 
 // Candidates ordered by their keys in the arena at `base`.
 struct ByKey {
@@ -565,7 +547,6 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
   std::vector<pyb::object> target_objs;
   for (const auto& t : targets) target_objs.push_back(pyb::reinterpret_borrow<pyb::object>(t));
   std::string path;
-  const GcPause gc_pause;
   {
     Walker walker(std::move(args));
     while (auto b = walker.next()) {
