@@ -11,7 +11,7 @@ namespace dsbalance {
 using namespace dskit;
 
 int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first, const Distribution& after,
-               const ReportInput& ri) {
+               const ReportInput& ri, std::size_t name_max) {
   const LabelRules& rules = c.rules;
   const WeightMethod method = c.method;
   const bool act = o.resample || o.sample_weights || !o.weights.empty();
@@ -35,7 +35,7 @@ int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
     if (auto err = resample_manifest(first.manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
     if (int rc = app::output_result("dsbalance", write_manifest(first.manifest, o.output), kExitOutputFailed))
       return rc;
-    const std::string summary = o.json ? resample_json(rr, o.seed) : resample_text(rr, ri.name_max);
+    const std::string summary = o.json ? resample_json(rr, o.seed) : resample_text(rr, name_max);
     if (o.output != "-") return emit(summary);
     emit_to_stderr(summary);
   } else if (o.sample_weights) {
@@ -58,20 +58,18 @@ int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
   } else if (o.csv) {
     return emit(report_csv(after), o.output);
   } else {
-    return emit(report_text(ri), o.output);
+    return emit(report_text(ri, name_max), o.output);
   }
   return app::kExitOk;
 }
 
-bool gates_tripped(const std::vector<Gate>& gates, const BalanceReport& report, const DriftMetrics& drift) {
+bool gates_tripped(const std::vector<GateResult>& gates) {
   bool tripped = false;
-  for (const auto& g : gates) {
-    std::string reason;
-    if (gate_trips(g, report, drift, reason)) {
-      error("gate tripped: " + g.text + " (" + reason + ")");
+  for (const auto& g : gates)
+    if (!g.passed) {
+      error("gate tripped: " + gate_result_text(g));
       tripped = true;
     }
-  }
   return tripped;
 }
 

@@ -16,10 +16,9 @@ namespace dsbalance {
 // own; `after` is the whole dataset counted with the label rules. Errors are printed; the result is kExitOk
 // or kExitUsage.
 int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
-               const dskit::Distribution& after, const ReportInput& ri);
+               const dskit::Distribution& after, const dskit::ReportInput& ri, std::size_t name_max);
 
-// Prints each gate that trips, with why; true when any did.
-bool gates_tripped(const std::vector<dskit::Gate>& gates, const dskit::BalanceReport& report,
-                   const dskit::DriftMetrics& drift);
+// Prints each gate that tripped ("gate tripped: val: imbalance_ratio 12.30 > 10"); true when any did.
+bool gates_tripped(const std::vector<dskit::GateResult>& gates);
 
 }  // namespace dsbalance

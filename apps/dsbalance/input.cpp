@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <utility>
 
 #include "cli/tool.h"
@@ -11,12 +10,6 @@
 namespace dsbalance {
 
 using namespace dskit;
-
-std::string input_stem(const std::string& path) {
-  std::filesystem::path p(path);
-  if (!p.has_filename()) p = p.parent_path();
-  return p.stem().string();
-}
 
 int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
                const AnnotationOptions& ao, Input& in) {
@@ -55,20 +48,10 @@ int read_input(const DsbalanceOptions& o, const std::string& path, const std::st
 }
 
 void add_input(Input& into, const Input& from) {
-  for (const auto& [label, n] : from.hist.raw) into.hist.add(label, n);
-  into.hist.declared.insert(into.hist.declared.end(), from.hist.declared.begin(), from.hist.declared.end());
-  into.hist.ordered = into.hist.ordered || from.hist.ordered;
+  add_histogram(into.hist, from.hist);
   into.errors += from.errors;
   if (!from.annotated) return;
-  auto& a = into.annotations;
-  const auto& b = from.annotations;
-  a.images += b.images;
-  a.unannotated += b.unannotated;
-  a.no_label_file += b.no_label_file;
-  a.instances += b.instances;
-  a.crowd += b.crowd;
-  a.skipped += b.skipped;
-  a.unknown += b.unknown;
+  add_annotations(into.annotations, from.annotations);
   into.annotated = true;
 }
 

@@ -24,9 +24,6 @@ struct Input {
   uint64_t errors = 0;                  // unreadable entries (ImageFolder), reported already
 };
 
-// A split's name in the two-input form: the input's file stem (or directory name).
-std::string input_stem(const std::string& path);
-
 // Reads one input (format detected unless `format` is set). Errors and warnings are printed; the result is
 // kExitOk or kExitUsage.
 int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,

@@ -48,13 +48,15 @@ void add_options(CLI::App& cli, DsbalanceOptions& o) {
       "With --resample or --sample-weights: the output manifest (- : stdout; the summary then goes to "
       "stdout, or stderr with -o -); otherwise the report, weights or CSV to this file");
   cli.add_option("--fail-if", o.gates,
-                 "Exit 3 when this holds, e.g. 'imbalance_ratio>50', or with splits 'tvd>0.1' (repeatable)")
+                 "Exit 4 when this holds, e.g. 'imbalance_ratio>50', or with splits 'tvd>0.1' (repeatable)")
       ->allow_extra_args(false);
   app::add_threads_flag(&cli, o.threads, "by filesystem type", "the ImageFolder walk");
   cli.add_option("second_input", o.second_input,
                  "A second input (val/test): report its drift against the first (train)");
   cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");
-  cli.add_option("--plot", o.plot, "Also draw the class counts as a bar chart into this PNG file");
+  cli.add_option(
+      "--plot", o.plot,
+      "Also draw the class counts as a bar chart into this PNG file (with splits, one per split too)");
   cli.add_option("--plot-scale", o.plot_scale, "The plot's count axis: linear (default) or log");
   cli.add_flag("--stats", o.stats,
                "Print the input's reading statistics (COCO: parser kernel, times) to stderr");

@@ -32,19 +32,6 @@ double share(uint64_t n, uint64_t total) {
   return total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
 }
 
-// [{"name":..,"count":..,"share":0.123456}, ...]
-void classes_json(dskit::JsonWriter& w, const dskit::Distribution& d, uint64_t total) {
-  w.array();
-  for (const auto& c : d.classes)
-    w.object()
-        .field("name", c.name)
-        .field("count", c.count)
-        .key("share")
-        .fixed(share(c.count, total), 6)
-        .end_object();
-  w.end_array();
-}
-
 uint64_t total_of(const dskit::Distribution& d) {
   uint64_t t = 0;
   for (const auto& c : d.classes) t += c.count;
@@ -74,10 +61,10 @@ std::string table_text(const dskit::Distribution& d, const std::string& title, s
   return out;
 }
 
-std::string report_text(const ReportInput& in) {
+std::string report_text(const dskit::ReportInput& in, std::size_t name_max) {
   std::string out;
-  if (in.before) out += table_text(*in.before, "before:", in.name_max) + "\n";
-  out += table_text(*in.after, in.before ? "after:" : "", in.name_max);
+  if (in.before) out += table_text(*in.before, "before:", name_max) + "\n";
+  out += table_text(*in.after, in.before ? "after:" : "", name_max);
   const auto& r = in.report;
   const auto& d = *in.after;
   out += "\n";
@@ -106,47 +93,20 @@ std::string report_text(const ReportInput& in) {
       "bands: >{}: {} classes, {} samples; {}-{}: {} classes, {} samples; <{}: {} classes, {} samples\n",
       in.bands.many, r.head.classes, r.head.samples, in.bands.few, in.bands.many, r.middle.classes,
       r.middle.samples, in.bands.few, r.tail.classes, r.tail.samples);
-  if (in.drift) out += "\n" + drift_text(*in.drift);
+  if (const auto* wc = in.weighted) {
+    out += fmt::format(
+        "\nby weight (the weight column: each class's share of the draws of a sampler that samples "
+        "by weight; {} rows at 0):\n",
+        wc->zero_rows);
+    const std::size_t name_w = name_column_width(
+        d.classes, [](const dskit::ClassCount& c) { return c.name; }, name_max);
+    out += fmt::format("{}  {:>12}  {:>7}\n", name_cell("class", name_w), "weight", "share");
+    for (std::size_t i = 0; i < d.classes.size() && i < wc->per_class.size(); ++i)
+      out += fmt::format("{}  {:>12.6g}  {:>6.2f}%\n", name_cell(d.classes[i].name, name_w), wc->per_class[i],
+                         wc->total > 0 ? 100 * wc->per_class[i] / wc->total : 0.0);
+  }
+  if (in.splits) out += "\n" + drift_text(*in.splits, name_max);
   return out;
-}
-
-std::string report_json(const ReportInput& in) {
-  const auto& r = in.report;
-  const auto& d = *in.after;
-  std::string out;
-  dskit::JsonWriter w(out);
-  w.object().field("input", in.input).field("format", in.format).key("classes");
-  classes_json(w, d, r.total);
-  w.field("total", r.total).field("entries", d.entries).field("unlabelled", d.unlabelled);
-  w.field("dropped", d.dropped).field("num_classes", r.classes).key("empty_classes").array();
-  for (const auto& c : d.classes)
-    if (c.count == 0) w.value(c.name);
-  w.end_array().field("min_count", r.min_count).field("max_count", r.max_count);
-  w.field("imbalance_ratio", r.imbalance_ratio).field("entropy", r.entropy).field("evenness", r.evenness);
-  w.field("effective_classes", r.effective_classes).field("gini", r.gini).field("multi_label", d.multi_label);
-  w.field("label_cardinality", r.label_cardinality).field("mean_ir", r.mean_ir);
-  const auto band = [&](const char* name, const auto& b) {
-    w.key(name).object().field("classes", b.classes).field("samples", b.samples).end_object();
-  };
-  w.key("bands").object().field("many", in.bands.many).field("few", in.bands.few);
-  band("head", r.head);
-  band("middle", r.middle);
-  band("tail", r.tail);
-  w.end_object();
-  if (in.before) {
-    w.key("before").object().key("classes");
-    classes_json(w, *in.before, total_of(*in.before));
-    w.field("total", total_of(*in.before)).end_object();
-  }
-  if (const auto* a = in.annotations) {
-    w.key("annotations").object().field("unit", in.unit).field("images", a->images);
-    w.field("unannotated_images", a->unannotated).field("no_label_file", a->no_label_file);
-    w.field("instances", a->instances).field("crowd", a->crowd).field("skipped", a->skipped);
-    w.field("unknown", a->unknown).end_object();
-  }
-  if (in.drift) w.key("splits").raw(drift_json(*in.drift));
-  w.field("errors", in.errors).end_object();
-  return out + "\n";
 }
 
 std::string report_csv(const dskit::Distribution& d) {

@@ -6,27 +6,15 @@
 
 #include "dskit/balance/balance.h"
 #include "dskit/balance/inputs/input.h"
+#include "dskit/balance/report.h"
 #include "dskit/balance/resample.h"
 #include "print_drift.h"
 
 namespace dsbalance {
 
-struct ReportInput {
-  std::string input, format;
-  const dskit::Distribution* before = nullptr;  // set when label rules were given
-  const dskit::Distribution* after = nullptr;
-  dskit::BalanceReport report;
-  dskit::BandThresholds bands;
-  uint64_t errors = 0;
-  const DriftOut* drift = nullptr;                       // --by COLUMN or two inputs
-  const dskit::AnnotationResult* annotations = nullptr;  // COCO, YOLO, VOC inputs
-  std::string unit;                                      // their --unit
-  std::size_t name_max = kNameMax;                       // the class column's widest
-};
-
 std::string table_text(const dskit::Distribution& d, const std::string& title, std::size_t name_max);
-std::string report_text(const ReportInput& in);
-std::string report_json(const ReportInput& in);
+// The text report; names cut to `name_max` columns.
+std::string report_text(const dskit::ReportInput& in, std::size_t name_max);
 std::string report_csv(const dskit::Distribution& d);
 std::string class_to_idx_json(const std::vector<std::string>& classes);
 

@@ -4,18 +4,11 @@
 
 #include <algorithm>
 
-#include "dskit/base/json.h"
 #include "name_cell.h"
 
 namespace dsbalance {
 
 namespace {
-
-void names_json(dskit::JsonWriter& w, const std::vector<std::string>& v) {
-  w.array();
-  for (const auto& n : v) w.value(n);
-  w.end_array();
-}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
@@ -33,11 +26,11 @@ std::size_t table_name_max(unsigned columns) {
   return columns > kOther + 12 ? std::min(kNameMax, columns - kOther) : 12;
 }
 
-std::string drift_text(const DriftOut& d) {
+std::string drift_text(const dskit::SplitsReport& d, std::size_t name_max) {
   const auto& r = d.report;
   if (r.splits.empty()) return {};
   const std::size_t name_w = name_column_width(
-      r.classes, [](const std::string& c) { return c; }, d.name_max);
+      r.classes, [](const std::string& c) { return c; }, name_max);
   std::size_t col_w = 18;
   for (const auto& s : r.splits) col_w = std::max(col_w, s.name.size() + 2);
   std::string out =
@@ -69,48 +62,6 @@ std::string drift_text(const DriftOut& d) {
   }
   if (d.unassigned)
     out += fmt::format("rows with an empty {} cell: {} (left out of the splits)\n", d.by, d.unassigned);
-  return out;
-}
-
-std::string drift_json(const DriftOut& d) {
-  const auto& r = d.report;
-  std::string out;
-  dskit::JsonWriter w(out);
-  w.object().field("by", d.by).field("reference", r.splits.empty() ? std::string() : r.splits.front().name);
-  w.field("unassigned", d.unassigned).key("classes");
-  names_json(w, r.classes);
-  w.key("per_split").array();
-  for (std::size_t i = 0; i < r.splits.size(); ++i) {
-    const auto& s = r.splits[i];
-    w.object().field("name", s.name);
-    if (i < d.inputs.size()) w.field("input", d.inputs[i]);
-    w.field("total", s.total).key("classes").array();
-    for (std::size_t c = 0; c < r.classes.size(); ++c)
-      w.object()
-          .field("name", r.classes[c])
-          .field("count", s.counts[c])
-          .field("share", s.shares[c])
-          .end_object();
-    w.end_array().key("missing");
-    names_json(w, s.missing);
-    w.key("not_in_reference");
-    names_json(w, s.not_in_reference);
-    w.field("tvd", s.tvd).field("jsd", s.jsd).end_object();
-  }
-  w.end_array().end_object();
-  return out;
-}
-
-std::vector<std::string> drift_warnings(const DriftOut& d) {
-  std::vector<std::string> out;
-  const auto& r = d.report;
-  for (std::size_t i = 0; i < r.splits.size(); ++i) {
-    const auto& s = r.splits[i];
-    for (const auto& c : s.not_in_reference)
-      out.push_back("class '" + c + "' of " + s.name + " is missing from " + r.splits.front().name);
-    if (i > 0)
-      for (const auto& c : s.missing) out.push_back("class '" + c + "' has no entry in " + s.name);
-  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-// dsbalance --by COLUMN / two inputs: the per-split table and the "splits" JSON member.
+// dsbalance --by COLUMN / two inputs: the per-split table of the text report.
 #pragma once
 
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "dskit/balance/drift.h"
+#include "dskit/balance/report.h"
 
 namespace dsbalance {
 
@@ -17,17 +17,7 @@ inline constexpr std::size_t kNameMax = 40;
 // columns, at least 12.
 std::size_t table_name_max(unsigned columns);
 
-struct DriftOut {
-  std::string by;                   // the manifest column, or "inputs"
-  std::vector<std::string> inputs;  // the input paths (two-input form), per split in the report's order
-  uint64_t unassigned = 0;          // rows with an empty split cell
-  std::size_t name_max = kNameMax;  // the class column's widest
-  dskit::DriftReport report;
-};
-
-std::string drift_text(const DriftOut& d);
-std::string drift_json(const DriftOut& d);  // the value of "splits"
-// One warning per class missing from a split, and per class of a split that the reference lacks.
-std::vector<std::string> drift_warnings(const DriftOut& d);
+// The per-split table of the text report, names cut to `name_max` columns.
+std::string drift_text(const dskit::SplitsReport& d, std::size_t name_max);
 
 }  // namespace dsbalance

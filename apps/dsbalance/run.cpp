@@ -1,15 +1,15 @@
 #include "run.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "actions.h"
 #include "cli/tool.h"
-#include "dskit/balance/drift.h"
 #include "dskit/balance/plot/plot.h"
-#include "dskit/manifest/leaks.h"
+#include "dskit/balance/report.h"
 #include "emit.h"
 #include "input.h"
 #include "print.h"
@@ -18,6 +18,36 @@
 namespace dsbalance {
 
 using namespace dskit;
+
+namespace {
+
+// --plot: the whole dataset's chart into PLOT and, with splits, each split's over the classes of the union
+// (empty bars included, so the charts line up) into split_plot_path(PLOT, SPLIT).
+int write_plots(const DsbalanceOptions& o, const CheckedOptions& c, const BalanceAnalysis& an) {
+  const auto& r = an.splits.report;
+  std::vector<std::string> files;  // per split, checked before anything is drawn
+  std::set<std::string> taken{o.plot};
+  if (an.has_splits)
+    for (const auto& s : r.splits) {
+      files.push_back(split_plot_path(o.plot, s.name));
+      if (!taken.insert(files.back()).second)
+        return usage("--plot: two splits give the same file name " + files.back() +
+                     " (bytes other than letters, digits, - and _ are written as _)");
+    }
+  if (auto err = write_balance_plot(an.after, o.plot, {c.plot_scale, o.input}))
+    return error(*err), app::kExitUsage;
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    const auto& s = r.splits[k];
+    Distribution d;
+    for (std::size_t i = 0; i < r.classes.size(); ++i) d.classes.push_back({r.classes[i], s.counts[i]});
+    if (auto err = write_balance_plot(d, files[k],
+                                      {c.plot_scale, o.input + " (" + an.splits.by + " " + s.name + ")"}))
+      return error(*err), app::kExitUsage;
+  }
+  return app::kExitOk;
+}
+
+}  // namespace
 
 int run(const DsbalanceOptions& o) {
   // ---- Check the flags.
@@ -38,21 +68,16 @@ int run(const DsbalanceOptions& o) {
     return first.errors ? app::kExitPartial : app::kExitOk;
   }
   Input whole;  // the two-input form's whole dataset (both inputs)
-  std::vector<std::pair<std::string, LabelHistogram>> split_hists;
-  DriftOut drift;
+  Input second;
+  BalanceInputs bi;
   // Names are shortened to a terminal's width only when the report goes to that terminal (not with -o FILE).
   const bool report_to_stdout = o.output.empty() || o.output == "-" || o.resample || o.sample_weights;
-  drift.name_max = table_name_max(report_to_stdout ? app::stdout_columns() : 0);
+  const std::size_t name_max = table_name_max(report_to_stdout ? app::stdout_columns() : 0);
+  bi.path = o.input;
+  if (o.second_input.empty() && first.format == BalanceFormat::manifest) bi.manifest = &first.manifest;
   if (!o.by.empty()) {
     if (first.format != BalanceFormat::manifest) return usage("--by needs a manifest input");
-    SplitHistograms sh;
-    if (auto err = manifest_split_histograms(first.manifest, o.by, sh))
-      return error(o.input + ": " + *err), app::kExitUsage;
-    split_hists = std::move(sh.splits);
-    drift.by = o.by;
-    drift.unassigned = sh.unassigned;
   } else if (!o.second_input.empty()) {
-    Input second;
     if (int rc = read_input(o, o.second_input, "", ao, second); rc != app::kExitOk) return rc;
     whole.path = first.path;
     whole.format = first.format;
@@ -62,71 +87,44 @@ int run(const DsbalanceOptions& o) {
     whole.annotated = first.annotated;
     whole.errors = first.errors;
     add_input(whole, second);
-    split_hists.emplace_back(input_stem(o.input), first.hist);
-    split_hists.emplace_back(input_stem(o.second_input), second.hist);
-    if (split_hists[1].first == split_hists[0].first) split_hists[1].first += "#2";
-    drift.by = "inputs";
-    drift.inputs = {o.input, o.second_input};
+    bi.splits.emplace_back(input_split_name(o.input), first.hist);
+    bi.splits.emplace_back(input_split_name(o.second_input), second.hist);
+    if (bi.splits[1].first == bi.splits[0].first) bi.splits[1].first += "#2";
+    bi.split_inputs = {o.input, o.second_input};
   }
   const Input& all = o.second_input.empty() ? first : whole;
-
-  const Distribution before = count_classes(all.hist, {}, all.separator);
-  const Distribution after = count_classes(all.hist, rules, all.separator);
-  for (const auto& u : after.unused_rules) {
-    if (u.rfind("--map ", 0) == 0)
-      return error(o.map_file + ": unknown label '" + u.substr(6) + "' (no such class in the input)"),
-             app::kExitUsage;
-    error("warning: " + u + " matches no class");
+  bi.whole = all.hist;
+  bi.separator = all.separator;
+  AnalysisOptions ao2;
+  ao2.map_file = o.map_file;
+  ao2.rules = rules;
+  ao2.bands = {o.band_many, o.band_few};
+  ao2.by = o.by;
+  ao2.gates = checked.gates;
+  BalanceAnalysis an;
+  if (auto err = analyze_balance(bi, ao2, an)) {
+    if (err->find("'leaked' gate") != std::string::npos) return usage(*err);
+    return error(*err), app::kExitUsage;
   }
-  ReportInput ri;
-  ri.input = o.input;
-  ri.format = std::string(balance_format_name(first.format));
-  ri.after = &after;
-  if (!rules.empty()) ri.before = &before;
-  ri.bands = {o.band_many, o.band_few};
-  ri.report = balance_report(after, ri.bands);
-  ri.errors = all.errors;
-  ri.name_max = drift.name_max;
+  for (const auto& w : an.warnings) error("warning: " + w);
+  ReportInput base;
+  base.input = o.input;
+  base.format = std::string(balance_format_name(first.format));
+  base.errors = all.errors;
   if (all.annotated) {
-    ri.annotations = &all.annotations;
-    ri.unit = o.unit;
+    base.annotations = &all.annotations;
+    base.unit = o.unit;
   }
-  if (ri.report.total == 0)
-    return error(o.input + ": empty dataset (no labelled entries" +
-                 (rules.empty() ? "" : " after the label rules") + ")"),
-           app::kExitUsage;
-
-  DriftMetrics drift_gate;
-  if (!split_hists.empty()) {
-    std::vector<std::pair<std::string, Distribution>> dists;
-    for (const auto& [name, h] : split_hists)
-      dists.emplace_back(name, count_classes(h, rules, all.separator));
-    std::vector<std::string> order;
-    for (const auto& c : after.classes) order.push_back(c.name);
-    drift.report =
-        drift_report(dists, o.second_input.empty() ? std::nullopt : std::optional<std::size_t>(0), order);
-    drift_gate = drift_metrics(drift.report);
-    LeakReport leaks;  // content shared across splits: the `leaked` gate (needs a hash column)
-    if (!o.by.empty() && !find_leaks(first.manifest, o.by, leaks)) {
-      drift_gate.leaks_known = true;
-      drift_gate.leaked = leaks.leaked_files;
-    }
-    for (const auto& w : drift_warnings(drift)) error("warning: " + w);
-    ri.drift = &drift;
-  }
-  for (const auto& g : checked.gates)
-    if (g.metric == "leaked" && !drift_gate.leaks_known)
-      return usage(o.input + ": the 'leaked' gate needs --by and a manifest with a hash column");
+  const ReportInput ri = report_input(an, ao2, std::move(base));
   if (!o.plot.empty())
-    if (auto err = write_balance_plot(after, o.plot, {checked.plot_scale, o.input}))
-      return error(*err), app::kExitUsage;
+    if (int rc = write_plots(o, checked, an); rc != app::kExitOk) return rc;
 
   // ---- Act: resampling and weights are for training, so with two inputs they act on the first (train)
   // input alone, counted on its own.
-  if (int rc = run_action(o, checked, first, after, ri); rc != app::kExitOk) return rc;
+  if (int rc = run_action(o, checked, first, an.after, ri, name_max); rc != app::kExitOk) return rc;
 
   // ---- Gates.
-  if (gates_tripped(checked.gates, ri.report, drift_gate)) return app::kExitGate;
+  if (gates_tripped(an.gates)) return app::kExitGate;
   return all.errors ? app::kExitPartial : app::kExitOk;
 }
 

@@ -35,10 +35,7 @@ int DatasetSource::open(const DatasetFlags& f, const RankGate& gate, const Signa
   dir_ = gate.mpi() ? fmt::format("{}.rank{}", f.prepare, gate.rank()) : f.prepare;
   std::string msg;
   const auto dist = parse_size_dist(f.sizes, msg);
-  if (!dist) {
-    error(msg);
-    return dskit::app::kExitUsage;
-  }
+  if (!dist) return usage(f.mode, msg);
   PrepareOptions po{dir_, f.files, *dist, f.seed, f.threads, signals.flag()};
   if (auto err = prepare_dataset(po, files, made_dir_)) {
     error(err->message);

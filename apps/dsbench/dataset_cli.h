@@ -19,6 +19,7 @@ struct DatasetFlags {
   uint64_t seed = 0;
   unsigned threads = 1;  // --prepare: writer threads
   bool keep = false;
+  const char* mode = "";  // the subcommand, for the pointer of a usage error
 };
 
 // The help texts of --data, --prepare and --files in one mode.

@@ -52,9 +52,9 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   if (!run.mpi_refuses(!o.trace.empty() || !o.common.timeseries.empty(), "--trace and --timeseries are"))
     return run.rc();
   DatasetSource source;
-  if (const int rc = source.open(
-          {o.data, o.prepare, o.files, o.size, dro.common.seed, dro.common.threads, o.common.keep}, gate,
-          run.signals()))
+  if (const int rc = source.open({o.data, o.prepare, o.files, o.size, dro.common.seed, dro.common.threads,
+                                  o.common.keep, "randread"},
+                                 gate, run.signals()))
     return rc;
   const std::vector<DatasetFile>& files = source.files;
   const bool prepared = source.prepared();

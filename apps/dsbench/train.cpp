@@ -113,7 +113,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   DatasetSource source;
   if (const int rc = source.open({o.data, o.prepare, o.files,
                                   o.sample_size.empty() ? fmt::format("{}", w.sample_bytes) : o.sample_size,
-                                  to.common.seed, std::max(to.common.threads, 2u), o.common.keep},
+                                  to.common.seed, std::max(to.common.threads, 2u), o.common.keep, "train"},
                                  gate, run.signals()))
     return rc;
   const std::vector<DatasetFile>& files = source.files;

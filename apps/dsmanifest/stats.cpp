@@ -28,7 +28,9 @@ int run_stats(const StatsCmdOptions& o) {
   if (int rc = cli::load(o.manifest, lf, m)) return rc;
   const ManifestStats s = manifest_stats(m);
   RepeatCounts repeat;  // samples after the repeat column (dsbalance --resample)
-  if (auto err = read_repeat_counts(m, o.manifest, repeat)) {
+  RowWeights weights;   // the weight column (dsbalance --sample-weights)
+  if (auto err = read_repeat_counts(m, o.manifest, repeat);
+      err || (err = read_row_weights(m, o.manifest, repeat, weights))) {
     cli::error(describe(*err));
     return dskit::app::kExitUsage;
   }
@@ -37,6 +39,8 @@ int run_stats(const StatsCmdOptions& o) {
     JsonWriter w(out);
     w.object().field("root", m.root).field("hash", hash_name(m.hash)).field("entries", s.entries);
     if (repeat.present()) w.field("samples", repeat.total);
+    if (weights.present)
+      w.key("weight").object().field("total", weights.total).field("zero_rows", weights.zero).end_object();
     w.field("bytes", s.bytes).key("mean_size").fixed(s.mean_size, 1).key("size_percentiles").object();
     for (const auto& [p, v] : s.size_percentiles) w.field(fmt::format("p{}", p), v);
     w.end_object().key("labels");
@@ -64,6 +68,9 @@ int run_stats(const StatsCmdOptions& o) {
     out += fmt::format("root\t{}\nhash\t{}\nentries\t{}\nbytes\t{} ({})\n", escape_field(m.root),
                        hash_name(m.hash), s.entries, s.bytes, cli::human_bytes(static_cast<double>(s.bytes)));
     if (repeat.present()) out += fmt::format("samples\t{} (repeat column)\n", repeat.total);
+    if (weights.present)
+      out += fmt::format("weight\t{:.6g} over the samples, {} rows at 0 (weight column)\n", weights.total,
+                         weights.zero);
     if (s.entries) {
       out += fmt::format("mean size\t{:.1f}\n", s.mean_size);
       out += "size percentiles";

@@ -7,6 +7,8 @@ The same library as the dskit command-line tools (dsls, dsmanifest, ...), throug
 - :class:`Manifest`: a dskit manifest as numpy columns, paths in one buffer (fork-friendly).
 - :func:`shuffle` and :class:`dskit.torch.EpochSampler`: the stateless epoch orders of ``dsmanifest shuffle``
   and ``dsmanifest shard``, computed per index in O(1) memory.
+- :func:`balance`: ``dsbalance``'s report (class counts, imbalance metrics, drift between splits, gates) as
+  a dict with the keys of ``dsbalance --json``, plus the class weights.
 - :mod:`dskit.torch`: drop-in ``ImageFolder`` / ``DatasetFolder`` found by the parallel walk, and the sampler.
 
 Paths are ``str`` decoded as :func:`os.fsdecode` does (bytes that are not valid UTF-8 become surrogate
@@ -25,7 +27,7 @@ import numpy as np
 
 from . import _dskit
 
-__all__ = ["Entry", "WalkError", "Walk", "walk", "list_files", "Manifest", "Paths", "shuffle"]
+__all__ = ["Entry", "WalkError", "Walk", "walk", "list_files", "Manifest", "Paths", "shuffle", "balance"]
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
@@ -277,3 +279,42 @@ def shuffle(n: int, seed: int = 0, epoch: int = 0, *, mode: str = "global", bloc
     (docs/shuffle.md), as a uint64 array."""
     return _dskit.EpochOrder(n, seed=seed, epoch=epoch, mode=mode, block=block, window=window,
                              partitions=partitions).rows(0, n)
+
+
+def balance(inputs: Union[PathLike, Sequence[PathLike]], *, by: Optional[str] = None,
+            format: Optional[str] = None, weights: str = "balanced", beta: float = 0.9999,
+            unit: str = "instances", no_crowd: bool = False, include_difficult: bool = False,
+            id_column: str = "id", label_column: str = "label", separator: str = "|",
+            merge: Union[None, str, Sequence[str]] = None, drop: Union[None, str, Sequence[str]] = None,
+            map: Optional[PathLike] = None, many: int = 100, few: int = 20,
+            fail_if: Union[None, str, Sequence[str]] = None, threads: int = 0) -> dict:
+    """``dsbalance``'s report of a dataset as a dict with exactly the keys of ``dsbalance --json`` (man
+    dsbalance(1)), plus ``"weights"``: the class weights of ``dsbalance --weights METHOD`` (one per class of
+    ``"classes"``, in its order; with two inputs, of the first alone).
+
+    ``inputs`` is a manifest, an ImageFolder directory, a CSV label file, a COCO JSON file, or a YOLO or VOC
+    directory (the format detected, or ``format=``), or two of them (train, val: the drift of val against
+    train). The options mirror dsbalance's flags: ``by`` (``--by COLUMN``), ``weights`` (balanced, inverse,
+    inverse-sqrt, effective) and ``beta``, ``unit``, ``no_crowd``, ``include_difficult``, ``id_column``,
+    ``label_column``, ``separator``, ``merge`` (``"SRC=DST"``, globs), ``drop``, ``map``, ``many``/``few``
+    (the bands), ``fail_if`` (gate expressions: their results are in ``"gates"``; nothing is raised when one
+    trips), ``threads``. A missing input raises :class:`FileNotFoundError`, anything else dsbalance refuses
+    :class:`ValueError` with its message (naming the path); dsbalance's warnings are Python warnings."""
+    import json
+    import warnings as _warnings
+
+    paths = [inputs] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
+    for p in paths:
+        os.stat(p)  # a missing input raises FileNotFoundError with its path
+    as_list = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731
+    doc, class_weights, warned = _dskit.balance(
+        [os.fspath(p) for p in paths], format=format or "", by=by or "", unit=unit, crowd=not no_crowd,
+        include_difficult=include_difficult, id_column=id_column, label_column=label_column,
+        separator=separator, merges=as_list(merge), drops=as_list(drop),
+        map_file=None if map is None else os.fspath(map), many=many, few=few, gates=as_list(fail_if),
+        weights=weights, beta=beta, threads=threads)
+    for w in warned:
+        _warnings.warn(w, stacklevel=2)
+    report = json.loads(doc)
+    report["weights"] = class_weights
+    return report

@@ -17,6 +17,7 @@ namespace pyb = pybind11;
 void init_walk(pyb::module_& m);
 void init_manifest(pyb::module_& m);
 void init_order(pyb::module_& m);
+void init_balance(pyb::module_& m);
 
 inline bool is_ascii(std::string_view s) {
   std::size_t i = 0;

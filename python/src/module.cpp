@@ -7,4 +7,5 @@ PYBIND11_MODULE(_dskit, m) {
   dskit::py::init_walk(m);
   dskit::py::init_manifest(m);
   dskit::py::init_order(m);
+  dskit::py::init_balance(m);
 }

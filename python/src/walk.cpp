@@ -5,7 +5,7 @@
 // reports them; a root that cannot be read raises.
 // dskit._dskit.folder_samples: torchvision's make_dataset (class folders walked, following symlinks; files
 // sorted by (directory, name) as str; the extension check or is_valid_file; (path, class) tuples) in one
-// call, Python called only for is_valid_file and for names where bytes and str disagree.
+// call over such a walk, Python called only for is_valid_file and for names where bytes and str disagree.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -44,13 +44,17 @@ struct Batch {
 };
 
 constexpr std::size_t kBatchEntries = 4096;
+// A worker hands over a smaller batch when Python waits with nothing queued, so that Python's share of the
+// work runs while the walk does (on a network mount 128 workers rarely fill a whole batch each).
+constexpr std::size_t kEagerBatchEntries = 256;
 constexpr std::size_t kMaxQueuedBatches = 64;
 
 struct WalkArgs {
   std::vector<std::string> roots;
-  WalkOptions walk;
+  WalkOptions walk;  // walk.prune is kept when the filter prunes nothing
   EntryFilter filter;
   bool stat = false;
+  bool raise_root_error = true;  // false: a root that cannot be read is only an error record
 };
 
 class Walker final : public WalkVisitor {
@@ -86,17 +90,19 @@ class Walker final : public WalkVisitor {
   // The next batch, or nothing at the end; raises when a root could not be read.
   std::optional<Batch> next() {
     std::unique_lock<std::mutex> lock(mu_);
-    {
+    if (queue_.empty() && !done_) {
+      hungry_.store(true, std::memory_order_relaxed);
       pyb::gil_scoped_release release;
       cv_.wait(lock, [&] { return !queue_.empty() || done_; });
     }
+    hungry_.store(false, std::memory_order_relaxed);
     if (!queue_.empty()) {
       Batch b = std::move(queue_.front());
       queue_.pop_front();
       cv_.notify_all();
       return b;
     }
-    if (root_error_) {
+    if (root_error_ && args_.raise_root_error) {
       const PathError e = *root_error_;
       root_error_.reset();
       lock.unlock();
@@ -130,7 +136,9 @@ class Walker final : public WalkVisitor {
       b.sizes.push_back(e.has_stat ? e.st.size : 0);
       b.mtimes.push_back(e.has_stat ? e.st.mtime_ns : 0);
     }
-    if (b.size() >= kBatchEntries || b.rel.size() >= (std::size_t{1} << 30)) return push(b);
+    if (b.size() >= kBatchEntries || b.rel.size() >= (std::size_t{1} << 30) ||
+        (b.size() >= kEagerBatchEntries && hungry_.load(std::memory_order_relaxed)))
+      return push(b);
     return Action::proceed;
   }
   void on_error(const PathError& err, bool root, unsigned) override {
@@ -166,6 +174,7 @@ class Walker final : public WalkVisitor {
   std::condition_variable cv_;
   std::deque<Batch> queue_;
   bool stop_ = false, done_ = false;
+  std::atomic<bool> hungry_{false};  // Python waits for a batch
   std::vector<PathError> errors_;
   std::optional<PathError> root_error_;
   std::thread thread_;
@@ -348,64 +357,6 @@ pyb::tuple drain_sorted(Walker& w) {
   return pyb::make_tuple(paths, pyb::bytes(sorted_types), s, t, bytes_order);
 }
 
-// torchvision's make_dataset over one walk of `directory`: its children named as a class are the class
-// folders (followed when they are symlinks, as os.path.isdir and os.walk do), every entry below one that
-// is not a directory (after following symlinks) is a candidate file. Each candidate is kept as a key in
-// its worker's arena: its directory relative to the class folder, a NUL, its name; keys compare as
-// torchvision's (directory, name) order compares for the bytes (NUL is below every byte of a name).
-class FolderCollector final : public WalkVisitor {
- public:
-  struct Item {
-    uint32_t cls;
-    uint32_t len;
-    std::size_t off;
-  };
-  struct Part {
-    std::string arena;
-    std::vector<Item> items;
-    std::vector<char> invalid;  // per class: a key that is not valid UTF-8
-  };
-
-  FolderCollector(const std::vector<std::string>& classes, unsigned threads) : parts_(threads) {
-    for (std::size_t i = 0; i < classes.size(); ++i) index_.emplace(classes[i], static_cast<uint32_t>(i));
-    for (Part& p : parts_) p.invalid.assign(classes.size(), 0);
-  }
-
-  // Only the class folders among the top-level entries are walked.
-  bool prune(std::string_view rel) const {
-    return rel.find('/') == std::string_view::npos && index_.find(rel) == index_.end();
-  }
-
-  Action on_entry(const Entry& e, unsigned worker) override {
-    if (e.type == FileType::dir) return Action::proceed;
-    const auto slash = e.rel.find('/');
-    if (slash == std::string_view::npos) return Action::proceed;  // a file beside the class folders
-    const auto it = index_.find(e.rel.substr(0, slash));
-    if (it == index_.end()) return Action::proceed;
-    const std::string_view rest = e.rel.substr(slash + 1);
-    Part& p = parts_[worker];
-    const std::size_t off = p.arena.size();
-    const auto last = rest.rfind('/');
-    if (last == std::string_view::npos) {
-      p.arena.push_back('\0');
-      p.arena.append(rest);
-    } else {
-      p.arena.append(rest);
-      p.arena[off + last] = '\0';
-    }
-    p.items.push_back({it->second, static_cast<uint32_t>(p.arena.size() - off), off});
-    if (!is_ascii(rest) && !is_valid_utf8(rest)) p.invalid[it->second] = 1;
-    return Action::proceed;
-  }
-  void on_error(const PathError&, bool, unsigned) override {}  // os.walk without onerror skips them
-
-  const std::vector<Part>& parts() const { return parts_; }
-
- private:
-  std::unordered_map<std::string_view, uint32_t> index_;
-  std::vector<Part> parts_;
-};
-
 // The extension check of torchvision (has_file_allowed_extension: path.lower().endswith(extensions)) done
 // on the bytes when the path's last bytes (as many as the longest extension) are ASCII: str.lower() maps
 // each ASCII character to one ASCII character, so those bytes lowered are the end of path.lower(). Other
@@ -457,10 +408,112 @@ std::vector<std::size_t> python_order(const std::vector<std::string_view>& keys)
   return order;
 }
 
+// A candidate file of a class folder: its key in the arena (its directory relative to the class folder, a
+// NUL, its name: keys compare as torchvision's (directory, name) order compares for the bytes, NUL being
+// below every byte of a name) and its path as str, or, when the extensions decided, already its sample, the
+// (path, class) tuple (a reference held by folder_samples' `made`).
+struct Candidate {
+  std::size_t off;
+  std::size_t len;
+  std::size_t dir;  // length of the directory part of the key
+  PyObject* obj;
+};
+
+// A (path, target) tuple. Untracked by the cyclic garbage collector when the target is (an int is), as
+// CPython untracks a tuple of such objects at the first collection that sees it: no collection walks the
+// hundreds of thousands of samples.
+pyb::object sample(const pyb::handle& path, const pyb::handle& target) {
+  pyb::object pair = steal(PyTuple_New(2));
+  PyTuple_SET_ITEM(pair.ptr(), 0, path.inc_ref().ptr());
+  PyTuple_SET_ITEM(pair.ptr(), 1, target.inc_ref().ptr());
+  if (!PyObject_IS_GC(target.ptr()) || !PyObject_GC_IsTracked(target.ptr())) PyObject_GC_UnTrack(pair.ptr());
+  return pair;
+}
+
+// Candidates ordered by their keys in the arena at `base`.
+struct ByKey {
+  const char* base;
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    return std::string_view(base + a.off, a.len) < std::string_view(base + b.off, b.len);
+  }
+};
+
+// The candidates of one class in the order the walk delivers them, cut into runs of one directory each (a
+// directory is read by one worker, so its entries arrive together, in a few batches at most): a run is
+// sorted when the next one starts, while the walk goes on; at the end the runs are put in directory order
+// and those of one directory merged.
+class ClassCandidates {
+ public:
+  void add(const std::string& arena, const Candidate& x) {
+    if (open_ && !same_dir(arena.data(), cands_.back(), x)) close(arena);
+    if (!open_) {
+      runs_.push_back({cands_.size(), 0});
+      open_ = true;
+    }
+    cands_.push_back(x);
+  }
+
+  // Sorts every candidate by key: the runs ordered by directory, runs of one directory merged.
+  void sort(const std::string& arena) {
+    close(arena);
+    const char* base = arena.data();
+    auto dir = [&](const Run& r) {
+      return std::string_view(base + cands_[r.begin].off, cands_[r.begin].dir);
+    };
+    std::stable_sort(runs_.begin(), runs_.end(), [&](const Run& a, const Run& b) { return dir(a) < dir(b); });
+    std::vector<Candidate> out;
+    out.reserve(cands_.size());
+    for (std::size_t i = 0, j; i < runs_.size(); i = j) {
+      const std::size_t from = out.size();
+      for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j) {
+        const std::size_t mid = out.size();
+        out.insert(out.end(), cands_.begin() + runs_[j].begin, cands_.begin() + runs_[j].end);
+        if (j > i) std::inplace_merge(out.begin() + from, out.begin() + mid, out.end(), ByKey{base});
+      }
+    }
+    cands_ = std::move(out);
+    runs_.clear();
+    // What the runs give is sorted; checked, as the order is the whole point (a few ms per 100,000).
+    if (!std::is_sorted(cands_.begin(), cands_.end(), ByKey{base}))
+      sort_range(base, cands_.begin(), cands_.end());
+  }
+
+  std::vector<Candidate>& candidates() { return cands_; }
+
+  static std::string_view key(const char* base, const Candidate& x) { return {base + x.off, x.len}; }
+
+ private:
+  struct Run {
+    std::size_t begin, end;
+  };
+
+  static bool same_dir(const char* base, const Candidate& a, const Candidate& b) {
+    return a.dir == b.dir && std::memcmp(base + a.off, base + b.off, a.dir) == 0;
+  }
+  static void sort_range(const char* base, std::vector<Candidate>::iterator first,
+                         std::vector<Candidate>::iterator last) {
+    std::sort(first, last, ByKey{base});
+  }
+  void close(const std::string& arena) {
+    if (!open_) return;
+    runs_.back().end = cands_.size();
+    sort_range(arena.data(), cands_.begin() + runs_.back().begin, cands_.end());
+    open_ = false;
+  }
+
+  std::vector<Candidate> cands_;
+  std::vector<Run> runs_;
+  bool open_ = false;
+};
+
 // folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found):
-// `classes` are plain names (no "/", not "." or ".."), sorted as torchvision sorts them; `targets` their
-// class_to_idx values; exactly one of `extensions` (a tuple of ASCII str) and `is_valid_file` (a callable)
-// is given. `found[i]`: class i has a sample.
+// torchvision's make_dataset over one walk of `directory`, pruned to the children named as a class (class
+// folders followed when they are symlinks, as os.path.isdir and os.walk do); every entry below one that is
+// not a directory (after following symlinks) is a candidate. `classes` are plain names (no "/", not "." or
+// ".."), sorted as torchvision sorts them; `targets` their class_to_idx values; exactly one of
+// `extensions` (a tuple of ASCII str) and `is_valid_file` (a callable) is given. `found[i]`: class i has a
+// sample. Paths are made and checked against the extensions while the walk runs; the sort and the calls
+// to is_valid_file (in torchvision's order) follow it.
 pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_names,
                           const pyb::list& targets, const std::optional<pyb::tuple>& extensions,
                           const pyb::object& is_valid_file, unsigned threads) {
@@ -471,29 +524,72 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     throw pyb::value_error("folder_samples: bad arguments");
   std::optional<ExtensionCheck> ext;
   if (extensions) ext.emplace(*extensions);
-  const bool bytes_order = fs_encoding_is_utf8();
+  std::unordered_map<std::string_view, uint32_t> index;
+  std::vector<std::string> prefixes;  // os.path.join(directory, class) + "/"
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    index.emplace(classes[c], static_cast<uint32_t>(c));
+    prefixes.push_back(dir + (dir.back() == '/' ? "" : "/") + classes[c] + "/");
+  }
 
-  std::vector<std::vector<std::string_view>> keys(classes.size());
-  std::vector<char> invalid(classes.size(), bytes_order ? 0 : 1);
-  std::vector<std::string> roots{dir};
-  WalkOptions wo;
-  wo.follow = true;
-  wo.threads = choose_threads(roots, threads);
-  FolderCollector collector(classes, wo.threads);
-  wo.prune = [&collector](std::string_view rel, std::string_view, FileType) { return collector.prune(rel); };
+  WalkArgs args;
+  args.roots = {dir};
+  args.walk.follow = true;
+  args.walk.threads = threads;
+  args.walk.prune = [&index](std::string_view rel, std::string_view, FileType) {
+    return rel.find('/') == std::string_view::npos && index.find(rel) == index.end();
+  };
+  args.raise_root_error = false;  // os.walk skips what it cannot read: the classes are then empty
+
+  std::string arena;
+  std::vector<ClassCandidates> candidates(classes.size());
+  std::vector<char> invalid(classes.size(), fs_encoding_is_utf8() ? 0 : 1);  // sorted by Python
+  std::vector<pyb::object> made;
+  std::vector<pyb::object> target_objs;
+  for (const auto& t : targets) target_objs.push_back(pyb::reinterpret_borrow<pyb::object>(t));
+  std::string path;
   {
-    pyb::gil_scoped_release release;
-    walk(roots, wo, collector);
-    for (const auto& p : collector.parts()) {
-      for (const auto& it : p.items) keys[it.cls].push_back(std::string_view(p.arena).substr(it.off, it.len));
-      for (std::size_t c = 0; c < classes.size(); ++c) invalid[c] |= p.invalid[c];
+    Walker walker(std::move(args));
+    while (auto b = walker.next()) {
+      uint32_t start = 0;
+      for (std::size_t i = 0; i < b->size(); ++i) {
+        const std::string_view rel = std::string_view(b->rel).substr(start, b->ends[i] - start);
+        start = b->ends[i];
+        if (b->types[i] == 'd') continue;
+        const auto slash = rel.find('/');
+        if (slash == std::string_view::npos) continue;  // a file beside the class folders
+        const auto it = index.find(rel.substr(0, slash));
+        if (it == index.end()) continue;
+        const uint32_t c = it->second;
+        const std::string_view rest = rel.substr(slash + 1);
+        path.assign(prefixes[c]).append(rest);
+        pyb::object str;
+        if (ext && !ext->ok(path, str)) continue;
+        if (!str) str = steal(decode_path(path));
+        if (ext) str = sample(str, target_objs[c]);
+        if (!invalid[c] && !is_ascii(rest) && !is_valid_utf8(rest)) invalid[c] = 1;
+        const std::size_t off = arena.size();
+        const auto last = rest.rfind('/');
+        if (last == std::string_view::npos) {
+          arena.push_back('\0');
+          arena.append(rest);
+        } else {
+          arena.append(rest);
+          arena[off + last] = '\0';
+        }
+        candidates[c].add(arena,
+                          {off, arena.size() - off, last == std::string_view::npos ? 0 : last, str.ptr()});
+        made.push_back(std::move(str));
+      }
     }
-    // Classes sorted on the cores in parallel; those with a name that is not valid UTF-8 are left to
-    // Python below.
+  }
+
+  {
+    // Classes sorted on the cores in parallel; those with a name that is not valid UTF-8 are left to Python.
+    pyb::gil_scoped_release release;
     std::atomic<std::size_t> next{0};
     auto sort_classes = [&] {
       for (std::size_t c; (c = next.fetch_add(1)) < classes.size();)
-        if (!invalid[c]) std::sort(keys[c].begin(), keys[c].end());
+        if (!invalid[c]) candidates[c].sort(arena);
     };
     const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     std::vector<std::thread> pool;
@@ -505,48 +601,26 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
 
   pyb::list samples;
   pyb::list found(classes.size());
-  std::string path;
   for (std::size_t c = 0; c < classes.size(); ++c) {
-    std::vector<std::size_t> order;
+    std::vector<Candidate>& cs = candidates[c].candidates();
     if (invalid[c]) {
-      order = python_order(keys[c]);
-    } else {
-      order.resize(keys[c].size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::vector<std::string_view> keys;
+      for (const Candidate& x : cs) keys.push_back(ClassCandidates::key(arena.data(), x));
+      std::vector<Candidate> sorted;
+      for (const std::size_t i : python_order(keys)) sorted.push_back(cs[i]);
+      cs = std::move(sorted);
     }
-    // os.path.join(directory, class) then the directory below it and the name.
-    path.assign(dir);
-    if (path.back() != '/') path.push_back('/');
-    path.append(classes[c]).push_back('/');
-    const std::size_t prefix = path.size();
-    const pyb::object target = targets[c];
     bool any = false;
-    for (const std::size_t i : order) {
-      const std::string_view key = keys[c][i];
-      path.resize(prefix);
-      if (key.front() == '\0') {
-        path.append(key.substr(1));
-      } else {
-        const std::size_t at = path.size();
-        path.append(key);
-        path[at + key.find('\0')] = '/';
-      }
-      pyb::object str;
-      bool keep;
+    for (const Candidate& x : cs) {
       if (ext) {
-        keep = ext->ok(path, str);
+        if (PyList_Append(samples.ptr(), x.obj) != 0) throw pyb::error_already_set();
       } else {
-        str = steal(decode_path(path));
-        const int truth = PyObject_IsTrue(is_valid_file(str).ptr());
+        const int truth = PyObject_IsTrue(is_valid_file(pyb::handle(x.obj)).ptr());
         if (truth < 0) throw pyb::error_already_set();
-        keep = truth != 0;
+        if (truth == 0) continue;
+        if (PyList_Append(samples.ptr(), sample(x.obj, target_objs[c]).ptr()) != 0)
+          throw pyb::error_already_set();
       }
-      if (!keep) continue;
-      if (!str) str = steal(decode_path(path));
-      const pyb::object pair = steal(PyTuple_New(2));
-      PyTuple_SET_ITEM(pair.ptr(), 0, str.release().ptr());
-      PyTuple_SET_ITEM(pair.ptr(), 1, target.inc_ref().ptr());
-      if (PyList_Append(samples.ptr(), pair.ptr()) != 0) throw pyb::error_already_set();
       any = true;
     }
     found[c] = pyb::bool_(any);

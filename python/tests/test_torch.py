@@ -1,4 +1,5 @@
 """dskit.torch.ImageFolder / DatasetFolder against torchvision's own classes as the oracle."""
+import gc
 import os
 
 import pytest
@@ -207,6 +208,14 @@ def test_is_valid_file_called_in_the_same_order(tmp_path):
 
     with pytest.raises(RuntimeError, match="refused"):
         dt.DatasetFolder(r, load, is_valid_file=boom)
+    # Samples of int classes are left out of the cyclic garbage collector, as CPython would leave them.
+    ds = dt.DatasetFolder(r, load, extensions=".x")
+    assert ds.samples and not any(gc.is_tracked(s) for s in ds.samples)
+    ds = dt.DatasetFolder(r, load, is_valid_file=lambda p: True)
+    assert ds.samples and not any(gc.is_tracked(s) for s in ds.samples)
+    cls = {"a": [0], "b": [1], "c": [2]}  # targets that the collector tracks: so are the samples
+    assert all(gc.is_tracked(s) for s in dt.make_dataset(r, cls, extensions=".x"))
+    assert dt.make_dataset(r, cls, extensions=".x") == tv_make_dataset(r, cls, extensions=".x")
 
 
 def test_allow_empty_and_class_folders_as_links(tmp_path):
@@ -249,3 +258,10 @@ def test_make_dataset_with_given_classes(tmp_path):
                     [s for c in sorted(cti) for s in tv_class_samples(r, c, cti[c], **kw)]
                 continue
             assert dt.make_dataset(r, cti, **kw) == theirs, (cti, kw)
+    # A directory that is not there: every class is empty, the same error.
+    with pytest.raises(FileNotFoundError) as theirs:
+        tv_make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg")
+    with pytest.raises(FileNotFoundError) as ours:
+        dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg")
+    assert str(ours.value) == str(theirs.value)
+    assert dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg", allow_empty=True) == []

@@ -100,7 +100,8 @@ for c in "${commands[@]}"; do
       fail "$c: no usage error of its own listed in conventions.sh (own_usage or no_own_usage)"
   fi
 done
-[ ! -e x.tsv ] && [ ! -e ck ] && [ ! -e me ] || fail "a usage error left an output behind"
+err_is "dsbench randread --prepare bad --size" 2 "(see dsbench randread --help)$" dsbench randread --prepare pp --files 2 --size 4q
+[ ! -e x.tsv ] && [ ! -e ck ] && [ ! -e me ] && [ ! -e pp ] || fail "a usage error left an output behind"
 
 # ---- 2: a missing input, for every tool: exactly "TOOL: PATH: No such file or directory".
 nope=$T/nonexistent

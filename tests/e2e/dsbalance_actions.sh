@@ -98,8 +98,8 @@ grep -qE '^cat +40 +10 +10$' r4.txt || fail "summary on stderr: $(cat r4.txt)"
 
 # Gates: exit 4 with the reason on stderr; a gate that holds nothing passes.
 expect_rc "gate trips" 4 dsbalance --fail-if 'imbalance_ratio>10' --fail-if 'min_count<100' m.tsv > /dev/null 2> gate.txt
-grep -q 'imbalance_ratio>10' gate.txt || fail "gate reason: $(cat gate.txt)"
-grep -q 'min_count<100' gate.txt || fail "second gate reason: $(cat gate.txt)"
+grep -qE '^dsbalance: gate tripped: imbalance_ratio [0-9]+\.[0-9]{2} > 10$' gate.txt || fail "gate reason: $(cat gate.txt)"
+grep -qE '^dsbalance: gate tripped: min_count [0-9]+ < 100$' gate.txt || fail "second gate reason: $(cat gate.txt)"
 expect_rc "gate holds" 0 dsbalance --fail-if 'imbalance_ratio>50' --fail-if 'classes!=5' m.tsv > /dev/null
 expect_rc "gate evenness" 4 dsbalance --json --fail-if 'evenness<0.99' m.tsv > /dev/null 2>&1
 echo OK

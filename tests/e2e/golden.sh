@@ -66,6 +66,7 @@ golden dsbalance.json 0 dsbalance --json m1.tsv
 golden dsbalance.csv 0 dsbalance --csv m1.tsv
 golden dsbalance_by_split.out 0 dsbalance --by split split.tsv
 golden dsbalance_by_split.json 0 dsbalance --by split --json split.tsv
+golden dsbalance_by_split_gates.json 4 dsbalance --by split --json --fail-if 'imbalance_ratio>3' --fail-if 'tvd>0.5' split.tsv
 golden dsbalance_imagefolder.out 0 dsbalance ds
 
 golden dsls_summary.out 0 dsls --summary --sort -j 1 ds

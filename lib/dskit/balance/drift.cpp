@@ -33,17 +33,29 @@ std::optional<std::string> manifest_split_histograms(const Manifest& m, std::str
   if (auto err = read_repeat_counts(m, "", repeat))
     return "line " + std::to_string(err->line) + ": " + err->message;
   std::map<std::string_view, std::map<std::string_view, uint64_t>> escaped;  // split -> label -> n
+  std::vector<std::string_view> seen;                                        // splits, first-seen order
   for (std::size_t r = 0; r < m.size(); ++r) {
     const std::string_view s = m.cell(r, static_cast<std::size_t>(col));
     if (s.empty()) {
       out.unassigned += repeat.of(r);
       continue;
     }
-    escaped[s][m.label_escaped(r)] += repeat.of(r);
+    auto [it, added] = escaped.try_emplace(s);
+    if (added) seen.push_back(s);
+    it->second[m.label_escaped(r)] += repeat.of(r);
   }
-  for (const auto& [s, labels] : escaped) {
+  // train, val, test (dsmanifest split's default names, in its order), then the others as first seen.
+  constexpr std::string_view kKnown[] = {"train", "val", "test"};
+  const auto rank = [&](std::string_view s) {
+    for (std::size_t i = 0; i < std::size(kKnown); ++i)
+      if (s == kKnown[i]) return i;
+    return std::size(kKnown);
+  };
+  std::stable_sort(seen.begin(), seen.end(),
+                   [&](std::string_view a, std::string_view b) { return rank(a) < rank(b); });
+  for (const std::string_view s : seen) {
     LabelHistogram h;
-    for (const auto& [l, n] : labels) h.add(unescape_field(l), n);
+    for (const auto& [l, n] : escaped[s]) h.add(unescape_field(l), n);
     out.splits.emplace_back(unescape_field(s), std::move(h));
   }
   return std::nullopt;

@@ -20,7 +20,8 @@ double total_variation(const std::vector<double>& p, const std::vector<double>& 
 // JSD(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m), m = (p + q) / 2, natural log (0 ln 0 = 0), in [0, ln 2].
 double jensen_shannon(const std::vector<double>& p, const std::vector<double>& q);
 
-// A manifest's label histogram per value of `column` (e.g. "split"), in byte order of the values. Rows
+// A manifest's label histogram per value of `column` (e.g. "split"): train, val and test first (dsmanifest
+// split's order), then the other values in the order they first appear in the manifest. Rows
 // with an empty value are counted in `unassigned` and left out. An error message when the column is
 // missing.
 struct SplitHistograms {

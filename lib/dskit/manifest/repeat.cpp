@@ -2,6 +2,7 @@
 #include "dskit/manifest/repeat.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace dskit {
 
@@ -37,6 +38,29 @@ std::optional<ManifestError> read_repeat_counts(const Manifest& m, const std::st
       return ManifestError{
           file, line_of(r), 0,
           "repeat: the expanded manifest would exceed " + std::to_string(kMaxExpandedRows) + " rows"};
+  }
+  return std::nullopt;
+}
+
+std::optional<ManifestError> read_row_weights(const Manifest& m, const std::string& file,
+                                              const RepeatCounts& repeat, RowWeights& out) {
+  out = RowWeights{};
+  const int col = m.find_column(column::weight);
+  if (col == Manifest::npos) return std::nullopt;
+  out.present = true;
+  out.weights.resize(m.size());
+  for (std::size_t r = 0; r < m.size(); ++r) {
+    const std::string_view cell = m.cell(r, static_cast<std::size_t>(col));
+    double v = 0;
+    const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
+    if (cell.empty() || ec != std::errc{} || end != cell.data() + cell.size() || !std::isfinite(v) || v < 0)
+      return ManifestError{file, line_of(r), 0,
+                           "weight: not a finite number >= 0: '" + std::string(cell.substr(0, 40)) + "'"};
+    out.weights[r] = v;
+    out.total += static_cast<double>(repeat.of(r)) * v;
+    if (!std::isfinite(out.total))
+      return ManifestError{file, line_of(r), 0, "weight: the weights add up to more than a double holds"};
+    if (v == 0) ++out.zero;
   }
   return std::nullopt;
 }

@@ -18,6 +18,7 @@ namespace dskit {
 
 namespace column {
 inline constexpr std::string_view repeat = "repeat";  // decimal repeat count, 0 .. kMaxRepeat
+inline constexpr std::string_view weight = "weight";  // per-row sampling weight, a finite number >= 0
 }  // namespace column
 
 // Limits that keep a crafted manifest from asking for unbounded memory: a cell's count, and the length of
@@ -37,6 +38,22 @@ struct RepeatCounts {
 // kMaxRepeat, or a total over kMaxExpandedRows.
 std::optional<ManifestError> read_repeat_counts(const Manifest& m, const std::string& file,
                                                 RepeatCounts& out);
+
+// The `weight` column (written by dsbalance --sample-weights): row i is drawn with probability proportional
+// to weight_i by a sampler that samples by weight (PyTorch's WeightedRandomSampler); with a `repeat` column
+// each of its repeat_i samples carries weight_i. Orders (shuffle, shard, EpochSampler) are permutations and
+// do not use it; dsbalance and stats report what it gives each class.
+struct RowWeights {
+  std::vector<double> weights;  // weights[i] for row i; empty: no weight column
+  double total = 0;             // sum over the expanded sequence: sum of repeat_i x weight_i
+  uint64_t zero = 0;            // rows of weight 0 (never drawn)
+  bool present = false;         // the manifest has the column
+};
+
+// Reads the `weight` column (`repeat` gives the multiplicities). Errors name FILE and the line of a cell
+// that is not a finite decimal number >= 0 (e.g. 0.25, 3, 1e-3).
+std::optional<ManifestError> read_row_weights(const Manifest& m, const std::string& file,
+                                              const RepeatCounts& repeat, RowWeights& out);
 
 // The expanded sequence as row indexes (the identity without a `repeat` column).
 std::vector<std::size_t> expanded_rows(const Manifest& m, const RepeatCounts& r);

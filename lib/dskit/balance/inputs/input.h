@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dskit/balance/balance.h"
+#include "dskit/balance/report.h"
 #include "dskit/base/error.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/manifest/repeat.h"
@@ -69,21 +70,7 @@ struct AnnotationOptions {
 };
 inline constexpr std::size_t kJsonChunk = std::size_t{8} << 20;
 
-struct AnnotationResult {
-  LabelHistogram histogram;    // raw: class name -> count; declared: every class, in id order
-  uint64_t images = 0;         // images (COCO), label files (YOLO), XML files (VOC)
-  uint64_t unannotated = 0;    // images without any annotation (YOLO: empty or missing label files)
-  uint64_t no_label_file = 0;  // YOLO: images under images/ without a label file (among unannotated)
-  uint64_t instances = 0;      // annotations counted
-  uint64_t crowd = 0;          // COCO iscrowd annotations (counted or, with crowd off, skipped)
-  uint64_t skipped = 0;        // annotations not counted: crowd with crowd off, difficult without include
-  uint64_t unknown = 0;        // annotations whose class id is not declared (not counted)
-  std::vector<std::string> warnings;  // one line per unknown class id
-  // COCO: the parser and its kernels, and the time spent reading the file and parsing it (for --stats).
-  std::string parser;
-  double read_seconds = 0, parse_seconds = 0;
-  uint64_t json_chunks = 0;  // COCO: chunks the annotations array was parsed in (0: the whole file at once)
-};
+// AnnotationResult (the counts these formats yield) is declared in balance/report.h.
 
 // ---- The table of input formats
 struct InputOptions {

@@ -197,4 +197,18 @@ std::optional<std::string> write_balance_plot(const Distribution& d, const std::
   return std::nullopt;
 }
 
+std::string split_plot_path(const std::string& plot, std::string_view split) {
+  std::string name;
+  for (const char c : split) {
+    const bool keep =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    name.push_back(keep ? c : '_');
+  }
+  const std::size_t slash = plot.rfind('/');
+  const std::size_t dot = plot.rfind('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+  if (!has_ext) return plot + "." + name;
+  return plot.substr(0, dot) + "." + name + plot.substr(dot);
+}
+
 }  // namespace dskit

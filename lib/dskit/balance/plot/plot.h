@@ -31,4 +31,9 @@ PlotSize plot_size(std::size_t classes);
 std::optional<std::string> write_balance_plot(const Distribution& d, const std::string& file,
                                               const PlotOptions& o);
 
+// dsbalance --by COLUMN --plot PLOT: the file of one split's chart, PLOT with ".SPLIT" inserted before its
+// extension (counts.png -> counts.val.png; no extension: appended). In the split's name every byte other than
+// an ASCII letter, digit, '-' or '_' becomes '_', so the name stays one file name beside PLOT.
+std::string split_plot_path(const std::string& plot, std::string_view split);
+
 }  // namespace dskit
