@@ -27,9 +27,7 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-me=dscp_bench
-build=$(bench_build_dir build-bench)
-base=${DSKIT_BENCH_DIR:-/tmp/dskit-bench}
+bench_setup dscp_bench build-bench /tmp/dskit-bench 0
 delay=${DELAY_US:-1000}
 data_delay=${DATA_DELAY_US:-200}
 local_files=${LOCAL_FILES:-280000}
@@ -43,8 +41,8 @@ s="" sd="" sc=""
 dscp=$build/bin/dscp
 dsm=$build/bin/dsmanifest
 latfs=$build/bin/latfs
-bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dscp" "$dsm" "$latfs"
-bench_need_tools $me "apt-get install fuse3 python3 rsync" fusermount3 python3 rsync
+bench_need_exec "$me" "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dscp" "$dsm" "$latfs"
+bench_need_tools "$me" "apt-get install fuse3 python3 rsync" fusermount3 python3 rsync
 
 mkdir -p "$base"
 work=$base/dscp-work
@@ -84,8 +82,11 @@ timed() {
   t1=$EPOCHREALTIME
   printf -v "$var" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}')"
 }
+with_sync() { "$@" && sync; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
-same() { diff -r "$1" "$2" > /dev/null || bench_die $me 1 "$3: the copy differs from its source"; }
+same() { diff -r "$1" "$2" > /dev/null || bench_die "$me" 1 "$3: the copy differs from its source"; }
+# table TITLE HEADER RULE: a Markdown section heading and a table's first two lines.
+table() { printf '\n### %s\n\n%s\n%s\n' "$1" "$2" "$3"; }
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 echo "Date: $(date -u +%FT%TZ); $(getconf _NPROCESSORS_ONLN) cores; load average at start $(bench_loadavg)"
@@ -96,17 +97,14 @@ mk_tree "$small" 100 80 65536
 for part in "${parts[@]}"; do
   case $part in
     latfs)
-      echo
-      echo "### 8,000 files on the latency mount (${delay} us per metadata call, ${data_delay} us per read) to local disk"
-      echo
-      echo "| tool | seconds | dscp is faster by |"
-      echo "|---|---:|---:|"
+      table "8,000 files on the latency mount (${delay} us per metadata call, ${data_delay} us per read) to local disk" \
+        "| tool | seconds | dscp is faster by |" "|---|---:|---:|"
       peers=(dscp cp rsync)
       command -v rclone > /dev/null && peers+=(rclone)
       command -v fpsync > /dev/null && peers+=(fpsync)
       declare -A L
       for p in "${peers[@]}"; do
-        bench_latfs_mount $me "$latfs" "$small" "$mnt" "$delay" -o "data_delay_us=$data_delay"
+        bench_latfs_mount "$me" "$latfs" "$small" "$mnt" "$delay" -o "data_delay_us=$data_delay"
         dst=$work/lat-$p
         rm -rf "$dst"
         case $p in
@@ -139,11 +137,8 @@ for part in "${parts[@]}"; do
       timed sc cp -a "$tree" "$work/local-cp"
       same "$tree" "$work/local-cp" "cp -a (local)"
       rm -rf "$work/local-cp"
-      echo
-      echo "### $local_files small files (0..8 KiB), local, hot cache"
-      echo
-      echo "| tool | seconds |"
-      echo "|---|---:|"
+      table "$local_files small files (0..8 KiB), local, hot cache" \
+        "| tool | seconds |" "|---|---:|"
       echo "| dscp -T | $sd |"
       echo "| cp -a | $sc |"
       echo
@@ -153,19 +148,16 @@ for part in "${parts[@]}"; do
       big=$base/dscp-big-$big_size
       [[ -e $big ]] || head -c "$(numfmt --from=iec "$big_size")" /dev/urandom > "$big"
       bytes=$(stat -c %s "$big")
-      cmp_big() { cmp -s "$big" "$1" || bench_die $me 1 "$2: the large file differs"; }
-      timed sc sh -c 'cp "$1" "$2" && sync' sh "$big" "$work/big-cp"
+      cmp_big() { cmp -s "$big" "$1" || bench_die "$me" 1 "$2: the large file differs"; }
+      timed sc with_sync cp "$big" "$work/big-cp"
       cmp_big "$work/big-cp" cp
       rm -f "$work/big-cp"
       sync
-      timed sd sh -c '"$1" "$2" "$3" && sync' sh "$dscp" "$big" "$work/big-dscp"
+      timed sd with_sync "$dscp" "$big" "$work/big-dscp"
       cmp_big "$work/big-dscp" dscp
       rm -f "$work/big-dscp"
-      echo
-      echo "### One $big_size file, local (each copy followed by sync)"
-      echo
-      echo "| tool | seconds | MiB/s |"
-      echo "|---|---:|---:|"
+      table "One $big_size file, local (each copy followed by sync)" \
+        "| tool | seconds | MiB/s |" "|---|---:|---:|"
       echo "| dscp | $sd | $(awk -v b="$bytes" -v s="$sd" 'BEGIN{printf "%.0f", b / s / 1048576}') |"
       echo "| cp | $sc | $(awk -v b="$bytes" -v s="$sc" 'BEGIN{printf "%.0f", b / s / 1048576}') |"
       echo
@@ -185,11 +177,8 @@ for part in "${parts[@]}"; do
         rm -rf "$work/man-list"
       done
       mt=$(median "$tt") mm=$(median "$tm")
-      echo
-      echo "### --manifest with hash checking vs the same copy without it (8,000 files, local, median of $runs)"
-      echo
-      echo "| command | runs (s) | median s |"
-      echo "|---|---|---:|"
+      table "--manifest with hash checking vs the same copy without it (8,000 files, local, median of $runs)" \
+        "| command | runs (s) | median s |" "|---|---|---:|"
       echo "| dscp -T | ${tt% } | $mt |"
       echo "| dscp --manifest | ${tm% } | $mm |"
       echo
@@ -225,7 +214,7 @@ for part in "${parts[@]}"; do
       echo "Killed with $(ratio "$before" "$total") of the bytes complete under their names; the second run moved" \
         "$(ratio "$moved" "$total") of the bytes (target <= 0.60)."
       ;;
-    *) bench_die $me 2 "unknown part $part (latfs, local, big, manifest, resume)" ;;
+    *) bench_die "$me" 2 "unknown part $part (latfs, local, big, manifest, resume)" ;;
   esac
 done
 echo

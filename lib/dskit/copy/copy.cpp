@@ -181,6 +181,16 @@ class Copier {
 
   bool stopped() const { return c_.full.load(std::memory_order_relaxed); }
 
+  // Whether this rank copies the entry (always with one rank).
+  bool owns(const RootCtx& ctx, std::string_view rel, const StatInfo& st) const {
+    if (o_.world <= 1) return true;
+    if (o_.hard_links && st.nlink > 1 && !S_ISDIR(st.mode)) {
+      const std::string key = std::to_string(st.dev) + ":" + std::to_string(st.ino);
+      return entry_owner(key, o_.world) == o_.rank;
+    }
+    return entry_owner(ctx.tree ? ctx.root.src + "\n" + std::string(rel) : ctx.root.src, o_.world) == o_.rank;
+  }
+
   void source_error(PathError e) {
     c_.errors.fetch_add(1, std::memory_order_relaxed);
     sink_.on_error(e, false);
@@ -209,7 +219,8 @@ class Copier {
     struct stat cur {};
     const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
     if (o_.dry_run) {
-      if (!exists || !S_ISDIR(cur.st_mode)) sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
+      if ((!exists || !S_ISDIR(cur.st_mode)) && o_.rank == 0)
+        sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
       return true;
     }
     if (pfd.fd < 0) {
@@ -534,6 +545,7 @@ class CopyVisitor : public WalkVisitor {
     RootCtx& ctx = *roots_[e.root_index];
     if (e.type == FileType::dir)
       return c_.make_dir(ctx, e.rel, e.depth, e.st) ? Action::proceed : Action::skip;
+    if (!c_.owns(ctx, e.rel, e.st)) return Action::proceed;
     c_.copy_entry(ctx, e.rel, e.type, e.st);
     return c_.stopped() ? Action::stop : Action::proceed;
   }
@@ -635,7 +647,7 @@ bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters&
     }
     ctx.existed = true;
   } else if (o.dry_run) {
-    sink.on_change(ChangeKind::copy, dst, 'd');
+    if (o.rank == 0) sink.on_change(ChangeKind::copy, dst, 'd');
     return true;
   } else if (::mkdir(dst.c_str(), 0700) != 0 && errno != EEXIST) {
     const int err = errno;
@@ -733,8 +745,34 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
   return std::nullopt;
 }
 
+unsigned entry_owner(std::string_view rel, unsigned world) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const char ch : rel) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return world <= 1 ? 0 : static_cast<unsigned>(h % world);
+}
+
+std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsigned rank, unsigned world) {
+  std::vector<std::size_t> order(files.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (world <= 1) return order;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return files[a].size > files[b].size; });
+  std::vector<uint64_t> load(world, 0);
+  std::vector<std::size_t> mine;
+  for (const std::size_t i : order) {
+    const auto least = static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[least] += files[i].size + 1;  // + 1: empty files are dealt out too
+    if (least == rank) mine.push_back(i);
+  }
+  std::sort(mine.begin(), mine.end());
+  return mine;
+}
+
 void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, CopySink& sink,
-                CopyCounters& counters) {
+                CopyCounters& counters, Comm* comm) {
   Copier copier(opts, sink, counters);
   std::vector<std::unique_ptr<RootCtx>> ctxs;
   std::vector<RootCtx*> trees;
@@ -749,7 +787,7 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
       if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info);
       trees.push_back(ctx.get());
       tree_paths.push_back(r.src);
-    } else {
+    } else if (copier.owns(*ctx, ctx->src_name, info)) {
       copier.copy_entry(*ctx, ctx->src_name, type_of(st.st_mode), info);
     }
     ctxs.push_back(std::move(ctx));
@@ -763,36 +801,45 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     CopyVisitor v(copier, trees);
     walk(tree_paths, wo, v);
   }
+  if (comm && comm->size() > 1) {
+    comm->barrier();  // every rank's files are in before the cleanup and the directories' times
+    if (!comm->is_root()) return;
+  }
   if (!counters.full) cleanup(trees, opts, sink, counters);
   copier.finish_dirs();
 }
 
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes) {
+                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm) {
   hashes.assign(files.size(), std::string());
   RootCtx ctx;
   ctx.root = {src_root, dst_root};
   ctx.tree = true;
-  ctx.src_fd = ::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.src_fd < 0) {
-    counters.errors.fetch_add(1);
-    return sink.on_error({src_root, errno, "open"}, false);
-  }
   struct stat st {};
   ctx.existed = ::stat(dst_root.c_str(), &st) == 0;
-  if (!opts.dry_run) {
-    if (::mkdir(dst_root.c_str(), 0755) != 0 && errno != EEXIST) {
+  // Set-up failures are reported and the copy skipped, but every rank still reaches the barrier below.
+  const bool ready = [&] {
+    ctx.src_fd = ::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.src_fd < 0) {
+      counters.errors.fetch_add(1);
+      sink.on_error({src_root, errno, "open"}, false);
+      return false;
+    }
+    if (!opts.dry_run && ::mkdir(dst_root.c_str(), 0755) != 0 && errno != EEXIST) {
       counters.output_errors.fetch_add(1);
       if (is_fatal_output(errno)) counters.full.store(true);
-      return sink.on_error({dst_root, errno, "mkdir"}, true);
+      sink.on_error({dst_root, errno, "mkdir"}, true);
+      return false;
     }
-  }
-  ctx.dst_fd = ::open(dst_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.dst_fd < 0 && !opts.dry_run) {
-    counters.output_errors.fetch_add(1);
-    return sink.on_error({dst_root, errno, "open"}, true);
-  }
+    ctx.dst_fd = ::open(dst_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.dst_fd < 0 && !opts.dry_run) {
+      counters.output_errors.fetch_add(1);
+      sink.on_error({dst_root, errno, "open"}, true);
+      return false;
+    }
+    return true;
+  }();
   Copier copier(opts, sink, counters);
   // Large files first, so that the last file to finish is a small one.
   std::vector<std::size_t> order(files.size());
@@ -802,7 +849,7 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
   std::atomic<std::size_t> next{0};
   const unsigned n = std::max(1u, opts.threads ? opts.threads : io_concurrency(src_root));
   std::vector<std::thread> workers;
-  for (unsigned t = 0; t < std::min<std::size_t>(n, std::max<std::size_t>(files.size(), 1)); ++t) {
+  for (unsigned t = 0; ready && t < std::min<std::size_t>(n, std::max<std::size_t>(files.size(), 1)); ++t) {
     workers.emplace_back([&] {
       for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
         const ListedFile& f = files[order[k]];
@@ -817,6 +864,10 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
     });
   }
   for (auto& w : workers) w.join();
+  if (comm && comm->size() > 1) {
+    comm->barrier();  // another rank's temporaries are its copies in flight until it is done
+    if (!comm->is_root()) return;
+  }
   if (!counters.full && ctx.existed && ctx.dst_fd >= 0) {
     CopyOptions co = opts;
     co.remove_extra = false;  // the manifest lists a selection, not the whole tree
