@@ -130,10 +130,11 @@ for part in "${parts[@]}"; do
     local)
       tree=$base/dscp-local-$local_files
       mk_tree "$tree" $((local_files / 280)) 280 8192
-      cat "$tree"/class0000/* > /dev/null
+      sync
       timed sd "$dscp" -T "$tree" "$work/local-dscp"
       same "$tree" "$work/local-dscp" "dscp (local)"
       rm -rf "$work/local-dscp"
+      sync
       timed sc cp -a "$tree" "$work/local-cp"
       same "$tree" "$work/local-cp" "cp -a (local)"
       rm -rf "$work/local-cp"
@@ -149,6 +150,7 @@ for part in "${parts[@]}"; do
       [[ -e $big ]] || head -c "$(numfmt --from=iec "$big_size")" /dev/urandom > "$big"
       bytes=$(stat -c %s "$big")
       cmp_big() { cmp -s "$big" "$1" || bench_die "$me" 1 "$2: the large file differs"; }
+      sync  # the large file's own pages are on disk before either copy's sync is timed
       timed sc with_sync cp "$big" "$work/big-cp"
       cmp_big "$work/big-cp" cp
       rm -f "$work/big-cp"
