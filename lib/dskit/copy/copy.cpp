@@ -910,7 +910,8 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
     workers.emplace_back([&, t] {
       for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
         const ListedFile& f = files[order[k]];
-        if (!opts.dry_run) {
+        // The directory is made (with its parents) only when the worker cannot open it.
+        if (!opts.dry_run && copier.parent(ctx, f.rel, t).fd == -ENOENT) {
           if (const int err = make_parents(ctx.dst_fd, parent_of(f.rel))) {
             copier.output_error({ctx.dst_path(parent_of(f.rel)), err, "mkdir"});
             continue;

@@ -105,11 +105,13 @@ DataError copy_range(int src, int dst, Range r, bool& use_cfr, std::unique_ptr<c
 // One sequential pass that hashes each byte it copies; holes are read as zeros and written as holes.
 DataError hash_copy(int src, int dst, uint64_t size, HashStream& hash, std::atomic<uint64_t>& bytes,
                     uint64_t& written) {
-  auto buf = std::make_unique<char[]>(kBuffer);
-  ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+  // A small file gets a small buffer (no mmap'ed megabyte per file) and one read.
+  const std::size_t cap = static_cast<std::size_t>(std::min<uint64_t>(size + 1, kBuffer));
+  auto buf = std::make_unique<char[]>(cap);
+  if (size >= kBuffer) ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
   uint64_t off = 0;
-  for (;;) {
-    const ssize_t n = ::read(src, buf.get(), kBuffer);
+  while (off < size) {
+    const ssize_t n = ::read(src, buf.get(), static_cast<std::size_t>(std::min<uint64_t>(cap, size - off)));
     if (n < 0) {
       if (errno == EINTR) continue;
       return {errno, false, "read"};
