@@ -252,6 +252,7 @@ static int run(int argc, char** argv) {
     }
   } else if ((o.stage_once || o.no_target_dir) && o.paths.size() == 2) {
     roots.push_back({o.paths[0], dst});  // DST is the copy of SRC whether or not it exists yet
+    if (auto err = check_roots(roots)) return root ? app::usage_error(kTool, *err) : app::kExitUsage;
   } else if (o.no_target_dir) {
     return app::usage_error(kTool, "-T takes one SRC and DST");
   } else {

@@ -785,8 +785,12 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
     else
       out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name)});
   }
-  // Never into itself: a destination inside its source would grow while it is walked.
-  for (const auto& r : out) {
+  return check_roots(out);
+}
+
+std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
+  struct stat st {};
+  for (const auto& r : roots) {
     char* rs = ::realpath(r.src.c_str(), nullptr);
     char* rd = ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
     std::string a = rs ? rs : "",

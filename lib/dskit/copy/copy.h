@@ -67,6 +67,10 @@ struct CopyRoot {
 std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, const std::string& dst,
                                       bool follow, std::vector<CopyRoot>& out);
 
+// A destination inside its own source (it would grow while the source is walked): an error message.
+// plan_roots checks it; a caller that makes its roots otherwise (-T) calls it.
+std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots);
+
 // Counters, updated by the workers while the copy runs (progress reads them).
 struct CopyCounters {
   std::atomic<uint64_t> files{0};          // regular files copied (or to copy)
