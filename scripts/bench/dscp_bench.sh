@@ -85,6 +85,8 @@ timed() {
 with_sync() { "$@" && sync; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 same() { diff -r "$1" "$2" > /dev/null || bench_die "$me" 1 "$3: the copy differs from its source"; }
+# rows_and_ratio ROW1 ROW2 LINE: two table rows (cells separated by ' | '), then LINE after a blank line.
+rows_and_ratio() { printf '| %s |\n| %s |\n\n%s\n' "$1" "$2" "$3"; }
 # table TITLE HEADER RULE: a Markdown section heading and a table's first two lines.
 table() { printf '\n### %s\n\n%s\n%s\n' "$1" "$2" "$3"; }
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
@@ -133,17 +135,16 @@ for part in "${parts[@]}"; do
       sync
       timed sd "$dscp" -T "$tree" "$work/local-dscp"
       same "$tree" "$work/local-dscp" "dscp (local)"
+      echo "$me: local dscp ${sd}s (load $(bench_loadavg))" >&2
       rm -rf "$work/local-dscp"
       sync
       timed sc cp -a "$tree" "$work/local-cp"
       same "$tree" "$work/local-cp" "cp -a (local)"
+      echo "$me: local cp -a ${sc}s (load $(bench_loadavg))" >&2
       rm -rf "$work/local-cp"
       table "$local_files small files (0..8 KiB), local, hot cache" \
         "| tool | seconds |" "|---|---:|"
-      echo "| dscp -T | $sd |"
-      echo "| cp -a | $sc |"
-      echo
-      echo "cp -a / dscp = $(ratio "$sc" "$sd")x (target >= 1.3x)"
+      rows_and_ratio "dscp -T | $sd" "cp -a | $sc" "cp -a / dscp = $(ratio "$sc" "$sd")x (target >= 1.3x)"
       ;;
     big)
       big=$base/dscp-big-$big_size
@@ -181,10 +182,8 @@ for part in "${parts[@]}"; do
       mt=$(median "$tt") mm=$(median "$tm")
       table "--manifest with hash checking vs the same copy without it (8,000 files, local, median of $runs)" \
         "| command | runs (s) | median s |" "|---|---|---:|"
-      echo "| dscp -T | ${tt% } | $mt |"
-      echo "| dscp --manifest | ${tm% } | $mm |"
-      echo
-      echo "--manifest / -T = $(ratio "$mm" "$mt")x (target <= 1.15x)"
+      rows_and_ratio "dscp -T | ${tt% } | $mt" "dscp --manifest | ${tm% } | $mm" \
+        "--manifest / -T = $(ratio "$mm" "$mt")x (target <= 1.15x)"
       ;;
     resume)
       tree=$base/dscp-resume-$resume_files
