@@ -219,6 +219,9 @@ static int run(int argc, char** argv) {
   if (!listed && o.paths.size() < 2) return app::usage_error(kTool, "missing operand: dscp SRC... DST");
   if (!listed && (!o.root.empty() || o.world != 1 || o.rank != 0))
     return app::usage_error(kTool, "--root, --rank and --world need --manifest");
+  if (listed && o.remove_extra)
+    return app::usage_error(kTool,
+                            "--delete needs a source tree: a manifest lists a selection, not all of DST");
   if (!o.write_manifest.empty() && !listed)
     return app::usage_error(kTool, "--write-manifest needs --manifest");
   if (o.rank >= o.world) return app::usage_error(kTool, "--rank must be below --world");
