@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "dskit/copy/copy.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/order/shard.h"
+#include "mpi/comm_mpi.h"
 
 namespace {
 
@@ -69,6 +72,28 @@ class AppSink : public CopySink {
   bool list_, json_;
   char term_;
 };
+
+// A rank's counters and exit code as sent to rank 0, and their sum there.
+std::string pack(const CopyCounters& c, int rc) {
+  WireWriter w;
+  for (const auto* v : {&c.files, &c.bytes, &c.dirs, &c.links, &c.unchanged, &c.skipped, &c.removed,
+                        &c.errors, &c.output_errors})
+    w.u64(v->load());
+  w.u64(c.full.load() ? 1 : 0);
+  w.i64(rc);
+  return std::move(w.bytes());
+}
+
+// Adds a rank's packed counters to `c`; returns its exit code (kExitUsage for a message that does not parse).
+int add_packed(std::string_view bytes, CopyCounters& c) {
+  WireReader r(bytes);
+  for (auto* v : {&c.files, &c.bytes, &c.dirs, &c.links, &c.unchanged, &c.skipped, &c.removed, &c.errors,
+                  &c.output_errors})
+    v->fetch_add(r.u64());
+  if (r.u64()) c.full.store(true);
+  const auto rc = static_cast<int>(r.i64());
+  return r.failed() ? app::kExitUsage : rc;
+}
 
 std::string summary_json(const CopyCounters& c, double secs) {
   std::string s;
@@ -138,6 +163,14 @@ std::string human_bytes(double b) {
 
 static int run(int argc, char** argv) {
   app::init_process();
+  std::string mpi_error;
+  const auto comm = mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    app::print_error(kTool, mpi_error);
+    return app::kExitUsage;
+  }
+  const bool root = comm->is_root();
+  const bool ranks = comm->size() > 1;
   DscpOptions o;
   CLI::App cli{"dscp: copy or stage a dataset (cp -r semantics), fast, verified and resumable", "dscp"};
   cli.add_option("paths", o.paths, "SRC... DST (with --manifest: DST only)");
@@ -172,14 +205,23 @@ static int run(int argc, char** argv) {
     app::tidy_help(cli);
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    return app::usage_error(kTool, cli, e);
+    if (e.get_exit_code() == 0) return root ? cli.exit(e) : 0;
+    return root ? app::usage_error(kTool, cli, e) : app::kExitUsage;
+  }
+  if (ranks && (o.stage_once || !o.write_manifest.empty() || o.world != 1)) {
+    if (root)
+      app::usage_error(
+          kTool, "--stage-once, --write-manifest and --rank/--world are for one process, not MPI ranks");
+    return app::kExitUsage;
   }
   const bool listed = !o.manifest.empty();
   if (listed && o.paths.size() != 1) return app::usage_error(kTool, "--manifest takes one operand, DST");
   if (!listed && o.paths.size() < 2) return app::usage_error(kTool, "missing operand: dscp SRC... DST");
   if (!listed && (!o.root.empty() || o.world != 1 || o.rank != 0))
     return app::usage_error(kTool, "--root, --rank and --world need --manifest");
+  if (listed && o.remove_extra)
+    return app::usage_error(kTool,
+                            "--delete needs a source tree: a manifest lists a selection, not all of DST");
   if (!o.write_manifest.empty() && !listed)
     return app::usage_error(kTool, "--write-manifest needs --manifest");
   if (o.rank >= o.world) return app::usage_error(kTool, "--rank must be below --world");
@@ -194,6 +236,8 @@ static int run(int argc, char** argv) {
   co.remove_extra = o.remove_extra;
   co.dry_run = o.dry_run;
   co.copy_file_range = !o.read_write;
+  co.rank = static_cast<unsigned>(comm->rank());
+  co.world = static_cast<unsigned>(comm->size());
 
   const std::string dst = o.paths.back();
   std::vector<CopyRoot> roots;
@@ -204,13 +248,40 @@ static int run(int argc, char** argv) {
   if (listed) {
     if (int rc = load_listed(o, src_root, files, algo, m)) return rc;
     if (!o.write_manifest.empty() && algo == HashAlgo::none) algo = HashAlgo::xxh3_128;
+    if (ranks) {  // each rank its share, dealt by size
+      std::vector<ListedFile> mine;
+      for (const std::size_t i : deal_by_size(files, co.rank, co.world)) mine.push_back(std::move(files[i]));
+      files = std::move(mine);
+    }
   } else if ((o.stage_once || o.no_target_dir) && o.paths.size() == 2) {
     roots.push_back({o.paths[0], dst});  // DST is the copy of SRC whether or not it exists yet
+    if (auto err = check_roots(roots)) return root ? app::usage_error(kTool, *err) : app::kExitUsage;
   } else if (o.no_target_dir) {
     return app::usage_error(kTool, "-T takes one SRC and DST");
   } else {
     std::vector<std::string> srcs(o.paths.begin(), o.paths.end() - 1);
-    if (auto err = plan_roots(srcs, dst, o.follow, roots)) return app::usage_error(kTool, *err);
+    // Every rank plans from the same view: rank 0's, before any rank creates DST.
+    std::optional<std::string> err;
+    if (root) err = plan_roots(srcs, dst, o.follow, roots);
+    if (ranks) {
+      WireWriter w;
+      w.u64(err ? 1 : 0);
+      for (const auto& r : roots) {
+        w.str(r.src);
+        w.str(r.dst);
+      }
+      const std::string plan = comm->broadcast(std::move(w.bytes()));
+      WireReader r(plan);
+      if (r.u64()) err = "";
+      roots.clear();
+      while (!r.done() && !r.failed()) {
+        CopyRoot cr;
+        cr.src = std::string(r.str());
+        cr.dst = std::string(r.str());
+        roots.push_back(std::move(cr));
+      }
+    }
+    if (err) return root ? app::usage_error(kTool, *err) : app::kExitUsage;
   }
 
   StageLock stage;
@@ -241,15 +312,17 @@ static int run(int argc, char** argv) {
   std::vector<std::string> hashes;
   const auto t0 = std::chrono::steady_clock::now();
   {
-    app::ProgressLine line([&](double s) {
-      const double b = static_cast<double>(c.bytes.load());
-      return fmt::format("dscp: {} files, {}, {}/s, {} errors", c.files.load(), human_bytes(b),
-                         human_bytes(s > 0 ? b / s : 0), c.errors.load() + c.output_errors.load());
-    });
+    std::optional<app::ProgressLine> line;
+    if (root)
+      line.emplace([&](double s) {
+        const double b = static_cast<double>(c.bytes.load());
+        return fmt::format("dscp: {} files, {}, {}/s, {} errors", c.files.load(), human_bytes(b),
+                           human_bytes(s > 0 ? b / s : 0), c.errors.load() + c.output_errors.load());
+      });
     if (listed)
-      copy_listed(src_root, dst, files, algo, co, sink, c, hashes);
+      copy_listed(src_root, dst, files, algo, co, sink, c, hashes, comm.get());
     else
-      copy_roots(roots, co, sink, c);
+      copy_roots(roots, co, sink, c, comm.get());
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -287,7 +360,23 @@ static int run(int argc, char** argv) {
       app::print_error(kTool, describe(*err));
       rc = app::kExitOutput;
     }
-  if (o.json) out.write(summary_json(c, secs));
+  if (ranks) {
+    // Rank 0 sums every rank's counters, names the ranks that failed and exits with the worst code.
+    const auto all = comm->gather(pack(c, rc));
+    if (!root) return rc;
+    CopyCounters sum;
+    int worst = app::kExitOk;
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      const int rrc = add_packed(all[r], sum);
+      if (rrc != app::kExitOk)
+        app::print_error(kTool, fmt::format("rank {} of {}: failed (exit {})", r, all.size(), rrc));
+      worst = std::max(worst, rrc);
+    }
+    rc = worst;
+    if (o.json) out.write(summary_json(sum, secs));
+  } else if (o.json) {
+    out.write(summary_json(c, secs));
+  }
   if (out.failed() && out.error() != EPIPE && rc == app::kExitOk) {
     app::print_error(kTool, fmt::format("cannot write output: {}", std::strerror(out.error())));
     rc = app::kExitOutput;

@@ -39,13 +39,14 @@ bench_latfs_unmount() {
   if mountpoint -q "$1" 2>/dev/null; then fusermount3 -u "$1" 2>/dev/null || fusermount3 -uz "$1" || true; fi
 }
 
-# bench_latfs_mount NAME LATFS SRC MNT DELAY_US: (re)mounts SRC read-only at MNT behind the latency FUSE mount
-# (a fresh mount: the kernel's caches of the old one go with it); exits 1, saying so, when it does not mount.
+# bench_latfs_mount NAME LATFS SRC MNT DELAY_US [OPTION...]: (re)mounts SRC read-only at MNT behind the latency
+# FUSE mount (a fresh mount: the kernel's caches of the old one go with it), with latfs's further OPTIONs
+# (-o data_delay_us=N); exits 1, saying so, when it does not mount.
 bench_latfs_mount() {
   local name=$1 latfs=$2 src=$3 mnt=$4 delay=$5
   mkdir -p "$mnt"
   bench_latfs_unmount "$mnt"
-  "$latfs" "$src" "$mnt" -o ro -o "delay_us=$delay"
+  "$latfs" "$src" "$mnt" -o ro -o "delay_us=$delay" "${@:6}"
   mountpoint -q "$mnt" || bench_die "$name" 1 "latfs did not mount $mnt"
 }
 

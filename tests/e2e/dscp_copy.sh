@@ -72,6 +72,9 @@ dscp S/a/b/big M/renamed && cmp S/a/b/big M/renamed
 expect_rc_err "several SRCs to a non-directory" 2 dscp S/a/f1 S/a/zero M/renamed
 grep -q 'not a directory' err.txt || fail "message: $(cat err.txt)"
 expect_rc_err "into itself" 2 dscp S S/a
+expect_rc_err "-T into itself" 2 dscp -T S S/inner
+expect_rc_err "-T onto itself" 2 dscp -T S S
+[ ! -e S/inner ] || fail "-T into itself made S/inner"
 expect_rc_err "missing operand" 2 dscp S
 
 # -L: links are followed; the loop is reported (exit 1) and the rest copied.

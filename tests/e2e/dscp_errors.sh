@@ -44,6 +44,7 @@ set -e
 err_is "no operands" 2 "(see dscp --help)" dscp
 err_is "bad option" 2 "(see dscp --help)" dscp --nope S D
 err_is "--rank without --manifest" 2 "need --manifest" dscp --rank 1 --world 2 S D
+err_is "--delete with --manifest" 2 "needs a source tree" dscp --delete --manifest m.tsv D
 
 # A full destination: exit 3, a clear message, every file with a final name complete, no temporaries.
 mkdir -p full

@@ -105,13 +105,26 @@ struct timespec ts_of(int64_t ns) {
   return t;
 }
 
-// A descriptor closed when it goes out of scope.
+// A descriptor closed when it goes out of scope (unless borrowed).
 struct Fd {
   int fd = -1;
   explicit Fd(int f = -1) : fd(f) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd(int f, bool owned) : fd(f), own(owned) {}
   ~Fd() {
+    if (fd >= 0 && own) ::close(fd);
+  }
+  bool own = true;
+};
+
+// A worker's last destination directory, kept open: the entries of one directory come in batches to the
+// same worker, so most files need no new open of their directory.
+struct DirCache {
+  const void* ctx = nullptr;
+  std::string rel;
+  int fd = -1;
+  ~DirCache() {
     if (fd >= 0) ::close(fd);
   }
 };
@@ -177,9 +190,22 @@ int remove_tree_at(int pfd, const char* name) {
 class Copier {
  public:
   Copier(const CopyOptions& o, CopySink& sink, CopyCounters& c)
-      : o_(o), sink_(sink), c_(c), root_(::geteuid() == 0) {}
+      : o_(o), sink_(sink), c_(c), root_(::geteuid() == 0), uid_(::geteuid()), gid_(::getegid()) {
+    umask_ = ::umask(077);  // read back (no thread creates files yet)
+    ::umask(umask_);
+  }
 
   bool stopped() const { return c_.full.load(std::memory_order_relaxed); }
+
+  // Whether this rank copies the entry (always with one rank).
+  bool owns(const RootCtx& ctx, std::string_view rel, const StatInfo& st) const {
+    if (o_.world <= 1) return true;
+    if (o_.hard_links && st.nlink > 1 && !S_ISDIR(st.mode)) {
+      const std::string key = std::to_string(st.dev) + ":" + std::to_string(st.ino);
+      return entry_owner(key, o_.world) == o_.rank;
+    }
+    return entry_owner(ctx.tree ? ctx.root.src + "\n" + std::string(rel) : ctx.root.src, o_.world) == o_.rank;
+  }
 
   void source_error(PathError e) {
     c_.errors.fetch_add(1, std::memory_order_relaxed);
@@ -191,11 +217,33 @@ class Copier {
     sink_.on_error(e, true);
   }
 
+  // One directory cache per worker (indices at or above `n` are not cached).
+  void set_workers(unsigned n) { caches_ = std::vector<DirCache>(n); }
+
   // The destination directory an entry goes in, opened beneath the destination root; -errno on failure.
   static int open_parent(const RootCtx& ctx, std::string_view dst_rel) {
     if (!ctx.tree) return ctx.dst_fd < 0 ? -ENOENT : ::fcntl(ctx.dst_fd, F_DUPFD_CLOEXEC, 3);
     if (ctx.dst_fd < 0) return -ENOENT;
     return open_dir_beneath(ctx.dst_fd, std::string(parent_of(dst_rel)).c_str());
+  }
+  // The same through the worker's cache: the descriptor is borrowed (valid until the worker's next call).
+  Fd parent(const RootCtx& ctx, std::string_view dst_rel, unsigned worker) {
+    if (!ctx.tree) return Fd(ctx.dst_fd < 0 ? -ENOENT : ctx.dst_fd, false);
+    if (worker >= caches_.size()) return Fd(open_parent(ctx, dst_rel));
+    DirCache& c = caches_[worker];
+    const std::string_view want = parent_of(dst_rel);
+    if (c.fd < 0 || c.ctx != &ctx || c.rel != want) {
+      if (c.fd >= 0) ::close(c.fd);
+      c.ctx = &ctx;
+      c.rel.assign(want);
+      c.fd = open_parent(ctx, dst_rel);
+      if (c.fd < 0) {
+        const int err = c.fd;
+        c.fd = -1;
+        return Fd(err, false);
+      }
+    }
+    return Fd(c.fd, false);
   }
   static std::string dst_name(const RootCtx& ctx, std::string_view dst_rel) {
     return ctx.tree ? std::string(name_of(dst_rel)) : ctx.dst_name;
@@ -203,13 +251,18 @@ class Copier {
 
   // A directory of the source: created (mode 0700 until its contents are in) and remembered for its
   // attributes. False when its subtree cannot be copied.
-  bool make_dir(RootCtx& ctx, std::string_view rel, int depth, const StatInfo& st) {
-    Fd pfd(open_parent(ctx, rel));
+  bool make_dir(RootCtx& ctx, std::string_view rel, int depth, const StatInfo& st, unsigned worker) {
+    const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
     struct stat cur {};
-    const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    // In a destination this run created, a new directory is tried first and looked at only when it exists.
+    const bool made =
+        !o_.dry_run && !ctx.existed && pfd.fd >= 0 && ::mkdirat(pfd.fd, name.c_str(), 0700) == 0;
+    const bool exists =
+        !made && pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
     if (o_.dry_run) {
-      if (!exists || !S_ISDIR(cur.st_mode)) sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
+      if ((!exists || !S_ISDIR(cur.st_mode)) && o_.rank == 0)
+        sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
       return true;
     }
     if (pfd.fd < 0) {
@@ -220,8 +273,8 @@ class Copier {
       output_error({ctx.dst_path(rel), errno, "unlink"});
       return false;
     }
-    if (!exists || !S_ISDIR(cur.st_mode)) {
-      if (::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (made || !exists || !S_ISDIR(cur.st_mode)) {
+      if (!made && ::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST) {
         output_error({ctx.dst_path(rel), errno, "mkdir"});
         return false;
       }
@@ -235,16 +288,20 @@ class Copier {
 
   // A regular file. `st`: the source's stat from the walk (nullptr: taken from the open source). With a
   // HashStream algorithm, the copy hashes what it writes; `expected` (non-empty) must match it.
-  void copy_file(RootCtx& ctx, std::string_view rel, const StatInfo* st, HashAlgo algo = HashAlgo::none,
-                 std::string_view expected = {}, std::string* out_hex = nullptr) {
-    Fd pfd(open_parent(ctx, rel));
+  void copy_file(RootCtx& ctx, std::string_view rel, const StatInfo* st, unsigned worker,
+                 HashAlgo algo = HashAlgo::none, std::string_view expected = {},
+                 std::string* out_hex = nullptr) {
+    const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
     if (pfd.fd < 0 && !o_.dry_run) {
       output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
       return;
     }
     struct stat cur {};
-    const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    // A destination this run created holds only what the run put there: nothing to look up (-H aside).
+    const bool fresh = !ctx.existed && ctx.tree && !(o_.hard_links && st && st->nlink > 1);
+    const bool exists =
+        !fresh && pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
     BeneathFile src;
     Fd src_fd;
     StatInfo sst;
@@ -283,7 +340,7 @@ class Copier {
   }
 
   // A symbolic link, made as a link (its target as it is).
-  void copy_symlink(RootCtx& ctx, std::string_view rel, const StatInfo& st) {
+  void copy_symlink(RootCtx& ctx, std::string_view rel, const StatInfo& st, unsigned worker) {
     const std::string src_name = ctx.tree ? std::string(name_of(rel)) : ctx.src_name;
     Fd spfd(ctx.tree ? open_dir_beneath(ctx.src_fd, std::string(parent_of(rel)).c_str())
                      : ::fcntl(ctx.src_fd, F_DUPFD_CLOEXEC, 3));
@@ -291,7 +348,7 @@ class Copier {
     std::string target;
     if (const int err = read_link(spfd.fd, src_name, target))
       return source_error({ctx.src_path(rel), err, "readlink"});
-    Fd pfd(open_parent(ctx, rel));
+    const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
     if (pfd.fd < 0 && !o_.dry_run) return output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
     struct stat cur {};
@@ -333,12 +390,12 @@ class Copier {
   }
 
   // Dispatches one entry by type.
-  void copy_entry(RootCtx& ctx, std::string_view rel, FileType t, const StatInfo& st) {
+  void copy_entry(RootCtx& ctx, std::string_view rel, FileType t, const StatInfo& st, unsigned worker) {
     switch (t) {
       case FileType::file:
-        return copy_file(ctx, rel, &st);
+        return copy_file(ctx, rel, &st, worker);
       case FileType::symlink:
-        return copy_symlink(ctx, rel, st);
+        return copy_symlink(ctx, rel, st, worker);
       default:
         return special(ctx, rel, t);
     }
@@ -460,9 +517,12 @@ class Copier {
     }
     std::string tmp;
     int out = -1, err = EEXIST;
+    // The temporary gets the file's permission bits at once; fchmod only for what the umask takes away,
+    // set-ID and sticky bits (after the data and the owner, which would clear them).
+    const mode_t mode = src.st.st_mode & 07777;
     for (int i = 0; i < kTempTries && err == EEXIST; ++i) {
       tmp = temp_name_for(name);
-      out = ::openat(pfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      out = ::openat(pfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
       err = out < 0 ? errno : 0;
     }
     if (out < 0) {
@@ -492,10 +552,12 @@ class Copier {
         return fail({ctx.src_path(rel), EINVAL, "verify", "content differs from the manifest"}, false);
       if (out_hex) *out_hex = std::move(hex);
     }
-    if (root_ && o_.owners) (void)::fchown(out, src.st.st_uid, src.st.st_gid);
+    if (root_ && o_.owners && (src.st.st_uid != uid_ || src.st.st_gid != gid_))
+      (void)::fchown(out, src.st.st_uid, src.st.st_gid);
     const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
-    if (::fchmod(out, src.st.st_mode & 07777) != 0 || ::futimens(out, times) != 0)
+    if (((mode & 07000) != 0 || (mode & umask_) != 0) && ::fchmod(out, mode) != 0)
       return fail({ctx.dst_path(rel), errno, "set attributes"}, true);
+    if (::futimens(out, times) != 0) return fail({ctx.dst_path(rel), errno, "set attributes"}, true);
     if (o_.fsync && ::fsync(out) != 0) return fail({ctx.dst_path(rel), errno, "fsync"}, true);
     if (::close(out) != 0) {
       out = -1;
@@ -519,22 +581,27 @@ class Copier {
   CopySink& sink_;
   CopyCounters& c_;
   const bool root_;
+  const uid_t uid_;
+  const gid_t gid_;
+  mode_t umask_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<DirFix> dirs_;
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
+  std::vector<DirCache> caches_;
 };
 
 // The walk of the source trees, copying as it goes.
 class CopyVisitor : public WalkVisitor {
  public:
   CopyVisitor(Copier& c, std::vector<RootCtx*> roots) : c_(c), roots_(std::move(roots)) {}
-  Action on_entry(const Entry& e, unsigned) override {
+  Action on_entry(const Entry& e, unsigned worker) override {
     if (c_.stopped()) return Action::stop;
     RootCtx& ctx = *roots_[e.root_index];
     if (e.type == FileType::dir)
-      return c_.make_dir(ctx, e.rel, e.depth, e.st) ? Action::proceed : Action::skip;
-    c_.copy_entry(ctx, e.rel, e.type, e.st);
+      return c_.make_dir(ctx, e.rel, e.depth, e.st, worker) ? Action::proceed : Action::skip;
+    if (!c_.owns(ctx, e.rel, e.st)) return Action::proceed;
+    c_.copy_entry(ctx, e.rel, e.type, e.st, worker);
     return c_.stopped() ? Action::stop : Action::proceed;
   }
   void on_error(const PathError& err, bool, unsigned) override { c_.source_error(err); }
@@ -635,7 +702,7 @@ bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters&
     }
     ctx.existed = true;
   } else if (o.dry_run) {
-    sink.on_change(ChangeKind::copy, dst, 'd');
+    if (o.rank == 0) sink.on_change(ChangeKind::copy, dst, 'd');
     return true;
   } else if (::mkdir(dst.c_str(), 0700) != 0 && errno != EEXIST) {
     const int err = errno;
@@ -718,8 +785,12 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
     else
       out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name)});
   }
-  // Never into itself: a destination inside its source would grow while it is walked.
-  for (const auto& r : out) {
+  return check_roots(out);
+}
+
+std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
+  struct stat st {};
+  for (const auto& r : roots) {
     char* rs = ::realpath(r.src.c_str(), nullptr);
     char* rd = ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
     std::string a = rs ? rs : "",
@@ -733,8 +804,34 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
   return std::nullopt;
 }
 
+unsigned entry_owner(std::string_view rel, unsigned world) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const char ch : rel) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return world <= 1 ? 0 : static_cast<unsigned>(h % world);
+}
+
+std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsigned rank, unsigned world) {
+  std::vector<std::size_t> order(files.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (world <= 1) return order;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return files[a].size > files[b].size; });
+  std::vector<uint64_t> load(world, 0);
+  std::vector<std::size_t> mine;
+  for (const std::size_t i : order) {
+    const auto least = static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[least] += files[i].size + 1;  // + 1: empty files are dealt out too
+    if (least == rank) mine.push_back(i);
+  }
+  std::sort(mine.begin(), mine.end());
+  return mine;
+}
+
 void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, CopySink& sink,
-                CopyCounters& counters) {
+                CopyCounters& counters, Comm* comm) {
   Copier copier(opts, sink, counters);
   std::vector<std::unique_ptr<RootCtx>> ctxs;
   std::vector<RootCtx*> trees;
@@ -746,11 +843,11 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     if (!open_root(*ctx, opts, sink, counters, st)) continue;
     const StatInfo info = info_of(st);
     if (ctx->tree) {
-      if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info);
+      if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info, ~0u);
       trees.push_back(ctx.get());
       tree_paths.push_back(r.src);
-    } else {
-      copier.copy_entry(*ctx, ctx->src_name, type_of(st.st_mode), info);
+    } else if (copier.owns(*ctx, ctx->src_name, info)) {
+      copier.copy_entry(*ctx, ctx->src_name, type_of(st.st_mode), info, ~0u);
     }
     ctxs.push_back(std::move(ctx));
   }
@@ -760,8 +857,13 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     wo.follow = opts.follow;
     wo.need_stat = true;
     wo.prune = [](std::string_view, std::string_view name, FileType) { return is_dskit_temp_name(name); };
+    copier.set_workers(wo.threads);
     CopyVisitor v(copier, trees);
     walk(tree_paths, wo, v);
+  }
+  if (comm && comm->size() > 1) {
+    comm->barrier();  // every rank's files are in before the cleanup and the directories' times
+    if (!comm->is_root()) return;
   }
   if (!counters.full) cleanup(trees, opts, sink, counters);
   copier.finish_dirs();
@@ -769,30 +871,35 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
 
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes) {
+                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm) {
   hashes.assign(files.size(), std::string());
   RootCtx ctx;
   ctx.root = {src_root, dst_root};
   ctx.tree = true;
-  ctx.src_fd = ::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.src_fd < 0) {
-    counters.errors.fetch_add(1);
-    return sink.on_error({src_root, errno, "open"}, false);
-  }
   struct stat st {};
   ctx.existed = ::stat(dst_root.c_str(), &st) == 0;
-  if (!opts.dry_run) {
-    if (::mkdir(dst_root.c_str(), 0755) != 0 && errno != EEXIST) {
+  // Set-up failures are reported and the copy skipped, but every rank still reaches the barrier below.
+  const bool ready = [&] {
+    ctx.src_fd = ::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.src_fd < 0) {
+      counters.errors.fetch_add(1);
+      sink.on_error({src_root, errno, "open"}, false);
+      return false;
+    }
+    if (!opts.dry_run && ::mkdir(dst_root.c_str(), 0755) != 0 && errno != EEXIST) {
       counters.output_errors.fetch_add(1);
       if (is_fatal_output(errno)) counters.full.store(true);
-      return sink.on_error({dst_root, errno, "mkdir"}, true);
+      sink.on_error({dst_root, errno, "mkdir"}, true);
+      return false;
     }
-  }
-  ctx.dst_fd = ::open(dst_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.dst_fd < 0 && !opts.dry_run) {
-    counters.output_errors.fetch_add(1);
-    return sink.on_error({dst_root, errno, "open"}, true);
-  }
+    ctx.dst_fd = ::open(dst_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.dst_fd < 0 && !opts.dry_run) {
+      counters.output_errors.fetch_add(1);
+      sink.on_error({dst_root, errno, "open"}, true);
+      return false;
+    }
+    return true;
+  }();
   Copier copier(opts, sink, counters);
   // Large files first, so that the last file to finish is a small one.
   std::vector<std::size_t> order(files.size());
@@ -801,22 +908,28 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
                    [&](std::size_t a, std::size_t b) { return files[a].size > files[b].size; });
   std::atomic<std::size_t> next{0};
   const unsigned n = std::max(1u, opts.threads ? opts.threads : io_concurrency(src_root));
+  copier.set_workers(n);
   std::vector<std::thread> workers;
-  for (unsigned t = 0; t < std::min<std::size_t>(n, std::max<std::size_t>(files.size(), 1)); ++t) {
-    workers.emplace_back([&] {
+  for (unsigned t = 0; ready && t < std::min<std::size_t>(n, std::max<std::size_t>(files.size(), 1)); ++t) {
+    workers.emplace_back([&, t] {
       for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
         const ListedFile& f = files[order[k]];
-        if (!opts.dry_run) {
+        // The directory is made (with its parents) only when the worker cannot open it.
+        if (!opts.dry_run && copier.parent(ctx, f.rel, t).fd == -ENOENT) {
           if (const int err = make_parents(ctx.dst_fd, parent_of(f.rel))) {
             copier.output_error({ctx.dst_path(parent_of(f.rel)), err, "mkdir"});
             continue;
           }
         }
-        copier.copy_file(ctx, f.rel, nullptr, algo, f.hash, &hashes[order[k]]);
+        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &hashes[order[k]]);
       }
     });
   }
   for (auto& w : workers) w.join();
+  if (comm && comm->size() > 1) {
+    comm->barrier();  // another rank's temporaries are its copies in flight until it is done
+    if (!comm->is_root()) return;
+  }
   if (!counters.full && ctx.existed && ctx.dst_fd >= 0) {
     CopyOptions co = opts;
     co.remove_extra = false;  // the manifest lists a selection, not the whole tree

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/base/error.h"
 #include "dskit/hash/hash.h"
 
@@ -38,18 +39,23 @@ enum class ChangeKind : uint8_t {
 std::string_view change_name(ChangeKind k);
 
 struct CopyOptions {
-  unsigned threads = 0;       // walk and copy workers; 0: from the source filesystem (io_concurrency)
-  bool follow = false;        // -L: copy what symbolic links point to
-  bool hard_links = false;    // -H: files linked to each other in the source are linked in the copy
-  bool owners = false;        // keep owner and group (as root)
-  bool fsync = false;         // sync each file before it is renamed, and the directories at the end
-  bool checksum = false;      // an existing file is up to date only with the same content (XXH3-128)
-  bool remove_extra = false;  // --delete
-  bool dry_run = false;       // change nothing; report what would change
+  unsigned threads = 0;          // walk and copy workers; 0: from the source filesystem (io_concurrency)
+  bool follow = false;           // -L: copy what symbolic links point to
+  bool hard_links = false;       // -H: files linked to each other in the source are linked in the copy
+  bool owners = false;           // keep owner and group (as root)
+  bool fsync = false;            // sync each file before it is renamed, and the directories at the end
+  bool checksum = false;         // an existing file is up to date only with the same content (XXH3-128)
+  bool remove_extra = false;     // --delete
+  bool dry_run = false;          // change nothing; report what would change
+  unsigned rank = 0, world = 1;  // with several ranks, this rank copies the entries entry_owner gives it
   uint64_t chunk_bytes = uint64_t{64} << 20;  // a file larger than this is copied in chunks by threads
   unsigned chunk_threads = 4;
   bool copy_file_range = true;  // false: read/write only (a test seam, and for benchmarks)
 };
+
+// Which of `world` ranks copies the entry `rel` (FNV-1a of the path): every rank walks the tree and copies
+// its own entries; files linked to each other (-H) go by inode instead, so that one rank makes all links.
+unsigned entry_owner(std::string_view rel, unsigned world);
 
 // One source and the path its copy gets.
 struct CopyRoot {
@@ -60,6 +66,10 @@ struct CopyRoot {
 // be one SRC, copied to DST. An error message for a usage error.
 std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, const std::string& dst,
                                       bool follow, std::vector<CopyRoot>& out);
+
+// A destination inside its own source (it would grow while the source is walked): an error message.
+// plan_roots checks it; a caller that makes its roots otherwise (-T) calls it.
+std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots);
 
 // Counters, updated by the workers while the copy runs (progress reads them).
 struct CopyCounters {
@@ -86,9 +96,11 @@ class CopySink {
 };
 
 // Copies every root. Errors go to the sink and the counters; a full or read-only destination stops the
-// run (counters.full). No partial file is ever left under a final name.
+// run (counters.full). No partial file is ever left under a final name. With a `comm` of several ranks,
+// every rank walks and creates the directories, copies the entries entry_owner gives it, and waits for the
+// others; then rank 0 alone runs the cleanup pass and sets the directories' attributes.
 void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, CopySink& sink,
-                CopyCounters& counters);
+                CopyCounters& counters, Comm* comm = nullptr);
 
 // One file of a manifest copy: its path relative to both roots, its recorded size and, when the manifest
 // has hashes, the expected hex.
@@ -98,13 +110,18 @@ struct ListedFile {
   std::string hash;
 };
 
+// The files of `files` rank `rank` of `world` copies: dealt largest first, each to the rank with the fewest
+// bytes so far (ties to the lowest rank), so that every rank moves about the same bytes. Indices, ascending.
+std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsigned rank, unsigned world);
+
 // Copies `files` from `src_root` to `dst_root` (created when missing) at their relative paths, hashing
 // each while copying it (one read) when `algo` is not none: a file whose hash differs from its listed one
 // is reported (detail "content differs from the manifest") and removed, never renamed to its name. On
-// return `hashes[i]` holds the hex of files[i] as copied ("" when it was not).
+// return `hashes[i]` holds the hex of files[i] as copied ("" when it was not). With a `comm` of several
+// ranks (each given its own `files`), the cleanup pass waits for every rank and runs on rank 0.
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes);
+                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm = nullptr);
 
 // --stage-once: several processes start the same copy into DST; one copies, the others wait. The lock is
 // an flock on DST/.dscp-stage.lock (DST created when missing), held until the process ends or releases it;

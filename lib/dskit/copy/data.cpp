@@ -103,12 +103,15 @@ DataError copy_range(int src, int dst, Range r, bool& use_cfr, std::unique_ptr<c
 }
 
 // One sequential pass that hashes each byte it copies; holes are read as zeros and written as holes.
-DataError hash_copy(int src, int dst, uint64_t size, HashStream& hash, std::atomic<uint64_t>& bytes) {
-  auto buf = std::make_unique<char[]>(kBuffer);
-  ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+DataError hash_copy(int src, int dst, uint64_t size, HashStream& hash, std::atomic<uint64_t>& bytes,
+                    uint64_t& written) {
+  // A small file gets a small buffer (no mmap'ed megabyte per file) and one read.
+  const std::size_t cap = static_cast<std::size_t>(std::min<uint64_t>(size + 1, kBuffer));
+  auto buf = std::make_unique<char[]>(cap);
+  if (size >= kBuffer) ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
   uint64_t off = 0;
-  for (;;) {
-    const ssize_t n = ::read(src, buf.get(), kBuffer);
+  while (off < size) {
+    const ssize_t n = ::read(src, buf.get(), static_cast<std::size_t>(std::min<uint64_t>(cap, size - off)));
     if (n < 0) {
       if (errno == EINTR) continue;
       return {errno, false, "read"};
@@ -128,6 +131,7 @@ DataError hash_copy(int src, int dst, uint64_t size, HashStream& hash, std::atom
         }
         done += static_cast<std::size_t>(w);
       }
+      written = off + static_cast<uint64_t>(n);
     }
     off += static_cast<uint64_t>(n);
     bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
@@ -146,10 +150,12 @@ DataError copy_data(int src, int dst, const struct stat& st, const CopyOptions& 
                     std::atomic<uint64_t>& bytes) {
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   DataError e;
+  uint64_t written = 0;  // the end of the last byte written
   if (hash) {
-    e = hash_copy(src, dst, size, *hash, bytes);
+    e = hash_copy(src, dst, size, *hash, bytes, written);
   } else {
     std::vector<Range> ranges = data_ranges(src, st);
+    if (!ranges.empty()) written = ranges.back().off + ranges.back().len;
     uint64_t total = 0;
     for (const Range& r : ranges) total += r.len;
     bool use_cfr = opts.copy_file_range;
@@ -188,7 +194,8 @@ DataError copy_data(int src, int dst, const struct stat& st, const CopyOptions& 
     }
   }
   if (e.err) return e;
-  // The length, holes at the end included.
+  // The length, holes at the end included (a file written to its last byte has it already).
+  if (written == size) return {};
   if (::ftruncate(dst, static_cast<off_t>(size)) != 0) return {errno, true, "truncate"};
   return {};
 }

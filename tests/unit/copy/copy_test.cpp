@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 #include <string>
@@ -169,4 +170,25 @@ TEST_CASE("HashStream in pieces gives what FileHasher gives for the file") {
     REQUIRE(h.hash_file(AT_FDCWD, t.path("f").c_str(), a, want) == 0);
     CHECK(got == want);
   }
+}
+
+TEST_CASE("deal_by_size gives every file to one rank and about the same bytes to each") {
+  std::vector<ListedFile> files;
+  for (uint64_t i = 0; i < 101; ++i) files.push_back({"f" + std::to_string(i), (i * 7919) % 1000 + 1, ""});
+  std::vector<int> seen(files.size(), 0);
+  std::vector<uint64_t> bytes;
+  for (unsigned r = 0; r < 3; ++r) {
+    uint64_t b = 0;
+    for (const std::size_t i : deal_by_size(files, r, 3)) {
+      ++seen[i];
+      b += files[i].size;
+    }
+    bytes.push_back(b);
+  }
+  for (const int s : seen) CHECK(s == 1);
+  const auto [lo, hi] = std::minmax_element(bytes.begin(), bytes.end());
+  CHECK(*hi - *lo <= 1000);  // within the largest file
+  CHECK(deal_by_size(files, 0, 1).size() == files.size());
+  CHECK(entry_owner("a/b", 1) == 0);
+  CHECK(entry_owner("a/b", 4) == entry_owner("a/b", 4));
 }
