@@ -264,16 +264,20 @@ class ShardWriter {
 };
 
 // Reads ahead of the writer: `threads` reader threads claim positions 0, 1, ... in turn (at most `window`
-// ahead of the one being written) and fill their Job with `read`; run() hands the Jobs to `write` in
+// ahead of the one being written, and at most `budget` bytes of samples held unless none is) and fill their
+// Job with `read`; run() hands the Jobs to `write` in
 // position order on the calling thread. Plain threads that block in read(2), not a task scheduler whose idle
 // workers would spin on the cores the reads and the writer need.
 class ReadAhead {
  public:
   using ReadFn = std::function<void(std::size_t, Job&)>;
-  ReadAhead(std::size_t n, unsigned threads, ReadFn read)
+  using BytesFn = std::function<uint64_t(std::size_t)>;
+  ReadAhead(std::size_t n, unsigned threads, uint64_t budget, BytesFn bytes, ReadFn read)
       : n_(n),
         threads_(std::max(1u, threads)),
         window_(2 * std::size_t(threads_)),
+        budget_(budget),
+        bytes_(std::move(bytes)),
         read_(std::move(read)),
         slots_(window_) {}
 
@@ -289,8 +293,13 @@ class ReadAhead {
         job = std::move(slots_[pos % window_]);
         written_ = pos + 1;
       }
+      const bool go_on = write(*job);
+      {
+        std::lock_guard lock(mu_);
+        held_ -= bytes_(pos);
+      }
       space_.notify_all();
-      if (!write(*job)) break;
+      if (!go_on) break;
     }
     {
       std::lock_guard lock(mu_);
@@ -306,9 +315,13 @@ class ReadAhead {
       std::size_t pos;
       {
         std::unique_lock lock(mu_);
-        space_.wait(lock, [&] { return stop_ || claimed_ >= n_ || claimed_ < written_ + window_; });
+        space_.wait(lock, [&] {
+          return stop_ || claimed_ >= n_ ||
+                 (claimed_ < written_ + window_ && (held_ == 0 || held_ + bytes_(claimed_) <= budget_));
+        });
         if (stop_ || claimed_ >= n_) return;
         pos = claimed_++;
+        held_ += bytes_(pos);
       }
       auto job = std::make_unique<Job>();
       read_(pos, *job);
@@ -323,11 +336,14 @@ class ReadAhead {
   const std::size_t n_;
   const unsigned threads_;
   const std::size_t window_;
+  const uint64_t budget_;
+  BytesFn bytes_;
   ReadFn read_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
   std::vector<std::unique_ptr<Job>> slots_;
   std::size_t claimed_ = 0, written_ = 0;
+  uint64_t held_ = 0;  // bytes of the samples claimed and not yet written
   bool stop_ = false;
 };
 
@@ -448,10 +464,16 @@ BuildResult build(const BuildOptions& o) {
     if (auto e = w.flush(false)) r.output_error = std::move(e);
     return !r.output_error;
   };
-  ReadAhead ahead(order.size(), threads, [&](std::size_t pos, Job& j) {
-    j.sample = &samples[order[pos]];
-    read_sample(rootfd, src, j);
-  });
+  // Bytes of source data held in memory at once: at most 256 MiB, or one sample when it is larger.
+  std::vector<uint64_t> sample_bytes(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    for (std::size_t f : samples[i].files) sample_bytes[i] += src[f].size;
+  ReadAhead ahead(
+      order.size(), threads, uint64_t{256} << 20, [&](std::size_t pos) { return sample_bytes[order[pos]]; },
+      [&](std::size_t pos, Job& j) {
+        j.sample = &samples[order[pos]];
+        read_sample(rootfd, src, j);
+      });
   ahead.run(write_sample);
   ::close(rootfd);
   if (!r.output_error && w.is_open()) {
