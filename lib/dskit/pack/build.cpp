@@ -263,6 +263,28 @@ class ShardWriter {
   bool dali_ok_ = true;
 };
 
+// MDS's columns: the members' extensions, the same for every sample, plain ASCII names.
+std::optional<std::string> mds_columns(const std::vector<PlannedSample>& samples,
+                                       const std::vector<Source>& src, std::vector<std::string>& out) {
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::vector<std::string> cols;
+    for (std::size_t f : samples[i].files) cols.emplace_back(split_key(src[f].rel)->ext);
+    if (samples[i].cls >= 0) cols.emplace_back("cls");
+    std::sort(cols.begin(), cols.end());
+    if (i == 0) {
+      out = cols;
+      for (const auto& c : cols)
+        if (c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+            c.npos)
+          return "--format mds: the extension '" + escape_field(c) + "' is not a plain column name";
+    } else if (cols != out) {
+      return "--format mds: every sample must have the same members (" + escape_field(samples[0].key) +
+             " and " + escape_field(samples[i].key) + " differ)";
+    }
+  }
+  return std::nullopt;
+}
+
 // Reads ahead of the writer: `threads` reader threads claim positions 0, 1, ... in turn (at most `window`
 // ahead of the one being written, and at most `budget` bytes of samples held unless none is) and fill their
 // Job with `read`; run() hands the Jobs to `write` in
@@ -413,6 +435,16 @@ BuildResult build(const BuildOptions& o) {
   Manifest index = index_manifest(root);
   std::vector<ShardInfo> shards;
   ShardWriter w(o.out_dir);
+  std::unique_ptr<MdsWriter> mds;
+  if (o.mds) {
+    std::vector<std::string> columns;
+    if (auto e = mds_columns(samples, src, columns)) {
+      ::close(rootfd);
+      r.setup_error = *e;
+      return r;
+    }
+    mds = std::make_unique<MdsWriter>(o.out_dir, std::move(columns), o.shard_size, o.samples_per_shard);
+  }
   // The sample at position pos (order[pos]) of the output: read by any reader thread, written by this one
   // in order.
   auto write_sample = [&](Job& done) -> bool {
@@ -423,10 +455,29 @@ BuildResult build(const BuildOptions& o) {
     }
     const PlannedSample& s = *job->sample;
     const std::string cls_name = s.key + ".cls", cls_text = std::to_string(s.cls);
-    uint64_t bytes = 0;
+    // Members in name order: the .cls member goes where its name sorts.
+    std::vector<OutMember> members;
+    std::vector<std::string> cls_hex(1);
     for (std::size_t k = 0; k < s.files.size(); ++k)
-      bytes += ShardWriter::member_bytes(src[s.files[k]].rel, job->data[k].size());
-    if (s.cls >= 0) bytes += ShardWriter::member_bytes(cls_name, cls_text.size());
+      members.push_back({src[s.files[k]].rel, job->data[k], job->hex[k],
+                         o.mtime ? *o.mtime : src[s.files[k]].mtime_s, true});
+    if (s.cls >= 0) {
+      append_hash_hex(cls_hex[0], cls_text, HashAlgo::xxh3_128);
+      // The .cls member takes the sample's first file's mtime.
+      members.push_back(
+          {cls_name, cls_text, cls_hex[0], o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false});
+    }
+    std::sort(members.begin(), members.end(),
+              [](const OutMember& a, const OutMember& b) { return a.name < b.name; });
+    for (const auto& m : members) r.bytes += m.data.size();
+    r.members += members.size();
+    ++r.samples;
+    if (mds) {
+      if (auto e = mds->add(members, s.key, s.label, index)) r.output_error = std::move(e);
+      return !r.output_error;
+    }
+    uint64_t bytes = 0;
+    for (const auto& m : members) bytes += ShardWriter::member_bytes(m.name, m.data.size());
     if (w.is_open() && w.samples() > 0 &&
         ((o.samples_per_shard && w.samples() >= o.samples_per_shard) ||
          w.pos() + bytes + tar::kEndSize > o.shard_size)) {
@@ -442,25 +493,11 @@ BuildResult build(const BuildOptions& o) {
         r.output_error = std::move(e);
         return false;
       }
-    // Members in name order: the .cls member goes where its name sorts.
-    std::vector<std::pair<std::string_view, std::size_t>> members;  // name, k (npos: .cls)
-    for (std::size_t k = 0; k < s.files.size(); ++k) members.emplace_back(src[s.files[k]].rel, k);
-    if (s.cls >= 0) members.emplace_back(cls_name, std::string::npos);
-    std::sort(members.begin(), members.end());
-    for (const auto& [name, k] : members) {
-      const bool file = k != std::string::npos;
-      const std::string_view data = file ? std::string_view(job->data[k]) : std::string_view(cls_text);
-      // The .cls member takes the sample's first file's mtime.
-      const int64_t mtime = o.mtime ? *o.mtime : src[s.files[file ? k : 0]].mtime_s;
-      const uint64_t off = w.add(name, data, mtime);
-      std::string hex;
-      if (!file) append_hash_hex(hex, data, HashAlgo::xxh3_128);
-      add_index_row(index, name, data.size(), file ? job->hex[k] : hex, s.label, w.name(), off, s.key, file);
-      ++r.members;
-      r.bytes += data.size();
+    for (const auto& m : members) {
+      const uint64_t off = w.add(m.name, m.data, m.mtime);
+      add_index_row(index, m.name, m.data.size(), m.hex, s.label, w.name(), off, s.key, m.file);
     }
     w.end_sample();
-    ++r.samples;
     if (auto e = w.flush(false)) r.output_error = std::move(e);
     return !r.output_error;
   };
@@ -476,6 +513,16 @@ BuildResult build(const BuildOptions& o) {
       });
   ahead.run(write_sample);
   ::close(rootfd);
+  if (mds) {
+    if (!r.output_error) r.output_error = mds->finish(index);
+    r.shards = mds->shards();
+    if (r.output_error) return r;
+    if (auto e = write_file_atomic(o.out_dir + "/index.json", mds->index_json(), {.write_through = false}))
+      r.output_error = std::move(e);
+    else
+      r.output_error = write_manifest(index, o.out_dir + "/" + kIndexName);
+    return r;
+  }
   if (!r.output_error && w.is_open()) {
     ShardInfo info;
     if (auto e = w.close(info))
