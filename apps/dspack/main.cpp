@@ -20,7 +20,7 @@ using namespace dskit;
 constexpr std::string_view kTool = "dspack";
 
 struct Flags {
-  std::string src, out, dest, shard_size = "256M", labels = "folder";
+  std::string src, out, dest, shard_size = "256M", labels = "folder", format = "wds";
   uint64_t samples_per_shard = 0, seed = 0;
   int64_t mtime = 0;
   unsigned threads = 0;
@@ -41,6 +41,8 @@ int do_build(const Flags& f, const CLI::App& build) {
   if (build.count("--seed")) o.seed = f.seed;
   if (build.count("--mtime")) o.mtime = f.mtime;
   o.threads = f.threads;
+  if (f.format != "wds" && f.format != "mds") return app::usage_error(kTool, "--format: use wds or mds");
+  o.mds = f.format == "mds";
   const auto t0 = std::chrono::steady_clock::now();
   const pack::BuildResult r = pack::build(o);
   if (!r.setup_error.empty()) {
@@ -136,6 +138,8 @@ int run(int argc, char** argv) {
   build->add_option("--labels", f.labels,
                     "How a directory's paths give labels: folder, depth:N, regex:RE, csv:FILE, none");
   build->add_flag("--no-label", f.no_label, "No .cls member");
+  build->add_option("--format", f.format,
+                    "wds (WebDataset tar shards, the default) or mds (MosaicML Streaming)");
   build->add_option("-j,--jobs", f.threads, "Source reads in flight (default: by the storage)");
   auto* verify = cli.add_subcommand("verify", "Check OUTDIR's shards against its index.tsv");
   verify->add_option("OUTDIR", f.src, "A pack's directory")->required();

@@ -30,6 +30,16 @@ dspack ls p1 | cut -f1 > keys.path
 dspack ls s1 | cut -f1 > keys.seed
 [ "$(sort keys.path)" = "$(sort keys.seed)" ] || fail "--seed lost or added samples"
 ! cmp -s keys.path keys.seed || fail "--seed left the path order"
+# ls: -0 gives the same keys NUL-ended, --json one object per sample with its members.
+expect_eq "ls -0" "$(cat keys.path)" "$(dspack ls p1 -0 | tr '\0' '\n')"
+dspack ls p1 --json > ls.jsonl
+/usr/bin/python3 -c "
+import json, sys
+rows = [json.loads(l) for l in open('ls.jsonl')]
+assert [r['key'] for r in rows] == open('keys.path').read().split(), 'keys'
+assert all(sorted(r['members']) == r['members'] and all(m.startswith(r['key'] + '.') for m in r['members']) for r in rows)
+assert sum(len(r['members']) for r in rows) == 200, 'members'  # 120 files + 80 .cls
+" || fail "ls --json"
 dspack build src -o s3 --seed 8 2> /dev/null
 dspack ls s3 | cut -f1 > keys.seed8
 ! cmp -s keys.seed keys.seed8 || fail "seeds 7 and 8 gave the same order"

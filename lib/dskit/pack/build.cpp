@@ -1,20 +1,20 @@
 // dspack build: the source listed (a directory walked as dsmanifest walks it, or a manifest's rows), its
 // files grouped into WebDataset samples, ordered (path order or a seeded shuffle), read many at a time
-// beneath the root and hashed while read (a oneTBB pipeline), and written in sample order into shards
-// through base/fileio; the indexes follow once every shard is named.
+// beneath the root and hashed while read (reader threads ahead of the writer), and written in sample order
+// into shards through base/fileio; the indexes follow once every shard is named.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_pipeline.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
-#include <map>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "dskit/base/fileio.h"
@@ -263,6 +263,112 @@ class ShardWriter {
   bool dali_ok_ = true;
 };
 
+// MDS's columns: the members' extensions, the same for every sample, plain ASCII names.
+std::optional<std::string> mds_columns(const std::vector<PlannedSample>& samples,
+                                       const std::vector<Source>& src, std::vector<std::string>& out) {
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::vector<std::string> cols;
+    for (std::size_t f : samples[i].files) cols.emplace_back(split_key(src[f].rel)->ext);
+    if (samples[i].cls >= 0) cols.emplace_back("cls");
+    std::sort(cols.begin(), cols.end());
+    if (i == 0) {
+      out = cols;
+      for (const auto& c : cols)
+        if (c.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+            c.npos)
+          return "--format mds: the extension '" + escape_field(c) + "' is not a plain column name";
+    } else if (cols != out) {
+      return "--format mds: every sample must have the same members (" + escape_field(samples[0].key) +
+             " and " + escape_field(samples[i].key) + " differ)";
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads ahead of the writer: `threads` reader threads claim positions 0, 1, ... in turn (at most `window`
+// ahead of the one being written, and at most `budget` bytes of samples held unless none is) and fill their
+// Job with `read`; run() hands the Jobs to `write` in
+// position order on the calling thread. Plain threads that block in read(2), not a task scheduler whose idle
+// workers would spin on the cores the reads and the writer need.
+class ReadAhead {
+ public:
+  using ReadFn = std::function<void(std::size_t, Job&)>;
+  using BytesFn = std::function<uint64_t(std::size_t)>;
+  ReadAhead(std::size_t n, unsigned threads, uint64_t budget, BytesFn bytes, ReadFn read)
+      : n_(n),
+        threads_(std::max(1u, threads)),
+        window_(2 * std::size_t(threads_)),
+        budget_(budget),
+        bytes_(std::move(bytes)),
+        read_(std::move(read)),
+        slots_(window_) {}
+
+  // Calls write(job) for every position in order; stops early when it returns false.
+  void run(const std::function<bool(Job&)>& write) {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads_; ++t) pool.emplace_back([this] { reader(); });
+    for (std::size_t pos = 0; pos < n_; ++pos) {
+      std::unique_ptr<Job> job;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return slots_[pos % window_] != nullptr; });
+        job = std::move(slots_[pos % window_]);
+        written_ = pos + 1;
+      }
+      const bool go_on = write(*job);
+      {
+        std::lock_guard lock(mu_);
+        held_ -= bytes_(pos);
+      }
+      space_.notify_all();
+      if (!go_on) break;
+    }
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    space_.notify_all();
+    for (auto& t : pool) t.join();
+  }
+
+ private:
+  void reader() {
+    for (;;) {
+      std::size_t pos;
+      {
+        std::unique_lock lock(mu_);
+        space_.wait(lock, [&] {
+          return stop_ || claimed_ >= n_ ||
+                 (claimed_ < written_ + window_ && (held_ == 0 || held_ + bytes_(claimed_) <= budget_));
+        });
+        if (stop_ || claimed_ >= n_) return;
+        pos = claimed_++;
+        held_ += bytes_(pos);
+      }
+      auto job = std::make_unique<Job>();
+      read_(pos, *job);
+      {
+        std::lock_guard lock(mu_);
+        slots_[pos % window_] = std::move(job);
+      }
+      ready_.notify_one();
+    }
+  }
+
+  const std::size_t n_;
+  const unsigned threads_;
+  const std::size_t window_;
+  const uint64_t budget_;
+  BytesFn bytes_;
+  ReadFn read_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::vector<std::unique_ptr<Job>> slots_;
+  std::size_t claimed_ = 0, written_ = 0;
+  uint64_t held_ = 0;  // bytes of the samples claimed and not yet written
+  bool stop_ = false;
+};
+
 }  // namespace
 
 BuildResult build(const BuildOptions& o) {
@@ -329,75 +435,94 @@ BuildResult build(const BuildOptions& o) {
   Manifest index = index_manifest(root);
   std::vector<ShardInfo> shards;
   ShardWriter w(o.out_dir);
-  std::size_t next = 0;
-  tbb::global_control cap(tbb::global_control::max_allowed_parallelism, std::max(threads, 2u));
-  tbb::task_arena arena(static_cast<int>(std::max(threads, 2u)));
-  arena.execute([&] {
-    tbb::parallel_pipeline(
-        threads,
-        tbb::make_filter<void, Job*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Job* {
-          if (next == order.size() || r.output_error) {
-            fc.stop();
-            return nullptr;
-          }
-          auto* j = new Job;
-          j->sample = &samples[order[next++]];
-          return j;
-        }) & tbb::make_filter<Job*, Job*>(tbb::filter_mode::parallel, [&](Job* j) {
-          if (!r.output_error) read_sample(rootfd, src, *j);
-          return j;
-        }) & tbb::make_filter<Job*, void>(tbb::filter_mode::serial_in_order, [&](Job* j) {
-          std::unique_ptr<Job> job(j);
-          if (r.output_error) return;
-          if (job->error) {
-            r.errors.push_back(std::move(*job->error));
-            return;
-          }
-          const PlannedSample& s = *job->sample;
-          const std::string cls_name = s.key + ".cls", cls_text = std::to_string(s.cls);
-          uint64_t bytes = 0;
-          for (std::size_t k = 0; k < s.files.size(); ++k)
-            bytes += ShardWriter::member_bytes(src[s.files[k]].rel, job->data[k].size());
-          if (s.cls >= 0) bytes += ShardWriter::member_bytes(cls_name, cls_text.size());
-          if (w.is_open() && w.samples() > 0 &&
-              ((o.samples_per_shard && w.samples() >= o.samples_per_shard) ||
-               w.pos() + bytes + tar::kEndSize > o.shard_size)) {
-            ShardInfo info;
-            if (auto e = w.close(info)) {
-              r.output_error = std::move(e);
-              return;
-            }
-            shards.push_back(std::move(info));
-          }
-          if (!w.is_open())
-            if (auto e = w.open(shards.size())) {
-              r.output_error = std::move(e);
-              return;
-            }
-          // Members in name order: the .cls member goes where its name sorts.
-          std::vector<std::pair<std::string_view, std::size_t>> members;  // name, k (npos: .cls)
-          for (std::size_t k = 0; k < s.files.size(); ++k) members.emplace_back(src[s.files[k]].rel, k);
-          if (s.cls >= 0) members.emplace_back(cls_name, std::string::npos);
-          std::sort(members.begin(), members.end());
-          for (const auto& [name, k] : members) {
-            const bool file = k != std::string::npos;
-            const std::string_view data = file ? std::string_view(job->data[k]) : std::string_view(cls_text);
-            // The .cls member takes the sample's first file's mtime.
-            const int64_t mtime = o.mtime ? *o.mtime : src[s.files[file ? k : 0]].mtime_s;
-            const uint64_t off = w.add(name, data, mtime);
-            std::string hex;
-            if (!file) append_hash_hex(hex, data, HashAlgo::xxh3_128);
-            add_index_row(index, name, data.size(), file ? job->hex[k] : hex, s.label, w.name(), off, s.key,
-                          file);
-            ++r.members;
-            r.bytes += data.size();
-          }
-          w.end_sample();
-          ++r.samples;
-          if (auto e = w.flush(false)) r.output_error = std::move(e);
-        }));
-  });
+  std::unique_ptr<MdsWriter> mds;
+  if (o.mds) {
+    std::vector<std::string> columns;
+    if (auto e = mds_columns(samples, src, columns)) {
+      ::close(rootfd);
+      r.setup_error = *e;
+      return r;
+    }
+    mds = std::make_unique<MdsWriter>(o.out_dir, std::move(columns), o.shard_size, o.samples_per_shard);
+  }
+  // The sample at position pos (order[pos]) of the output: read by any reader thread, written by this one
+  // in order.
+  auto write_sample = [&](Job& done) -> bool {
+    Job* job = &done;
+    if (job->error) {  // the sample is left out; the run goes on
+      r.errors.push_back(std::move(*job->error));
+      return true;
+    }
+    const PlannedSample& s = *job->sample;
+    const std::string cls_name = s.key + ".cls", cls_text = std::to_string(s.cls);
+    // Members in name order: the .cls member goes where its name sorts.
+    std::vector<OutMember> members;
+    std::vector<std::string> cls_hex(1);
+    for (std::size_t k = 0; k < s.files.size(); ++k)
+      members.push_back({src[s.files[k]].rel, job->data[k], job->hex[k],
+                         o.mtime ? *o.mtime : src[s.files[k]].mtime_s, true});
+    if (s.cls >= 0) {
+      append_hash_hex(cls_hex[0], cls_text, HashAlgo::xxh3_128);
+      // The .cls member takes the sample's first file's mtime.
+      members.push_back(
+          {cls_name, cls_text, cls_hex[0], o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false});
+    }
+    std::sort(members.begin(), members.end(),
+              [](const OutMember& a, const OutMember& b) { return a.name < b.name; });
+    for (const auto& m : members) r.bytes += m.data.size();
+    r.members += members.size();
+    ++r.samples;
+    if (mds) {
+      if (auto e = mds->add(members, s.key, s.label, index)) r.output_error = std::move(e);
+      return !r.output_error;
+    }
+    uint64_t bytes = 0;
+    for (const auto& m : members) bytes += ShardWriter::member_bytes(m.name, m.data.size());
+    if (w.is_open() && w.samples() > 0 &&
+        ((o.samples_per_shard && w.samples() >= o.samples_per_shard) ||
+         w.pos() + bytes + tar::kEndSize > o.shard_size)) {
+      ShardInfo info;
+      if (auto e = w.close(info)) {
+        r.output_error = std::move(e);
+        return false;
+      }
+      shards.push_back(std::move(info));
+    }
+    if (!w.is_open())
+      if (auto e = w.open(shards.size())) {
+        r.output_error = std::move(e);
+        return false;
+      }
+    for (const auto& m : members) {
+      const uint64_t off = w.add(m.name, m.data, m.mtime);
+      add_index_row(index, m.name, m.data.size(), m.hex, s.label, w.name(), off, s.key, m.file);
+    }
+    w.end_sample();
+    if (auto e = w.flush(false)) r.output_error = std::move(e);
+    return !r.output_error;
+  };
+  // Bytes of source data held in memory at once: at most 256 MiB, or one sample when it is larger.
+  std::vector<uint64_t> sample_bytes(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    for (std::size_t f : samples[i].files) sample_bytes[i] += src[f].size;
+  ReadAhead ahead(
+      order.size(), threads, uint64_t{256} << 20, [&](std::size_t pos) { return sample_bytes[order[pos]]; },
+      [&](std::size_t pos, Job& j) {
+        j.sample = &samples[order[pos]];
+        read_sample(rootfd, src, j);
+      });
+  ahead.run(write_sample);
   ::close(rootfd);
+  if (mds) {
+    if (!r.output_error) r.output_error = mds->finish(index);
+    r.shards = mds->shards();
+    if (r.output_error) return r;
+    if (auto e = write_file_atomic(o.out_dir + "/index.json", mds->index_json(), {.write_through = false}))
+      r.output_error = std::move(e);
+    else
+      r.output_error = write_manifest(index, o.out_dir + "/" + kIndexName);
+    return r;
+  }
   if (!r.output_error && w.is_open()) {
     ShardInfo info;
     if (auto e = w.close(info))

@@ -1,7 +1,8 @@
 // dspack's jobs as library calls. build packs a directory tree (labels as dsmanifest derives them) or a dskit
 // manifest into WebDataset tar shards (OUTDIR/shard-NNNNNN.tar) with their indexes, written at pack time:
 // OUTDIR/index.tsv (a dskit manifest, one row per member: path, size, xxh3_128, label, and shard, offset,
-// key, origin), OUTDIR/shardindex.json (wids) and a DALI index (wds2idx's v1.2 text) next to each shard.
+// key, origin), OUTDIR/shardindex.json (wids) and a DALI index (wds2idx's v1.2 text) next to each shard;
+// or, with `mds`, MosaicML Streaming's MDS shards and index.json (parts.h's MdsWriter) and index.tsv.
 // verify checks the shards' tar structure and every member's hash against index.tsv; list gives the samples;
 // unpack writes the packed files back beneath a directory.
 //
@@ -48,6 +49,7 @@ struct BuildOptions {
   std::optional<uint64_t> seed;               // shuffle the samples (dskit's global shuffle, epoch 0)
   std::optional<int64_t> mtime;               // every member's mtime, else the source file's
   unsigned threads = 0;                       // source reads in flight; 0: io_concurrency of the source
+  bool mds = false;  // MosaicML Streaming's MDS (shard.NNNNN.mds, index.json) instead of tar shards
 };
 
 struct BuildResult {

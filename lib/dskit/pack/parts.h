@@ -45,3 +45,56 @@ std::optional<std::string> load_index(const std::string& dir, Index& out);
 bool plain_name(std::string_view name);
 
 }  // namespace dskit::pack
+
+namespace dskit::pack {
+
+// One member of a sample as the writers take it.
+struct OutMember {
+  std::string_view name, data, hex;
+  int64_t mtime = 0;
+  bool file = true;  // a source file (else the .cls member dspack made)
+};
+
+// MosaicML Streaming's MDS (format version 2): shard.NNNNN.mds files, each "uint32 samples, uint32 offsets
+// (samples + 1, from the file's start), the shard's config as JSON (sorted keys), the samples", a sample
+// being the uint32 sizes of its columns then their bytes; every column has the encoding "bytes", named by the
+// member's extension, in sorted order. index.json lists the shards. A shard is built in memory (at most the
+// shard size) and written whole through base/fileio.
+class MdsWriter {
+ public:
+  MdsWriter(std::string dir, std::vector<std::string> columns, uint64_t size_limit,
+            uint64_t samples_per_shard);
+  // Adds a sample whose members are in column order (one per column).
+  std::optional<PathError> add(const std::vector<OutMember>& members, std::string_view key,
+                               std::string_view label, Manifest& index);
+  std::optional<PathError> finish(Manifest& index);
+  std::size_t shards() const { return shards_.size(); }
+  std::string index_json() const;
+
+ private:
+  struct Row {
+    std::string name, hex;
+    uint64_t size = 0, offset = 0;  // offset within the samples' bytes
+    bool file = true;
+  };
+  struct Pending {
+    std::string key, label;
+    std::vector<Row> rows;
+  };
+  struct Done {
+    std::string name;
+    uint64_t samples = 0, bytes = 0;
+  };
+  std::string config_json() const;
+  std::optional<PathError> flush(Manifest& index);
+
+  std::string dir_;
+  std::vector<std::string> columns_;
+  uint64_t size_limit_, samples_per_shard_;
+  std::string config_, body_;
+  std::vector<uint64_t> ends_;  // each sample's end within body_
+  std::vector<Pending> pending_;
+  std::vector<Done> shards_;
+};
+
+}  // namespace dskit::pack
