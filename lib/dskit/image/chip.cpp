@@ -26,6 +26,7 @@
 
 #include "dskit/hash/hash.h"
 #include "dskit/image/cv_source.h"
+#include "dskit/image/jpeg_decode.h"
 #include "dskit/image/plan.h"
 #include "dskit/image/tar_shard.h"
 #include "dskit/manifest/manifest.h"
@@ -630,6 +631,12 @@ bool check_kept_chip(std::span<const unsigned char> bytes, const KeptChip* liste
   if (!jpeg_complete(bytes)) return false;
   int64_t hw = 0, hh = 0;
   if (header_size(bytes, hw, hh) && (hw != w || hh != h)) return false;
+  if (is_jpeg(bytes)) {  // decoded with libjpeg's warnings as errors (corrupt data is not kept)
+    cv::Mat m;
+    bool checked_only = false;
+    if (decode_jpeg_strict(bytes, cv::IMREAD_COLOR, uint64_t(w) * uint64_t(h), m, checked_only)) return false;
+    if (!checked_only) return m.cols == w && m.rows == h;
+  }
   try {
     const cv::Mat m = cv::imdecode(
         cv::Mat(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data())), cv::IMREAD_UNCHANGED);
