@@ -30,6 +30,7 @@
 #include "dskit/image/plan.h"
 #include "dskit/image/tar_shard.h"
 #include "dskit/manifest/manifest.h"
+#include "dskit/walk/walk.h"
 
 namespace dskit::image {
 
@@ -539,54 +540,116 @@ bool is_manifest(const std::string& path) {
 
 namespace {
 
-// Image files below `dir` into `found`; a directory or entry that cannot be read goes to `below` and the
-// walk goes on. Symbolic links to directories are not followed (no cycles); a symbolic link with an image
-// name is followed to see whether it names a regular file.
-void walk_dir(const fs::path& dir, std::vector<std::string>& found, std::vector<PathError>& below) {
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) {
-    below.push_back({dir.string(), ec.value(), "opendir"});
-    return;
-  }
-  std::vector<fs::path> subdirs;
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& e = *it;
-    std::error_code ec2;
-    const bool link = e.is_symlink(ec2);
-    if (!link && !ec2 && e.is_directory(ec2)) {
-      subdirs.push_back(e.path());
-      continue;
+// Collects the image files below the directory arguments, from the parallel walker's workers: files with an
+// image name, and symbolic links with one that lead to a regular file. Symbolic links to directories are not
+// followed (no cycles); directories and entries that cannot be read are recorded and the walk goes on.
+class ImageCollector final : public WalkVisitor {
+ public:
+  ImageCollector(const std::vector<std::string>& roots, unsigned workers)
+      : roots_(roots), found_(roots.size()), below_(roots.size()), per_worker_(workers) {}
+
+  Action on_entry(const Entry& e, unsigned worker) override {
+    if (e.type == FileType::dir || !is_image_name(fs::path(e.name))) return Action::proceed;
+    Local& l = per_worker_[worker];
+    if (e.type == FileType::symlink) {
+      struct stat st {};
+      if (::stat(std::string(e.path).c_str(), &st) != 0) {
+        l.below.push_back({e.root_index, PathError{std::string(e.path), errno, "stat"}});
+        return Action::proceed;
+      }
+      if (!S_ISREG(st.st_mode)) return Action::proceed;
+    } else if (e.type != FileType::file) {
+      return Action::proceed;
     }
-    if (!is_image_name(e.path())) continue;
-    const bool regular = !ec2 && e.is_regular_file(ec2);
-    if (ec2) {
-      below.push_back({e.path().string(), ec2.value(), "stat"});
-      continue;
-    }
-    if (regular) found.push_back(e.path().string());
+    l.found.emplace_back(e.root_index, std::string(e.path));
+    return Action::proceed;
   }
-  if (ec) below.push_back({dir.string(), ec.value(), "readdir"});
-  for (const auto& d : subdirs) walk_dir(d, found, below);
-}
+
+  void on_error(const PathError& err, bool, unsigned worker) override {
+    per_worker_[worker].below.push_back({current_root(err.path), err});
+  }
+
+  // Per root: its image files (sorted) and its errors (sorted by path), whatever order the workers found
+  // them in.
+  void finish(std::vector<std::vector<std::string>>& found, std::vector<std::vector<PathError>>& below) {
+    for (auto& l : per_worker_) {
+      for (auto& [r, p] : l.found) found_[r].push_back(std::move(p));
+      for (auto& [r, e] : l.below) below_[r].push_back(std::move(e));
+    }
+    for (auto& f : found_) std::sort(f.begin(), f.end());
+    for (auto& b : below_)
+      std::sort(b.begin(), b.end(), [](const PathError& x, const PathError& y) { return x.path < y.path; });
+    found = std::move(found_);
+    below = std::move(below_);
+  }
+
+ private:
+  struct Local {
+    std::vector<std::pair<std::size_t, std::string>> found;
+    std::vector<std::pair<std::size_t, PathError>> below;
+  };
+  // The root an error's path lies under (errors carry no root index): the longest root that prefixes it.
+  std::size_t current_root(const std::string& path) const {
+    std::size_t best = 0, best_len = 0;
+    for (std::size_t r = 0; r < roots_.size(); ++r) {
+      const std::string& root = roots_[r];
+      if (path.compare(0, root.size(), root) == 0 && root.size() >= best_len) {
+        best = r;
+        best_len = root.size();
+      }
+    }
+    return best;
+  }
+
+  const std::vector<std::string>& roots_;
+  std::vector<std::vector<std::string>> found_;
+  std::vector<std::vector<PathError>> below_;
+  std::vector<Local> per_worker_;
+};
 
 }  // namespace
 
 std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors,
                                        std::vector<PathError>& below) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
+  // The directories first, walked together by the parallel walker with the concurrency their storage
+  // suits (base/fstype); then every argument in order.
+  std::vector<std::string> dirs;
+  std::vector<std::size_t> dir_of(args.size(), SIZE_MAX);
+  std::vector<bool> exists(args.size(), false);
+  std::vector<int> stat_err(args.size(), 0);
+  for (std::size_t i = 0; i < args.size(); ++i) {
     std::error_code ec;
-    const auto st = fs::status(a, ec);
+    const auto st = fs::status(args[i], ec);
     if (ec || !fs::exists(st)) {
-      errors.push_back({a, ec ? ec.value() : ENOENT, "stat"});
+      stat_err[i] = ec ? ec.value() : ENOENT;
       continue;
     }
+    exists[i] = true;
     if (fs::is_directory(st)) {
-      std::vector<std::string> found;
-      walk_dir(a, found, below);
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
+      dir_of[i] = dirs.size();
+      dirs.push_back(args[i]);
+    }
+  }
+  std::vector<std::vector<std::string>> found;
+  std::vector<std::vector<PathError>> found_below;
+  if (!dirs.empty()) {
+    WalkOptions wo;  // threads 0: from the filesystem type of the roots
+    const unsigned threads = choose_threads(dirs, 0);
+    wo.threads = threads;
+    ImageCollector collect(dirs, threads);
+    walk(dirs, wo, collect);
+    collect.finish(found, found_below);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!exists[i]) {
+      errors.push_back({a, stat_err[i], "stat"});
+    } else if (dir_of[i] != SIZE_MAX) {
+      auto& f = found[dir_of[i]];
+      out.insert(out.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+      auto& b = found_below[dir_of[i]];
+      below.insert(below.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
     } else if (is_manifest(a)) {
       Manifest m;
       if (auto e = load_manifest(a, {}, m)) {
