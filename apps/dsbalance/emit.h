@@ -17,6 +17,12 @@ inline void error(std::string_view msg) {
   dskit::app::print_error("dsbalance", msg);
 }
 
+// A usage error (a flag's value, flags that contradict each other, a flag the input cannot serve):
+// "dsbalance: MSG (see dsbalance --help)"; returns kExitUsage.
+inline int usage(std::string_view msg) {
+  return dskit::app::usage_error("dsbalance", msg);
+}
+
 // Writes finished text to OUT (-o FILE: replaced atomically, a FIFO or device written in place; "" or "-":
 // standard output): kExitOk (also when the reader of standard output went away), or kExitOutputFailed after
 // "dsbalance: PATH: CAUSE".

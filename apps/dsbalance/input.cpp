@@ -23,8 +23,7 @@ int read_input(const DsbalanceOptions& o, const std::string& path, const std::st
   in.path = path;
   if (!format.empty()) {
     auto f = parse_balance_format(format);
-    if (!f)
-      return error("unknown --format '" + format + "' (" + balance_format_names() + ")"), app::kExitUsage;
+    if (!f) return usage("unknown --format '" + format + "' (" + balance_format_names() + ")");
     in.format = *f;
   } else if (auto err = detect_balance_format(path, in.format)) {
     return error(*err), app::kExitUsage;

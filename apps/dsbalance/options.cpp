@@ -1,4 +1,5 @@
 #include "options.h"
+#include "cli/common_flags.h"
 
 #include <utility>
 
@@ -42,15 +43,14 @@ void add_options(CLI::App& cli, DsbalanceOptions& o) {
   cli.add_option("--max-ratio", o.max_ratio, "Resample: cap every class at R x the smallest class");
   cli.add_option("--target", o.target, "Resample: every class to exactly N (under- or oversampled)");
   cli.add_option("--seed", o.seed, "Resample: random seed (default 0)");
-  cli.add_option(
-      "-o,--output", o.output,
+  app::add_output_flag(
+      &cli, o.output,
       "With --resample or --sample-weights: the output manifest (- : stdout; the summary then goes to "
       "stdout, or stderr with -o -); otherwise the report, weights or CSV to this file");
   cli.add_option("--fail-if", o.gates,
                  "Exit 3 when this holds, e.g. 'imbalance_ratio>50', or with splits 'tvd>0.1' (repeatable)")
       ->allow_extra_args(false);
-  cli.add_option("-j,--threads", o.threads,
-                 "Worker threads (default: by filesystem type): the ImageFolder walk");
+  app::add_threads_flag(&cli, o.threads, "by filesystem type", "the ImageFolder walk");
   cli.add_option("second_input", o.second_input,
                  "A second input (val/test): report its drift against the first (train)");
   cli.add_option("--by", o.by, "Manifest: per-split counts and drift by this column, e.g. split");
@@ -63,7 +63,7 @@ void add_options(CLI::App& cli, DsbalanceOptions& o) {
 int check_options(const DsbalanceOptions& o, CheckedOptions& c) {
   for (const auto& m : o.merges) {
     std::pair<std::string, std::string> p;
-    if (auto err = parse_merge(m, p)) return error(*err), app::kExitUsage;
+    if (auto err = parse_merge(m, p)) return usage(*err);
     c.rules.merges.push_back(std::move(p));
   }
   c.rules.drops = o.drops;
@@ -72,41 +72,37 @@ int check_options(const DsbalanceOptions& o, CheckedOptions& c) {
   const bool splits = !o.by.empty() || !o.second_input.empty();
   for (const auto& g : o.gates) {
     Gate gate;
-    if (auto err = parse_gate(g, gate)) return error(*err), app::kExitUsage;
+    if (auto err = parse_gate(g, gate)) return usage(*err);
     if (is_drift_metric(gate.metric) && !splits)
-      return error("gate '" + g + "': " + gate.metric + " needs two inputs or --by COLUMN"), app::kExitUsage;
+      return usage("gate '" + g + "': " + gate.metric + " needs two inputs or --by COLUMN");
     c.gates.push_back(gate);
   }
   if (!o.weights.empty()) {
     auto m = parse_weight_method(o.weights);
     if (!m)
-      return error("unknown --weights method '" + o.weights +
-                   "' (balanced, inverse, inverse-sqrt, effective)"),
-             app::kExitUsage;
+      return usage("unknown --weights method '" + o.weights +
+                   "' (balanced, inverse, inverse-sqrt, effective)");
     c.method = *m;
   }
-  if (o.beta <= 0 || o.beta >= 1) return error("--beta must be in (0, 1)"), app::kExitUsage;
+  if (o.beta <= 0 || o.beta >= 1) return usage("--beta must be in (0, 1)");
   if (o.weights_format != "all" && o.weights_format != "json" && o.weights_format != "yaml" &&
       o.weights_format != "torch")
-    return error("--weights-format must be json, yaml, torch or all"), app::kExitUsage;
-  if (o.band_few > o.band_many) return error("--few must not exceed --many"), app::kExitUsage;
+    return usage("--weights-format must be json, yaml, torch or all");
+  if (o.band_few > o.band_many) return usage("--few must not exceed --many");
   if ((o.resample || o.sample_weights) && o.output.empty())
-    return error("--resample and --sample-weights need -o OUT"), app::kExitUsage;
-  if (o.resample && o.sample_weights)
-    return error("use --resample or --sample-weights, not both"), app::kExitUsage;
+    return usage("--resample and --sample-weights need -o OUT");
+  if (o.resample && o.sample_weights) return usage("use --resample or --sample-weights, not both");
   if (!o.resample && (o.max_per_class || o.max_ratio > 0 || o.target))
-    return error("--max-per-class, --max-ratio and --target need --resample"), app::kExitUsage;
+    return usage("--max-per-class, --max-ratio and --target need --resample");
   const auto plot_scale = parse_plot_scale(o.plot_scale);
-  if (!plot_scale) return error("--plot-scale must be linear or log"), app::kExitUsage;
+  if (!plot_scale) return usage("--plot-scale must be linear or log");
   c.plot_scale = *plot_scale;
-  if (!o.by.empty() && !o.second_input.empty())
-    return error("use --by COLUMN or a second input, not both"), app::kExitUsage;
-  if (o.class_to_idx && !o.second_input.empty())
-    return error("--class-to-idx takes one input"), app::kExitUsage;
+  if (!o.by.empty() && !o.second_input.empty()) return usage("use --by COLUMN or a second input, not both");
+  if (o.class_to_idx && !o.second_input.empty()) return usage("--class-to-idx takes one input");
   if (auto u = parse_count_unit(o.unit))
     c.ao.unit = *u;
   else
-    return error("unknown --unit '" + o.unit + "' (instances, images)"), app::kExitUsage;
+    return usage("unknown --unit '" + o.unit + "' (instances, images)");
   c.ao.crowd = !o.no_crowd;
   c.ao.include_difficult = o.include_difficult;
   return app::kExitOk;

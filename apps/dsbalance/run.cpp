@@ -30,10 +30,10 @@ int run(const DsbalanceOptions& o) {
   Input first;
   if (int rc = read_input(o, o.input, o.format, ao, first); rc != app::kExitOk) return rc;
   if ((o.resample || o.sample_weights) && first.format != BalanceFormat::manifest)
-    return error("--resample and --sample-weights need a manifest input"), app::kExitUsage;
+    return usage("--resample and --sample-weights need a manifest input");
   if (o.class_to_idx) {
     if (first.format != BalanceFormat::imagefolder)
-      return error("--class-to-idx needs an ImageFolder directory"), app::kExitUsage;
+      return usage("--class-to-idx needs an ImageFolder directory");
     if (int rc = emit(class_to_idx_json(first.hist.declared), o.output)) return rc;
     return first.errors ? app::kExitPartial : app::kExitOk;
   }
@@ -44,7 +44,7 @@ int run(const DsbalanceOptions& o) {
   const bool report_to_stdout = o.output.empty() || o.output == "-" || o.resample || o.sample_weights;
   drift.name_max = table_name_max(report_to_stdout ? app::stdout_columns() : 0);
   if (!o.by.empty()) {
-    if (first.format != BalanceFormat::manifest) return error("--by needs a manifest input"), app::kExitUsage;
+    if (first.format != BalanceFormat::manifest) return usage("--by needs a manifest input");
     SplitHistograms sh;
     if (auto err = manifest_split_histograms(first.manifest, o.by, sh))
       return error(o.input + ": " + *err), app::kExitUsage;
@@ -116,8 +116,7 @@ int run(const DsbalanceOptions& o) {
   }
   for (const auto& g : checked.gates)
     if (g.metric == "leaked" && !drift_gate.leaks_known)
-      return error(o.input + ": the 'leaked' gate needs --by and a manifest with a hash column"),
-             app::kExitUsage;
+      return usage(o.input + ": the 'leaked' gate needs --by and a manifest with a hash column");
   if (!o.plot.empty())
     if (auto err = write_balance_plot(after, o.plot, {checked.plot_scale, o.input}))
       return error(*err), app::kExitUsage;

@@ -1,4 +1,5 @@
 #include "bench_cli.h"
+#include "cli/common_flags.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -19,8 +20,7 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--engine", f.engine, "I/O engine: psync, io_uring, or auto (io_uring, else psync)")
       ->check(CLI::IsMember({"psync", "io_uring", "uring", "auto"}));
   if (with_threads)
-    sub->add_option("-j,--threads", f.threads, "Worker threads (default: 1): I/O workers")
-        ->check(CLI::Range(1u, 4096u));
+    dskit::app::add_threads_flag(sub, f.threads, "1", "I/O workers")->check(CLI::Range(1u, 4096u));
   sub->add_option("--iodepth", f.iodepth, "Requests in flight per thread with io_uring (default 1)")
       ->check(CLI::Range(1u, 4096u));
   sub->add_flag("--buffered", f.buffered, "Go through the page cache instead of O_DIRECT");
@@ -34,30 +34,30 @@ void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with
   sub->add_option("--seed", f.seed, "Seed of every random choice (default 0)");
   sub->add_flag("--json", f.json, "One JSON document (schema in dsbench(1))");
   sub->add_option("--timeseries", f.timeseries, "Write a 1-second time series to this CSV file");
-  sub->add_option("-o,--output", f.output,
-                  "Write the report (text or --json) to this file (default: stdout)");
+  dskit::app::add_output_flag(sub, f.output,
+                              "Write the report (text or --json) to this file (default: stdout)");
   sub->add_flag("--keep", f.keep, "Keep the files the benchmark created");
   sub->add_flag("--per-rank", f.per_rank, "Under mpirun/srun: each rank's figures too, not only the merge");
 }
 
-bool size_flag(const std::string& text, const char* flag, uint64_t& out) {
+bool size_flag(std::string_view mode, const std::string& text, const char* flag, uint64_t& out) {
   if (text.empty()) return true;
   if (auto err = dskit::parse_bytes(text, out)) {
-    error(fmt::format("{}: {}", flag, *err));
+    usage(mode, fmt::format("{}: {}", flag, *err));
     return false;
   }
   return true;
 }
 
-bool duration_flag(const std::string& text, const char* flag, double& seconds) {
+bool duration_flag(std::string_view mode, const std::string& text, const char* flag, double& seconds) {
   if (text.empty()) return true;
   int64_t ns = 0;
   if (auto err = dskit::parse_duration(text, ns)) {
-    error(fmt::format("{}: {}", flag, *err));
+    usage(mode, fmt::format("{}: {}", flag, *err));
     return false;
   }
   if (ns == 0) {
-    error(fmt::format("{}: must be more than 0", flag));
+    usage(mode, fmt::format("{}: must be more than 0", flag));
     return false;
   }
   seconds = static_cast<double>(ns) / 1e9;
@@ -74,7 +74,7 @@ std::string iec_bytes(uint64_t bytes) {
   return fmt::format("{:.1f} {}", static_cast<double>(bytes) / static_cast<double>(unit), kUnits[u]);
 }
 
-bool to_common(const CommonFlags& f, CommonOptions& out) {
+bool to_common(std::string_view mode, const CommonFlags& f, CommonOptions& out) {
   if (f.engine == "auto") {
     out.engine = EngineKind::io_uring;
     out.engine_fallback = true;
@@ -86,8 +86,8 @@ bool to_common(const CommonFlags& f, CommonOptions& out) {
   out.direct = !f.buffered;
   out.drop_cache = f.drop_cache;
   out.seed = f.seed;
-  return duration_flag(f.duration, "--duration", out.duration_s) && size_flag(f.ops, "--ops", out.ops) &&
-         size_flag(f.bytes, "--bytes", out.bytes);
+  return duration_flag(mode, f.duration, "--duration", out.duration_s) &&
+         size_flag(mode, f.ops, "--ops", out.ops) && size_flag(mode, f.bytes, "--bytes", out.bytes);
 }
 
 bool settle_engine(CommonOptions& c, int& rc) {
@@ -104,6 +104,9 @@ bool settle_engine(CommonOptions& c, int& rc) {
 
 void error(const std::string& message) {
   dskit::app::print_error("dsbench", message);
+}
+int usage(std::string_view mode, const std::string& message) {
+  return dskit::app::usage_error("dsbench", mode, message);
 }
 void warn(const std::string& message) {
   dskit::app::print_error("dsbench", "warning: " + message);

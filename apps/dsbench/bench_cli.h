@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "dskit/bench/common.h"
@@ -32,20 +33,23 @@ struct CommonFlags {
 
 // `with_budget`: --duration, --ops, --bytes; `with_threads`: -j/--threads (ckpt has --writers instead).
 void add_common_flags(CLI::App* sub, CommonFlags& f, bool with_budget, bool with_threads = true);
-// Fills `out` from the flags; on a bad value prints the message and returns false.
-bool to_common(const CommonFlags& f, dskit::bench::CommonOptions& out);
+// Fills `out` from the flags of `mode`; on a bad value prints the usage error and returns false.
+bool to_common(std::string_view mode, const CommonFlags& f, dskit::bench::CommonOptions& out);
 // Settles the engine before the run (io_uring, or psync after a warning with --engine auto), so the report
 // names the engine really used. Prints and returns false when io_uring was asked for and is unavailable.
 bool settle_engine(dskit::bench::CommonOptions& c, int& rc);
-// A size flag ("4k", "2G"); prints and returns false when malformed.
-bool size_flag(const std::string& text, const char* flag, uint64_t& out);
+// A size flag of `mode` ("4k", "2G"); prints the usage error and returns false when malformed.
+bool size_flag(std::string_view mode, const std::string& text, const char* flag, uint64_t& out);
 // A duration (base/units.h) of more than 0 into seconds; empty text leaves `seconds` alone.
-bool duration_flag(const std::string& text, const char* flag, double& seconds);
+bool duration_flag(std::string_view mode, const std::string& text, const char* flag, double& seconds);
 
 // A byte count for the human report in IEC units: "32 MiB", "1.5 GiB", "512 B" (the JSON keeps raw numbers).
 std::string iec_bytes(uint64_t bytes);
 
 void error(const std::string& message);
+// A usage error of `mode` (a flag's value, flags that contradict each other): "dsbench: MESSAGE (see
+// dsbench MODE --help)"; returns kExitUsage.
+int usage(std::string_view mode, const std::string& message);
 void warn(const std::string& message);
 int exit_code(const dskit::bench::BenchError& e);
 // One line on stderr per error record the threads kept.

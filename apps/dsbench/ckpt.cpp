@@ -40,7 +40,7 @@ int run_ckpt_cmd(const CkptCmdOptions& o, RankGate& gate) {
   co.fsync = o.fsync;
   co.verify = o.verify;
   co.keep = o.common.keep;
-  if (!size_flag(o.size, "--size", co.size) || !size_flag(o.block, "--block", co.block))
+  if (!size_flag("ckpt", o.size, "--size", co.size) || !size_flag("ckpt", o.block, "--block", co.block))
     return dskit::app::kExitUsage;
   if (!run.mpi_refuses(!o.common.timeseries.empty(), "--timeseries is")) return run.rc();
   if (gate.mpi()) co.tag = fmt::format("r{}-", gate.rank());  // each rank writes its own files

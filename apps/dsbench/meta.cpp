@@ -30,7 +30,7 @@ int run_meta_cmd(const MetaCmdOptions& o, dskit::Comm& comm, RankGate& gate) {
   ModeRun run("meta", o.common, gate);
   MetaOptions mo;
   if (!run.setup(mo.common, false)) return run.rc();
-  if (!size_flag(o.file_size, "--file-size", mo.file_size)) return dskit::app::kExitUsage;
+  if (!size_flag("meta", o.file_size, "--file-size", mo.file_size)) return dskit::app::kExitUsage;
   mo.dir = o.dir;
   mo.files = o.files;
   mo.hard = o.mode == "hard";

@@ -8,7 +8,7 @@ ModeRun::ModeRun(const char* mode, const CommonFlags& flags, RankGate& gate)
     : mode_(mode), flags_(flags), gate_(gate), progress_(mode) {}
 
 bool ModeRun::setup(dskit::bench::CommonOptions& c, bool settle) {
-  if (!to_common(flags_, c)) {
+  if (!to_common(mode_, flags_, c)) {
     rc_ = dskit::app::kExitUsage;
     return false;
   }
@@ -20,8 +20,7 @@ bool ModeRun::setup(dskit::bench::CommonOptions& c, bool settle) {
 
 bool ModeRun::mpi_refuses(bool one_process, const std::string& what) {
   if (!gate_.mpi() || !one_process) return true;
-  error(mode_ + ": " + what + " for one process, not under MPI");
-  rc_ = dskit::app::kExitUsage;
+  rc_ = usage(mode_, what + " for one process, not under MPI");
   return false;
 }
 

@@ -46,7 +46,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   ModeRun run("randread", o.common, gate);
   DatasetReadOptions dro;
   if (!run.setup(dro.common)) return run.rc();
-  if (!size_flag(o.block, "--block", dro.block)) return dskit::app::kExitUsage;
+  if (!size_flag("randread", o.block, "--block", dro.block)) return dskit::app::kExitUsage;
   dro.epochs = o.epochs;
   dro.trace = !o.trace.empty();
   if (!run.mpi_refuses(!o.trace.empty() || !o.common.timeseries.empty(), "--trace and --timeseries are"))
@@ -116,7 +116,8 @@ int run_file(const RandreadCmdOptions& o, RankGate& gate) {
   if (!run.setup(bo.common)) return run.rc();
   bo.file = o.file;
   bo.block = 4096;
-  if (!size_flag(o.block, "--block", bo.block) || !size_flag(o.size, "--size", bo.size))
+  if (!size_flag("randread", o.block, "--block", bo.block) ||
+      !size_flag("randread", o.size, "--size", bo.size))
     return dskit::app::kExitUsage;
   if (bo.common.duration_s == 0 && bo.common.ops == 0 && bo.common.bytes == 0) bo.common.duration_s = 10;
   if (!run.mpi_refuses(!o.common.timeseries.empty(), "--timeseries is")) return run.rc();
@@ -164,14 +165,10 @@ Command add_randread(CLI::App& app) {
   return {sub, [o](dskit::Comm& comm) {
             RankGate gate(comm, gate_output(o->common.output));
             const int given = !o->file.empty() + !o->data.empty() + !o->prepare.empty();
-            if (given != 1) {
-              error("randread: give exactly one of --file, --data and --prepare");
-              return gate.close(dskit::app::kExitUsage);
-            }
-            if (!o->prepare.empty() && (o->files == 0 || o->size.empty())) {
-              error("randread --prepare: give --files N and --size DIST");
-              return gate.close(dskit::app::kExitUsage);
-            }
+            if (given != 1)
+              return gate.close(usage("randread", "give exactly one of --file, --data and --prepare"));
+            if (!o->prepare.empty() && (o->files == 0 || o->size.empty()))
+              return gate.close(usage("randread", "--prepare: give --files N and --size DIST"));
             return gate.close(o->file.empty() ? run_data(*o, gate) : run_file(*o, gate));
           }};
 }

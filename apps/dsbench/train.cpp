@@ -98,8 +98,8 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   ModeRun run("train", o.common, gate);
   TrainOptions to;
   if (!run.setup(to.common)) return run.rc();
-  if (!duration_flag(o.duration, "--duration", to.common.duration_s)) return dskit::app::kExitUsage;
-  if (!size_flag(o.block, "--block", to.block)) return dskit::app::kExitUsage;
+  if (!duration_flag("train", o.duration, "--duration", to.common.duration_s)) return dskit::app::kExitUsage;
+  if (!size_flag("train", o.block, "--block", to.block)) return dskit::app::kExitUsage;
   to.accelerators = o.accelerators;
   to.prefetch = o.prefetch;
   to.batch = w.batch;
@@ -108,8 +108,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
   to.steps = o.find_max && o.steps == 0 && to.common.duration_s == 0 ? 10 : o.steps;
 
   if (gate.mpi() && o.find_max) {
-    error("train: --find-max measures one client; run it without mpirun (or with one rank)");
-    return dskit::app::kExitUsage;
+    return usage("train", "--find-max measures one client; run it without mpirun (or with one rank)");
   }
   DatasetSource source;
   if (const int rc = source.open({o.data, o.prepare, o.files,
@@ -217,12 +216,10 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
 
 int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
   if (o.data.empty() == o.prepare.empty()) {
-    error("train: give exactly one of --data and --prepare");
-    return dskit::app::kExitUsage;
+    return usage("train", "give exactly one of --data and --prepare");
   }
   if (!o.prepare.empty() && o.files == 0) {
-    error("train --prepare: give --files N");
-    return dskit::app::kExitUsage;
+    return usage("train", "--prepare: give --files N");
   }
   Workload w;
   w.model = o.profile;
@@ -233,25 +230,21 @@ int check_and_run(const TrainCmdOptions& o, RankGate& gate) {
     w.compute_s = p->compute_s;
     w.sample_bytes = p->sample_bytes;
   } else if (o.compute.empty()) {
-    error("train --profile custom: give --compute-time SECONDS (and --batch N)");
-    return dskit::app::kExitUsage;
+    return usage("train", "--profile custom: give --compute-time SECONDS (and --batch N)");
   }
   if (o.batch) w.batch = o.batch;
   if (!o.compute.empty()) {
     int64_t ns = 0;
     if (auto err = dskit::parse_duration(o.compute, ns)) {
-      error("--compute-time: " + *err);
-      return dskit::app::kExitUsage;
+      return usage("train", "--compute-time: " + *err);
     }
     if (ns > int64_t{3600} * 1000000000) {
-      error("--compute-time: at most 1h");
-      return dskit::app::kExitUsage;
+      return usage("train", "--compute-time: at most 1h");
     }
     w.compute_s = static_cast<double>(ns) / 1e9;
   }
   if (!o.prepare.empty() && o.profile == "custom" && o.sample_size.empty()) {
-    error("train --prepare --profile custom: give --sample-size SIZE");
-    return dskit::app::kExitUsage;
+    return usage("train", "--prepare --profile custom: give --sample-size SIZE");
   }
   return run_train_cmd(o, w, gate);
 }

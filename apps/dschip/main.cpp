@@ -18,6 +18,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include "cli/common_flags.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/tool.h"
@@ -219,7 +220,7 @@ static int run(int argc, char** argv) {
   cli.add_option("--label", d.label, "Label column value for every chip in the manifest");
   cli.add_option("--label-map", d.label_map, "CSV of IMAGE,LABEL lines: each image's chips get its label");
   cli.add_option("--manifest", d.manifest, "Chip manifest path (default OUT/chips.tsv)");
-  cli.add_option("-j,--threads", d.threads, "Worker threads (default: the number of cores)");
+  app::add_threads_flag(&cli, d.threads, "the number of cores");
   cli.add_flag("--json", d.json, "One JSON record per image on stdout");
   cli.add_flag("--stats", d.stats, "Print time, chips/s, tiles decoded and peak RSS to stderr");
   cli.set_version_flag("--version", "dschip 0.1.0");

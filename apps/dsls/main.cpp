@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "cli/filter_flags.h"
 #include "cli/progress.h"
 #include "cli/tool.h"
@@ -133,9 +134,10 @@ static int run(int argc, char** argv) {
   cli.add_flag("--summary", o.summary_on, "Per-directory totals (files, dirs, bytes) instead of entries");
   cli.add_option("--summary-depth", o.summary, "Depth of the --summary rows (default 1: the class folders)");
   cli.add_flag("--stats", o.stats, "Print walk statistics to stderr");
-  cli.add_option("-j,--threads", o.threads, "Worker threads (default: by filesystem type)");
-  cli.add_option("-o,--output", o.output,
-                 "Write the listing to this file (replaced atomically; a FIFO or device written in place)");
+  app::add_threads_flag(&cli, o.threads, "by filesystem type");
+  app::add_output_flag(
+      &cli, o.output,
+      "Write the listing to this file (replaced atomically; a FIFO or device written in place)");
   cli.add_flag(
       "--cached-attrs", o.cached_attrs,
       "Take sizes and mtimes from the kernel's attribute cache: one round trip per entry on NFS/FUSE "

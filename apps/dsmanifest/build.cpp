@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "cli/filter_flags.h"
 #include "commands.h"
 #include "dskit/base/fstype.h"
@@ -34,8 +35,8 @@ int run_build(const BuildCmdOptions& o, dskit::Comm& comm) {
   BuildOptions bo;
   auto h = parse_hash_name(o.hash);
   if (!h) {
-    if (comm.is_root()) cli::error(fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
-    return app::kExitUsage;
+    if (!comm.is_root()) return app::kExitUsage;
+    return cli::usage("build", fmt::format("unknown --hash '{}': use xxh3-128, xxh3-64 or none", o.hash));
   }
   bo.hash = *h;
   bo.threads = o.threads;
@@ -115,7 +116,7 @@ Command add_build(CLI::App& app) {
   auto o = std::make_shared<BuildCmdOptions>();
   CLI::App* sub = app.add_subcommand("build", "Walk DIR, hash and label its regular files, write a manifest");
   sub->add_option("dir", o->dir, "Dataset root")->required();
-  sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  dskit::app::add_output_flag(sub, o->out);
   sub->add_option("--hash", o->hash, "xxh3-128 (default), xxh3-64 or none");
   auto* depth = sub->add_option("--label-depth", o->label_depth,
                                 "Label: the directory N levels down (1 is the ImageFolder default)");
@@ -127,7 +128,7 @@ Command add_build(CLI::App& app) {
   re->excludes(csv, none);
   csv->excludes(none);
   dskit::app::add_filter_flags(sub, o->filter);
-  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  dskit::app::add_threads_flag(sub, o->threads, "by filesystem type and cores");
   sub->add_flag("--stats", o->stats,
                 "Print the counts, the time, the filesystem type and the threads used to standard error");
   cli::add_wait_flag(sub, o->wait);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "dskit/manifest/convert.h"
 #include "manifest_cli.h"
@@ -32,8 +33,9 @@ int run_convert(const ConvertCmdOptions& o) {
     to_paths0(m, o.relative, text);
   } else {
     if (m.hash_col() < 0) {
-      cli::error(o.manifest + ": --to xxhsum needs a hash column (the manifest was built with --hash none)");
-      return app::kExitUsage;
+      return cli::usage(
+          "convert",
+          o.manifest + ": --to xxhsum needs a hash column (the manifest was built with --hash none)");
     }
     to_xxhsum(m, text, skipped);
   }
@@ -58,7 +60,7 @@ Command add_convert(CLI::App& app) {
   sub->add_option("--to", o->to, "jsonl, paths0 or xxhsum")
       ->required()
       ->check(CLI::IsMember({"jsonl", "paths0", "xxhsum"}));
-  sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  dskit::app::add_output_flag(sub, o->out);
   sub->add_flag("--relative", o->relative, "paths0: paths relative to the root (default: absolute)");
   cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_convert(*o); }};

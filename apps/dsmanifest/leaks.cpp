@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "dskit/manifest/leaks.h"
 #include "manifest_cli.h"
@@ -33,8 +34,7 @@ int run_leaks(const LeaksCmdOptions& o) {
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   LeakReport r;
   if (auto err = find_leaks(m, o.column, r)) {
-    cli::error(o.manifest + ": " + *err);
-    return app::kExitUsage;
+    return cli::usage("leaks", o.manifest + ": " + *err);
   }
   std::string out;
   if (o.json) {
@@ -77,7 +77,7 @@ Command add_leaks(CLI::App& app) {
       ->required();
   sub->add_option("--column", o->column, "The column holding the split (default split)");
   sub->add_flag("--json", o->json, "One JSON document");
-  sub->add_option("-o,--output", o->out, "Write the report here (atomically) instead of standard output");
+  dskit::app::add_output_flag(sub, o->out, "Write the report here (atomically) instead of standard output");
   cli::add_load_flags(sub, o->load);
   return {sub, [o] { return run_leaks(*o); }};
 }

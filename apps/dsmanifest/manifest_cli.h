@@ -24,6 +24,12 @@ inline void error(std::string_view message) {
   dskit::app::print_error("dsmanifest", message);
 }
 
+// A usage error of subcommand SUB (a flag's value, flags that contradict each other, a flag the input
+// cannot serve): "dsmanifest: MESSAGE (see dsmanifest SUB --help)"; returns kExitUsage.
+inline int usage(std::string_view sub, std::string_view message) {
+  return dskit::app::usage_error("dsmanifest", sub, message);
+}
+
 struct LoadFlags {
   std::string root;
   bool allow_outside_root = false;

@@ -9,11 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/json.h"
 #include "dskit/manifest/convert.h"
 #include "dskit/manifest/manifest.h"
+#include "dskit/order/shard.h"
 #include "dskit/order/shuffle.h"
 #include "manifest_cli.h"
 
@@ -44,6 +46,33 @@ inline void add_order_flags(CLI::App* sub, OrderFlags& f, bool seed_required) {
   f.window_opt->needs(f.block_opt);
   f.partitions_opt->needs(sl);
 }
+
+// What shuffle and shard share: the input, the order's flags, and the output and its form.
+struct OrderCmdOptions {
+  std::string manifest;
+  std::string out;
+  OrderFlags order;
+  bool indices = false;
+  bool json = false;
+  cli::LoadFlags load;
+  bool wait = false;
+};
+
+// -o, --indices, --json and the loading and lock flags of shuffle and shard; `what` names the rows
+// --indices prints ("permuted row indices", "share's row indices").
+inline void add_order_output_flags(CLI::App* sub, OrderCmdOptions& o, const std::string& what) {
+  dskit::app::add_output_flag(sub, o.out);
+  sub->add_flag("--indices", o.indices, "Print the " + what + " (0-based), one per line");
+  sub->add_flag("--json", o.json,
+                "JSON Lines: one object per row, columns decoded (with --indices: {\"index\":N} per line)");
+  cli::add_load_flags(sub, o.load);
+  cli::add_wait_flag(sub, o.wait);
+}
+
+// Runs shuffle (rank 0 of a world of 1) or shard: the share `sh` of the epoch's order of the expanded
+// rows (repeat column), written as a manifest, JSON Lines or row indices; `command` names the subcommand
+// in usage errors. Defined in shard.cpp.
+int run_order(const char* command, const OrderCmdOptions& o, const dskit::ShardOptions& sh);
 
 // The order the flags ask for; an error message when they are inconsistent.
 inline std::optional<std::string> to_shuffle_options(const OrderFlags& f, dskit::ShuffleOptions& o) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "dskit/order/split.h"
 #include "order_common.h"
@@ -30,24 +31,14 @@ struct SplitCmdOptions {
 
 int run_split(const SplitCmdOptions& o) {
   dskit::SplitSpec spec;
-  if (auto err = dskit::parse_split_spec(o.ratios, o.names, spec)) {
-    order::error(*err);
-    return dskit::app::kExitUsage;
-  }
+  if (auto err = dskit::parse_split_spec(o.ratios, o.names, spec)) return cli::usage("split", *err);
   std::unique_ptr<dskit::GroupKeyer> keyer;
   if (!o.group_regex.empty())
-    if (auto err = dskit::GroupKeyer::compile(o.group_regex, keyer)) {
-      order::error(*err);
-      return dskit::app::kExitUsage;
-    }
-  if (o.group_by != "path" && o.group_by != "hash") {
-    order::error("--group-by: 'path' or 'hash', not '" + o.group_by + "' (see --help)");
-    return dskit::app::kExitUsage;
-  }
-  if (o.column.empty() || !dskit::valid_escaped_field(o.column)) {
-    order::error("bad --column name");
-    return dskit::app::kExitUsage;
-  }
+    if (auto err = dskit::GroupKeyer::compile(o.group_regex, keyer)) return cli::usage("split", *err);
+  if (o.group_by != "path" && o.group_by != "hash")
+    return cli::usage("split", "--group-by: 'path' or 'hash', not '" + o.group_by + "'");
+  if (o.column.empty() || !dskit::valid_escaped_field(o.column))
+    return cli::usage("split", "bad --column name");
   dskit::ManifestLock lock;  // -o: held from before reading to after writing
   if (int rc = cli::lock_output(o.out, o.wait, lock)) return rc;
   dskit::Manifest m;
@@ -56,15 +47,12 @@ int run_split(const SplitCmdOptions& o) {
     order::error(o.manifest + ": the manifest has no path column");
     return dskit::app::kExitUsage;
   }
-  if (o.stratify && m.label_col() < 0) {
-    order::error(o.manifest + ": --stratify needs a label column");
-    return dskit::app::kExitUsage;
-  }
+  if (o.stratify && m.label_col() < 0)
+    return cli::usage("split", o.manifest + ": --stratify needs a label column");
   const bool by_hash = o.group_by == "hash";
-  if (by_hash && m.hash_col() < 0) {
-    order::error(o.manifest + ": --group-by hash needs a hash column (dsmanifest build without --hash none)");
-    return dskit::app::kExitUsage;
-  }
+  if (by_hash && m.hash_col() < 0)
+    return cli::usage(
+        "split", o.manifest + ": --group-by hash needs a hash column (dsmanifest build without --hash none)");
   std::vector<std::string> keys(m.size()), labels;
   uint64_t unmatched = 0;  // paths the group rule left as their own group
   for (std::size_t i = 0; i < m.size(); ++i) {
@@ -133,7 +121,7 @@ Command add_split(CLI::App& app) {
   sub->add_flag("--stratify", o->stratify,
                 "Meet the ratios within every label (see the stability trade-off)");
   sub->add_option("--column", o->column, "Name of the column that receives the split (default split)");
-  auto* out = sub->add_option("-o,--output", o->out, "Write here (atomically) instead of standard output");
+  auto* out = dskit::app::add_output_flag(sub, o->out);
   auto* dir = sub->add_option("--out-dir", o->out_dir,
                               "Write one manifest per split, DIR/NAME.tsv, instead of a column");
   out->excludes(dir);

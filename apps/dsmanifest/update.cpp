@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "manifest_cli.h"
 
@@ -80,10 +81,10 @@ Command add_update(CLI::App& app) {
       "update", "Bring a manifest up to date: re-hash changed files, add new ones, drop vanished ones");
   sub->add_option("manifest", o->manifest, "The manifest (rewritten in place, atomically, unless -o)")
       ->required();
-  sub->add_option("-o,--output", o->out, "Write the result here instead ('-': standard output)");
+  dskit::app::add_output_flag(sub, o->out, "Write the result here instead ('-': standard output)");
   cli::add_load_flags(sub, o->load);
   sub->add_flag("-q,--quiet", o->quiet, "No summary line on standard error");
-  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  dskit::app::add_threads_flag(sub, o->threads, "by filesystem type and cores");
   cli::add_wait_flag(sub, o->wait);
   return {sub, [o] { return run_update(*o); }};
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/common_flags.h"
 #include "commands.h"
 #include "manifest_cli.h"
 
@@ -26,8 +27,8 @@ int run_verify(const VerifyCmdOptions& o) {
   Manifest m;
   if (int rc = cli::load(o.manifest, o.load, m)) return rc;
   if (o.full && m.hash_col() < 0) {
-    cli::error(o.manifest + ": --full needs a hash column (the manifest was built with --hash none)");
-    return app::kExitUsage;
+    return cli::usage("verify",
+                      o.manifest + ": --full needs a hash column (the manifest was built with --hash none)");
   }
   VerifyOptions vo;
   vo.full = o.full;
@@ -94,7 +95,7 @@ Command add_verify(CLI::App& app) {
   sub->add_flag("--full", o->full, "Re-hash every file (default: compare size and mtime only)");
   sub->add_flag("--json", o->json, "One JSON report on standard output");
   cli::add_load_flags(sub, o->load);
-  sub->add_option("-j,--threads", o->threads, "Worker threads (default: by filesystem type and cores)");
+  dskit::app::add_threads_flag(sub, o->threads, "by filesystem type and cores");
   return {sub, [o] { return run_verify(*o); }};
 }
 

@@ -118,8 +118,14 @@ int usage_error(std::string_view tool, const CLI::App& app, const CLI::ParseErro
 }
 
 int usage_error(std::string_view tool, std::string_view message) {
+  return usage_error(tool, {}, message);
+}
+
+int usage_error(std::string_view tool, std::string_view subcommand, std::string_view message) {
   std::string line(message);
-  line.append(" (see ").append(tool).append(" --help)");
+  line.append(" (see ").append(tool);
+  if (!subcommand.empty()) line.append(" ").append(subcommand);
+  line.append(" --help)");
   print_error(tool, line);
   return kExitUsage;
 }

@@ -46,8 +46,11 @@ void tidy_help(CLI::App& app);
 // in lowercase; returns kExitUsage. `app` is the top-level App (its parsed subcommand names the help).
 int usage_error(std::string_view tool, const CLI::App& app, const CLI::ParseError& e);
 
-// The same for a usage error of our own: "TOOL: MESSAGE (see TOOL --help)"; returns kExitUsage.
+// The same for a usage error of our own (a message about the command line: a flag's value, flags that
+// contradict each other, a flag the input cannot serve): "TOOL: MESSAGE (see TOOL --help)", or with a
+// subcommand "(see TOOL SUBCOMMAND --help)"; returns kExitUsage. Every tool's usage errors go through here.
 int usage_error(std::string_view tool, std::string_view message);
+int usage_error(std::string_view tool, std::string_view subcommand, std::string_view message);
 
 // An input's error as printed: "PATH: No such file or directory" for a missing one (the cause as strerror
 // gives it, without the failed call), else describe(e).

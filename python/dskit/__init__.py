@@ -15,6 +15,8 @@ escapes, and :func:`os.fsencode` gives the original bytes back).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import time
 from typing import Iterator, List, NamedTuple, Optional, Sequence, Union
@@ -69,7 +71,6 @@ class Walk:
         self._roots = [os.fspath(r) for r in roots]
         for r in self._roots:
             os.stat(r)  # a missing root raises FileNotFoundError (with its path) before anything is walked
-        self._prefixes = [os.fsdecode(r) for r in self._roots]
         self._stat = stat
         self._w = _dskit.Walker(
             self._roots, types=type or "",
@@ -97,18 +98,13 @@ class Walk:
             yield b
 
     def __iter__(self) -> Iterator[Entry]:
-        # Joined with "/" unless the root already ends with one; numpy columns as lists once per batch.
-        prefixes = self._prefixes
-        joins = [p if p.endswith("/") else p + "/" for p in prefixes]
-        for rel, roots, types, sizes, mtimes in self.batches():
-            tl = types.decode()
-            ks = roots.tolist()
-            if sizes is None:
-                for k, r, t in zip(ks, rel, tl):
-                    yield Entry(joins[k] + r if r else prefixes[k], t, None, None)
-            else:
-                for k, r, t, sz, mt in zip(ks, rel, tl, sizes.tolist(), mtimes.tolist()):
-                    yield Entry(joins[k] + r if r else prefixes[k], t, sz, mt)
+        # The entries of each batch are made natively (no Python code per entry) and flattened in C.
+        return itertools.chain.from_iterable(iter(functools.partial(self._w.next_entries, Entry), None))
+
+    def count(self) -> int:
+        """Walks to the end and returns the number of entries not yet handed out (all of them on a walk not
+        iterated yet), without making an object per entry."""
+        return self._w.count()
 
     def close(self) -> None:
         self._w.close()
@@ -136,26 +132,17 @@ def list_files(root: Union[PathLike, Sequence[PathLike]], **options):
     failures. Takes :func:`walk`'s options; ``type`` defaults to ``"f"`` (files)."""
     options.setdefault("type", "f")
     w = walk(root, **options)
-    paths: List[str] = []
-    types: List[bytes] = []
-    sizes: List[np.ndarray] = []
-    mtimes: List[np.ndarray] = []
-    joins = [p if p.endswith("/") else p + "/" for p in w._prefixes]
-    for rel, roots, tl, sz, mt in w.batches():
-        paths.extend([joins[k] + r for k, r in zip(roots.tolist(), rel)])
-        types.append(tl)
-        if sz is not None:
-            sizes.append(sz)
-            mtimes.append(mt)
-    order = sorted(range(len(paths)), key=paths.__getitem__)
-    out = {
-        "paths": [paths[i] for i in order],
-        "types": np.frombuffer(b"".join(types), dtype="S1")[order] if paths else np.array([], dtype="S1"),
-        "errors": w.errors,
-    }
+    paths, types, sizes, mtimes, in_order = w._w.drain_sorted()
+    types = np.frombuffer(types, dtype="S1") if paths else np.array([], dtype="S1")
+    if not in_order:  # some path is not valid UTF-8: sorted here, as str
+        order = np.array(sorted(range(len(paths)), key=paths.__getitem__), dtype=np.int64)
+        paths = [paths[i] for i in order]
+        types = types[order]
+        if sizes is not None:
+            sizes, mtimes = sizes[order], mtimes[order]
+    out = {"paths": paths, "types": types, "errors": w.errors}
     if options.get("stat"):
-        out["sizes"] = np.concatenate(sizes)[order] if sizes else np.array([], dtype=np.uint64)
-        out["mtimes"] = np.concatenate(mtimes)[order] if mtimes else np.array([], dtype=np.int64)
+        out["sizes"], out["mtimes"] = sizes, mtimes
     return out
 
 

@@ -26,13 +26,17 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
                  extensions: Union[None, str, Tuple[str, ...]] = None,
                  is_valid_file: Optional[Callable[[str], bool]] = None, allow_empty: bool = False,
                  threads: int = 0) -> List[Tuple[str, int]]:
-    """torchvision's ``make_dataset``, with the same result (same samples, same order, same errors), the
-    class folders walked in parallel by dskit instead of one ``os.walk`` after another.
+    """torchvision's ``make_dataset``, with the same result (same samples, same order, same errors, the same
+    calls to ``is_valid_file``), found by one parallel walk of ``directory`` instead of one ``os.walk`` per
+    class folder.
 
-    As torchvision does, symlinks to directories are followed, and every entry that is not a directory
-    (files, symlinks to files, broken symlinks) is a candidate file; the order is that of
-    ``sorted(os.walk(class_dir))`` then sorted file names. A symlink loop is walked once (os.walk would
-    descend until the path is too long)."""
+    The class folders are walked, the files sorted and the ``(path, class_index)`` list built natively: the
+    extension check (``path.lower().endswith(extensions)``) is done on the bytes where that is exact (the
+    path's last characters ASCII), files are sorted by their bytes where the bytes sort as the ``str`` do
+    (valid UTF-8), and Python does the rest (``is_valid_file``, other names). As torchvision does, symlinks
+    to directories are followed, and every entry that is not a directory (files, symlinks to files, broken
+    symlinks) is a candidate file; the order is that of ``sorted(os.walk(class_dir))`` then sorted file
+    names. A symlink loop is walked once (os.walk would descend until the path is too long)."""
     directory = os.path.expanduser(os.fspath(directory))
     if class_to_idx is None:
         _, class_to_idx = tvd.folder.find_classes(directory)
@@ -42,13 +46,57 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
     both_something = extensions is not None and is_valid_file is not None
     if both_none or both_something:
         raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
-    if extensions is not None:
-        exts = extensions
-
-        def is_valid_file(x: str) -> bool:
-            return has_file_allowed_extension(x, exts)  # type: ignore[arg-type]
-
     classes = sorted(class_to_idx.keys())
+    if _plain_names(directory, classes):
+        exts = None
+        check = is_valid_file
+        if extensions is not None:
+            exts = (extensions,) if isinstance(extensions, str) else tuple(extensions)
+            if not all(isinstance(e, str) and e.isascii() for e in exts):
+                exts = None
+                check = _extension_check(extensions)
+        samples, found = _dskit.folder_samples(directory, classes, [class_to_idx[c] for c in classes], exts,
+                                               check, threads)
+        available = {c for c, f in zip(classes, found) if f}
+    else:
+        samples, available = _make_dataset_py(directory, class_to_idx, classes, extensions, is_valid_file,
+                                              threads)
+    empty_classes = set(class_to_idx.keys()) - available
+    if empty_classes and not allow_empty:
+        msg = f"Found no valid file for the classes {', '.join(sorted(empty_classes))}. "
+        if extensions is not None:
+            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+        raise FileNotFoundError(msg)
+    return samples
+
+
+def _plain_names(directory, classes) -> bool:
+    """Whether the native path applies: a non-empty str directory, and class names that are each one
+    directory entry (no "/", not "." or "..") encodable as a path."""
+    if not isinstance(directory, str) or not directory:
+        return False
+    for c in classes:
+        if not isinstance(c, str) or c in ("", ".", "..") or "/" in c or "\0" in c:
+            return False
+        try:
+            os.fsencode(c)
+        except UnicodeError:
+            return False
+    return True
+
+
+def _extension_check(extensions) -> Callable[[str], bool]:
+    def is_valid_file(x: str) -> bool:
+        return has_file_allowed_extension(x, extensions)
+
+    return is_valid_file
+
+
+def _make_dataset_py(directory, class_to_idx, classes, extensions, is_valid_file, threads):
+    """make_dataset for class names that are not plain folder names: each class folder walked as a root,
+    sorted and checked in Python."""
+    if extensions is not None:
+        is_valid_file = _extension_check(extensions)
     class_dirs = [os.path.join(directory, c) for c in classes]
     walked = [i for i, d in enumerate(class_dirs) if os.path.isdir(d)]
     per_class: List[List[Tuple[str, str]]] = [[] for _ in classes]
@@ -73,13 +121,7 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
             if is_valid_file(path):  # type: ignore[misc]
                 instances.append((path, class_index))
                 available.add(target_class)
-    empty_classes = set(class_to_idx.keys()) - available
-    if empty_classes and not allow_empty:
-        msg = f"Found no valid file for the classes {', '.join(sorted(empty_classes))}. "
-        if extensions is not None:
-            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
-        raise FileNotFoundError(msg)
-    return instances
+    return instances, available
 
 
 class DatasetFolder(tvd.DatasetFolder):

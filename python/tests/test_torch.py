@@ -122,3 +122,130 @@ def test_from_manifest_honours_repeat(images, tmp_path):
 
 def test_threads_argument(images):
     same(dt.ImageFolder(images, threads=1), tvd.ImageFolder(images))
+
+
+def tv_make_dataset(directory, class_to_idx, **kw):
+    return tvd.folder.make_dataset(directory, class_to_idx, **kw)
+
+
+def tv_class_samples(directory, c, index, **kw):
+    """torchvision's samples of one class, [] when it has none (torchvision 0.14 has no allow_empty)."""
+    try:
+        return tv_make_dataset(directory, {c: index}, **kw)
+    except FileNotFoundError:
+        return []
+
+
+def test_extensions_case_and_forms(tmp_path):
+    # The native extension check against torchvision's path.lower().endswith(...): mixed case, extensions
+    # given as str, tuple or list, upper-case extensions (never match), the empty extension, non-ASCII ones.
+    r = str(tmp_path / "x")
+    for n in ["a.jpg", "b.JPG", "c.JpEg", "d.jpeg.txt", "e.PNG", "f.jpgx", "g", "h.tar.GZ", "i.j p g",
+              "İ.jpg", "ß.JPG", "j.jp\u212a", "k.\u00e9", "l.\u00c9"]:
+        touch(f"{r}/c/{n}")
+    touch(f"{r}/JPG.dir/m.gz")
+    load = lambda p: p
+    for ext in [".jpg", (".jpg",), [".jpg", ".jpeg"], (".JPG",), ("",), (".gz", "tar.gz"), (".jpk",),
+                (".é",), ("é",), (), ("g",)]:
+        if ext == ():
+            with pytest.raises(FileNotFoundError) as ours:
+                dt.DatasetFolder(r, load, extensions=ext)
+            with pytest.raises(FileNotFoundError) as theirs:
+                tvd.DatasetFolder(r, load, extensions=ext)
+            assert str(ours.value) == str(theirs.value)
+            continue
+        try:
+            theirs = tvd.DatasetFolder(r, load, extensions=ext)
+        except FileNotFoundError as e:
+            with pytest.raises(FileNotFoundError) as ours:
+                dt.DatasetFolder(r, load, extensions=ext)
+            assert str(ours.value) == str(e), ext
+            continue
+        same(dt.DatasetFolder(r, load, extensions=ext), theirs)
+    # The Kelvin sign lowers to an ASCII "k": only the str check keeps it.
+    assert [os.path.basename(p) for p, _ in dt.DatasetFolder(r, load, extensions=".jpk", allow_empty=True).samples] == ["j.jp\u212a"]
+
+
+def test_names_where_bytes_and_str_order_differ(tmp_path):
+    # Valid UTF-8 sorts by bytes as str sorts by code point; names with bytes that are not valid UTF-8 decode
+    # to surrogate escapes (U+DC80..U+DCFF), which str puts between U+D7FF and U+E000 but the bytes do not.
+    r = os.fsencode(str(tmp_path / "o"))
+    names = [b"a.jpg", b"\xe4\xb8\xad.jpg", b"\xee\x80\x80.jpg", b"\xef\xbf\xbd.jpg", b"\xf0\x9f\x98\x80.jpg",
+             b"\xc3\xa9.jpg", b"~.jpg", b"\x7f.jpg", b"A.jpg", b"a b.jpg", b"a/b.jpg", b"a.b/c.jpg", b"a b/c.jpg"]
+    bad = [b"\x80.jpg", b"\xff.jpg", b"\xed\xa0\x80.jpg", b"\xc0\xaf.jpg", b"\xe4\xb8.jpg", b"\xf4\x90\x80\x80.jpg",
+           b"\xf0\x9f\x98\x80\x80.jpg", b"d\xff/x.jpg", b"d\xe4\xb8\xad/x.jpg"]
+    for n in names:
+        touch(os.fsdecode(r + b"/valid/" + n))
+    for n in names + bad:
+        touch(os.fsdecode(r + b"/mixed/" + n))
+        touch(os.fsdecode(r + b"/\xffclass/" + n))
+    touch(os.fsdecode(r + b"/\xe4\xb8\xad/z.jpg"))
+    touch(os.fsdecode(r + b"/\xf0\x9f\x98\x80/z.jpg"))
+    touch(os.fsdecode(r + b"/\xee\x80\x80/z.jpg"))
+    a, b = dt.ImageFolder(os.fsdecode(r)), tvd.ImageFolder(os.fsdecode(r))
+    same(a, b)
+    assert len(a.samples) == 2 * len(names + bad) + len(names) + 3
+
+
+def test_is_valid_file_called_in_the_same_order(tmp_path):
+    r = str(tmp_path / "v")
+    for c in ["b", "a", "c"]:
+        for n in ["z.x", "y.x", "s/t.x", "s.t/u.x", "\u00e9.x"]:
+            touch(f"{r}/{c}/{n}")
+    calls = {"ours": [], "theirs": []}
+
+    def valid(which):
+        return lambda p: calls[which].append(p) or len(calls[which]) % 2 == 0
+
+    load = lambda p: p
+    same(dt.DatasetFolder(r, load, is_valid_file=valid("ours")),
+         tvd.DatasetFolder(r, load, is_valid_file=valid("theirs")))
+    assert calls["ours"] == calls["theirs"] and len(calls["ours"]) == 15
+
+    def boom(p):
+        raise RuntimeError(f"refused {p}")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        dt.DatasetFolder(r, load, is_valid_file=boom)
+
+
+def test_allow_empty_and_class_folders_as_links(tmp_path):
+    r = str(tmp_path / "w")
+    touch(f"{r}/real/a.jpg")
+    touch(f"{r}/real/sub/b.jpg")
+    os.makedirs(f"{r}/empty")
+    os.makedirs(f"{r}/.hidden")
+    touch(f"{r}/.hidden/h.jpg")
+    touch(f"{tmp_path}/elsewhere/e.jpg")
+    os.symlink("real", f"{r}/linked")                      # a class folder that is a symlink
+    os.symlink(f"{tmp_path}/elsewhere", f"{r}/outside")    # one leading out of the root
+    touch(f"{tmp_path}/file.jpg")
+    os.symlink(f"{tmp_path}/file.jpg", f"{r}/filelink")    # not a class folder (a file)
+    a = dt.ImageFolder(r, allow_empty=True)
+    assert a.classes == [".hidden", "empty", "linked", "outside", "real"]
+    assert [p for p, _ in a.samples] == [f"{r}/.hidden/h.jpg", f"{r}/linked/a.jpg", f"{r}/linked/sub/b.jpg",
+                                          f"{r}/outside/e.jpg", f"{r}/real/a.jpg", f"{r}/real/sub/b.jpg"]
+    os.rmdir(f"{r}/empty")
+    same(a.__class__(r + "/"), tvd.ImageFolder(r + "/"))
+    same(dt.ImageFolder(r), tvd.ImageFolder(r))
+
+
+def test_make_dataset_with_given_classes(tmp_path):
+    # Class names that are not one folder each ("a/b", "..", missing ones) take the Python path; plain ones
+    # the native one; both equal torchvision's make_dataset.
+    r = str(tmp_path / "g")
+    for p in ["a/b/1.jpg", "a/b/c/2.jpg", "a/3.jpg", "d/4.png", "d/e/5.PNG"]:
+        touch(f"{r}/{p}")
+    for cti in [{"a": 0, "d": 1}, {"d": 7, "a": 3}, {"a/b": 0, "d": 1}, {"a": 0, "d": 1, "missing": 2},
+                {"..": 0, "a": 1}, {"a": 0, "d/e": 5}]:
+        for kw in [{"extensions": (".jpg", ".png")}, {"is_valid_file": lambda p: "c" not in p}]:
+            try:
+                theirs = tv_make_dataset(r, cti, **kw)
+            except FileNotFoundError as e:
+                with pytest.raises(FileNotFoundError) as ours:
+                    dt.make_dataset(r, cti, **kw)
+                assert str(ours.value) == str(e)
+                assert dt.make_dataset(r, cti, allow_empty=True, **kw) == \
+                    [s for c in sorted(cti) for s in tv_class_samples(r, c, cti[c], **kw)]
+                continue
+            assert dt.make_dataset(r, cti, **kw) == theirs, (cti, kw)

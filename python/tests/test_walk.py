@@ -113,3 +113,41 @@ def test_bad_arguments_raise(data):
         dskit.walk(data, type="z")
     with pytest.raises(ValueError):
         dskit.walk(data, regex="(")
+
+
+def test_entries_are_entry_tuples(data):
+    es = list(dskit.walk(data, type="f", stat=True))
+    assert es and all(type(e) is dskit.Entry for e in es)
+    e = es[0]
+    assert e == (e.path, "f", e.size, e.mtime_ns) and e._asdict()["type"] == "f"
+    path, t, size, mtime = e
+    assert isinstance(size, int) and isinstance(mtime, int) and os.path.isabs(path) and t == "f"
+    assert all(e.size is None and e.mtime_ns is None for e in dskit.walk(data))
+    assert sorted(dskit.walk(data)) == sorted(dskit.Entry(p, t, None, None) for p, t in
+                                              ((e.path, e.type) for e in dskit.walk(data)))
+    # A root given with a trailing slash, or as bytes, gives the same paths as find does.
+    assert sorted(e.path for e in dskit.walk(data + "/")) == find(data + "/")
+    assert sorted(e.path for e in dskit.walk(os.fsencode(data))) == find(data)
+    assert [e.path for e in dskit.walk(data, min_depth=0, max_depth=0)] == [data]
+
+
+def test_count(data):
+    assert dskit.walk(data).count() == len(find(data))
+    assert dskit.walk(data, type="f", name="*.jpg").count() == len(find(data, "-type", "f", "-name", "*.jpg"))
+
+
+def test_list_files_sorted_as_str(tmp_path):
+    # Sorted natively by bytes when every path is valid UTF-8 (code-point order), by Python otherwise.
+    r = str(tmp_path / "s")
+    names = ["a", "A", "a b", "a.b/c", "a/b", "\u00e9", "\u4e2d", "\ue000", "\ufffd", "\U0001f600", "~", "\x7f"]
+    for n in names:
+        touch(f"{r}/{n}.x")
+    assert dskit.list_files(r)["paths"] == sorted(f"{r}/{n}.x" for n in names)
+    touch(os.fsdecode(os.fsencode(r) + b"/\x80.x"))
+    touch(os.fsdecode(os.fsencode(r) + b"/\xed\xa0\x80.x"))
+    got = dskit.list_files(r, stat=True)
+    assert got["paths"] == find(r, "-type", "f")
+    assert got["sizes"].tolist() == [0] * len(got["paths"])
+    assert got["mtimes"].tolist() == [os.lstat(p).st_mtime_ns for p in got["paths"]]
+    dirs = dskit.list_files(r, type="d")
+    assert dirs["paths"] == find(r, "-type", "d") and dirs["types"].tolist() == [b"d"] * 2

@@ -66,6 +66,16 @@ bench_need_exec() {
   done
 }
 
+# bench_need_bins TOOL...: exit 2, saying how to build them, unless every $build/bin/TOOL is executable
+# ($me and $build as bench_setup sets them).
+bench_need_bins() {
+  local t
+  for t; do
+    bench_need_exec "$me" "build with cmake -S . -B $build -G Ninja && cmake --build $build --target $t" \
+      "$build/bin/$t"
+  done
+}
+
 # bench_need_tools NAME HINT TOOL...: when a TOOL is not a command (a name on the PATH or a path), installs the
 # benchmark peers once (scripts/deps.sh bench: the quickstart installs only what running dskit needs); then
 # exits 2, saying "NAME: TOOL not found (HINT)", unless every TOOL is a command.

@@ -25,7 +25,7 @@ runs=5
 load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance
-bench_need_exec "$me" "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsb"
+bench_need_bins dsbalance
 bench_need_tools "$me" "apt-get install python3 time" python3 /usr/bin/time
 
 mkdir -p "$base"

@@ -27,7 +27,7 @@ data=${DATA_DIR:-/work/data-bench}
 runs=${RUNS:-5}
 duration=${DURATION:-20}
 max_load=${MAX_LOAD:-1.0}
-bench_need_exec $me "cmake --build $build --target dsbench" "$dsbench"
+bench_need_bins dsbench
 bench_need_tools $me "apt-get install fio" fio
 mkdir -p "$data"
 fstype=$(stat -f -c %T "$data")

@@ -22,7 +22,7 @@ bench_setup dschip_bench build /work/data-chip 1.0 "$@"
 width=${WIDTH:-100000}
 height=${HEIGHT:-60000}
 dschip=$build/bin/dschip
-[[ ${MAKE_ONLY:-0} == 1 ]] || bench_need_exec "$me" "cmake --build $build --target dschip" "$dschip"
+[[ ${MAKE_ONLY:-0} == 1 ]] || bench_need_bins dschip
 bench_need_tools "$me" "apt-get install libvips-tools time" vips /usr/bin/time
 mkdir -p "$base"
 cd "$base"

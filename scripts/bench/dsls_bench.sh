@@ -22,7 +22,7 @@ delay=${DELAY_US:-1000}
 dsls=$build/bin/dsls
 latfs=$build/bin/latfs
 py=/usr/bin/python3
-bench_need_exec "$me" "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsls" "$latfs"
+bench_need_bins dsls latfs
 bench_need_tools "$me" "apt-get install hyperfine fd-find fuse3 python3" hyperfine find fdfind fusermount3 "$py"
 [[ -x /usr/bin/time ]] || bench_die "$me" 2 "/usr/bin/time missing (apt-get install time)"
 

@@ -31,7 +31,7 @@ if ((quick)); then files=28000 big_mib=1024 runs=1; fi
 
 dsm=$build/bin/dsmanifest
 dsls=$build/bin/dsls
-bench_need_exec "$me" "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm" "$dsls"
+bench_need_bins dsmanifest dsls
 bench_need_tools "$me" "apt-get install xxhash findutils python3" xxhsum find xargs python3
 
 small=$base/small-$files

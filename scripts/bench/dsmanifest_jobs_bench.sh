@@ -27,7 +27,7 @@ read -r -a jobs <<< "${JOBS:-1 16 64 128 256}"
 
 dsm=$build/bin/dsmanifest
 latfs=$build/bin/latfs
-bench_need_exec $me "build with cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm" "$latfs"
+bench_need_bins dsmanifest latfs
 bench_need_tools $me "apt-get install fuse3 python3" fusermount3 python3
 
 python3 "$here/mktree.py" --base "$base" small > /dev/null

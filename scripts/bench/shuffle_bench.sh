@@ -21,7 +21,7 @@ runs=10
 ((quick)) && runs=3
 
 dsm=$build/bin/dsmanifest
-bench_need_exec "$me" "cmake -S . -B build-bench -G Ninja && ninja -C build-bench" "$dsm"
+bench_need_bins dsmanifest
 bench_need_tools "$me" "apt-get install hyperfine coreutils gawk" hyperfine shuf awk
 
 mkdir -p "$base"

@@ -30,10 +30,7 @@ for c in $tools "${commands[@]}"; do
 done
 
 # ---- Fixtures: a small labelled tree, its manifest, an image, a file to read.
-for c in cat:6 dog:3 bird:2; do
-  mkdir -p "ds/${c%%:*}"
-  for i in $(seq 1 "${c##*:}"); do echo "$c $i" > "ds/${c%%:*}/$i.jpg"; done
-done
+make_classes ds cat:6 dog:3 bird:2
 dsmanifest build ds -o m.tsv 2> /dev/null
 vips black b.v 300 200 --bands 3
 vips linear b.v img.png 1 90
@@ -71,11 +68,39 @@ for c in "${commands[@]}"; do
   grep -qF "(see $c --help)" err.txt || fail "$c --no-such-flag: no '(see $c --help)': $(cat err.txt)"
   expect_eq "$c --no-such-flag: pointers to --help" 1 "$(grep -o 'see [a-z ]*--help' err.txt | wc -l)"
 done
-# Our own usage errors point to --help too.
-err_is "dsls bad size" 2 "(see dsls --help)$" dsls -S 4q ds
-one_message "dsls bad size" dsls
-err_is "dschip bad chip size" 2 "(see dschip --help)$" dschip img.png -o c0 -s 0
-one_message "dschip bad chip size" dschip
+# Our own usage errors (a flag's value, flags that contradict each other, a flag the input cannot serve) point
+# to --help too, through the one cli/tool usage_error: one per tool and subcommand. A subcommand whose flags
+# CLI11 checks alone is listed in no_own_usage; a new subcommand must be added to one of the two.
+dsmanifest build ds --hash none -o nohash.tsv 2> /dev/null
+declare -A own_usage=(
+  [dsls]="-S 4q ds"
+  [dschip]="img.png -o c0 -s 0"
+  [dsbalance]="--beta 2 m.tsv"
+  [dsmanifest build]="ds -o x.tsv --hash md5"
+  [dsmanifest verify]="--full nohash.tsv"
+  [dsmanifest shuffle]="--seed 1 --block 0 m.tsv"
+  [dsmanifest shard]="--epoch 1 --rank 0 --world 1 m.tsv"
+  [dsmanifest split]="--ratios 0.5,0.6 m.tsv"
+  [dsmanifest convert]="--to xxhsum nohash.tsv"
+  [dsmanifest leaks]="--column nope m.tsv"
+  [dsbench randread]=""
+  [dsbench ckpt]="--dir ck --size 4q"
+  [dsbench meta]="--dir me --file-size 4q"
+  [dsbench train]=""
+)
+no_own_usage="|dsmanifest update|dsmanifest diff|dsmanifest stats|"
+for c in "${commands[@]}"; do
+  if [[ -v own_usage[$c] ]]; then
+    tool=${c%% *}
+    # shellcheck disable=SC2086
+    err_is "$c ${own_usage[$c]}" 2 "(see $c --help)\$" $c ${own_usage[$c]}
+    one_message "$c ${own_usage[$c]}" "$tool"
+  else
+    [[ "$no_own_usage" == *"|$c|"* ]] ||
+      fail "$c: no usage error of its own listed in conventions.sh (own_usage or no_own_usage)"
+  fi
+done
+[ ! -e x.tsv ] && [ ! -e ck ] && [ ! -e me ] || fail "a usage error left an output behind"
 
 # ---- 2: a missing input, for every tool: exactly "TOOL: PATH: No such file or directory".
 nope=$T/nonexistent

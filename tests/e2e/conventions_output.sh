@@ -8,21 +8,12 @@
 #   dsbalance's torch alpha labelled as focal-loss alpha.
 . "$(dirname "$0")/lib.sh"
 
-for c in cat:6 dog:3 bird:2; do
-  mkdir -p "ds/${c%%:*}"
-  for i in $(seq 1 "${c##*:}"); do echo "$c $i" > "ds/${c%%:*}/$i.jpg"; done
-done
+make_classes ds cat:6 dog:3 bird:2
 dsmanifest build ds -o m.tsv
 head -c 200000 /dev/urandom > small.bin
 
 # check_o NAME NORM CMD...: CMD's standard output (the reference) and CMD -o @OUT@ agree for a regular file
 # (new and replaced), a symlink and a FIFO. NORM filters what differs from run to run (timings).
-run_out() {
-  local out=$1 a args=()
-  shift
-  for a in "$@"; do args+=("${a//@OUT@/$out}"); done
-  "${args[@]}"
-}
 check_o() {
   local name=$1 norm=$2
   shift 2

@@ -134,7 +134,29 @@ sanitized_build() {
   readelf -d "$1" 2> /dev/null | grep -qE 'NEEDED.*lib(a|t|m)san' ||
     readelf -s --wide "$1" 2> /dev/null | grep -qE '__(asan|tsan|msan)_init'
 }
-# expect_link_and_fifo_written NAME DIR REF NORM CMD...: `run_out OUT CMD...` (defined by the calling test)
+# make_classes DIR [--empty] NAME:COUNT...: an ImageFolder tree, DIR/NAME/1.jpg .. COUNT.jpg, each file holding
+# "NAME:COUNT i" (empty with --empty).
+make_classes() {
+  local d=$1 empty=0 c i
+  shift
+  [ "${1:-}" != --empty ] || { empty=1; shift; }
+  for c; do
+    mkdir -p "$d/${c%%:*}"
+    for i in $(seq 1 "${c##*:}"); do
+      if ((empty)); then : > "$d/${c%%:*}/$i.jpg"; else echo "$c $i" > "$d/${c%%:*}/$i.jpg"; fi
+    done
+  done
+}
+
+# run_out OUT CMD...: CMD with every @OUT@ replaced by OUT.
+run_out() {
+  local out=$1 a args=()
+  shift
+  for a in "$@"; do args+=("${a//@OUT@/$out}"); done
+  "${args[@]}"
+}
+
+# expect_link_and_fifo_written NAME DIR REF NORM CMD...: `run_out OUT CMD...`
 # writes its output to OUT. Through a symlink, the link stays a link and its target gets what REF holds;
 # into a FIFO, the reader gets it and the FIFO stays a FIFO. NORM filters both sides before comparing.
 expect_link_and_fifo_written() {
@@ -151,4 +173,10 @@ expect_link_and_fifo_written() {
   wait $reader
   [ -p "$d/fifo" ] || fail "$name: the FIFO was replaced"
   diff <($norm "$ref") <($norm "$d/fifo.got") > /dev/null || fail "$name: the FIFO's reader got other bytes"
+}
+# tree_listing DIR: every entry below DIR with its type, mode, owner, size (not for directories), mtime in ns
+# and link target, NUL-separated and sorted: two trees with the same listing have the same metadata.
+tree_listing() {
+  (cd "$1" && find . -mindepth 1 \( -type d -printf 'd %m %u:%g %T@ %p\0' \) -o \
+    -printf '%y %m %u:%g %s %T@ [%l] %p\0' | sort -z)
 }

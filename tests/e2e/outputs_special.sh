@@ -8,22 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 command -v vips >/dev/null || fail "vips is required (libvips-tools)"
 
-for c in cat:6 dog:3 bird:2; do
-  mkdir -p "ds/${c%%:*}"
-  for i in $(seq 1 "${c##*:}"); do echo "$c $i" > "ds/${c%%:*}/$i.jpg"; done
-done
+make_classes ds cat:6 dog:3 bird:2
 dsmanifest build ds -o m.tsv
 vips black b.v 300 200 --bands 3
 vips linear b.v img.png 1 90
 head -c 200000 /dev/urandom > small.bin
 
-# run_out OUT CMD...: CMD with every @OUT@ replaced by OUT.
-run_out() {
-  local out=$1 a args=()
-  shift
-  for a in "$@"; do args+=("${a//@OUT@/$out}"); done
-  "${args[@]}"
-}
 # The part of each output that is the same from run to run.
 norm_manifest() { grep -v '^#' "$1"; }
 norm_chips() { cut -f1 "$1"; }      # chip paths (their mtimes differ between runs)

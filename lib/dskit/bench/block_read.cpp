@@ -119,9 +119,7 @@ std::optional<BenchError> run_block_read(BlockReadOptions o, BlockReadResult& ou
 std::string block_read_report(const BlockReadOptions& o, const BlockReadResult& r, const Summary& s,
                               bool json) {
   std::string out;
-  const ReportHeader h{"randread",       o.common.engine,
-                       o.common.threads, o.common.engine == EngineKind::io_uring ? o.common.iodepth : 1,
-                       o.common.direct,  o.block};
+  const ReportHeader h = read_header("randread", o.common, o.block);
   if (json) {
     out += '{';
     append_common_json(out, h, s, "read");

@@ -77,9 +77,7 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
 std::string dataset_read_report_json(const DatasetReadOptions& dro, const DatasetReadResult& r,
                                      const Summary& s, std::string_view data, bool prepared,
                                      std::size_t dataset_files) {
-  const ReportHeader h{"randread",         dro.common.engine,
-                       dro.common.threads, dro.common.engine == EngineKind::io_uring ? dro.common.iodepth : 1,
-                       dro.common.direct,  dro.block};
+  const ReportHeader h = read_header("randread", dro.common, dro.block);
   std::string out;
   out += '{';
   append_common_json(out, h, s, "file");
@@ -93,13 +91,8 @@ std::string dataset_read_report_json(const DatasetReadOptions& dro, const Datase
       .key("files_per_s")
       .fixed(s.per_second(s.files), 1)
       .field("alignment", r.alignment)
-      .field("interrupted", r.phase.interrupted)
-      .key("latencies")
-      .object();
-  append_latencies_json(out, s.lat);
-  out += "},";
-  append_threads_json(out, r.phase.threads);
-  out += "}\n";
+      .field("interrupted", r.phase.interrupted);
+  finish_read_json(out, r.phase, s.lat);
   return out;
 }
 

@@ -257,14 +257,9 @@ std::string meta_report_json(const MetaOptions& mo, const MetaResult& r, std::st
       .field("files_per_thread", mo.files)
       .field("file_size", mo.file_size)
       .field("ops", total.ops)
-      .field("bytes", total.bytes)
-      .key("seconds")
-      .fixed(secs, 6)
-      .key("iops")
-      .fixed(secs > 0 ? static_cast<double>(total.ops) / secs : 0.0, 1)
-      .key("bandwidth_bytes_per_s")
-      .fixed(secs > 0 ? static_cast<double>(total.bytes) / secs : 0.0, 1)
-      .field("errors", total.error_count)
+      .field("bytes", total.bytes);
+  append_rates_json(w, secs, total.ops, total.bytes);
+  w.field("errors", total.error_count)
       .key("latency_ns")
       .raw(lat)
       .field("workdir", r.workdir)

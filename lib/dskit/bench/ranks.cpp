@@ -169,14 +169,9 @@ std::string ranks_report(const RanksReport& rr, const MergedRanks& m,
         .field("block", rr.header.block)
         .field("ops", t.ops)
         .field("bytes", t.bytes)
-        .field("files", t.files)
-        .key("seconds")
-        .fixed(secs, 6)
-        .key("iops")
-        .fixed(rate(t.ops), 1)
-        .key("bandwidth_bytes_per_s")
-        .fixed(m.bandwidth(), 1)
-        .field("errors", t.errors)
+        .field("files", t.files);
+    append_rates_json(w, secs, t.ops, t.bytes);
+    w.field("errors", t.errors)
         .field("slowest_rank", m.slowest)
         .field("failed_ranks", m.failed.size())
         .key("latency_ns")

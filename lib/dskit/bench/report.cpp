@@ -17,6 +17,24 @@ void latency_object(JsonWriter& w, const Histogram& h) {
 
 }  // namespace
 
+ReportHeader read_header(std::string_view mode, const CommonOptions& c, uint64_t block) {
+  return {mode, c.engine, c.threads, c.engine == EngineKind::io_uring ? c.iodepth : 1, c.direct, block};
+}
+
+void append_rates_json(JsonWriter& w, double seconds, uint64_t ops, uint64_t bytes) {
+  const auto rate = [seconds](uint64_t n) { return seconds > 0 ? static_cast<double>(n) / seconds : 0.0; };
+  w.key("seconds").fixed(seconds, 6).key("iops").fixed(rate(ops), 1);
+  w.key("bandwidth_bytes_per_s").fixed(rate(bytes), 1);
+}
+
+void finish_read_json(std::string& out, const PhaseResult& phase, const Latencies& lat) {
+  JsonWriter(out, true).key("latencies").object();
+  append_latencies_json(out, lat);
+  out += "},";
+  append_threads_json(out, phase.threads);
+  out += "}\n";
+}
+
 void append_latency_json(std::string& out, const Histogram& h) {
   JsonWriter w(out);
   latency_object(w, h);
@@ -27,8 +45,8 @@ void append_common_json(std::string& out, const ReportHeader& h, const Summary& 
   JsonWriter w(out);
   w.field("mode", h.mode).field("engine", engine_name(h.engine)).field("threads", h.threads);
   w.field("iodepth", h.iodepth).field("direct", h.direct).field("block", h.block);
-  w.field("ops", s.ops).field("bytes", s.bytes).key("seconds").fixed(s.seconds(), 6);
-  w.key("iops").fixed(s.per_second(s.ops), 1).key("bandwidth_bytes_per_s").fixed(s.per_second(s.bytes), 1);
+  w.field("ops", s.ops).field("bytes", s.bytes);
+  append_rates_json(w, s.seconds(), s.ops, s.bytes);
   w.field("errors", s.error_count).key("latency_ns");
   const Histogram* main = s.lat.find(main_latency);
   latency_object(w, main ? *main : Histogram{});

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/json.h"
+#include "dskit/bench/common.h"
 #include "dskit/bench/engine.h"
 #include "dskit/bench/runner.h"
 #include "dskit/bench/stats.h"
@@ -21,6 +23,12 @@ struct ReportHeader {
   uint64_t block = 0;
 };
 
+// The header of a mode that reads with the common options (iodepth 1 unless the engine is io_uring).
+ReportHeader read_header(std::string_view mode, const CommonOptions& c, uint64_t block);
+
+// "seconds":S,"iops":ops/S,"bandwidth_bytes_per_s":bytes/S (rates 0 when S is 0).
+void append_rates_json(JsonWriter& w, double seconds, uint64_t ops, uint64_t bytes);
+
 // {"count":..,"min":..,"mean":..,"p50":..,"p90":..,"p99":..,"p999":..,"p9999":..,"max":..} in ns.
 void append_latency_json(std::string& out, const Histogram& h);
 // The members "NAME":{latency} of every named histogram, comma-separated (no braces).
@@ -33,6 +41,10 @@ void append_common_json(std::string& out, const ReportHeader& h, const Summary& 
                         std::string_view main_latency);
 // "per_thread":[{"thread":..,"ops":..,"bytes":..,"files":..,"seconds":..}, ...]
 void append_threads_json(std::string& out, const std::vector<ThreadStats>& threads);
+
+// The end of a reading mode's report: "latencies":{every histogram},"per_thread":[..], then the object's
+// closing brace and a newline.
+void finish_read_json(std::string& out, const PhaseResult& phase, const Latencies& lat);
 
 // Human table: a header line and one line per latency histogram (count, mean, percentiles in us).
 std::string latency_table(const Latencies& lat);

@@ -195,14 +195,18 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
 std::string train_report_json(const TrainOptions& to, const TrainResult& r, const Summary& s,
                               std::string_view data, std::string_view model, std::string_view accelerator,
                               uint64_t files, bool prepared) {
-  const ReportHeader h{"train",           to.common.engine,
-                       to.common.threads, to.common.engine == EngineKind::io_uring ? to.common.iodepth : 1,
-                       to.common.direct,  to.block};
+  const ReportHeader h = read_header("train", to.common, to.block);
   std::string out = "{";
   append_common_json(out, h, s, "read");
   JsonWriter w(out, true);
-  const auto au = [&w](const std::optional<double>& v) -> JsonWriter& {
-    return v ? w.fixed(*v, 6) : w.null();
+  // "au" (null before a measured step), "compute_s", "wait_s" of one accelerator or of all.
+  const auto account = [&w](const StepAccount& a) -> JsonWriter& {
+    w.key("au");
+    if (a.au)
+      w.fixed(*a.au, 6);
+    else
+      w.null();
+    return w.key("compute_s").fixed(a.compute_s, 6).key("wait_s").fixed(a.wait_s, 6);
   };
   w.field("data", data)
       .field("prepared", prepared)
@@ -221,13 +225,8 @@ std::string train_report_json(const TrainOptions& to, const TrainResult& r, cons
       .field("steps", r.total.steps)
       .field("samples", r.samples)
       .key("samples_per_s")
-      .fixed(s.per_second(r.samples), 1)
-      .key("au");
-  au(r.total.au)
-      .key("compute_s")
-      .fixed(r.total.compute_s, 6)
-      .key("wait_s")
-      .fixed(r.total.wait_s, 6)
+      .fixed(s.per_second(r.samples), 1);
+  account(r.total)
       .field("alignment", r.alignment)
       .field("interrupted", r.phase.interrupted)
       .key("per_accelerator")
@@ -237,24 +236,16 @@ std::string train_report_json(const TrainOptions& to, const TrainResult& r, cons
         .field("accelerator", a.index)
         .field("steps", a.steps)
         .field("samples", a.samples)
-        .field("bytes", a.bytes)
-        .key("au");
-    au(a.account.au)
-        .key("compute_s")
-        .fixed(a.account.compute_s, 6)
-        .key("wait_s")
-        .fixed(a.account.wait_s, 6)
+        .field("bytes", a.bytes);
+    account(a.account)
         .key("samples_per_s")
         .fixed(s.per_second(a.samples), 1)
         .key("bandwidth_bytes_per_s")
         .fixed(s.per_second(a.bytes), 1)
         .end_object();
   }
-  w.end_array().key("latencies").object();
-  append_latencies_json(out, s.lat);
-  out += "},";
-  append_threads_json(out, r.phase.threads);
-  out += "}\n";
+  w.end_array();
+  finish_read_json(out, r.phase, s.lat);
   return out;
 }
 

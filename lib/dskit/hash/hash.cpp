@@ -131,6 +131,20 @@ struct FileHasher::State {
   }
 };
 
+HashStream::HashStream(HashAlgo a) : st_(std::make_unique<FileHasher::State>()) {
+  st_->reset(a);
+}
+
+HashStream::~HashStream() = default;
+
+void HashStream::update(const char* p, std::size_t n) {
+  st_->update(p, n);
+}
+
+void HashStream::finish(std::string& hex) {
+  st_->finish(hex);
+}
+
 FileHasher::FileHasher(std::size_t buffer_size) : st_(std::make_unique<State>()), size_(buffer_size) {
   size_ = (size_ + 4095) / 4096 * 4096;
   buf_ = static_cast<char*>(std::aligned_alloc(4096, size_));

@@ -27,6 +27,8 @@ std::size_t hash_hex_len(HashAlgo a);
 // Appends the hex text of the hash of `data`.
 void append_hash_hex(std::string& out, std::string_view data, HashAlgo a);
 
+class HashStream;
+
 // One per thread: owns the read buffer (1 MiB by default) and the streaming state.
 class FileHasher {
  public:
@@ -49,11 +51,27 @@ class FileHasher {
   static constexpr int kSizeChanged = -1;
 
  private:
+  friend class HashStream;
   int read_ahead(int fd, uint64_t limit, uint64_t& total);
   struct State;
   std::unique_ptr<State> st_;
   std::size_t size_;
   char* buf_ = nullptr;
+};
+
+// The hash of bytes handed in pieces (a copy that hashes what it writes): the same streaming state
+// FileHasher uses, so the hex is what hash_fd gives for the same bytes.
+class HashStream {
+ public:
+  explicit HashStream(HashAlgo a);
+  ~HashStream();
+  HashStream(const HashStream&) = delete;
+  HashStream& operator=(const HashStream&) = delete;
+  void update(const char* p, std::size_t n);
+  void finish(std::string& hex);  // appends the hex text
+
+ private:
+  std::unique_ptr<FileHasher::State> st_;
 };
 
 }  // namespace dskit

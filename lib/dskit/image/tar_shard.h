@@ -1,6 +1,6 @@
-// WebDataset-style tar shards: POSIX ustar archives of at most N chips each, named shard-NNNNNN.tar,
-// written through base/fileio's OutputFile (an unnamed or random temporary, named when complete; a failed
-// shard is removed).
+// WebDataset-style tar shards: POSIX ustar archives (members written by tar/writer) of at most N chips each,
+// named shard-NNNNNN.tar, written through base/fileio's OutputFile (an unnamed or random temporary, named
+// when complete; a failed shard is removed).
 #pragma once
 
 #include <cstdint>
@@ -13,12 +13,6 @@
 #include "dskit/base/fileio.h"
 
 namespace dskit::image {
-
-// Appends one ustar member (header, data, padding to 512 bytes) to `out`. A name over 100 bytes is split
-// into the 155-byte prefix and the name at a '/' when it can be, else carried by a pax extended header
-// ('x') before the member. False only for an empty name or one with a NUL byte.
-bool append_tar_member(std::string& out, std::string_view name, std::span<const unsigned char> data,
-                       int64_t mtime_s);
 
 class TarShardWriter {
  public:

@@ -105,6 +105,8 @@ StatInfo from_statx(const struct statx& s) {
   st.dev = makedev(s.stx_dev_major, s.stx_dev_minor);
   st.nlink = s.stx_nlink;
   st.mode = s.stx_mode;
+  st.uid = s.stx_uid;
+  st.gid = s.stx_gid;
   return st;
 }
 
@@ -221,7 +223,8 @@ class WalkRun {
 
   void add_root(const std::string& root, std::size_t index) {
     struct statx sx {};
-    const unsigned mask = STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_NLINK;
+    const unsigned mask =
+        STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_NLINK | STATX_UID | STATX_GID;
     if (root.empty() || ::statx(AT_FDCWD, root.c_str(), AT_NO_AUTOMOUNT, mask, &sx) != 0) {
       visitor_.on_error({root, root.empty() ? ENOENT : errno, "stat"}, true, 0);
       ++counters_[0].errors;
@@ -494,9 +497,9 @@ class WalkRun {
     pathbuf.assign(dir->path);
     if (pathbuf.back() != '/') pathbuf.push_back('/');
     const std::size_t base = pathbuf.size();
-    const unsigned mask = opts_.need_stat
-                              ? STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME | STATX_INO | STATX_NLINK
-                              : STATX_TYPE | STATX_MODE;
+    const unsigned mask = opts_.need_stat ? STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME | STATX_INO |
+                                                STATX_NLINK | STATX_UID | STATX_GID
+                                          : STATX_TYPE | STATX_MODE;
     const int sync = opts_.cached_attrs ? AT_STATX_DONT_SYNC : AT_STATX_SYNC_AS_STAT;
     std::vector<Task> subdirs;
     for (const auto& raw : t.batch) {

@@ -43,6 +43,8 @@ struct StatInfo {
   uint64_t dev = 0;
   uint64_t nlink = 1;
   uint32_t mode = 0;
+  uint32_t uid = 0;  // owner and group (dscp keeps them as root)
+  uint32_t gid = 0;
 };
 
 struct Entry {

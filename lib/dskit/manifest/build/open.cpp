@@ -20,9 +20,9 @@ namespace {
 constexpr int kFileFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 // openat2(2), or -1 with errno. EAGAIN (a concurrent rename seen by RESOLVE_BENEATH) is retried a few times.
-int open_resolved(int rootfd, const char* rel) {
+int open_resolved(int rootfd, const char* rel, int flags = kFileFlags) {
   struct open_how how {};
-  how.flags = static_cast<uint64_t>(kFileFlags | O_NOFOLLOW);
+  how.flags = static_cast<uint64_t>(flags | O_NOFOLLOW);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd = -1;
   for (int attempt = 0; attempt < 4; ++attempt) {
@@ -34,7 +34,7 @@ int open_resolved(int rootfd, const char* rel) {
 
 // Each directory on the way opened from its parent's fd with O_NOFOLLOW, so no link is followed and no
 // path string longer than one name is handed to the kernel. -1 with errno on failure.
-int open_components(int rootfd, std::string_view rel) {
+int open_components(int rootfd, std::string_view rel, int flags = kFileFlags) {
   int dfd = rootfd;
   int owned = -1;
   int fd = -1;
@@ -48,7 +48,7 @@ int open_components(int rootfd, std::string_view rel) {
       break;
     }
     if (slash == std::string_view::npos) {
-      fd = ::openat(dfd, name.empty() ? "." : name.c_str(), kFileFlags | O_NOFOLLOW);
+      fd = ::openat(dfd, name.empty() ? "." : name.c_str(), flags | O_NOFOLLOW);
       break;
     }
     pos = slash + 1;
@@ -107,6 +107,21 @@ int open_beneath(int rootfd, const char* rel, BeneathFile& f, bool follow, Benea
   }
   f.fd = fd;
   return 0;
+}
+
+int open_dir_beneath(int rootfd, const char* rel) {
+  constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
+  int fd = std::strlen(rel) >= PATH_MAX ? -1 : open_resolved(rootfd, rel, kDirFlags);
+  if (fd < 0 && (std::strlen(rel) >= PATH_MAX || errno == ENOSYS || errno == EPERM || errno == E2BIG ||
+                 errno == EAGAIN || errno == ENAMETOOLONG))
+    fd = open_components(rootfd, rel, kDirFlags);
+  if (fd >= 0) return fd;
+  // O_DIRECTORY wins over O_NOFOLLOW on a final link (ENOTDIR): say it was a link.
+  const int err = errno;
+  struct stat st {};
+  if (err == ENOTDIR && ::fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    return -ELOOP;
+  return -err;
 }
 
 }  // namespace dskit

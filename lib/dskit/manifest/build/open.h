@@ -34,4 +34,8 @@ struct BeneathFile {
 int open_beneath(int rootfd, const char* rel, BeneathFile& f, bool follow = false,
                  BeneathMode mode = BeneathMode::automatic);
 
+// Opens the directory `rel` ("." for the root itself) beneath `rootfd` the same way, following no symbolic
+// link (O_RDONLY | O_DIRECTORY | O_CLOEXEC). Returns the descriptor, or -errno (ELOOP: a link on the way).
+int open_dir_beneath(int rootfd, const char* rel);
+
 }  // namespace dskit

@@ -1,0 +1,300 @@
+// dscp: copy or stage a dataset (cp -r semantics), the walk and the copy as one parallel pipeline,
+// resumable, optionally from a manifest with its hashes checked while copying.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "cli/tool.h"
+#include "dskit/base/json.h"
+#include "dskit/base/output.h"
+#include "dskit/base/units.h"
+#include "dskit/copy/copy.h"
+#include "dskit/manifest/manifest.h"
+#include "dskit/order/shard.h"
+
+namespace {
+
+using namespace dskit;
+
+constexpr std::string_view kTool = "dscp";
+
+struct DscpOptions {
+  std::vector<std::string> paths;
+  bool follow = false, hard_links = false, checksum = false, remove_extra = false, dry_run = false;
+  bool verbose = false, print0 = false, json = false, fsync = false, stage_once = false, no_owners = false;
+  bool read_write = false, no_target_dir = false;
+  unsigned threads = 0;
+  std::string manifest, root, write_manifest;
+  uint64_t rank = 0, world = 1, seed = 0, epoch = 0;
+};
+
+// Prints changes (dry run, -v) to stdout and errors to stderr.
+class AppSink : public CopySink {
+ public:
+  AppSink(OutputSink& out, bool list, bool json, char term)
+      : out_(out), list_(list), json_(json), term_(term) {}
+  void on_error(const PathError& e, bool) override { app::print_error(kTool, describe(e)); }
+  void on_change(ChangeKind k, std::string_view path, char type) override {
+    if (k == ChangeKind::skip && !list_) {
+      app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", path, type));
+      return;
+    }
+    if (!list_ || out_.failed()) return;
+    std::string line;
+    if (json_) {
+      JsonWriter w(line);
+      w.object()
+          .field("action", change_name(k))
+          .field("type", std::string_view(&type, 1))
+          .field("path", path);
+      w.end_object();
+      line.push_back('\n');
+    } else {
+      line.append(change_name(k)).push_back('\t');
+      line.append(path).push_back(term_);
+    }
+    out_.write(line);
+  }
+
+ private:
+  OutputSink& out_;
+  bool list_, json_;
+  char term_;
+};
+
+std::string summary_json(const CopyCounters& c, double secs) {
+  std::string s;
+  JsonWriter w(s);
+  const uint64_t bytes = c.bytes.load();
+  w.object()
+      .field("files", c.files.load())
+      .field("bytes", bytes)
+      .field("dirs", c.dirs.load())
+      .field("links", c.links.load())
+      .field("unchanged", c.unchanged.load())
+      .field("skipped", c.skipped.load())
+      .field("removed", c.removed.load())
+      .field("errors", c.errors.load() + c.output_errors.load())
+      .key("seconds")
+      .fixed(secs, 3)
+      .key("bytes_per_s")
+      .fixed(secs > 0 ? static_cast<double>(bytes) / secs : 0.0, 0)
+      .end_object();
+  s.push_back('\n');
+  return s;
+}
+
+// The files of a manifest (one rank's share with --rank/--world) and its root.
+int load_listed(const DscpOptions& o, std::string& root, std::vector<ListedFile>& files, HashAlgo& algo,
+                Manifest& m) {
+  LoadOptions lo;
+  lo.root_override = o.root;
+  if (auto err = load_manifest(o.manifest, lo, m)) {
+    app::print_error(kTool, describe(*err));
+    return app::kExitUsage;
+  }
+  root = m.root;
+  algo = m.hash;
+  ShardOptions sh;
+  sh.rank = o.rank;
+  sh.world = o.world;
+  if (auto err = validate(sh)) return app::usage_error(kTool, *err);
+  ShuffleOptions so;
+  so.mode = o.seed || o.epoch ? ShuffleMode::global : ShuffleMode::none;
+  so.seed = o.seed;
+  so.epoch = o.epoch;
+  if (auto err = validate(so)) return app::usage_error(kTool, *err);
+  std::vector<std::size_t> rows;
+  if (o.world > 1) {
+    for (const auto& e : shard_entries(EpochOrder(m.size(), so), sh))
+      if (!e.pad) rows.push_back(static_cast<std::size_t>(e.row));
+    m.select_rows(rows);
+  }
+  files.reserve(m.size());
+  for (std::size_t i = 0; i < m.size(); ++i)
+    files.push_back({m.path(i), m.file_size(i), std::string(m.hash_hex(i))});
+  return app::kExitOk;
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", b, units[u]);
+}
+
+}  // namespace
+
+static int run(int argc, char** argv) {
+  app::init_process();
+  DscpOptions o;
+  CLI::App cli{"dscp: copy or stage a dataset (cp -r semantics), fast, verified and resumable", "dscp"};
+  cli.add_option("paths", o.paths, "SRC... DST (with --manifest: DST only)");
+  cli.add_flag("-T,--no-target-directory", o.no_target_dir,
+               "DST is the copy of SRC even when it exists (the form to rerun and resume)");
+  cli.add_flag("-L,--dereference", o.follow, "Copy what symbolic links point to instead of the links");
+  cli.add_flag("-H,--hard-links", o.hard_links, "Keep files that are hard links of each other linked");
+  cli.add_flag("-c,--checksum", o.checksum,
+               "An existing file is up to date only with the same content (XXH3)");
+  cli.add_flag("--delete", o.remove_extra, "Remove what DST has and SRC does not (sync)");
+  cli.add_flag("-n,--dry-run", o.dry_run, "Change nothing; list what would change on stdout");
+  cli.add_flag("-v,--verbose", o.verbose, "List each change on stdout as it is made");
+  cli.add_flag("-0,--print0", o.print0, "End listed changes with NUL instead of newline");
+  cli.add_flag("--json", o.json, "Changes as JSON Lines; a summary object as the last line");
+  cli.add_flag("--fsync", o.fsync, "Sync each file before it is named, and the directories at the end");
+  cli.add_flag("--no-owners", o.no_owners, "Do not keep owners and groups (kept by default as root)");
+  cli.add_option("-j,--jobs", o.threads, "Files in flight (default: by the source's filesystem type)");
+  cli.add_flag("--read-write", o.read_write, "Copy with read/write only, never copy_file_range");
+  cli.add_option("--manifest", o.manifest, "Copy the files this dskit manifest lists, checking their hashes");
+  cli.add_option("--root", o.root, "With --manifest: the source root instead of the recorded one");
+  cli.add_option("--rank", o.rank, "With --manifest: copy only this rank's share (dsmanifest shard)");
+  cli.add_option("--world", o.world, "With --manifest: the number of ranks");
+  cli.add_option("--seed", o.seed, "With --rank: the shuffle seed of the shares");
+  cli.add_option("--epoch", o.epoch, "With --rank: the epoch of the shares");
+  cli.add_option("--write-manifest", o.write_manifest,
+                 "Write the manifest of the copy (hashes computed while copying)");
+  cli.add_flag(
+      "--stage-once", o.stage_once,
+      "One process of many copies into DST, the others wait (a lock and a completion marker in DST)");
+  cli.set_version_flag("--version", "dscp 0.1.0");
+  try {
+    app::tidy_help(cli);
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);
+    return app::usage_error(kTool, cli, e);
+  }
+  const bool listed = !o.manifest.empty();
+  if (listed && o.paths.size() != 1) return app::usage_error(kTool, "--manifest takes one operand, DST");
+  if (!listed && o.paths.size() < 2) return app::usage_error(kTool, "missing operand: dscp SRC... DST");
+  if (!listed && (!o.root.empty() || o.world != 1 || o.rank != 0))
+    return app::usage_error(kTool, "--root, --rank and --world need --manifest");
+  if (!o.write_manifest.empty() && !listed)
+    return app::usage_error(kTool, "--write-manifest needs --manifest");
+  if (o.rank >= o.world) return app::usage_error(kTool, "--rank must be below --world");
+
+  CopyOptions co;
+  co.threads = o.threads;
+  co.follow = o.follow;
+  co.hard_links = o.hard_links;
+  co.owners = !o.no_owners;
+  co.fsync = o.fsync;
+  co.checksum = o.checksum;
+  co.remove_extra = o.remove_extra;
+  co.dry_run = o.dry_run;
+  co.copy_file_range = !o.read_write;
+
+  const std::string dst = o.paths.back();
+  std::vector<CopyRoot> roots;
+  std::vector<ListedFile> files;
+  std::string src_root;
+  HashAlgo algo = HashAlgo::none;
+  Manifest m;
+  if (listed) {
+    if (int rc = load_listed(o, src_root, files, algo, m)) return rc;
+    if (!o.write_manifest.empty() && algo == HashAlgo::none) algo = HashAlgo::xxh3_128;
+  } else if ((o.stage_once || o.no_target_dir) && o.paths.size() == 2) {
+    roots.push_back({o.paths[0], dst});  // DST is the copy of SRC whether or not it exists yet
+  } else if (o.no_target_dir) {
+    return app::usage_error(kTool, "-T takes one SRC and DST");
+  } else {
+    std::vector<std::string> srcs(o.paths.begin(), o.paths.end() - 1);
+    if (auto err = plan_roots(srcs, dst, o.follow, roots)) return app::usage_error(kTool, *err);
+  }
+
+  StageLock stage;
+  std::string signature;
+  if (o.stage_once && !o.dry_run) {
+    signature = "dscp stage-once\n";
+    if (listed)
+      signature +=
+          "manifest " + o.manifest + " rank " + std::to_string(o.rank) + "/" + std::to_string(o.world) + "\n";
+    for (const auto& r : roots) signature += r.src + "\n";
+    if (auto err = stage.acquire(dst)) {
+      app::print_error(kTool, describe(*err));
+      return app::kExitOutput;
+    }
+    if (stage.done(signature)) {
+      if (o.json) {
+        CopyCounters none;
+        OutputSink out(STDOUT_FILENO);
+        out.write(summary_json(none, 0));
+      }
+      return app::kExitOk;
+    }
+  }
+
+  OutputSink out(STDOUT_FILENO);
+  AppSink sink(out, o.dry_run || o.verbose, o.json, o.print0 ? '\0' : '\n');
+  CopyCounters c;
+  std::vector<std::string> hashes;
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    app::ProgressLine line([&](double s) {
+      const double b = static_cast<double>(c.bytes.load());
+      return fmt::format("dscp: {} files, {}, {}/s, {} errors", c.files.load(), human_bytes(b),
+                         human_bytes(s > 0 ? b / s : 0), c.errors.load() + c.output_errors.load());
+    });
+    if (listed)
+      copy_listed(src_root, dst, files, algo, co, sink, c, hashes);
+    else
+      copy_roots(roots, co, sink, c);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  int rc = app::kExitOk;
+  if (c.full.load() || c.output_errors.load() > 0) {
+    if (c.full.load())
+      app::print_error(kTool, fmt::format("{}: the destination is full or read-only; stopped", dst));
+    rc = app::kExitOutput;
+  } else if (c.errors.load() > 0) {
+    rc = app::kExitPartial;
+  }
+  if (listed && !o.write_manifest.empty() && !o.dry_run) {
+    // The copy's manifest: the rows copied, rooted at DST, with the hashes computed while copying.
+    Manifest w = make_manifest(std::string(), algo, false);
+    char* abs = ::realpath(dst.c_str(), nullptr);
+    w.root = abs ? abs : dst;
+    std::free(abs);
+    const auto path_col = static_cast<std::size_t>(w.path_col());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      struct stat st {};
+      if (hashes[i].empty() || ::lstat((w.root + "/" + files[i].rel).c_str(), &st) != 0) continue;
+      const std::size_t r = w.add_row();
+      w.set_cell_raw(r, path_col, files[i].rel);
+      w.set_cell_uint(r, static_cast<std::size_t>(w.size_col()), static_cast<uint64_t>(st.st_size));
+      w.set_cell_int(r, static_cast<std::size_t>(w.mtime_col()),
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+      w.set_cell_uint(r, static_cast<std::size_t>(w.ino_col()), st.st_ino);
+      w.set_cell(r, static_cast<std::size_t>(w.hash_col()), hashes[i]);
+    }
+    w.sort_by_path();
+    if (int wrc = app::output_result(kTool, write_manifest(w, o.write_manifest))) rc = wrc;
+  }
+  if (rc == app::kExitOk && o.stage_once && !o.dry_run)
+    if (auto err = stage.mark_done(signature)) {
+      app::print_error(kTool, describe(*err));
+      rc = app::kExitOutput;
+    }
+  if (o.json) out.write(summary_json(c, secs));
+  if (out.failed() && out.error() != EPIPE && rc == app::kExitOk) {
+    app::print_error(kTool, fmt::format("cannot write output: {}", std::strerror(out.error())));
+    rc = app::kExitOutput;
+  }
+  return rc;
+}
+
+int main(int argc, char** argv) {
+  return dskit::app::run_tool("dscp", argc, argv, run);
+}

@@ -1,0 +1,828 @@
+// The tree copy: roots planned as cp -r plans them, the walker's workers copying what they find, the
+// cleanup pass (temporaries of an interrupted run, --delete) and directory attributes set last.
+#include "dskit/copy/copy.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "dskit/base/enum_names.h"
+#include "dskit/base/fileio.h"
+#include "dskit/base/fstype.h"
+#include "dskit/copy/parts.h"
+#include "dskit/manifest/build/open.h"
+#include "dskit/walk/walk.h"
+
+namespace dskit {
+
+namespace {
+
+using copy_detail::copy_data;
+using copy_detail::DataError;
+using copy_detail::is_fatal_output;
+
+constexpr EnumName<ChangeKind> kChangeNames[] = {
+    {ChangeKind::copy, "copy"},     {ChangeKind::update, "update"}, {ChangeKind::link, "link"},
+    {ChangeKind::remove, "delete"}, {ChangeKind::temp, "temp"},     {ChangeKind::skip, "skip"},
+};
+constexpr int kTempTries = 16;
+
+std::string_view parent_of(std::string_view rel) {
+  const std::size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? std::string_view(".") : rel.substr(0, slash);
+}
+
+std::string_view name_of(std::string_view rel) {
+  const std::size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+}
+
+std::string strip_slashes(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+std::string dir_of(const std::string& p) {
+  const std::size_t slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+StatInfo info_of(const struct stat& s) {
+  StatInfo st;
+  st.size = static_cast<uint64_t>(s.st_size);
+  st.mtime_ns = clamped_ns(s.st_mtim.tv_sec, s.st_mtim.tv_nsec);
+  st.ino = s.st_ino;
+  st.dev = s.st_dev;
+  st.nlink = s.st_nlink;
+  st.mode = s.st_mode;
+  st.uid = s.st_uid;
+  st.gid = s.st_gid;
+  return st;
+}
+
+FileType type_of(uint32_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return FileType::file;
+    case S_IFDIR:
+      return FileType::dir;
+    case S_IFLNK:
+      return FileType::symlink;
+    case S_IFBLK:
+      return FileType::block;
+    case S_IFCHR:
+      return FileType::chr;
+    case S_IFIFO:
+      return FileType::fifo;
+    case S_IFSOCK:
+      return FileType::socket;
+    default:
+      return FileType::unknown;
+  }
+}
+
+struct timespec ts_of(int64_t ns) {
+  struct timespec t {};
+  t.tv_sec = static_cast<time_t>(ns / 1000000000);
+  t.tv_nsec = static_cast<long>(ns % 1000000000);
+  if (t.tv_nsec < 0) {
+    t.tv_nsec += 1000000000;
+    --t.tv_sec;
+  }
+  return t;
+}
+
+// A descriptor closed when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// One root being copied: descriptors of the source and destination directories the relative paths start
+// from (for a root that is a single file: their parent directories).
+struct RootCtx {
+  CopyRoot root;
+  bool tree = false;     // a directory walked; else one entry named by src_rel/dst_rel
+  bool existed = false;  // the destination directory was there before: it gets the cleanup pass
+  int src_fd = -1, dst_fd = -1;
+  std::string src_name, dst_name;  // a single entry's names in those directories
+  ~RootCtx() {
+    if (src_fd >= 0) ::close(src_fd);
+    if (dst_fd >= 0) ::close(dst_fd);
+  }
+  std::string src_path(std::string_view rel) const {
+    return tree ? root.src + (root.src.ends_with('/') ? "" : "/") + std::string(rel) : root.src;
+  }
+  std::string dst_path(std::string_view rel) const {
+    return tree ? root.dst + (root.dst.ends_with('/') ? "" : "/") + std::string(rel) : root.dst;
+  }
+};
+
+struct DirFix {
+  const RootCtx* ctx;
+  std::string rel;
+  int depth;
+  StatInfo st;
+};
+
+struct LinkState {
+  const RootCtx* ctx = nullptr;
+  std::string rel;
+  bool done = false, ok = false;
+};
+
+// Removes the tree `name` in `pfd` (no link followed). 0 or an errno.
+int remove_tree_at(int pfd, const char* name) {
+  if (::unlinkat(pfd, name, 0) == 0) return 0;
+  if (errno != EISDIR && errno != EPERM) return errno;
+  const int fd = ::openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    const int err = errno;
+    ::close(fd);
+    return err;
+  }
+  int err = 0;
+  std::vector<std::string> names;
+  while (dirent* de = ::readdir(d)) {
+    const std::string_view n = de->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  for (const auto& n : names)
+    if (const int e = remove_tree_at(::dirfd(d), n.c_str()); e && !err) err = e;
+  ::closedir(d);
+  if (!err && ::unlinkat(pfd, name, AT_REMOVEDIR) != 0) err = errno;
+  return err;
+}
+
+class Copier {
+ public:
+  Copier(const CopyOptions& o, CopySink& sink, CopyCounters& c)
+      : o_(o), sink_(sink), c_(c), root_(::geteuid() == 0) {}
+
+  bool stopped() const { return c_.full.load(std::memory_order_relaxed); }
+
+  void source_error(PathError e) {
+    c_.errors.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_error(e, false);
+  }
+  void output_error(PathError e) {
+    if (is_fatal_output(e.err)) c_.full.store(true);
+    c_.output_errors.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_error(e, true);
+  }
+
+  // The destination directory an entry goes in, opened beneath the destination root; -errno on failure.
+  static int open_parent(const RootCtx& ctx, std::string_view dst_rel) {
+    if (!ctx.tree) return ctx.dst_fd < 0 ? -ENOENT : ::fcntl(ctx.dst_fd, F_DUPFD_CLOEXEC, 3);
+    if (ctx.dst_fd < 0) return -ENOENT;
+    return open_dir_beneath(ctx.dst_fd, std::string(parent_of(dst_rel)).c_str());
+  }
+  static std::string dst_name(const RootCtx& ctx, std::string_view dst_rel) {
+    return ctx.tree ? std::string(name_of(dst_rel)) : ctx.dst_name;
+  }
+
+  // A directory of the source: created (mode 0700 until its contents are in) and remembered for its
+  // attributes. False when its subtree cannot be copied.
+  bool make_dir(RootCtx& ctx, std::string_view rel, int depth, const StatInfo& st) {
+    Fd pfd(open_parent(ctx, rel));
+    const std::string name = dst_name(ctx, rel);
+    struct stat cur {};
+    const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    if (o_.dry_run) {
+      if (!exists || !S_ISDIR(cur.st_mode)) sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
+      return true;
+    }
+    if (pfd.fd < 0) {
+      output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
+      return false;
+    }
+    if (exists && !S_ISDIR(cur.st_mode) && ::unlinkat(pfd.fd, name.c_str(), 0) != 0) {
+      output_error({ctx.dst_path(rel), errno, "unlink"});
+      return false;
+    }
+    if (!exists || !S_ISDIR(cur.st_mode)) {
+      if (::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST) {
+        output_error({ctx.dst_path(rel), errno, "mkdir"});
+        return false;
+      }
+      c_.dirs.fetch_add(1, std::memory_order_relaxed);
+      sink_.on_change(ChangeKind::copy, ctx.dst_path(rel), 'd');
+    }
+    const std::lock_guard lock(mu_);
+    dirs_.push_back({&ctx, std::string(rel), depth, st});
+    return true;
+  }
+
+  // A regular file. `st`: the source's stat from the walk (nullptr: taken from the open source). With a
+  // HashStream algorithm, the copy hashes what it writes; `expected` (non-empty) must match it.
+  void copy_file(RootCtx& ctx, std::string_view rel, const StatInfo* st, HashAlgo algo = HashAlgo::none,
+                 std::string_view expected = {}, std::string* out_hex = nullptr) {
+    Fd pfd(open_parent(ctx, rel));
+    const std::string name = dst_name(ctx, rel);
+    if (pfd.fd < 0 && !o_.dry_run) {
+      output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
+      return;
+    }
+    struct stat cur {};
+    const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    BeneathFile src;
+    Fd src_fd;
+    StatInfo sst;
+    if (st) {
+      sst = *st;
+    } else {
+      if (!open_source(ctx, rel, src)) return;
+      src_fd.fd = src.fd;
+      sst = info_of(src.st);
+    }
+    const bool same_meta = exists && S_ISREG(cur.st_mode) && static_cast<uint64_t>(cur.st_size) == sst.size &&
+                           clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == sst.mtime_ns;
+    LinkState* first = nullptr;
+    if (o_.hard_links && sst.nlink > 1 && !o_.dry_run) {
+      std::unique_lock lock(mu_);
+      auto [it, inserted] = links_.try_emplace({sst.dev, sst.ino});
+      if (!inserted) {
+        cv_.wait(lock, [&] { return it->second.done; });
+        const LinkState ls = it->second;
+        lock.unlock();
+        if (ls.ok) make_hard_link(ctx, rel, pfd.fd, name, exists ? &cur : nullptr, ls);
+        return;
+      }
+      it->second.ctx = &ctx;
+      it->second.rel = std::string(rel);
+      first = &it->second;
+    }
+    const bool ok = copy_file_body(ctx, rel, pfd.fd, name, exists ? &cur : nullptr, same_meta, sst, src,
+                                   src_fd, algo, expected, out_hex);
+    if (first) {
+      const std::lock_guard lock(mu_);
+      first->done = true;
+      first->ok = ok;
+      cv_.notify_all();
+    }
+  }
+
+  // A symbolic link, made as a link (its target as it is).
+  void copy_symlink(RootCtx& ctx, std::string_view rel, const StatInfo& st) {
+    const std::string src_name = ctx.tree ? std::string(name_of(rel)) : ctx.src_name;
+    Fd spfd(ctx.tree ? open_dir_beneath(ctx.src_fd, std::string(parent_of(rel)).c_str())
+                     : ::fcntl(ctx.src_fd, F_DUPFD_CLOEXEC, 3));
+    if (spfd.fd < 0) return source_error({ctx.src_path(parent_of(rel)), -spfd.fd, "open"});
+    std::string target;
+    if (const int err = read_link(spfd.fd, src_name, target))
+      return source_error({ctx.src_path(rel), err, "readlink"});
+    Fd pfd(open_parent(ctx, rel));
+    const std::string name = dst_name(ctx, rel);
+    if (pfd.fd < 0 && !o_.dry_run) return output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
+    struct stat cur {};
+    const bool exists = pfd.fd >= 0 && ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && S_ISLNK(cur.st_mode)) {
+      std::string have;
+      if (read_link(pfd.fd, name, have) == 0 && have == target &&
+          clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == st.mtime_ns) {
+        c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+    if (o_.dry_run) {
+      c_.links.fetch_add(1, std::memory_order_relaxed);
+      return sink_.on_change(exists ? ChangeKind::update : ChangeKind::copy, ctx.dst_path(rel), 'l');
+    }
+    std::string tmp;
+    int err = EEXIST;
+    for (int i = 0; i < kTempTries && err == EEXIST; ++i) {
+      tmp = temp_name_for(name);
+      err = ::symlinkat(target.c_str(), pfd.fd, tmp.c_str()) == 0 ? 0 : errno;
+    }
+    if (err) return output_error({ctx.dst_path(rel), err, "symlink"});
+    if (root_ && o_.owners) (void)::fchownat(pfd.fd, tmp.c_str(), st.uid, st.gid, AT_SYMLINK_NOFOLLOW);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, ts_of(st.mtime_ns)};
+    (void)::utimensat(pfd.fd, tmp.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    if (::renameat(pfd.fd, tmp.c_str(), pfd.fd, name.c_str()) != 0) {
+      err = errno;
+      ::unlinkat(pfd.fd, tmp.c_str(), 0);
+      return output_error({ctx.dst_path(rel), err, "rename"});
+    }
+    c_.links.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(exists ? ChangeKind::update : ChangeKind::copy, ctx.dst_path(rel), 'l');
+  }
+
+  void special(const RootCtx& ctx, std::string_view rel, FileType t) {
+    c_.skipped.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(ChangeKind::skip, ctx.src_path(rel), type_letter(t));
+  }
+
+  // Dispatches one entry by type.
+  void copy_entry(RootCtx& ctx, std::string_view rel, FileType t, const StatInfo& st) {
+    switch (t) {
+      case FileType::file:
+        return copy_file(ctx, rel, &st);
+      case FileType::symlink:
+        return copy_symlink(ctx, rel, st);
+      default:
+        return special(ctx, rel, t);
+    }
+  }
+
+  // Modes, owners and times of the directories made, deepest first (after their contents are in).
+  void finish_dirs() {
+    if (o_.dry_run) return;
+    std::sort(dirs_.begin(), dirs_.end(), [](const DirFix& a, const DirFix& b) { return a.depth > b.depth; });
+    for (const DirFix& d : dirs_) {
+      Fd fd(open_dir_beneath(d.ctx->dst_fd, d.rel.c_str()));
+      if (fd.fd < 0) {
+        output_error({d.ctx->dst_path(d.rel), -fd.fd, "open"});
+        continue;
+      }
+      if (root_ && o_.owners) (void)::fchown(fd.fd, d.st.uid, d.st.gid);
+      const struct timespec times[2] = {{0, UTIME_OMIT}, ts_of(d.st.mtime_ns)};
+      if (::fchmod(fd.fd, d.st.mode & 07777) != 0 || ::futimens(fd.fd, times) != 0)
+        output_error({d.ctx->dst_path(d.rel), errno, "set attributes"});
+      if (o_.fsync) (void)::fsync(fd.fd);
+    }
+    dirs_.clear();
+  }
+
+ private:
+  bool open_source(const RootCtx& ctx, std::string_view rel, BeneathFile& f) {
+    const std::string r = ctx.tree ? std::string(rel) : ctx.src_name;
+    if (const int err = open_beneath(ctx.src_fd, r.c_str(), f, o_.follow)) {
+      source_error({ctx.src_path(rel), err, "open", f.detail ? f.detail : ""});
+      return false;
+    }
+    return true;
+  }
+
+  static int read_link(int dirfd, const std::string& name, std::string& out) {
+    out.assign(PATH_MAX, '\0');
+    const ssize_t n = ::readlinkat(dirfd, name.c_str(), out.data(), out.size());
+    if (n < 0) return errno;
+    if (static_cast<std::size_t>(n) >= out.size()) return ENAMETOOLONG;
+    out.resize(static_cast<std::size_t>(n));
+    return 0;
+  }
+
+  void make_hard_link(const RootCtx& ctx, std::string_view rel, int pfd, const std::string& name,
+                      const struct stat* cur, const LinkState& first) {
+    Fd fpfd(open_parent(*first.ctx, first.rel));
+    const std::string fname = dst_name(*first.ctx, first.rel);
+    struct stat fst {};
+    if (fpfd.fd < 0 || ::fstatat(fpfd.fd, fname.c_str(), &fst, AT_SYMLINK_NOFOLLOW) != 0)
+      return output_error({first.ctx->dst_path(first.rel), fpfd.fd < 0 ? -fpfd.fd : errno, "stat"});
+    if (cur && cur->st_ino == fst.st_ino && cur->st_dev == fst.st_dev) {
+      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::string tmp;
+    int err = EEXIST;
+    for (int i = 0; i < kTempTries && err == EEXIST; ++i) {
+      tmp = temp_name_for(name);
+      err = ::linkat(fpfd.fd, fname.c_str(), pfd, tmp.c_str(), 0) == 0 ? 0 : errno;
+    }
+    if (err) return output_error({ctx.dst_path(rel), err, "link"});
+    if (::renameat(pfd, tmp.c_str(), pfd, name.c_str()) != 0) {
+      err = errno;
+      ::unlinkat(pfd, tmp.c_str(), 0);
+      return output_error({ctx.dst_path(rel), err, "rename"});
+    }
+    c_.links.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(ChangeKind::link, ctx.dst_path(rel), 'f');
+  }
+
+  // Compares an existing destination file with the source by content. True when equal.
+  bool same_content(int pfd, const std::string& name, BeneathFile& src, std::string* src_hex) {
+    FileHasher h;
+    std::string a, b;
+    Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (dfd.fd < 0 || h.hash_fd(dfd.fd, HashAlgo::xxh3_128, a) != 0) return false;
+    if (h.hash_fd(src.fd, HashAlgo::xxh3_128, b) != 0) return false;
+    if (src_hex) *src_hex = b;
+    ::lseek(src.fd, 0, SEEK_SET);
+    return a == b;
+  }
+
+  bool copy_file_body(RootCtx& ctx, std::string_view rel, int pfd, const std::string& name,
+                      const struct stat* cur, bool same_meta, const StatInfo& sst, BeneathFile& src,
+                      Fd& src_fd, HashAlgo algo, std::string_view expected, std::string* out_hex) {
+    if (same_meta && !o_.checksum) {
+      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (out_hex && algo != HashAlgo::none) {
+        if (!expected.empty()) {
+          *out_hex = expected;
+        } else {
+          FileHasher h;
+          Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+          if (dfd.fd >= 0) (void)h.hash_fd(dfd.fd, algo, *out_hex);
+        }
+      }
+      return true;
+    }
+    if (src_fd.fd < 0) {
+      if (!open_source(ctx, rel, src)) return false;
+      src_fd.fd = src.fd;
+    }
+    if (o_.checksum && cur && S_ISREG(cur->st_mode) && static_cast<uint64_t>(cur->st_size) == sst.size &&
+        algo == HashAlgo::none && same_content(pfd, name, src, nullptr)) {
+      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (!o_.dry_run) {
+        const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
+        (void)::utimensat(pfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        (void)::fchmodat(pfd, name.c_str(), src.st.st_mode & 07777, 0);
+      }
+      return true;
+    }
+    const ChangeKind kind = cur ? ChangeKind::update : ChangeKind::copy;
+    if (o_.dry_run) {
+      c_.files.fetch_add(1, std::memory_order_relaxed);
+      c_.bytes.fetch_add(sst.size, std::memory_order_relaxed);
+      sink_.on_change(kind, ctx.dst_path(rel), 'f');
+      return true;
+    }
+    std::string tmp;
+    int out = -1, err = EEXIST;
+    for (int i = 0; i < kTempTries && err == EEXIST; ++i) {
+      tmp = temp_name_for(name);
+      out = ::openat(pfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      err = out < 0 ? errno : 0;
+    }
+    if (out < 0) {
+      output_error({ctx.dst_path(rel), err, "create"});
+      return false;
+    }
+    auto fail = [&](PathError e, bool output) {
+      ::close(out);
+      ::unlinkat(pfd, tmp.c_str(), 0);
+      if (output)
+        output_error(std::move(e));
+      else
+        source_error(std::move(e));
+      return false;
+    };
+    std::unique_ptr<HashStream> hs;
+    if (algo != HashAlgo::none) hs = std::make_unique<HashStream>(algo);
+    const DataError de = copy_data(src.fd, out, src.st, o_, hs.get(), c_.bytes);
+    if (de.err)
+      return fail(
+          {de.output ? ctx.dst_path(rel) : ctx.src_path(rel), de.err, de.op, de.detail ? de.detail : ""},
+          de.output);
+    if (hs) {
+      std::string hex;
+      hs->finish(hex);
+      if (!expected.empty() && hex != expected)
+        return fail({ctx.src_path(rel), EINVAL, "verify", "content differs from the manifest"}, false);
+      if (out_hex) *out_hex = std::move(hex);
+    }
+    if (root_ && o_.owners) (void)::fchown(out, src.st.st_uid, src.st.st_gid);
+    const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
+    if (::fchmod(out, src.st.st_mode & 07777) != 0 || ::futimens(out, times) != 0)
+      return fail({ctx.dst_path(rel), errno, "set attributes"}, true);
+    if (o_.fsync && ::fsync(out) != 0) return fail({ctx.dst_path(rel), errno, "fsync"}, true);
+    if (::close(out) != 0) {
+      out = -1;
+      err = errno;
+      ::unlinkat(pfd, tmp.c_str(), 0);
+      output_error({ctx.dst_path(rel), err, "close"});
+      return false;
+    }
+    if (::renameat(pfd, tmp.c_str(), pfd, name.c_str()) != 0) {
+      err = errno;
+      ::unlinkat(pfd, tmp.c_str(), 0);
+      output_error({ctx.dst_path(rel), err, "rename"});
+      return false;
+    }
+    c_.files.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(kind, ctx.dst_path(rel), 'f');
+    return true;
+  }
+
+  const CopyOptions& o_;
+  CopySink& sink_;
+  CopyCounters& c_;
+  const bool root_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<DirFix> dirs_;
+  std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
+};
+
+// The walk of the source trees, copying as it goes.
+class CopyVisitor : public WalkVisitor {
+ public:
+  CopyVisitor(Copier& c, std::vector<RootCtx*> roots) : c_(c), roots_(std::move(roots)) {}
+  Action on_entry(const Entry& e, unsigned) override {
+    if (c_.stopped()) return Action::stop;
+    RootCtx& ctx = *roots_[e.root_index];
+    if (e.type == FileType::dir)
+      return c_.make_dir(ctx, e.rel, e.depth, e.st) ? Action::proceed : Action::skip;
+    c_.copy_entry(ctx, e.rel, e.type, e.st);
+    return c_.stopped() ? Action::stop : Action::proceed;
+  }
+  void on_error(const PathError& err, bool, unsigned) override { c_.source_error(err); }
+
+ private:
+  Copier& c_;
+  std::vector<RootCtx*> roots_;
+};
+
+// The walk of existing destination trees: temporaries of an interrupted run, and (remove_extra) what the
+// source does not have.
+class CleanupVisitor : public WalkVisitor {
+ public:
+  CleanupVisitor(const CopyOptions& o, CopySink& sink, CopyCounters& c, std::vector<RootCtx*> roots)
+      : o_(o), sink_(sink), c_(c), roots_(std::move(roots)) {}
+  Action on_entry(const Entry& e, unsigned) override {
+    const RootCtx& ctx = *roots_[e.root_index];
+    const std::string rel(e.rel);
+    if (e.depth == 1 && is_stage_file(e.name)) return Action::skip;
+    ChangeKind kind;
+    if (is_dskit_temp_name(e.name)) {
+      kind = ChangeKind::temp;
+    } else if (o_.remove_extra) {
+      struct stat st {};
+      if (::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
+          errno != ENOENT)
+        return Action::proceed;
+      kind = ChangeKind::remove;
+    } else {
+      return Action::proceed;
+    }
+    if (!o_.dry_run) {
+      Fd pfd(open_dir_beneath(ctx.dst_fd, std::string(parent_of(rel)).c_str()));
+      const int err = pfd.fd < 0 ? -pfd.fd : remove_tree_at(pfd.fd, std::string(e.name).c_str());
+      if (err) {
+        c_.output_errors.fetch_add(1, std::memory_order_relaxed);
+        sink_.on_error({ctx.dst_path(rel), err, "remove"}, true);
+        return Action::skip;
+      }
+    }
+    c_.removed.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(kind, ctx.dst_path(rel), type_letter(e.type));
+    return Action::skip;
+  }
+  void on_error(const PathError& err, bool, unsigned) override {
+    c_.output_errors.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_error(err, true);
+  }
+  static bool is_stage_file(std::string_view name) { return name == kStageLock || name == kStageDone; }
+
+ private:
+  const CopyOptions& o_;
+  CopySink& sink_;
+  CopyCounters& c_;
+  std::vector<RootCtx*> roots_;
+};
+
+// Opens the roots: the source directory (or a single entry's parent) and the destination, created when
+// missing. False when the root cannot be copied (reported).
+bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters& c, struct stat& st) {
+  const std::string& src = ctx.root.src;
+  if ((o.follow ? ::stat(src.c_str(), &st) : ::lstat(src.c_str(), &st)) != 0) {
+    c.errors.fetch_add(1);
+    sink.on_error({src, errno, "stat"}, false);
+    return false;
+  }
+  ctx.tree = S_ISDIR(st.st_mode);
+  if (!ctx.tree) {
+    ctx.src_fd = ::open(dir_of(strip_slashes(src)).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ctx.src_name = std::string(name_of(strip_slashes(src)));
+    ctx.dst_fd = ::open(dir_of(strip_slashes(ctx.root.dst)).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ctx.dst_name = std::string(name_of(strip_slashes(ctx.root.dst)));
+    if (ctx.src_fd < 0) {
+      c.errors.fetch_add(1);
+      sink.on_error({src, errno, "open"}, false);
+      return false;
+    }
+    if (ctx.dst_fd < 0 && !o.dry_run) {
+      c.output_errors.fetch_add(1);
+      sink.on_error({dir_of(ctx.root.dst), errno, "open"}, true);
+      return false;
+    }
+    return true;
+  }
+  ctx.src_fd = ::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.src_fd < 0) {
+    c.errors.fetch_add(1);
+    sink.on_error({src, errno, "open"}, false);
+    return false;
+  }
+  const std::string& dst = ctx.root.dst;
+  struct stat dst_st {};
+  if (::stat(dst.c_str(), &dst_st) == 0) {
+    if (!S_ISDIR(dst_st.st_mode)) {
+      c.output_errors.fetch_add(1);
+      sink.on_error({dst, ENOTDIR, "create"}, true);
+      return false;
+    }
+    ctx.existed = true;
+  } else if (o.dry_run) {
+    sink.on_change(ChangeKind::copy, dst, 'd');
+    return true;
+  } else if (::mkdir(dst.c_str(), 0700) != 0 && errno != EEXIST) {
+    const int err = errno;
+    c.output_errors.fetch_add(1);
+    if (is_fatal_output(err)) c.full.store(true);
+    sink.on_error({dst, err, "mkdir"}, true);
+    return false;
+  } else {
+    c.dirs.fetch_add(1);
+    sink.on_change(ChangeKind::copy, dst, 'd');
+  }
+  ctx.dst_fd = ::open(dst.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.dst_fd < 0) {
+    c.output_errors.fetch_add(1);
+    sink.on_error({dst, errno, "open"}, true);
+    return false;
+  }
+  return true;
+}
+
+// The cleanup pass over the destination roots that existed before the run (or all, with remove_extra).
+void cleanup(const std::vector<RootCtx*>& roots, const CopyOptions& o, CopySink& sink, CopyCounters& c) {
+  std::vector<RootCtx*> todo;
+  std::vector<std::string> paths;
+  for (RootCtx* r : roots)
+    if (r->tree && r->dst_fd >= 0 && (r->existed || o.remove_extra)) {
+      todo.push_back(r);
+      paths.push_back(r->root.dst);
+    }
+  if (todo.empty()) return;
+  WalkOptions wo;
+  wo.threads = choose_threads(paths, o.threads);
+  CleanupVisitor v(o, sink, c, todo);
+  walk(paths, wo, v);
+}
+
+// The directory `rel` beneath `rootfd`, made with its missing parents (no link followed). 0 or an errno.
+int make_parents(int rootfd, std::string_view rel) {
+  Fd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
+  std::size_t pos = 0;
+  while (cur.fd >= 0 && pos < rel.size()) {
+    const std::size_t slash = std::min(rel.find('/', pos), rel.size());
+    const std::string name(rel.substr(pos, slash - pos));
+    pos = slash + 1;
+    if (name.empty() || name == ".") continue;
+    if (name == "..") return EXDEV;
+    if (::mkdirat(cur.fd, name.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+    const int next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return errno == ENOTDIR ? ELOOP : errno;
+    ::close(cur.fd);
+    cur.fd = next;
+  }
+  return cur.fd < 0 ? errno : 0;
+}
+
+}  // namespace
+
+std::string_view change_name(ChangeKind k) {
+  return enum_name(kChangeNames, k);
+}
+
+std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, const std::string& dst, bool,
+                                      std::vector<CopyRoot>& out) {
+  out.clear();
+  if (srcs.empty()) return "missing source and destination operands";
+  struct stat st {};
+  const bool dst_dir = ::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (!dst_dir && srcs.size() > 1) return "target '" + dst + "' is not a directory";
+  for (const auto& s : srcs) {
+    if (s.empty()) return std::string("an empty source operand");
+    if (!dst_dir) {
+      out.push_back({s, dst});
+      continue;
+    }
+    const std::string src = strip_slashes(s);
+    const std::string_view name = name_of(src);
+    std::string d = strip_slashes(dst);
+    if (name == "." || name == "/" || name == "..")
+      out.push_back({s, d});
+    else
+      out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name)});
+  }
+  // Never into itself: a destination inside its source would grow while it is walked.
+  for (const auto& r : out) {
+    char* rs = ::realpath(r.src.c_str(), nullptr);
+    char* rd = ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
+    std::string a = rs ? rs : "",
+                b = rd ? std::string(rd) + "/" + std::string(name_of(strip_slashes(r.dst))) : "";
+    std::free(rs);
+    std::free(rd);
+    if (!a.empty() && !b.empty() && (b == a || b.starts_with(a + "/")) && ::lstat(r.src.c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode))
+      return "cannot copy '" + r.src + "' into itself ('" + r.dst + "')";
+  }
+  return std::nullopt;
+}
+
+void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, CopySink& sink,
+                CopyCounters& counters) {
+  Copier copier(opts, sink, counters);
+  std::vector<std::unique_ptr<RootCtx>> ctxs;
+  std::vector<RootCtx*> trees;
+  std::vector<std::string> tree_paths;
+  for (const auto& r : roots) {
+    auto ctx = std::make_unique<RootCtx>();
+    ctx->root = r;
+    struct stat st {};
+    if (!open_root(*ctx, opts, sink, counters, st)) continue;
+    const StatInfo info = info_of(st);
+    if (ctx->tree) {
+      if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info);
+      trees.push_back(ctx.get());
+      tree_paths.push_back(r.src);
+    } else {
+      copier.copy_entry(*ctx, ctx->src_name, type_of(st.st_mode), info);
+    }
+    ctxs.push_back(std::move(ctx));
+  }
+  if (!tree_paths.empty() && !counters.full) {
+    WalkOptions wo;
+    wo.threads = choose_threads(tree_paths, opts.threads);
+    wo.follow = opts.follow;
+    wo.need_stat = true;
+    wo.prune = [](std::string_view, std::string_view name, FileType) { return is_dskit_temp_name(name); };
+    CopyVisitor v(copier, trees);
+    walk(tree_paths, wo, v);
+  }
+  if (!counters.full) cleanup(trees, opts, sink, counters);
+  copier.finish_dirs();
+}
+
+void copy_listed(const std::string& src_root, const std::string& dst_root,
+                 const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
+                 CopyCounters& counters, std::vector<std::string>& hashes) {
+  hashes.assign(files.size(), std::string());
+  RootCtx ctx;
+  ctx.root = {src_root, dst_root};
+  ctx.tree = true;
+  ctx.src_fd = ::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.src_fd < 0) {
+    counters.errors.fetch_add(1);
+    return sink.on_error({src_root, errno, "open"}, false);
+  }
+  struct stat st {};
+  ctx.existed = ::stat(dst_root.c_str(), &st) == 0;
+  if (!opts.dry_run) {
+    if (::mkdir(dst_root.c_str(), 0755) != 0 && errno != EEXIST) {
+      counters.output_errors.fetch_add(1);
+      if (is_fatal_output(errno)) counters.full.store(true);
+      return sink.on_error({dst_root, errno, "mkdir"}, true);
+    }
+  }
+  ctx.dst_fd = ::open(dst_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.dst_fd < 0 && !opts.dry_run) {
+    counters.output_errors.fetch_add(1);
+    return sink.on_error({dst_root, errno, "open"}, true);
+  }
+  Copier copier(opts, sink, counters);
+  // Large files first, so that the last file to finish is a small one.
+  std::vector<std::size_t> order(files.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return files[a].size > files[b].size; });
+  std::atomic<std::size_t> next{0};
+  const unsigned n = std::max(1u, opts.threads ? opts.threads : io_concurrency(src_root));
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < std::min<std::size_t>(n, std::max<std::size_t>(files.size(), 1)); ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
+        const ListedFile& f = files[order[k]];
+        if (!opts.dry_run) {
+          if (const int err = make_parents(ctx.dst_fd, parent_of(f.rel))) {
+            copier.output_error({ctx.dst_path(parent_of(f.rel)), err, "mkdir"});
+            continue;
+          }
+        }
+        copier.copy_file(ctx, f.rel, nullptr, algo, f.hash, &hashes[order[k]]);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (!counters.full && ctx.existed && ctx.dst_fd >= 0) {
+    CopyOptions co = opts;
+    co.remove_extra = false;  // the manifest lists a selection, not the whole tree
+    std::vector<RootCtx*> one{&ctx};
+    cleanup(one, co, sink, counters);
+  }
+}
+
+}  // namespace dskit

@@ -1,0 +1,111 @@
+// The pack's indexes: WebDataset keys, index.tsv (written and loaded through the manifest module), wids'
+// shardindex.json and DALI's per-shard .idx text.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "dskit/base/fileio.h"
+#include "dskit/base/json.h"
+#include "dskit/hash/hash.h"
+#include "dskit/pack/pack.h"
+#include "dskit/pack/parts.h"
+
+namespace dskit::pack {
+
+std::optional<KeyExt> split_key(std::string_view name) {
+  const auto slash = name.rfind('/');
+  const std::size_t base = slash == std::string_view::npos ? 0 : slash + 1;
+  const auto dot = name.find('.', base);
+  if (dot == std::string_view::npos || dot == base || dot + 1 == name.size()) return std::nullopt;
+  return KeyExt{name.substr(0, dot), name.substr(dot + 1)};
+}
+
+std::string shard_name(std::size_t index) {
+  return fmt::format("shard-{:06}.tar", index);
+}
+
+Manifest index_manifest(const std::string& root) {
+  Manifest m;
+  m.root = root;
+  m.hash = HashAlgo::xxh3_128;
+  m.add_column(column::path);
+  m.add_column(column::size);
+  m.add_column(hash_column(HashAlgo::xxh3_128));
+  m.add_column(column::label);
+  m.add_column(kShardCol);
+  m.add_column(kOffsetCol);
+  m.add_column(kKeyCol);
+  m.add_column(kOriginCol);
+  return m;
+}
+
+void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::string_view hex,
+                   std::string_view label, std::string_view shard, uint64_t offset, std::string_view key,
+                   bool file) {
+  const std::size_t r = m.add_row();
+  m.set_cell_raw(r, std::size_t(m.path_col()), name);
+  m.set_cell_uint(r, std::size_t(m.size_col()), size);
+  m.set_cell(r, std::size_t(m.hash_col()), hex);
+  m.set_cell_raw(r, std::size_t(m.label_col()), label);
+  m.set_cell_raw(r, 4, shard);
+  m.set_cell_uint(r, 5, offset);
+  m.set_cell_raw(r, 6, key);
+  m.set_cell(r, 7, file ? "file" : "label");
+}
+
+std::optional<PathError> write_indexes(const std::string& dir, const Manifest& index,
+                                       const std::vector<ShardInfo>& shards,
+                                       std::vector<std::string>& warnings) {
+  for (const auto& s : shards) {
+    const std::string idx = s.name.substr(0, s.name.size() - 4) + ".idx";
+    if (s.dali.empty()) {
+      warnings.push_back(s.name + ": no DALI index written (a member name holds white space)");
+      continue;
+    }
+    if (auto e = write_file_atomic(dir + "/" + idx, s.dali,
+                                   {.durability = Durability::none, .write_through = false}))
+      return e;
+  }
+  std::string json;
+  {
+    JsonWriter j(json);
+    j.object().key("__kind__").value("wids-shard-index-v1").key("wids_version").value(1);
+    j.key("shardlist").array();
+    for (const auto& s : shards)
+      j.object()
+          .key("url")
+          .value(s.name)
+          .key("nsamples")
+          .value(s.samples)
+          .key("filesize")
+          .value(s.bytes)
+          .end_object();
+    j.end_array().end_object();
+  }
+  json += '\n';
+  if (auto e = write_file_atomic(dir + "/" + kShardIndexName, json, {.write_through = false})) return e;
+  return write_manifest(index, dir + "/" + kIndexName);
+}
+
+std::optional<std::string> load_index(const std::string& dir, Index& out) {
+  const std::string file = dir + "/" + kIndexName;
+  if (auto e = load_manifest(file, {}, out.m)) return describe(*e);
+  out.shard = out.m.find_column(kShardCol);
+  out.offset = out.m.find_column(kOffsetCol);
+  out.key = out.m.find_column(kKeyCol);
+  out.origin = out.m.find_column(kOriginCol);
+  if (out.m.path_col() < 0 || out.m.size_col() < 0 || out.m.hash_col() < 0 ||
+      out.m.hash != HashAlgo::xxh3_128 || out.shard < 0 || out.offset < 0 || out.key < 0 || out.origin < 0)
+    return file + ": not a dspack index (columns path, size, xxh3_128, shard, offset, key, origin)";
+  for (std::size_t r = 0; r < out.m.size(); ++r)
+    if (!plain_name(unescape_field(out.m.cell(r, std::size_t(out.shard)))))
+      return fmt::format("{}:{}: the shard is not a plain file name", file, r + 3);
+  return std::nullopt;
+}
+
+bool plain_name(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) return false;
+  return std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+}  // namespace dskit::pack
