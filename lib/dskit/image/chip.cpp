@@ -30,6 +30,7 @@
 #include "dskit/image/plan.h"
 #include "dskit/image/tar_shard.h"
 #include "dskit/manifest/manifest.h"
+#include "dskit/tar/reader.h"
 #include "dskit/walk/walk.h"
 
 namespace dskit::image {
@@ -177,6 +178,7 @@ class Chipper {
     if (o_.resume) {
       // A damaged or unreadable previous manifest only means the chips are checked by decoding them.
       if (read_chip_index(mpath, kept_)) kept_.clear();
+      if (shards) index_shards();
     }
     manifest_ = make_manifest(fs::absolute(o_.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
                               !o_.label.empty() || !o_.label_map.empty());
@@ -229,6 +231,73 @@ class Chipper {
     cv::Mat chip, big, tmp;
     std::vector<unsigned char> enc;
   };
+
+  // --resume with shards: the members of the shards the previous chips.tsv lists, each shard checked whole
+  // (a tar that reads to its end marker, holding exactly the members chips.tsv lists for it, of the sizes
+  // it lists). Their bytes are reused (read back and checked against the listed hash) instead of decoding and
+  // encoding the chips again; every shard is written anew in order, so the result is what an uninterrupted
+  // run writes. A shard chips.tsv does not list (the one being written at kill -9) is made again.
+  void index_shards() {
+    std::map<std::string, std::size_t> listed;  // shard -> members chips.tsv lists in it
+    for (const auto& [name, k] : kept_)
+      if (is_shard_name(k.shard)) ++listed[k.shard];
+    for (const auto& [shard, count] : listed) {
+      const int fd = ::openat(out_fd_, shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat st {};
+      std::vector<std::pair<std::string, ShardMember>> found;
+      if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        tar::Reader r = tar::Reader::over_fd(fd, uint64_t(st.st_size));
+        tar::Member m;
+        bool ok = true;
+        while (ok && r.next(m)) {
+          const auto it = kept_.find(m.name);
+          ok = m.type == '0' && it != kept_.end() && it->second.shard == shard && it->second.size == m.size;
+          if (ok) found.emplace_back(m.name, ShardMember{shard, m.data_offset});
+        }
+        if (ok && !r.error() && r.saw_end_marker() && found.size() == count)
+          for (auto& [name, sm] : found) shard_members_.emplace(std::move(name), std::move(sm));
+      }
+      ::close(fd);
+    }
+  }
+
+  static bool is_shard_name(const std::string& s) {
+    return s.size() == 16 && s.compare(0, 6, "shard-") == 0 && s.compare(12, 4, ".tar") == 0 &&
+           std::all_of(s.begin() + 6, s.begin() + 12, [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // A chip's bytes from a shard of the previous run, when they are there with the size and hash chips.tsv
+  // lists for them (the shard may have been replaced since it was indexed: then they are not).
+  bool reuse_from_shard(ChipOut& out) const {
+    const auto it = shard_members_.find(out.name);
+    if (it == shard_members_.end()) return false;
+    const KeptChip& k = kept_.at(out.name);
+    const int fd =
+        ::openat(out_fd_, it->second.shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return false;
+    out.data.resize(k.size);
+    std::size_t done = 0;
+    while (done < k.size) {
+      const ssize_t n = ::pread(fd, out.data.data() + done, k.size - done, off_t(it->second.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += std::size_t(n);
+    }
+    ::close(fd);
+    out.hash.clear();
+    if (done == k.size)
+      append_hash_hex(out.hash, std::string_view(reinterpret_cast<const char*>(out.data.data()), k.size),
+                      HashAlgo::xxh3_128);
+    if (done != k.size || out.hash != k.hash) {
+      out.data.clear();
+      out.hash.clear();
+      return false;
+    }
+    out.size = k.size;
+    out.resumed = true;
+    return true;
+  }
 
   void set_output_error(const PathError& e) {
     std::lock_guard lock(err_mu_);
@@ -422,6 +491,10 @@ class Chipper {
       out.tissue = t.tissue;
       out.name = shards ? fmt::format("{}_{}_{}.{}", job.out_stem, out.x, out.y, ext)
                         : fmt::format("{}_{}.{}", out.x, out.y, ext);
+      if (o_.resume && shards && reuse_from_shard(out)) {
+        b.outs.push_back(std::move(out));
+        continue;
+      }
       if (o_.resume && !shards) {
         const auto it = kept_.find(job.out_stem + "/" + out.name);
         if (verify_existing(job.dir_fd, out.name, it == kept_.end() ? nullptr : &it->second, job.cw, job.ch,
@@ -510,6 +583,11 @@ class Chipper {
   cv::Mat user_mask_;
   std::vector<std::string> stems_;        // output_stems() of the inputs
   std::map<std::string, KeptChip> kept_;  // --resume: the previous manifest's chips
+  struct ShardMember {
+    std::string shard;    // the previous run's shard holding the member
+    uint64_t offset = 0;  // of its data
+  };
+  std::map<std::string, ShardMember> shard_members_;  // --resume with shards: reusable members by name
   int out_fd_ = -1;
   std::shared_ptr<ImageJob> current_;
   ImagePlan plan_;
@@ -669,9 +747,12 @@ std::optional<std::string> parse_chip_index(std::string text, const std::string&
   Manifest m;
   if (auto e = parse_manifest(std::move(text), name, {}, m)) return describe(*e);
   if (m.hash_col() < 0 || m.size_col() < 0) return std::nullopt;
+  const int shard_col = m.find_column("shard");
   for (std::size_t r = 0; r < m.size(); ++r) {
     if (m.hash_hex(r).empty()) continue;
-    out[m.path(r)] = KeptChip{m.file_size(r), std::string(m.hash_hex(r))};
+    out[m.path(r)] =
+        KeptChip{m.file_size(r), std::string(m.hash_hex(r)),
+                 shard_col >= 0 ? unescape_field(m.cell(r, std::size_t(shard_col))) : std::string()};
   }
   return std::nullopt;
 }
