@@ -3,23 +3,26 @@
 # for SECONDS_PER_TARGET seconds with its seed corpus; fails when any target finds a crash, a leak, a
 # timeout, undefined behaviour or a broken property.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]    (default: 3600 s each, every target)
-#   scripts/fuzz.sh 10                  what scripts/test.sh runs
+#   scripts/fuzz.sh 10                  each target 10 s (scripts/test.sh runs this in its ASan tree)
 #   scripts/fuzz.sh 28800 tiff coco     a night on two parsers
 # The seeds are tests/fuzz/corpus/<target>/ (never written to); inputs the fuzzer finds interesting go to
 # BUILD/fuzz-corpus/<target>/ and are reused by the next run; a finding is written to
 # BUILD/fuzz-findings/<target>/ (replay it: BUILD/bin/<target>_fuzz FILE). Keep a finding as a regression
 # input by copying it into the target's seed corpus once it is fixed.
-# Environment: FUZZ_BUILD_DIR (default build-fuzz).
+# Environment: FUZZ_BUILD_DIR (default build-fuzz); FUZZ_CONFIGURE=0 uses FUZZ_BUILD_DIR as it is configured
+# (scripts/test.sh: its clang ASan+UBSan tree, built with -DDSKIT_FUZZ=ON) and only builds the targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-3600}
 shift || true
 dir=${FUZZ_BUILD_DIR:-build-fuzz}
-launcher=()
-command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$dir" -G Ninja -DDSKIT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_TESTS=OFF -DDSKIT_BUILD_BENCH_TOOLS=OFF -DDSKIT_MPI=OFF \
-  "${launcher[@]}" > /dev/null
+if [ "${FUZZ_CONFIGURE:-1}" != 0 ]; then
+  launcher=()
+  command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B "$dir" -G Ninja -DDSKIT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_TESTS=OFF -DDSKIT_BUILD_BENCH_TOOLS=OFF -DDSKIT_MPI=OFF \
+    "${launcher[@]}" > /dev/null
+fi
 cmake --build "$dir" -j "$(nproc)" --target dskit_fuzz
 
 targets=("$@")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test: the normal build with warnings as errors,
-# an ASan+UBSan build, a TSan build of the unit tests (the parallel walker), and the style checks.
+# an ASan+UBSan build with clang (also running every libFuzzer target for 10 s), a TSan build of the unit
+# tests (the parallel walker), and the style checks.
 # Usage: scripts/test.sh            (what CI runs)
 #        QUICK=1 scripts/test.sh    (normal build only)
 set -euo pipefail
@@ -14,12 +15,17 @@ echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${QUICK:-0}" != 1 ]; then
-  echo "== build (ASan+UBSan)"
+  # clang, so that the libFuzzer targets (tests/fuzz, -DDSKIT_FUZZ=ON) come from this same tree: only
+  # their harness files are extra, and they link the very libraries the tests below run.
+  echo "== build (ASan+UBSan, clang, with the libFuzzer targets)"
   scripts/build.sh build-asan -DDSKIT_WERROR=ON -DDSKIT_SANITIZE=address,undefined \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_BENCH_TOOLS=OFF
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSKIT_BUILD_BENCH_TOOLS=OFF \
+    -DDSKIT_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   echo "== tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
+  echo "== fuzz: every libFuzzer target 10 s, from its seeds (a finding fails the suite)"
+  FUZZ_BUILD_DIR=build-asan FUZZ_CONFIGURE=0 scripts/fuzz.sh 10
 
   echo "== build (TSan, unit tests)"
   cmake -S . -B build-tsan -G Ninja -DDSKIT_WERROR=ON -DDSKIT_SANITIZE=thread \
@@ -35,9 +41,6 @@ if [ "${QUICK:-0}" != 1 ]; then
     # shellcheck disable=SC2086
     TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/dsls -j 64 $mode build-tsan/sample >/dev/null
   done
-
-  # The libFuzzer stage (scripts/fuzz.sh 10) is out of the suite until its three open findings are fixed
-  # (docs/security.md, "Open fuzz findings"); run it by hand with scripts/fuzz.sh.
 
   echo "== style: clang-format"
   git ls-files -- '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run --Werror

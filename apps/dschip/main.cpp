@@ -88,8 +88,6 @@ std::string to_chip_options(const DschipOptions& d, ChipOptions& o) {
   o.quality = d.quality;
   o.out_dir = d.out;
   o.shard_size = d.shard_size;
-  if (d.resume && d.shard_size > 0)
-    return "--resume works with the file layout only: with --shard-size, run again without --resume";
   o.resume = d.resume;
   o.jpeg_copy = d.jpeg_copy;
   const auto rk = parse_reader_kind(d.reader);

@@ -23,7 +23,11 @@ for f in files/my.slide/*.jpg; do
 done
 grep -q $'\tshard$' <(sed -n 2p tars/chips.tsv) || fail "no shard column: $(sed -n 2p tars/chips.tsv)"
 expect_eq "manifest rows" 45 "$(tail -n +3 tars/chips.tsv | wc -l)"
-expect_rc "resume with shards" 2 dschip my.slide.tif -o tars --shard-size 10 --resume
+# --resume on a complete sharded run reuses every chip and writes the same shards.
+cp -r tars tars.before
+dschip my.slide.tif -o tars --no-mask -s 100 --shard-size 10 -j 2 --resume --json >r.json
+grep -q '"chips":45,"resumed":45,' r.json || fail "resume with shards: $(cat r.json)"
+for s in tars.before/shard-*.tar; do expect_same_file "resumed ${s##*/}" "$s" "tars/${s##*/}"; done
 
 # Labels: one for every chip, or per image from a label map; dsbalance counts them from the manifest.
 cp my.slide.tif other.tif

@@ -1,15 +1,17 @@
 // libFuzzer target: what dschip --resume reads back from an earlier run: OUT/chips.tsv (also given as an
 // input list, the way dschip reads a manifest of images) and an existing chip file. The input is
 // "chips.tsv \n--8<--\n bytes of the first chip". Property: whatever was left in OUT, a resumed run over
-// the same image ends with no error for the image and with every chip either exactly as a fresh run writes
-// it or exactly as the chips.tsv it resumed from records it (size and XXH3-128: --resume trusts chips.tsv,
-// never a chip that merely decodes to the right size; a damaged or foreign chip is rewritten).
+// the same image ends with no error for the image and two chips, each either exactly as a fresh run writes
+// it or kept: a chip chips.tsv lists only with the size and XXH3-128 it lists (never because it merely
+// decodes to the right size), a chip it does not list (a run killed before writing chips.tsv) only when it
+// is complete and decodes cleanly to the chip size (check_kept_chip).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,6 @@
 
 #include "dskit/hash/hash.h"
 #include "dskit/image/chip.h"
-#include "dskit/manifest/manifest.h"
 #include "fuzz_support.h"
 
 namespace {
@@ -83,20 +84,25 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   const auto r = dskit::image::run_chips({s.image}, s.opts, nullptr);
   check(r.images.size() == 1 && r.images[0].error.empty(), "the source image chips without error");
   check(!r.output_error && !r.manifest_error && r.chips == 2, "a resumed run ends with two chips");
-  dskit::Manifest before;  // what the resumed run was told (may be refused: then it vouches for nothing)
-  const bool have_before = !dskit::parse_manifest(std::string(parts[0]), "chips.tsv", {}, before);
+  // What the resumed run was told: the chip index of chips.tsv (none when it does not parse).
+  std::map<std::string, dskit::image::KeptChip> index;
+  if (dskit::image::parse_chip_index(std::string(parts[0]), "chips.tsv", index)) index.clear();
   for (const auto& [rel, bytes] : s.chips) {
     const std::string now = read_file(fs::path(s.out) / rel);
     if (now == bytes) continue;
-    bool vouched = false;
-    if (have_before && before.hash == dskit::HashAlgo::xxh3_128)
-      for (std::size_t r = 0; r < before.size() && !vouched; ++r) {
-        if (before.path(r) != rel.string() || before.file_size(r) != now.size()) continue;
-        std::string hex;
-        dskit::append_hash_hex(hex, now, dskit::HashAlgo::xxh3_128);
-        vouched = before.hash_hex(r) == hex;
-      }
-    check(vouched, "every chip after --resume is the fresh chip or the one chips.tsv records");
+    const auto it = index.find(rel.string());
+    std::string hash;
+    dskit::append_hash_hex(hash, now, dskit::HashAlgo::xxh3_128);
+    if (it != index.end()) {
+      check(it->second.size == now.size() && it->second.hash == hash,
+            "a chip chips.tsv lists is kept only with the size and hash it lists");
+    } else {
+      // Not listed (the earlier run ended before writing chips.tsv): kept only when complete and decoding
+      // cleanly to the chip's size.
+      const auto* p = reinterpret_cast<const unsigned char*>(now.data());
+      check(dskit::image::check_kept_chip({p, now.size()}, nullptr, 16, 16, hash),
+            "a chip chips.tsv does not list is kept only when it decodes whole to the chip size");
+    }
   }
   return 0;
 }

@@ -26,9 +26,12 @@
 
 #include "dskit/hash/hash.h"
 #include "dskit/image/cv_source.h"
+#include "dskit/image/jpeg_decode.h"
 #include "dskit/image/plan.h"
 #include "dskit/image/tar_shard.h"
 #include "dskit/manifest/manifest.h"
+#include "dskit/tar/reader.h"
+#include "dskit/walk/walk.h"
 
 namespace dskit::image {
 
@@ -201,6 +204,7 @@ class Chipper {
     if (o_.resume) {
       // A damaged or unreadable previous manifest only means the chips are checked by decoding them.
       if (read_chip_index(mpath, kept_)) kept_.clear();
+      if (shards) index_shards();
     }
     manifest_ = make_manifest(fs::absolute(o_.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
                               !o_.label.empty() || !o_.label_map.empty());
@@ -276,6 +280,73 @@ class Chipper {
       return false;
     }
     out.copied = true;
+    return true;
+  }
+
+  // --resume with shards: the members of the shards the previous chips.tsv lists, each shard checked whole
+  // (a tar that reads to its end marker, holding exactly the members chips.tsv lists for it, of the sizes
+  // it lists). Their bytes are reused (read back and checked against the listed hash) instead of decoding and
+  // encoding the chips again; every shard is written anew in order, so the result is what an uninterrupted
+  // run writes. A shard chips.tsv does not list (the one being written at kill -9) is made again.
+  void index_shards() {
+    std::map<std::string, std::size_t> listed;  // shard -> members chips.tsv lists in it
+    for (const auto& [name, k] : kept_)
+      if (is_shard_name(k.shard)) ++listed[k.shard];
+    for (const auto& [shard, count] : listed) {
+      const int fd = ::openat(out_fd_, shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat st {};
+      std::vector<std::pair<std::string, ShardMember>> found;
+      if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        tar::Reader r = tar::Reader::over_fd(fd, uint64_t(st.st_size));
+        tar::Member m;
+        bool ok = true;
+        while (ok && r.next(m)) {
+          const auto it = kept_.find(m.name);
+          ok = m.type == '0' && it != kept_.end() && it->second.shard == shard && it->second.size == m.size;
+          if (ok) found.emplace_back(m.name, ShardMember{shard, m.data_offset});
+        }
+        if (ok && !r.error() && r.saw_end_marker() && found.size() == count)
+          for (auto& [name, sm] : found) shard_members_.emplace(std::move(name), std::move(sm));
+      }
+      ::close(fd);
+    }
+  }
+
+  static bool is_shard_name(const std::string& s) {
+    return s.size() == 16 && s.compare(0, 6, "shard-") == 0 && s.compare(12, 4, ".tar") == 0 &&
+           std::all_of(s.begin() + 6, s.begin() + 12, [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // A chip's bytes from a shard of the previous run, when they are there with the size and hash chips.tsv
+  // lists for them (the shard may have been replaced since it was indexed: then they are not).
+  bool reuse_from_shard(ChipOut& out) const {
+    const auto it = shard_members_.find(out.name);
+    if (it == shard_members_.end()) return false;
+    const KeptChip& k = kept_.at(out.name);
+    const int fd =
+        ::openat(out_fd_, it->second.shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return false;
+    out.data.resize(k.size);
+    std::size_t done = 0;
+    while (done < k.size) {
+      const ssize_t n = ::pread(fd, out.data.data() + done, k.size - done, off_t(it->second.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += std::size_t(n);
+    }
+    ::close(fd);
+    out.hash.clear();
+    if (done == k.size)
+      append_hash_hex(out.hash, std::string_view(reinterpret_cast<const char*>(out.data.data()), k.size),
+                      HashAlgo::xxh3_128);
+    if (done != k.size || out.hash != k.hash) {
+      out.data.clear();
+      out.hash.clear();
+      return false;
+    }
+    out.size = k.size;
+    out.resumed = true;
     return true;
   }
 
@@ -477,6 +548,10 @@ class Chipper {
       out.tissue = t.tissue;
       out.name = shards ? fmt::format("{}_{}_{}.{}", job.out_stem, out.x, out.y, ext)
                         : fmt::format("{}_{}.{}", out.x, out.y, ext);
+      if (o_.resume && shards && reuse_from_shard(out)) {
+        b.outs.push_back(std::move(out));
+        continue;
+      }
       if (o_.resume && !shards) {
         const auto it = kept_.find(job.out_stem + "/" + out.name);
         if (verify_existing(job.dir_fd, out.name, it == kept_.end() ? nullptr : &it->second, job.cw, job.ch,
@@ -570,6 +645,11 @@ class Chipper {
   cv::Mat user_mask_;
   std::vector<std::string> stems_;        // output_stems() of the inputs
   std::map<std::string, KeptChip> kept_;  // --resume: the previous manifest's chips
+  struct ShardMember {
+    std::string shard;    // the previous run's shard holding the member
+    uint64_t offset = 0;  // of its data
+  };
+  std::map<std::string, ShardMember> shard_members_;  // --resume with shards: reusable members by name
   int out_fd_ = -1;
   std::shared_ptr<ImageJob> current_;
   ImagePlan plan_;
@@ -600,54 +680,116 @@ bool is_manifest(const std::string& path) {
 
 namespace {
 
-// Image files below `dir` into `found`; a directory or entry that cannot be read goes to `below` and the
-// walk goes on. Symbolic links to directories are not followed (no cycles); a symbolic link with an image
-// name is followed to see whether it names a regular file.
-void walk_dir(const fs::path& dir, std::vector<std::string>& found, std::vector<PathError>& below) {
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) {
-    below.push_back({dir.string(), ec.value(), "opendir"});
-    return;
-  }
-  std::vector<fs::path> subdirs;
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& e = *it;
-    std::error_code ec2;
-    const bool link = e.is_symlink(ec2);
-    if (!link && !ec2 && e.is_directory(ec2)) {
-      subdirs.push_back(e.path());
-      continue;
+// Collects the image files below the directory arguments, from the parallel walker's workers: files with an
+// image name, and symbolic links with one that lead to a regular file. Symbolic links to directories are not
+// followed (no cycles); directories and entries that cannot be read are recorded and the walk goes on.
+class ImageCollector final : public WalkVisitor {
+ public:
+  ImageCollector(const std::vector<std::string>& roots, unsigned workers)
+      : roots_(roots), found_(roots.size()), below_(roots.size()), per_worker_(workers) {}
+
+  Action on_entry(const Entry& e, unsigned worker) override {
+    if (e.type == FileType::dir || !is_image_name(fs::path(e.name))) return Action::proceed;
+    Local& l = per_worker_[worker];
+    if (e.type == FileType::symlink) {
+      struct stat st {};
+      if (::stat(std::string(e.path).c_str(), &st) != 0) {
+        l.below.push_back({e.root_index, PathError{std::string(e.path), errno, "stat"}});
+        return Action::proceed;
+      }
+      if (!S_ISREG(st.st_mode)) return Action::proceed;
+    } else if (e.type != FileType::file) {
+      return Action::proceed;
     }
-    if (!is_image_name(e.path())) continue;
-    const bool regular = !ec2 && e.is_regular_file(ec2);
-    if (ec2) {
-      below.push_back({e.path().string(), ec2.value(), "stat"});
-      continue;
-    }
-    if (regular) found.push_back(e.path().string());
+    l.found.emplace_back(e.root_index, std::string(e.path));
+    return Action::proceed;
   }
-  if (ec) below.push_back({dir.string(), ec.value(), "readdir"});
-  for (const auto& d : subdirs) walk_dir(d, found, below);
-}
+
+  void on_error(const PathError& err, bool, unsigned worker) override {
+    per_worker_[worker].below.push_back({current_root(err.path), err});
+  }
+
+  // Per root: its image files (sorted) and its errors (sorted by path), whatever order the workers found
+  // them in.
+  void finish(std::vector<std::vector<std::string>>& found, std::vector<std::vector<PathError>>& below) {
+    for (auto& l : per_worker_) {
+      for (auto& [r, p] : l.found) found_[r].push_back(std::move(p));
+      for (auto& [r, e] : l.below) below_[r].push_back(std::move(e));
+    }
+    for (auto& f : found_) std::sort(f.begin(), f.end());
+    for (auto& b : below_)
+      std::sort(b.begin(), b.end(), [](const PathError& x, const PathError& y) { return x.path < y.path; });
+    found = std::move(found_);
+    below = std::move(below_);
+  }
+
+ private:
+  struct Local {
+    std::vector<std::pair<std::size_t, std::string>> found;
+    std::vector<std::pair<std::size_t, PathError>> below;
+  };
+  // The root an error's path lies under (errors carry no root index): the longest root that prefixes it.
+  std::size_t current_root(const std::string& path) const {
+    std::size_t best = 0, best_len = 0;
+    for (std::size_t r = 0; r < roots_.size(); ++r) {
+      const std::string& root = roots_[r];
+      if (path.compare(0, root.size(), root) == 0 && root.size() >= best_len) {
+        best = r;
+        best_len = root.size();
+      }
+    }
+    return best;
+  }
+
+  const std::vector<std::string>& roots_;
+  std::vector<std::vector<std::string>> found_;
+  std::vector<std::vector<PathError>> below_;
+  std::vector<Local> per_worker_;
+};
 
 }  // namespace
 
 std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std::vector<PathError>& errors,
                                        std::vector<PathError>& below) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
+  // The directories first, walked together by the parallel walker with the concurrency their storage
+  // suits (base/fstype); then every argument in order.
+  std::vector<std::string> dirs;
+  std::vector<std::size_t> dir_of(args.size(), SIZE_MAX);
+  std::vector<bool> exists(args.size(), false);
+  std::vector<int> stat_err(args.size(), 0);
+  for (std::size_t i = 0; i < args.size(); ++i) {
     std::error_code ec;
-    const auto st = fs::status(a, ec);
+    const auto st = fs::status(args[i], ec);
     if (ec || !fs::exists(st)) {
-      errors.push_back({a, ec ? ec.value() : ENOENT, "stat"});
+      stat_err[i] = ec ? ec.value() : ENOENT;
       continue;
     }
+    exists[i] = true;
     if (fs::is_directory(st)) {
-      std::vector<std::string> found;
-      walk_dir(a, found, below);
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
+      dir_of[i] = dirs.size();
+      dirs.push_back(args[i]);
+    }
+  }
+  std::vector<std::vector<std::string>> found;
+  std::vector<std::vector<PathError>> found_below;
+  if (!dirs.empty()) {
+    WalkOptions wo;  // threads 0: from the filesystem type of the roots
+    const unsigned threads = choose_threads(dirs, 0);
+    wo.threads = threads;
+    ImageCollector collect(dirs, threads);
+    walk(dirs, wo, collect);
+    collect.finish(found, found_below);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!exists[i]) {
+      errors.push_back({a, stat_err[i], "stat"});
+    } else if (dir_of[i] != SIZE_MAX) {
+      auto& f = found[dir_of[i]];
+      out.insert(out.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+      auto& b = found_below[dir_of[i]];
+      below.insert(below.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
     } else if (is_manifest(a)) {
       Manifest m;
       if (auto e = load_manifest(a, {}, m)) {
@@ -667,9 +809,12 @@ std::optional<std::string> parse_chip_index(std::string text, const std::string&
   Manifest m;
   if (auto e = parse_manifest(std::move(text), name, {}, m)) return describe(*e);
   if (m.hash_col() < 0 || m.size_col() < 0) return std::nullopt;
+  const int shard_col = m.find_column("shard");
   for (std::size_t r = 0; r < m.size(); ++r) {
     if (m.hash_hex(r).empty()) continue;
-    out[m.path(r)] = KeptChip{m.file_size(r), std::string(m.hash_hex(r))};
+    out[m.path(r)] =
+        KeptChip{m.file_size(r), std::string(m.hash_hex(r)),
+                 shard_col >= 0 ? unescape_field(m.cell(r, std::size_t(shard_col))) : std::string()};
   }
   return std::nullopt;
 }
@@ -692,6 +837,12 @@ bool check_kept_chip(std::span<const unsigned char> bytes, const KeptChip* liste
   if (!jpeg_complete(bytes)) return false;
   int64_t hw = 0, hh = 0;
   if (header_size(bytes, hw, hh) && (hw != w || hh != h)) return false;
+  if (is_jpeg(bytes)) {  // decoded with libjpeg's warnings as errors (corrupt data is not kept)
+    cv::Mat m;
+    bool checked_only = false;
+    if (decode_jpeg_strict(bytes, cv::IMREAD_COLOR, uint64_t(w) * uint64_t(h), m, checked_only)) return false;
+    if (!checked_only) return m.cols == w && m.rows == h;
+  }
   try {
     const cv::Mat m = cv::imdecode(
         cv::Mat(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data())), cv::IMREAD_UNCHANGED);

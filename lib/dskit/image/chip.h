@@ -99,10 +99,11 @@ struct ChipResult {
 // A chip listed by a previous run's manifest, which --resume checks a chip file against before keeping it.
 struct KeptChip {
   uint64_t size = 0;
-  std::string hash;  // xxh3-128 hex
+  std::string hash;   // xxh3-128 hex
+  std::string shard;  // the shard column (shard layout): the tar file holding the chip; "" for chip files
 };
-// Parses a chip manifest (chips.tsv; `name` for messages) into chip path -> size and hash. Rows without a
-// hash are left out. Error message, or nullopt.
+// Parses a chip manifest (chips.tsv; `name` for messages) into chip path (or shard member name) -> size,
+// hash and shard. Rows without a hash are left out. Error message, or nullopt.
 std::optional<std::string> parse_chip_index(std::string text, const std::string& name,
                                             std::map<std::string, KeptChip>& out);
 // The same from a file; a missing file is an empty index, not an error.

@@ -14,6 +14,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "dskit/image/jpeg_decode.h"
+
 namespace dskit::image {
 
 namespace {
@@ -159,6 +161,12 @@ bool jpeg_complete(std::span<const unsigned char> b) {
   return false;
 }
 
+std::string over_budget_message(int64_t w, int64_t h, uint64_t max_pixels) {
+  return "image is " + std::to_string(w) + "x" + std::to_string(h) +
+         " pixels, above the decoding budget of " + std::to_string(max_pixels) +
+         " pixels (--max-pixels); convert it to a tiled TIFF (vips tiffsave --tile --pyramid)";
+}
+
 std::optional<std::string> read_whole_image(const std::string& path, int flags, uint64_t max_pixels,
                                             cv::Mat& out) {
   std::vector<unsigned char> data;
@@ -166,28 +174,29 @@ std::optional<std::string> read_whole_image(const std::string& path, int flags, 
   if (!read_file(path, data, err)) return err;
   int64_t w = 0, h = 0;
   if (header_size(data, w, h)) {
-    if (double(w) * double(h) > double(max_pixels))
-      return "image is " + std::to_string(w) + "x" + std::to_string(h) +
-             " pixels, above the decoding budget of " + std::to_string(max_pixels) +
-             " pixels (--max-pixels); convert it to a tiled TIFF (vips tiffsave --tile --pyramid)";
+    if (double(w) * double(h) > double(max_pixels)) return over_budget_message(w, h, max_pixels);
     if (w * h > kOpenCvMaxPixels)
       return "image is " + std::to_string(w) + "x" + std::to_string(h) +
              " pixels, above OpenCV's limit of 2^30; convert it to a tiled TIFF (vips tiffsave --tile)";
   }
   if (!jpeg_complete(data)) return "corrupt data (truncated JPEG: no end-of-image marker)";
-  try {
-    out = cv::imdecode(data, flags);
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    what.erase(
-        std::find_if(what.rbegin(), what.rend(), [](unsigned char c) { return !std::isspace(c); }).base(),
-        what.end());
-    return "cannot decode the image (" + what + ")";
+  bool checked_only = true;
+  if (is_jpeg(data)) {
+    if (auto e = decode_jpeg_strict(data, flags, max_pixels, out, checked_only)) return e;
+  }
+  if (checked_only) {
+    try {
+      out = cv::imdecode(data, flags);
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      what.erase(
+          std::find_if(what.rbegin(), what.rend(), [](unsigned char c) { return !std::isspace(c); }).base(),
+          what.end());
+      return "cannot decode the image (" + what + ")";
+    }
   }
   if (out.empty()) return "cannot decode the image (corrupt, or above OpenCV's limit of 2^30 pixels)";
-  if (uint64_t(out.total()) > max_pixels)
-    return "image is " + std::to_string(out.cols) + "x" + std::to_string(out.rows) +
-           " pixels, above the decoding budget of " + std::to_string(max_pixels) + " pixels (--max-pixels)";
+  if (uint64_t(out.total()) > max_pixels) return over_budget_message(out.cols, out.rows, max_pixels);
   return std::nullopt;
 }
 

@@ -131,6 +131,7 @@ bool Reader::fail(uint64_t offset, std::string what) {
 std::optional<TarError> Reader::read(uint64_t offset, std::span<unsigned char> out) const {
   if (offset > size_ || out.size() > size_ - offset)
     return TarError{offset, "read beyond the end of the archive"};
+  if (out.empty()) return std::nullopt;  // (memcpy from or to a null pointer is undefined even for 0 bytes)
   if (fd_ < 0) {
     std::memcpy(out.data(), mem_.data() + offset, out.size());
     return std::nullopt;

@@ -50,7 +50,7 @@ TEST_CASE("image kept: a listed chip must match size and hash; an unlisted one m
   std::string hash;
   REQUIRE(check_kept_chip(jpg, nullptr, 32, 16, hash));
   CHECK(hash.size() == 32);
-  const KeptChip listed{jpg.size(), hash};
+  const KeptChip listed{jpg.size(), hash, ""};
   std::string h2;
   CHECK(check_kept_chip(jpg, &listed, 32, 16, h2));
   auto changed = jpg;
