@@ -71,10 +71,8 @@ int run_leaks(const LeaksCmdOptions& o) {
 
 Command add_leaks(CLI::App& app) {
   auto o = std::make_shared<LeaksCmdOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "leaks", "Content (same hash) found in more than one split; exit 1 when there is some");
-  sub->add_option("manifest", o->manifest, "A split manifest with a hash column ('-': standard input)")
-      ->required();
+  CLI::App* sub = app.add_subcommand("leaks", "Content (same hash) in more than one split; exit 1 if any");
+  sub->add_option("manifest", o->manifest, "A split manifest with hashes ('-': standard input)")->required();
   sub->add_option("--column", o->column, "The column holding the split (default split)");
   sub->add_flag("--json", o->json, "One JSON document");
   dskit::app::add_output_flag(sub, o->out, "Write the report here (atomically) instead of standard output");

@@ -20,8 +20,7 @@ set -euo pipefail
 
 bench_setup dsbalance_coco_bench build-bench /tmp/dskit-bench 1.0 "$@"
 n=${ANNOTATIONS:-1000000}
-runs=5
-((quick)) && runs=2
+runs=$((quick ? 2 : 5))
 load_wait=${LOAD_WAIT:-300}
 
 dsb=$build/bin/dsbalance

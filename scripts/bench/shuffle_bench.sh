@@ -15,10 +15,9 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-bench_setup shuffle_bench build-bench /tmp/dskit-bench 0.7 "$@"
 entries=${ENTRIES:-1000000}
-runs=10
-((quick)) && runs=3
+bench_setup shuffle_bench build-bench /tmp/dskit-bench 0.7 "$@"
+runs=$((quick ? 3 : 10))
 
 dsm=$build/bin/dsmanifest
 bench_need_bins dsmanifest

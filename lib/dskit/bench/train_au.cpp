@@ -34,12 +34,7 @@ StepAccount account_steps(const std::vector<StepTimes>& steps) {
 
 StepAccount combine_accounts(const std::vector<StepAccount>& accounts) {
   StepAccount t;
-  for (const auto& a : accounts) {
-    t.steps += a.steps;
-    t.compute_s += a.compute_s;
-    t.wait_s += a.wait_s;
-    t.wall_s += a.wall_s;
-  }
+  for (const auto& a : accounts) t += a;
   if (t.steps) t.au = ratio(t.compute_s, t.wall_s);
   return t;
 }

@@ -28,6 +28,15 @@ struct StepAccount {
   double wait_s = 0;         // sum of (ready - request)
   double wall_s = 0;         // sum of (done - request)
   std::optional<double> au;  // compute_s / wall_s; none without a counted step (or with zero wall time)
+
+  // Adds another account's steps and times (not its AU: that is recomputed from the sums).
+  StepAccount& operator+=(const StepAccount& o) {
+    steps += o.steps;
+    compute_s += o.compute_s;
+    wait_s += o.wait_s;
+    wall_s += o.wall_s;
+    return *this;
+  }
 };
 
 // The account of one accelerator's steps, in the order it ran them; steps[0] is excluded.
