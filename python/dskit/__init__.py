@@ -308,11 +308,12 @@ def balance(inputs: Union[PathLike, Sequence[PathLike]], *, by: Optional[str] = 
         os.stat(p)  # a missing input raises FileNotFoundError with its path
     as_list = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731
     doc, class_weights, warned = _dskit.balance(
-        [os.fspath(p) for p in paths], format=format or "", by=by or "", unit=unit, crowd=not no_crowd,
-        include_difficult=include_difficult, id_column=id_column, label_column=label_column,
-        separator=separator, merges=as_list(merge), drops=as_list(drop),
-        map_file=None if map is None else os.fspath(map), many=many, few=few, gates=as_list(fail_if),
-        weights=weights, beta=beta, threads=threads)
+        [os.fspath(p) for p in paths],
+        dict(format=format or "", by=by or "", unit=unit, crowd=not no_crowd,
+             include_difficult=include_difficult, id_column=id_column, label_column=label_column,
+             separator=separator, merges=as_list(merge), drops=as_list(drop),
+             map_file=None if map is None else os.fspath(map), many=many, few=few, gates=as_list(fail_if),
+             weights=weights, beta=beta, threads=threads))
     for w in warned:
         _warnings.warn(w, stacklevel=2)
     report = json.loads(doc)

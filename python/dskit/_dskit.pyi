@@ -33,9 +33,4 @@ class EpochOrder:
 
 def rank_share(n: int, rank: int, world: int, tail: str = ...) -> Tuple[int, int]: ...
 
-def balance(inputs: Sequence[Union[str, bytes]], *, format: str = ..., by: str = ..., unit: str = ...,
-            crowd: bool = ..., include_difficult: bool = ..., id_column: str = ..., label_column: str = ...,
-            separator: str = ..., merges: Sequence[str] = ..., drops: Sequence[str] = ...,
-            map_file: Optional[Union[str, bytes]] = ..., many: int = ..., few: int = ...,
-            gates: Sequence[str] = ..., weights: str = ..., beta: float = ...,
-            threads: int = ...) -> Tuple[str, List[float], List[str]]: ...
+def balance(inputs: Sequence[Union[str, bytes]], options: Dict[str, Any]) -> Tuple[str, List[float], List[str]]: ...

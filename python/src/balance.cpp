@@ -156,47 +156,44 @@ pyb::tuple balance(const BalanceArgs& a) {
   return pyb::make_tuple(json, weights, warnings);
 }
 
+// BalanceArgs from the keyword options of dskit.balance (python/dskit/__init__.py passes every one of them).
+BalanceArgs balance_args(const std::vector<pyb::object>& inputs, const pyb::dict& o) {
+  BalanceArgs a;
+  for (const auto& i : inputs) a.inputs.push_back(fsencode(i));
+  const std::pair<const char*, std::string BalanceArgs::*> texts[] = {
+      {"format", &BalanceArgs::format},
+      {"by", &BalanceArgs::by},
+      {"unit", &BalanceArgs::unit},
+      {"id_column", &BalanceArgs::id_column},
+      {"label_column", &BalanceArgs::label_column},
+      {"separator", &BalanceArgs::separator},
+      {"weights", &BalanceArgs::weights}};
+  for (const auto& [key, field] : texts) a.*field = o[key].cast<std::string>();
+  const std::pair<const char*, std::vector<std::string> BalanceArgs::*> lists[] = {
+      {"merges", &BalanceArgs::merges}, {"drops", &BalanceArgs::drops}, {"gates", &BalanceArgs::gates}};
+  for (const auto& [key, field] : lists) a.*field = o[key].cast<std::vector<std::string>>();
+  if (!o["map_file"].is_none()) a.map_file = fsencode(o["map_file"]);
+  a.crowd = o["crowd"].cast<bool>();
+  a.include_difficult = o["include_difficult"].cast<bool>();
+  a.many = o["many"].cast<uint64_t>();
+  a.few = o["few"].cast<uint64_t>();
+  a.beta = o["beta"].cast<double>();
+  a.threads = o["threads"].cast<unsigned>();
+  return a;
+}
+
 }  // namespace
 
 void init_balance(pyb::module_& m) {
   m.def(
       "balance",
-      [](const std::vector<pyb::object>& inputs, const std::string& format, const std::string& by,
-         const std::string& unit, bool crowd, bool include_difficult, const std::string& id_column,
-         const std::string& label_column, const std::string& separator,
-         const std::vector<std::string>& merges, const std::vector<std::string>& drops,
-         const std::optional<pyb::object>& map_file, uint64_t many, uint64_t few,
-         const std::vector<std::string>& gates, const std::string& weights, double beta, unsigned threads) {
-        BalanceArgs a;
-        for (const auto& i : inputs) a.inputs.push_back(fsencode(i));
-        a.format = format;
-        a.by = by;
-        a.unit = unit;
-        a.crowd = crowd;
-        a.include_difficult = include_difficult;
-        a.id_column = id_column;
-        a.label_column = label_column;
-        a.separator = separator;
-        a.merges = merges;
-        a.drops = drops;
-        if (map_file) a.map_file = fsencode(*map_file);
-        a.many = many;
-        a.few = few;
-        a.gates = gates;
-        a.weights = weights;
-        a.beta = beta;
-        a.threads = threads;
-        return balance(a);
+      [](const std::vector<pyb::object>& inputs, const pyb::dict& options) {
+        return balance(balance_args(inputs, options));
       },
-      pyb::arg("inputs"), pyb::kw_only(), pyb::arg("format") = "", pyb::arg("by") = "",
-      pyb::arg("unit") = "instances", pyb::arg("crowd") = true, pyb::arg("include_difficult") = false,
-      pyb::arg("id_column") = "id", pyb::arg("label_column") = "label", pyb::arg("separator") = "|",
-      pyb::arg("merges") = std::vector<std::string>{}, pyb::arg("drops") = std::vector<std::string>{},
-      pyb::arg("map_file") = std::nullopt, pyb::arg("many") = 100, pyb::arg("few") = 20,
-      pyb::arg("gates") = std::vector<std::string>{}, pyb::arg("weights") = "balanced",
-      pyb::arg("beta") = 0.9999, pyb::arg("threads") = 0,
+      pyb::arg("inputs"), pyb::arg("options"),
       "dsbalance's report of one input or two (train, val): (the --json document, the class weights, the "
-      "warnings). ValueError with dsbalance's message on errors.");
+      "warnings). `options` holds every keyword of dskit.balance's call (format, by, unit, crowd, "
+      "include_difficult, id_column, label_column, separator, merges, drops, map_file, many, few, gates, "
+      "weights, beta, threads). ValueError with dsbalance's message on errors.");
 }
-
 }  // namespace dskit::py
