@@ -76,27 +76,6 @@ FileType from_dtype(unsigned char d) {
   }
 }
 
-FileType from_mode(unsigned mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return FileType::file;
-    case S_IFDIR:
-      return FileType::dir;
-    case S_IFLNK:
-      return FileType::symlink;
-    case S_IFBLK:
-      return FileType::block;
-    case S_IFCHR:
-      return FileType::chr;
-    case S_IFIFO:
-      return FileType::fifo;
-    case S_IFSOCK:
-      return FileType::socket;
-    default:
-      return FileType::unknown;
-  }
-}
-
 StatInfo from_statx(const struct statx& s) {
   StatInfo st;
   st.size = s.stx_size;
@@ -238,7 +217,7 @@ class WalkRun {
       if (const auto slash = name.rfind('/'); slash != std::string_view::npos && name.size() > 1)
         name.remove_prefix(slash + 1);
       e.name = name;
-      e.type = from_mode(sx.stx_mode);
+      e.type = file_type_of_mode(sx.stx_mode);
       e.root_index = index;
       const StatInfo st = from_statx(sx);
       if (opts_.need_stat) {
@@ -520,7 +499,7 @@ class WalkRun {
         continue;
       }
       const StatInfo st = from_statx(sx);
-      emit(dir, pathbuf, std::string_view(pathbuf).substr(base), from_mode(sx.stx_mode),
+      emit(dir, pathbuf, std::string_view(pathbuf).substr(base), file_type_of_mode(sx.stx_mode),
            opts_.need_stat ? &st : nullptr, id, subdirs);
     }
     push(subdirs);
@@ -555,6 +534,40 @@ WalkStats walk(const std::vector<std::string>& roots, const WalkOptions& opts, W
   // Roots are pushed in reverse so that the LIFO stack starts with the first one.
   for (std::size_t i = roots.size(); i-- > 0;) run.add_root(roots[i], i);
   return run.run();
+}
+
+FileType file_type_of_mode(unsigned mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return FileType::file;
+    case S_IFDIR:
+      return FileType::dir;
+    case S_IFLNK:
+      return FileType::symlink;
+    case S_IFBLK:
+      return FileType::block;
+    case S_IFCHR:
+      return FileType::chr;
+    case S_IFIFO:
+      return FileType::fifo;
+    case S_IFSOCK:
+      return FileType::socket;
+    default:
+      return FileType::unknown;
+  }
+}
+
+StatInfo stat_info_of(const struct stat& s) {
+  StatInfo st;
+  st.size = static_cast<uint64_t>(s.st_size);
+  st.mtime_ns = clamped_ns(s.st_mtim.tv_sec, s.st_mtim.tv_nsec);
+  st.ino = s.st_ino;
+  st.dev = s.st_dev;
+  st.nlink = s.st_nlink;
+  st.mode = s.st_mode;
+  st.uid = s.st_uid;
+  st.gid = s.st_gid;
+  return st;
 }
 
 }  // namespace dskit

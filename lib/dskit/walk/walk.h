@@ -11,6 +11,7 @@
 // retries, so a tight limit slows the walk instead of losing subtrees.
 #pragma once
 
+#include <sys/stat.h>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,11 @@ struct StatInfo {
   uint32_t uid = 0;  // owner and group (dscp keeps them as root)
   uint32_t gid = 0;
 };
+
+// The entry type of a stat(2) mode (its S_IFMT bits).
+FileType file_type_of_mode(unsigned mode);
+// The StatInfo of a stat(2)/fstat(2) result (the mtime clamped as clamped_ns).
+StatInfo stat_info_of(const struct stat& s);
 
 struct Entry {
   std::string_view path;  // as printed: the root as given, then the relative path
