@@ -269,6 +269,7 @@ static int run(int argc, char** argv) {
       for (const auto& r : roots) {
         w.str(r.src);
         w.str(r.dst);
+        w.u64(r.named ? 1 : 0);
       }
       const std::string plan = comm->broadcast(std::move(w.bytes()));
       WireReader r(plan);
@@ -278,6 +279,7 @@ static int run(int argc, char** argv) {
         CopyRoot cr;
         cr.src = std::string(r.str());
         cr.dst = std::string(r.str());
+        cr.named = r.u64() != 0;
         roots.push_back(std::move(cr));
       }
     }

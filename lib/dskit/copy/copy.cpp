@@ -659,6 +659,47 @@ class CleanupVisitor : public WalkVisitor {
   std::vector<RootCtx*> roots_;
 };
 
+// The destination DST/NAME of a directory: NAME opened in DST without following it; a symbolic link
+// there is replaced by a directory, never followed (a copy, --delete and the attributes would act inside
+// its target). DST itself, as the user gave it, is followed. False when it cannot be made (reported).
+bool open_named_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters& c) {
+  const std::string dst = strip_slashes(ctx.root.dst);
+  const std::string name(name_of(dst));
+  auto out_error = [&](const std::string& path, int err, const char* op) {
+    c.output_errors.fetch_add(1);
+    if (is_fatal_output(err)) c.full.store(true);
+    sink.on_error({path, err, op}, true);
+    return false;
+  };
+  const Fd pfd(::open(dir_of(dst).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (pfd.fd < 0) {
+    if (o.dry_run) {
+      if (o.rank == 0) sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+      return true;
+    }
+    return out_error(dir_of(dst), errno, "open");
+  }
+  struct stat st {};
+  const bool exists = ::fstatat(pfd.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (exists && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+    return out_error(ctx.root.dst, ENOTDIR, "create");
+  if (exists && S_ISDIR(st.st_mode)) {
+    ctx.existed = true;
+  } else if (o.dry_run) {
+    if (o.rank == 0) sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+    return true;
+  } else {
+    if (exists && ::unlinkat(pfd.fd, name.c_str(), 0) != 0) return out_error(ctx.root.dst, errno, "unlink");
+    if (::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST)
+      return out_error(ctx.root.dst, errno, "mkdir");
+    c.dirs.fetch_add(1);
+    sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+  }
+  ctx.dst_fd = ::openat(pfd.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (ctx.dst_fd < 0) return out_error(ctx.root.dst, errno == ENOTDIR ? ELOOP : errno, "open");
+  return true;
+}
+
 // Opens the roots: the source directory (or a single entry's parent) and the destination, created when
 // missing. False when the root cannot be copied (reported).
 bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters& c, struct stat& st) {
@@ -693,6 +734,7 @@ bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters&
     return false;
   }
   const std::string& dst = ctx.root.dst;
+  if (ctx.root.named) return open_named_root(ctx, o, sink, c);
   struct stat dst_st {};
   if (::stat(dst.c_str(), &dst_st) == 0) {
     if (!S_ISDIR(dst_st.st_mode)) {
@@ -783,7 +825,7 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
     if (name == "." || name == "/" || name == "..")
       out.push_back({s, d});
     else
-      out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name)});
+      out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name), true});
   }
   return check_roots(out);
 }

@@ -57,9 +57,11 @@ struct CopyOptions {
 // its own entries; files linked to each other (-H) go by inode instead, so that one rank makes all links.
 unsigned entry_owner(std::string_view rel, unsigned world);
 
-// One source and the path its copy gets.
+// One source and the path its copy gets. `named`: dst is DST/NAME as plan_roots made it, and its last
+// component is never followed (a symbolic link there is replaced); the DST the user gave is followed.
 struct CopyRoot {
   std::string src, dst;
+  bool named = false;
 };
 
 // cp -r's rule: with DST an existing directory each SRC is copied into it (DST/NAME); otherwise there must

@@ -1,0 +1,28 @@
+# dscp against a hostile destination: a symbolic link planted at DST/NAME (the top-level copy of a source
+# directory) is replaced by a real directory, never followed: nothing is written, deleted, chmod'ed or
+# chown'ed in its target, with or without --delete. (The DST the user names is followed, as cp does.)
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p data/sub outside dst
+echo hi > data/x.txt
+echo y > data/sub/y.txt
+chmod 777 data
+echo KEEP > outside/keep
+chmod 700 outside
+chown 65534 outside 2> /dev/null || true
+before=$(stat -c '%a %u %g %Y' outside)
+ln -s "$T/outside" dst/data
+capture got.txt dscp --delete -v data dst
+expect_eq "exit code with a planted top-level link" 0 "$rc"
+expect_eq "outside listing" "keep" "$(ls -A outside)"
+expect_eq "outside/keep" KEEP "$(cat outside/keep)"
+expect_eq "outside mode, owner, time" "$before" "$(stat -c '%a %u %g %Y' outside)"
+[ -d dst/data ] && [ ! -L dst/data ] || fail "the planted link was not replaced by a directory"
+diff -r data dst/data || fail "dst/data is not a copy of data"
+expect_eq "dst/data mode" 777 "$(stat -c %a dst/data)"
+
+# The DST operand itself may be a link to a directory (as with cp): the copy goes into its target.
+mkdir real && ln -s "$T/real" via
+capture got2.txt dscp data via
+expect_eq "exit code through the DST operand" 0 "$rc"
+diff -r data real/data || fail "real/data is not a copy of data"
