@@ -466,16 +466,34 @@ class Copier {
     sink_.on_change(ChangeKind::link, ctx.dst_path(rel), 'f');
   }
 
-  // Compares an existing destination file with the source by content. True when equal.
-  bool same_content(int pfd, const std::string& name, BeneathFile& src, std::string* src_hex) {
+  // Compares an existing destination file with the source by content. True when equal; `dfd` is left
+  // open on the destination file compared (opened without following a link).
+  bool same_content(int pfd, const std::string& name, BeneathFile& src, std::string* src_hex, Fd& dfd) {
     FileHasher h;
     std::string a, b;
-    Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    dfd.fd = ::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (dfd.fd < 0 || h.hash_fd(dfd.fd, HashAlgo::xxh3_128, a) != 0) return false;
     if (h.hash_fd(src.fd, HashAlgo::xxh3_128, b) != 0) return false;
     if (src_hex) *src_hex = b;
     ::lseek(src.fd, 0, SEEK_SET);
     return a == b;
+  }
+
+  // The source's owner (as root, with owners), mode and times given to the destination file `fd` compared
+  // by content, through that descriptor: never through the name, which may meanwhile have become a link.
+  // False when `name` no longer is that file (it is then copied anew, replacing what is there).
+  bool same_attributes_set(int pfd, const std::string& name, int fd, const struct stat& src) {
+    struct stat have {
+    }, now{};
+    if (::fstat(fd, &have) != 0 || ::fstatat(pfd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        have.st_ino != now.st_ino || have.st_dev != now.st_dev)
+      return false;
+    if (root_ && o_.owners && (have.st_uid != src.st_uid || have.st_gid != src.st_gid))
+      (void)::fchown(fd, src.st_uid, src.st_gid);
+    const struct timespec times[2] = {src.st_atim, src.st_mtim};
+    (void)::fchmod(fd, src.st_mode & 07777);
+    (void)::futimens(fd, times);
+    return true;
   }
 
   bool copy_file_body(RootCtx& ctx, std::string_view rel, int pfd, const std::string& name,
@@ -498,14 +516,11 @@ class Copier {
       if (!open_source(ctx, rel, src)) return false;
       src_fd.fd = src.fd;
     }
+    Fd dfd;
     if (o_.checksum && cur && S_ISREG(cur->st_mode) && static_cast<uint64_t>(cur->st_size) == sst.size &&
-        algo == HashAlgo::none && same_content(pfd, name, src, nullptr)) {
+        algo == HashAlgo::none && same_content(pfd, name, src, nullptr, dfd) &&
+        (o_.dry_run || same_attributes_set(pfd, name, dfd.fd, src.st))) {
       c_.unchanged.fetch_add(1, std::memory_order_relaxed);
-      if (!o_.dry_run) {
-        const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
-        (void)::utimensat(pfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
-        (void)::fchmodat(pfd, name.c_str(), src.st.st_mode & 07777, 0);
-      }
       return true;
     }
     const ChangeKind kind = cur ? ChangeKind::update : ChangeKind::copy;
