@@ -75,6 +75,9 @@ expect_rc_err "into itself" 2 dscp S S/a
 expect_rc_err "-T into itself" 2 dscp -T S S/inner
 expect_rc_err "-T onto itself" 2 dscp -T S S
 [ ! -e S/inner ] || fail "-T into itself made S/inner"
+ln -s S/a to_inside  # a DST operand that is a link to a directory inside SRC is the same (it never ended)
+expect_rc_err "-T into itself through a link" 2 timeout 20 dscp -T S to_inside
+rm to_inside
 expect_rc_err "missing operand" 2 dscp S
 
 # -L: links are followed; the loop is reported (exit 1) and the rest copied.

@@ -849,10 +849,15 @@ std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
   struct stat st {};
   for (const auto& r : roots) {
     char* rs = ::realpath(r.src.c_str(), nullptr);
-    char* rd = ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
-    std::string a = rs ? rs : "",
-                b = rd ? std::string(rd) + "/" + std::string(name_of(strip_slashes(r.dst))) : "";
+    // The DST operand is followed (a link to a directory inside SRC too); a named root's last component not.
+    char* whole = r.named ? nullptr : ::realpath(r.dst.c_str(), nullptr);
+    char* rd = whole ? nullptr : ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
+    std::string a = rs ? rs : "", b = whole ? std::string(whole)
+                                      : rd
+                                          ? std::string(rd) + "/" + std::string(name_of(strip_slashes(r.dst)))
+                                          : "";
     std::free(rs);
+    std::free(whole);
     std::free(rd);
     if (!a.empty() && !b.empty() && (b == a || b.starts_with(a + "/")) && ::lstat(r.src.c_str(), &st) == 0 &&
         S_ISDIR(st.st_mode))
