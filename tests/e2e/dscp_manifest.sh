@@ -43,3 +43,29 @@ done
 sort -m got0 got1 got2 | sort > all
 (cd S2 && find . -type f ! -path './unlisted/*' -printf '%P\n' | sort) > want_all
 expect_same_file "union of the shares" want_all all
+
+# --write-manifest lists every file copied, one whose path is longer than PATH_MAX too (it was dropped
+# silently: the row was looked up by path).
+/usr/bin/python3 - << 'PY'
+import os
+fd = os.open(".", os.O_RDONLY)
+for name in ["L"] + ["d" * 250] * 18:
+    try:
+        os.mkdir(name, dir_fd=fd)
+    except FileExistsError:
+        pass
+    nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+w = os.open("deep", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(w, b"deep\n")
+os.close(w)
+PY
+echo short > L/short
+dsmanifest build L -o long.tsv 2> /dev/null
+expect_eq "rows of the long manifest" 2 "$(tail -n +3 long.tsv | wc -l)"
+capture out.txt dscp --manifest long.tsv --write-manifest wlong.tsv DL
+expect_eq "exit code with a long path" 0 "$rc"
+expect_eq "rows of the written manifest" "$(tail -n +3 long.tsv | cut -f1 | sort)" \
+  "$(tail -n +3 wlong.tsv | cut -f1 | sort)"
+expect_rc_err "dsmanifest verify of the long written manifest" 0 dsmanifest verify wlong.tsv

@@ -507,7 +507,12 @@ class Copier {
         } else {
           FileHasher h;
           Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-          if (dfd.fd >= 0) (void)h.hash_fd(dfd.fd, algo, *out_hex);
+          const int err = dfd.fd < 0 ? errno : h.hash_fd(dfd.fd, algo, *out_hex);
+          if (err) {
+            out_hex->clear();
+            output_error({ctx.dst_path(rel), err > 0 ? err : EIO, "hash"});
+            return false;
+          }
         }
       }
       return true;
@@ -933,8 +938,8 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
 
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm) {
-  hashes.assign(files.size(), std::string());
+                 CopyCounters& counters, std::vector<CopiedFile>& copied, Comm* comm) {
+  copied.assign(files.size(), CopiedFile());
   RootCtx ctx;
   ctx.root = {src_root, dst_root};
   ctx.tree = true;
@@ -983,7 +988,21 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
             continue;
           }
         }
-        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &hashes[order[k]]);
+        CopiedFile& out = copied[order[k]];
+        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &out.hash);
+        if (opts.dry_run || out.hash.empty()) continue;
+        // The copy as it is now, looked at in its directory (no path lookup, no link followed).
+        struct stat dst {};
+        const Fd pfd = copier.parent(ctx, f.rel, t);
+        if (pfd.fd < 0 ||
+            ::fstatat(pfd.fd, std::string(name_of(f.rel)).c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+          out.hash.clear();
+          copier.output_error({ctx.dst_path(f.rel), pfd.fd < 0 ? -pfd.fd : errno, "stat"});
+          continue;
+        }
+        out.size = static_cast<uint64_t>(dst.st_size);
+        out.mtime_ns = clamped_ns(dst.st_mtim.tv_sec, dst.st_mtim.tv_nsec);
+        out.ino = dst.st_ino;
       }
     });
   }
