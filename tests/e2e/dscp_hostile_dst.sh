@@ -1,6 +1,8 @@
 # dscp against a hostile destination: a symbolic link planted at DST/NAME (the top-level copy of a source
 # directory) is replaced by a real directory, never followed: nothing is written, deleted, chmod'ed or
 # chown'ed in its target, with or without --delete. (The DST the user names is followed, as cp does.)
+# Names like dskit temporaries: a source file so named is copied (and kept by a rerun); in DST only a
+# leftover temporary file is removed, never a directory so named (without --delete).
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p data/sub outside dst
@@ -26,3 +28,15 @@ mkdir real && ln -s "$T/real" via
 capture got2.txt dscp data via
 expect_eq "exit code through the DST operand" 0 "$rc"
 diff -r data real/data || fail "real/data is not a copy of data"
+
+mkdir -p tn
+echo data > tn/.x.dskit-ABCDEF.tmp
+dscp tn TD
+expect_eq "a source file named like a temporary" data "$(cat TD/.x.dskit-ABCDEF.tmp 2> /dev/null)"
+mkdir -p TD/.y.dskit-QWERTY.tmp && echo mine > TD/.y.dskit-QWERTY.tmp/keep
+echo partial > TD/.z.dskit-ZZZZZZ.tmp
+capture got3.txt dscp -v -T tn TD
+expect_eq "exit code of the rerun" 0 "$rc"
+expect_eq "the copy kept by the rerun" data "$(cat TD/.x.dskit-ABCDEF.tmp 2> /dev/null)"
+expect_eq "a directory named like a temporary" mine "$(cat TD/.y.dskit-QWERTY.tmp/keep 2> /dev/null)"
+[ ! -e TD/.z.dskit-ZZZZZZ.tmp ] || fail "a leftover temporary was not removed"

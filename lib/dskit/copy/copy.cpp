@@ -641,14 +641,17 @@ class CleanupVisitor : public WalkVisitor {
     const RootCtx& ctx = *roots_[e.root_index];
     const std::string rel(e.rel);
     if (e.depth == 1 && is_stage_file(e.name)) return Action::skip;
-    ChangeKind kind;
-    if (is_dskit_temp_name(e.name)) {
-      kind = ChangeKind::temp;
-    } else if (o_.remove_extra) {
+    // A name the source has is a copy, whatever it looks like (a source file may be named like a
+    // temporary); dscp makes temporary files and links only, so a directory is never one.
+    auto in_source = [&] {
       struct stat st {};
-      if (::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
-          errno != ENOENT)
-        return Action::proceed;
+      return ::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
+             errno != ENOENT;
+    };
+    ChangeKind kind;
+    if (e.type != FileType::dir && is_dskit_temp_name(e.name) && !in_source()) {
+      kind = ChangeKind::temp;
+    } else if (o_.remove_extra && !in_source()) {
       kind = ChangeKind::remove;
     } else {
       return Action::proceed;
@@ -923,7 +926,6 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     wo.threads = choose_threads(tree_paths, opts.threads);
     wo.follow = opts.follow;
     wo.need_stat = true;
-    wo.prune = [](std::string_view, std::string_view name, FileType) { return is_dskit_temp_name(name); };
     copier.set_workers(wo.threads);
     CopyVisitor v(copier, trees);
     walk(tree_paths, wo, v);
