@@ -57,12 +57,17 @@ class AppSink : public CopySink {
       w.object()
           .field("action", change_name(k))
           .field("type", std::string_view(&type, 1))
-          .field("path", path);
+          .bytes_field("path", path);  // path_b64 too when the name is not UTF-8
       w.end_object();
       line.push_back('\n');
     } else {
+      // A text line escapes the path as a manifest cell does (a name cannot forge lines); -0 keeps it raw.
       line.append(change_name(k)).push_back('\t');
-      line.append(path).push_back(term_);
+      if (term_ == '\n')
+        append_escaped(line, path);
+      else
+        line.append(path);
+      line.push_back(term_);
     }
     out_.write(line);
   }
