@@ -127,6 +127,7 @@ int load_listed(const DscpOptions& o, std::string& root, std::vector<ListedFile>
                 Manifest& m) {
   LoadOptions lo;
   lo.root_override = o.root;
+  lo.outside_root_hint = false;  // dscp never copies outside the root
   if (auto err = load_manifest(o.manifest, lo, m)) {
     app::print_error(kTool, describe(*err));
     return app::kExitUsage;

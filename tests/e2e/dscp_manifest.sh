@@ -69,3 +69,20 @@ expect_eq "exit code with a long path" 0 "$rc"
 expect_eq "rows of the written manifest" "$(tail -n +3 long.tsv | cut -f1 | sort)" \
   "$(tail -n +3 wlong.tsv | cut -f1 | sort)"
 expect_rc_err "dsmanifest verify of the long written manifest" 0 dsmanifest verify wlong.tsv
+
+# Links planted in DST where the manifest's files have directories are replaced, never followed (it was an
+# error, "Too many levels of symbolic links", exit 3), deep ones too.
+mkdir -p PL/c2 outside
+ln -s "$T/outside" PL/c1
+ln -s "$T/outside" PL/c2/deep
+capture out.txt dscp --manifest m.tsv --root S2 PL
+expect_eq "exit code with planted directory links" 0 "$rc"
+[ -z "$(ls -A outside)" ] || fail "written through a planted link: $(ls -A outside)"
+[ -d PL/c1 ] && [ ! -L PL/c1 ] && cmp S2/c1/f2 PL/c1/f2 || fail "the planted link PL/c1 was not replaced"
+
+# A row leaving the root is refused with a message that names no option dscp lacks.
+{ head -2 m.tsv; printf '../x\t1\t0\t0\t%s\n' "$(tail -1 m.tsv | cut -f5)"; } | cut -f1-5 > bad.tsv
+expect_rc_err "a row leaving the root" 2 dscp --manifest bad.tsv BAD
+grep -q 'leaves the root' err.txt || fail "message: $(cat err.txt)"
+grep -q 'allow-outside-root' err.txt && fail "the message names an option dscp lacks: $(cat err.txt)"
+true

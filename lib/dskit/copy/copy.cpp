@@ -804,7 +804,8 @@ void cleanup(const std::vector<RootCtx*>& roots, const CopyOptions& o, CopySink&
   walk(paths, wo, v);
 }
 
-// The directory `rel` beneath `rootfd`, made with its missing parents (no link followed). 0 or an errno.
+// The directory `rel` beneath `rootfd`, made with its missing parents (no link followed: a link or other
+// non-directory in the way is replaced by a directory, as the tree copy does). 0 or an errno.
 int make_parents(int rootfd, std::string_view rel) {
   Fd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
   std::size_t pos = 0;
@@ -815,7 +816,15 @@ int make_parents(int rootfd, std::string_view rel) {
     if (name.empty() || name == ".") continue;
     if (name == "..") return EXDEV;
     if (::mkdirat(cur.fd, name.c_str(), 0755) != 0 && errno != EEXIST) return errno;
-    const int next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st {};
+    if (next < 0 && (errno == ENOTDIR || errno == ELOOP) &&
+        ::fstatat(cur.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+      if (::unlinkat(cur.fd, name.c_str(), 0) != 0 ||
+          (::mkdirat(cur.fd, name.c_str(), 0755) != 0 && errno != EEXIST))
+        return errno;
+      next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (next < 0) return errno == ENOTDIR ? ELOOP : errno;
     ::close(cur.fd);
     cur.fd = next;
@@ -984,7 +993,9 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
       for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
         const ListedFile& f = files[order[k]];
         // The directory is made (with its parents) only when the worker cannot open it.
-        if (!opts.dry_run && copier.parent(ctx, f.rel, t).fd == -ENOENT) {
+        // A link or file in the way of the directory is replaced (ELOOP, ENOTDIR), never followed.
+        const int dir = opts.dry_run ? 0 : copier.parent(ctx, f.rel, t).fd;
+        if (dir == -ENOENT || dir == -ELOOP || dir == -ENOTDIR) {
           if (const int err = make_parents(ctx.dst_fd, parent_of(f.rel))) {
             copier.output_error({ctx.dst_path(parent_of(f.rel)), err, "mkdir"});
             continue;
