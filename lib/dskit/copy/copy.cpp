@@ -252,6 +252,10 @@ class Copier {
   // A directory of the source: created (mode 0700 until its contents are in) and remembered for its
   // attributes. False when its subtree cannot be copied.
   bool make_dir(RootCtx& ctx, std::string_view rel, int depth, const StatInfo& st, unsigned worker) {
+    if (o_.follow && is_loop(ctx, rel, st)) {  // the walk would report it after the directory was made
+      source_error({ctx.src_path(rel), ELOOP, "loop"});
+      return false;
+    }
     const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
     struct stat cur {};
@@ -284,6 +288,20 @@ class Copier {
     const std::lock_guard lock(mu_);
     dirs_.push_back({&ctx, std::string(rel), depth, st});
     return true;
+  }
+
+  // With -L: whether the directory `rel` is one of its own ancestors in the source (a loop through a
+  // link). Each directory is remembered as it comes; its ancestors came before it.
+  bool is_loop(const RootCtx& ctx, std::string_view rel, const StatInfo& st) {
+    const std::pair<uint64_t, uint64_t> id{st.dev, st.ino};
+    const std::lock_guard lock(mu_);
+    for (std::string_view p = rel; p != ".";) {
+      p = parent_of(p);
+      if (auto it = dir_ids_.find({&ctx, std::string(p)}); it != dir_ids_.end() && it->second == id)
+        return true;
+    }
+    dir_ids_[{&ctx, std::string(rel)}] = id;
+    return false;
   }
 
   // A regular file. `st`: the source's stat from the walk (nullptr: taken from the open source). With a
@@ -608,6 +626,7 @@ class Copier {
   std::condition_variable cv_;
   std::vector<DirFix> dirs_;
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
+  std::map<std::pair<const RootCtx*, std::string>, std::pair<uint64_t, uint64_t>> dir_ids_;  // -L
   std::vector<DirCache> caches_;
 };
 
