@@ -731,7 +731,9 @@ bool open_named_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCou
     if (o.rank == 0) sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
     return true;
   } else {
-    if (exists && ::unlinkat(pfd.fd, name.c_str(), 0) != 0) return out_error(ctx.root.dst, errno, "unlink");
+    // ENOENT, EISDIR: another rank replaced it first.
+    if (exists && ::unlinkat(pfd.fd, name.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR)
+      return out_error(ctx.root.dst, errno, "unlink");
     if (::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST)
       return out_error(ctx.root.dst, errno, "mkdir");
     c.dirs.fetch_add(1);
