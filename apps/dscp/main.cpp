@@ -57,12 +57,17 @@ class AppSink : public CopySink {
       w.object()
           .field("action", change_name(k))
           .field("type", std::string_view(&type, 1))
-          .field("path", path);
+          .bytes_field("path", path);  // path_b64 too when the name is not UTF-8
       w.end_object();
       line.push_back('\n');
     } else {
+      // A text line escapes the path as a manifest cell does (a name cannot forge lines); -0 keeps it raw.
       line.append(change_name(k)).push_back('\t');
-      line.append(path).push_back(term_);
+      if (term_ == '\n')
+        append_escaped(line, path);
+      else
+        line.append(path);
+      line.push_back(term_);
     }
     out_.write(line);
   }
@@ -122,6 +127,7 @@ int load_listed(const DscpOptions& o, std::string& root, std::vector<ListedFile>
                 Manifest& m) {
   LoadOptions lo;
   lo.root_override = o.root;
+  lo.outside_root_hint = false;  // dscp never copies outside the root
   if (auto err = load_manifest(o.manifest, lo, m)) {
     app::print_error(kTool, describe(*err));
     return app::kExitUsage;
@@ -269,6 +275,7 @@ static int run(int argc, char** argv) {
       for (const auto& r : roots) {
         w.str(r.src);
         w.str(r.dst);
+        w.u64(r.named ? 1 : 0);
       }
       const std::string plan = comm->broadcast(std::move(w.bytes()));
       WireReader r(plan);
@@ -278,6 +285,7 @@ static int run(int argc, char** argv) {
         CopyRoot cr;
         cr.src = std::string(r.str());
         cr.dst = std::string(r.str());
+        cr.named = r.u64() != 0;
         roots.push_back(std::move(cr));
       }
     }
@@ -309,7 +317,7 @@ static int run(int argc, char** argv) {
   OutputSink out(STDOUT_FILENO);
   AppSink sink(out, o.dry_run || o.verbose, o.json, o.print0 ? '\0' : '\n');
   CopyCounters c;
-  std::vector<std::string> hashes;
+  std::vector<CopiedFile> copied;
   const auto t0 = std::chrono::steady_clock::now();
   {
     std::optional<app::ProgressLine> line;
@@ -320,7 +328,7 @@ static int run(int argc, char** argv) {
                            human_bytes(s > 0 ? b / s : 0), c.errors.load() + c.output_errors.load());
       });
     if (listed)
-      copy_listed(src_root, dst, files, algo, co, sink, c, hashes, comm.get());
+      copy_listed(src_root, dst, files, algo, co, sink, c, copied, comm.get());
     else
       copy_roots(roots, co, sink, c, comm.get());
   }
@@ -341,16 +349,15 @@ static int run(int argc, char** argv) {
     w.root = abs ? abs : dst;
     std::free(abs);
     const auto path_col = static_cast<std::size_t>(w.path_col());
+    // A row not copied (empty hash) was reported as an error.
     for (std::size_t i = 0; i < files.size(); ++i) {
-      struct stat st {};
-      if (hashes[i].empty() || ::lstat((w.root + "/" + files[i].rel).c_str(), &st) != 0) continue;
+      if (copied[i].hash.empty()) continue;
       const std::size_t r = w.add_row();
       w.set_cell_raw(r, path_col, files[i].rel);
-      w.set_cell_uint(r, static_cast<std::size_t>(w.size_col()), static_cast<uint64_t>(st.st_size));
-      w.set_cell_int(r, static_cast<std::size_t>(w.mtime_col()),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
-      w.set_cell_uint(r, static_cast<std::size_t>(w.ino_col()), st.st_ino);
-      w.set_cell(r, static_cast<std::size_t>(w.hash_col()), hashes[i]);
+      w.set_cell_uint(r, static_cast<std::size_t>(w.size_col()), copied[i].size);
+      w.set_cell_int(r, static_cast<std::size_t>(w.mtime_col()), copied[i].mtime_ns);
+      w.set_cell_uint(r, static_cast<std::size_t>(w.ino_col()), copied[i].ino);
+      w.set_cell(r, static_cast<std::size_t>(w.hash_col()), copied[i].hash);
     }
     w.sort_by_path();
     if (int wrc = app::output_result(kTool, write_manifest(w, o.write_manifest))) rc = wrc;

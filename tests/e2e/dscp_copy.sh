@@ -75,11 +75,16 @@ expect_rc_err "into itself" 2 dscp S S/a
 expect_rc_err "-T into itself" 2 dscp -T S S/inner
 expect_rc_err "-T onto itself" 2 dscp -T S S
 [ ! -e S/inner ] || fail "-T into itself made S/inner"
+ln -s S/a to_inside  # a DST operand that is a link to a directory inside SRC is the same (it never ended)
+expect_rc_err "-T into itself through a link" 2 timeout 20 dscp -T S to_inside
+rm to_inside
 expect_rc_err "missing operand" 2 dscp S
 
 # -L: links are followed; the loop is reported (exit 1) and the rest copied.
-capture out.txt dscp -L S L
+capture out.txt dscp -L -v S L
 expect_eq "-L exit code with a loop" 1 "$rc"
 grep -q 'S/a/loop' err.txt || fail "-L: the loop is not named: $(cat err.txt)"
+[ ! -e L/a/loop ] || fail "-L: the loop was made in the copy"
+grep -q 'L/a/loop' out.txt && fail "-L: the loop was listed as a change"
 [ -f L/b_link ] && [ ! -L L/b_link ] && cmp S/a/f1 L/b_link || fail "-L: b_link was not followed"
 cmp S/a/b/big L/a/b/big

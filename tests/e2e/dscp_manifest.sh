@@ -43,3 +43,46 @@ done
 sort -m got0 got1 got2 | sort > all
 (cd S2 && find . -type f ! -path './unlisted/*' -printf '%P\n' | sort) > want_all
 expect_same_file "union of the shares" want_all all
+
+# --write-manifest lists every file copied, one whose path is longer than PATH_MAX too (it was dropped
+# silently: the row was looked up by path).
+/usr/bin/python3 - << 'PY'
+import os
+fd = os.open(".", os.O_RDONLY)
+for name in ["L"] + ["d" * 250] * 18:
+    try:
+        os.mkdir(name, dir_fd=fd)
+    except FileExistsError:
+        pass
+    nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+w = os.open("deep", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(w, b"deep\n")
+os.close(w)
+PY
+echo short > L/short
+dsmanifest build L -o long.tsv 2> /dev/null
+expect_eq "rows of the long manifest" 2 "$(tail -n +3 long.tsv | wc -l)"
+capture out.txt dscp --manifest long.tsv --write-manifest wlong.tsv DL
+expect_eq "exit code with a long path" 0 "$rc"
+expect_eq "rows of the written manifest" "$(tail -n +3 long.tsv | cut -f1 | sort)" \
+  "$(tail -n +3 wlong.tsv | cut -f1 | sort)"
+expect_rc_err "dsmanifest verify of the long written manifest" 0 dsmanifest verify wlong.tsv
+
+# Links planted in DST where the manifest's files have directories are replaced, never followed (it was an
+# error, "Too many levels of symbolic links", exit 3), deep ones too.
+mkdir -p PL/c2 outside
+ln -s "$T/outside" PL/c1
+ln -s "$T/outside" PL/c2/deep
+capture out.txt dscp --manifest m.tsv --root S2 PL
+expect_eq "exit code with planted directory links" 0 "$rc"
+[ -z "$(ls -A outside)" ] || fail "written through a planted link: $(ls -A outside)"
+[ -d PL/c1 ] && [ ! -L PL/c1 ] && cmp S2/c1/f2 PL/c1/f2 || fail "the planted link PL/c1 was not replaced"
+
+# A row leaving the root is refused with a message that names no option dscp lacks.
+{ head -2 m.tsv; printf '../x\t1\t0\t0\t%s\n' "$(tail -1 m.tsv | cut -f5)"; } | cut -f1-5 > bad.tsv
+expect_rc_err "a row leaving the root" 2 dscp --manifest bad.tsv BAD
+grep -q 'leaves the root' err.txt || fail "message: $(cat err.txt)"
+grep -q 'allow-outside-root' err.txt && fail "the message names an option dscp lacks: $(cat err.txt)"
+true

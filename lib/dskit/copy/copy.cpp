@@ -252,6 +252,10 @@ class Copier {
   // A directory of the source: created (mode 0700 until its contents are in) and remembered for its
   // attributes. False when its subtree cannot be copied.
   bool make_dir(RootCtx& ctx, std::string_view rel, int depth, const StatInfo& st, unsigned worker) {
+    if (o_.follow && is_loop(ctx, rel, st)) {  // the walk would report it after the directory was made
+      source_error({ctx.src_path(rel), ELOOP, "loop"});
+      return false;
+    }
     const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
     struct stat cur {};
@@ -284,6 +288,20 @@ class Copier {
     const std::lock_guard lock(mu_);
     dirs_.push_back({&ctx, std::string(rel), depth, st});
     return true;
+  }
+
+  // With -L: whether the directory `rel` is one of its own ancestors in the source (a loop through a
+  // link). Each directory is remembered as it comes; its ancestors came before it.
+  bool is_loop(const RootCtx& ctx, std::string_view rel, const StatInfo& st) {
+    const std::pair<uint64_t, uint64_t> id{st.dev, st.ino};
+    const std::lock_guard lock(mu_);
+    for (std::string_view p = rel; p != ".";) {
+      p = parent_of(p);
+      if (auto it = dir_ids_.find({&ctx, std::string(p)}); it != dir_ids_.end() && it->second == id)
+        return true;
+    }
+    dir_ids_[{&ctx, std::string(rel)}] = id;
+    return false;
   }
 
   // A regular file. `st`: the source's stat from the walk (nullptr: taken from the open source). With a
@@ -466,16 +484,34 @@ class Copier {
     sink_.on_change(ChangeKind::link, ctx.dst_path(rel), 'f');
   }
 
-  // Compares an existing destination file with the source by content. True when equal.
-  bool same_content(int pfd, const std::string& name, BeneathFile& src, std::string* src_hex) {
+  // Compares an existing destination file with the source by content. True when equal; `dfd` is left
+  // open on the destination file compared (opened without following a link).
+  bool same_content(int pfd, const std::string& name, BeneathFile& src, std::string* src_hex, Fd& dfd) {
     FileHasher h;
     std::string a, b;
-    Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    dfd.fd = ::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (dfd.fd < 0 || h.hash_fd(dfd.fd, HashAlgo::xxh3_128, a) != 0) return false;
     if (h.hash_fd(src.fd, HashAlgo::xxh3_128, b) != 0) return false;
     if (src_hex) *src_hex = b;
     ::lseek(src.fd, 0, SEEK_SET);
     return a == b;
+  }
+
+  // The source's owner (as root, with owners), mode and times given to the destination file `fd` compared
+  // by content, through that descriptor: never through the name, which may meanwhile have become a link.
+  // False when `name` no longer is that file (it is then copied anew, replacing what is there).
+  bool same_attributes_set(int pfd, const std::string& name, int fd, const struct stat& src) {
+    struct stat have {
+    }, now{};
+    if (::fstat(fd, &have) != 0 || ::fstatat(pfd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        have.st_ino != now.st_ino || have.st_dev != now.st_dev)
+      return false;
+    if (root_ && o_.owners && (have.st_uid != src.st_uid || have.st_gid != src.st_gid))
+      (void)::fchown(fd, src.st_uid, src.st_gid);
+    const struct timespec times[2] = {src.st_atim, src.st_mtim};
+    (void)::fchmod(fd, src.st_mode & 07777);
+    (void)::futimens(fd, times);
+    return true;
   }
 
   bool copy_file_body(RootCtx& ctx, std::string_view rel, int pfd, const std::string& name,
@@ -489,7 +525,12 @@ class Copier {
         } else {
           FileHasher h;
           Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-          if (dfd.fd >= 0) (void)h.hash_fd(dfd.fd, algo, *out_hex);
+          const int err = dfd.fd < 0 ? errno : h.hash_fd(dfd.fd, algo, *out_hex);
+          if (err) {
+            out_hex->clear();
+            output_error({ctx.dst_path(rel), err > 0 ? err : EIO, "hash"});
+            return false;
+          }
         }
       }
       return true;
@@ -498,14 +539,11 @@ class Copier {
       if (!open_source(ctx, rel, src)) return false;
       src_fd.fd = src.fd;
     }
+    Fd dfd;
     if (o_.checksum && cur && S_ISREG(cur->st_mode) && static_cast<uint64_t>(cur->st_size) == sst.size &&
-        algo == HashAlgo::none && same_content(pfd, name, src, nullptr)) {
+        algo == HashAlgo::none && same_content(pfd, name, src, nullptr, dfd) &&
+        (o_.dry_run || same_attributes_set(pfd, name, dfd.fd, src.st))) {
       c_.unchanged.fetch_add(1, std::memory_order_relaxed);
-      if (!o_.dry_run) {
-        const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
-        (void)::utimensat(pfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
-        (void)::fchmodat(pfd, name.c_str(), src.st.st_mode & 07777, 0);
-      }
       return true;
     }
     const ChangeKind kind = cur ? ChangeKind::update : ChangeKind::copy;
@@ -588,6 +626,7 @@ class Copier {
   std::condition_variable cv_;
   std::vector<DirFix> dirs_;
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
+  std::map<std::pair<const RootCtx*, std::string>, std::pair<uint64_t, uint64_t>> dir_ids_;  // -L
   std::vector<DirCache> caches_;
 };
 
@@ -621,14 +660,17 @@ class CleanupVisitor : public WalkVisitor {
     const RootCtx& ctx = *roots_[e.root_index];
     const std::string rel(e.rel);
     if (e.depth == 1 && is_stage_file(e.name)) return Action::skip;
-    ChangeKind kind;
-    if (is_dskit_temp_name(e.name)) {
-      kind = ChangeKind::temp;
-    } else if (o_.remove_extra) {
+    // A name the source has is a copy, whatever it looks like (a source file may be named like a
+    // temporary); dscp makes temporary files and links only, so a directory is never one.
+    auto in_source = [&] {
       struct stat st {};
-      if (::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
-          errno != ENOENT)
-        return Action::proceed;
+      return ::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
+             errno != ENOENT;
+    };
+    ChangeKind kind;
+    if (e.type != FileType::dir && is_dskit_temp_name(e.name) && !in_source()) {
+      kind = ChangeKind::temp;
+    } else if (o_.remove_extra && !in_source()) {
       kind = ChangeKind::remove;
     } else {
       return Action::proceed;
@@ -658,6 +700,49 @@ class CleanupVisitor : public WalkVisitor {
   CopyCounters& c_;
   std::vector<RootCtx*> roots_;
 };
+
+// The destination DST/NAME of a directory: NAME opened in DST without following it; a symbolic link
+// there is replaced by a directory, never followed (a copy, --delete and the attributes would act inside
+// its target). DST itself, as the user gave it, is followed. False when it cannot be made (reported).
+bool open_named_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters& c) {
+  const std::string dst = strip_slashes(ctx.root.dst);
+  const std::string name(name_of(dst));
+  auto out_error = [&](const std::string& path, int err, const char* op) {
+    c.output_errors.fetch_add(1);
+    if (is_fatal_output(err)) c.full.store(true);
+    sink.on_error({path, err, op}, true);
+    return false;
+  };
+  const Fd pfd(::open(dir_of(dst).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (pfd.fd < 0) {
+    if (o.dry_run) {
+      if (o.rank == 0) sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+      return true;
+    }
+    return out_error(dir_of(dst), errno, "open");
+  }
+  struct stat st {};
+  const bool exists = ::fstatat(pfd.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (exists && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+    return out_error(ctx.root.dst, ENOTDIR, "create");
+  if (exists && S_ISDIR(st.st_mode)) {
+    ctx.existed = true;
+  } else if (o.dry_run) {
+    if (o.rank == 0) sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+    return true;
+  } else {
+    // ENOENT, EISDIR: another rank replaced it first.
+    if (exists && ::unlinkat(pfd.fd, name.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR)
+      return out_error(ctx.root.dst, errno, "unlink");
+    if (::mkdirat(pfd.fd, name.c_str(), 0700) != 0 && errno != EEXIST)
+      return out_error(ctx.root.dst, errno, "mkdir");
+    c.dirs.fetch_add(1);
+    sink.on_change(ChangeKind::copy, ctx.root.dst, 'd');
+  }
+  ctx.dst_fd = ::openat(pfd.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (ctx.dst_fd < 0) return out_error(ctx.root.dst, errno == ENOTDIR ? ELOOP : errno, "open");
+  return true;
+}
 
 // Opens the roots: the source directory (or a single entry's parent) and the destination, created when
 // missing. False when the root cannot be copied (reported).
@@ -693,6 +778,7 @@ bool open_root(RootCtx& ctx, const CopyOptions& o, CopySink& sink, CopyCounters&
     return false;
   }
   const std::string& dst = ctx.root.dst;
+  if (ctx.root.named) return open_named_root(ctx, o, sink, c);
   struct stat dst_st {};
   if (::stat(dst.c_str(), &dst_st) == 0) {
     if (!S_ISDIR(dst_st.st_mode)) {
@@ -739,7 +825,8 @@ void cleanup(const std::vector<RootCtx*>& roots, const CopyOptions& o, CopySink&
   walk(paths, wo, v);
 }
 
-// The directory `rel` beneath `rootfd`, made with its missing parents (no link followed). 0 or an errno.
+// The directory `rel` beneath `rootfd`, made with its missing parents (no link followed: a link or other
+// non-directory in the way is replaced by a directory, as the tree copy does). 0 or an errno.
 int make_parents(int rootfd, std::string_view rel) {
   Fd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
   std::size_t pos = 0;
@@ -750,7 +837,15 @@ int make_parents(int rootfd, std::string_view rel) {
     if (name.empty() || name == ".") continue;
     if (name == "..") return EXDEV;
     if (::mkdirat(cur.fd, name.c_str(), 0755) != 0 && errno != EEXIST) return errno;
-    const int next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st {};
+    if (next < 0 && (errno == ENOTDIR || errno == ELOOP) &&
+        ::fstatat(cur.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+      if (::unlinkat(cur.fd, name.c_str(), 0) != 0 ||
+          (::mkdirat(cur.fd, name.c_str(), 0755) != 0 && errno != EEXIST))
+        return errno;
+      next = ::openat(cur.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (next < 0) return errno == ENOTDIR ? ELOOP : errno;
     ::close(cur.fd);
     cur.fd = next;
@@ -783,7 +878,7 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
     if (name == "." || name == "/" || name == "..")
       out.push_back({s, d});
     else
-      out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name)});
+      out.push_back({s, d + (d == "/" ? "" : "/") + std::string(name), true});
   }
   return check_roots(out);
 }
@@ -792,10 +887,15 @@ std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
   struct stat st {};
   for (const auto& r : roots) {
     char* rs = ::realpath(r.src.c_str(), nullptr);
-    char* rd = ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
-    std::string a = rs ? rs : "",
-                b = rd ? std::string(rd) + "/" + std::string(name_of(strip_slashes(r.dst))) : "";
+    // The DST operand is followed (a link to a directory inside SRC too); a named root's last component not.
+    char* whole = r.named ? nullptr : ::realpath(r.dst.c_str(), nullptr);
+    char* rd = whole ? nullptr : ::realpath(dir_of(strip_slashes(r.dst)).c_str(), nullptr);
+    std::string a = rs ? rs : "", b = whole ? std::string(whole)
+                                      : rd
+                                          ? std::string(rd) + "/" + std::string(name_of(strip_slashes(r.dst)))
+                                          : "";
     std::free(rs);
+    std::free(whole);
     std::free(rd);
     if (!a.empty() && !b.empty() && (b == a || b.starts_with(a + "/")) && ::lstat(r.src.c_str(), &st) == 0 &&
         S_ISDIR(st.st_mode))
@@ -856,7 +956,6 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     wo.threads = choose_threads(tree_paths, opts.threads);
     wo.follow = opts.follow;
     wo.need_stat = true;
-    wo.prune = [](std::string_view, std::string_view name, FileType) { return is_dskit_temp_name(name); };
     copier.set_workers(wo.threads);
     CopyVisitor v(copier, trees);
     walk(tree_paths, wo, v);
@@ -871,8 +970,8 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
 
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm) {
-  hashes.assign(files.size(), std::string());
+                 CopyCounters& counters, std::vector<CopiedFile>& copied, Comm* comm) {
+  copied.assign(files.size(), CopiedFile());
   RootCtx ctx;
   ctx.root = {src_root, dst_root};
   ctx.tree = true;
@@ -915,13 +1014,29 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
       for (std::size_t k; (k = next.fetch_add(1)) < order.size() && !counters.full.load();) {
         const ListedFile& f = files[order[k]];
         // The directory is made (with its parents) only when the worker cannot open it.
-        if (!opts.dry_run && copier.parent(ctx, f.rel, t).fd == -ENOENT) {
+        // A link or file in the way of the directory is replaced (ELOOP, ENOTDIR), never followed.
+        const int dir = opts.dry_run ? 0 : copier.parent(ctx, f.rel, t).fd;
+        if (dir == -ENOENT || dir == -ELOOP || dir == -ENOTDIR) {
           if (const int err = make_parents(ctx.dst_fd, parent_of(f.rel))) {
             copier.output_error({ctx.dst_path(parent_of(f.rel)), err, "mkdir"});
             continue;
           }
         }
-        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &hashes[order[k]]);
+        CopiedFile& out = copied[order[k]];
+        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &out.hash);
+        if (opts.dry_run || out.hash.empty()) continue;
+        // The copy as it is now, looked at in its directory (no path lookup, no link followed).
+        struct stat dst {};
+        const Fd pfd = copier.parent(ctx, f.rel, t);
+        if (pfd.fd < 0 ||
+            ::fstatat(pfd.fd, std::string(name_of(f.rel)).c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+          out.hash.clear();
+          copier.output_error({ctx.dst_path(f.rel), pfd.fd < 0 ? -pfd.fd : errno, "stat"});
+          continue;
+        }
+        out.size = static_cast<uint64_t>(dst.st_size);
+        out.mtime_ns = clamped_ns(dst.st_mtim.tv_sec, dst.st_mtim.tv_nsec);
+        out.ino = dst.st_ino;
       }
     });
   }

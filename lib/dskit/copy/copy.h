@@ -57,9 +57,11 @@ struct CopyOptions {
 // its own entries; files linked to each other (-H) go by inode instead, so that one rank makes all links.
 unsigned entry_owner(std::string_view rel, unsigned world);
 
-// One source and the path its copy gets.
+// One source and the path its copy gets. `named`: dst is DST/NAME as plan_roots made it, and its last
+// component is never followed (a symbolic link there is replaced); the DST the user gave is followed.
 struct CopyRoot {
   std::string src, dst;
+  bool named = false;
 };
 
 // cp -r's rule: with DST an existing directory each SRC is copied into it (DST/NAME); otherwise there must
@@ -114,14 +116,24 @@ struct ListedFile {
 // bytes so far (ties to the lowest rank), so that every rank moves about the same bytes. Indices, ascending.
 std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsigned rank, unsigned world);
 
+// What copy_listed gives back for one file: its hash as copied ("" when it was not copied: reported) and
+// the destination file's size, mtime and inode (taken beneath the destination root, no path lookup).
+struct CopiedFile {
+  std::string hash;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t ino = 0;
+};
+
 // Copies `files` from `src_root` to `dst_root` (created when missing) at their relative paths, hashing
 // each while copying it (one read) when `algo` is not none: a file whose hash differs from its listed one
 // is reported (detail "content differs from the manifest") and removed, never renamed to its name. On
-// return `hashes[i]` holds the hex of files[i] as copied ("" when it was not). With a `comm` of several
+// return `copied[i]` describes files[i] as copied (hash "" when it was not, and then it was reported: a
+// file whose copy cannot be hashed or looked at is an output error). With a `comm` of several
 // ranks (each given its own `files`), the cleanup pass waits for every rank and runs on rank 0.
 void copy_listed(const std::string& src_root, const std::string& dst_root,
                  const std::vector<ListedFile>& files, HashAlgo algo, const CopyOptions& opts, CopySink& sink,
-                 CopyCounters& counters, std::vector<std::string>& hashes, Comm* comm = nullptr);
+                 CopyCounters& counters, std::vector<CopiedFile>& copied, Comm* comm = nullptr);
 
 // --stage-once: several processes start the same copy into DST; one copies, the others wait. The lock is
 // an flock on DST/.dscp-stage.lock (DST created when missing), held until the process ends or releases it;

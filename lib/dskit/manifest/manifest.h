@@ -61,6 +61,7 @@ std::string describe(const ManifestError& e);
 struct LoadOptions {
   std::string root_override;        // non-empty: replaces the recorded root (--root); made absolute
   bool allow_outside_root = false;  // accept paths that are absolute or contain a `..` component
+  bool outside_root_hint = true;    // the refusal names --allow-outside-root (false: a tool without it)
 };
 
 class Manifest {

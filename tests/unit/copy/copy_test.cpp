@@ -16,6 +16,7 @@
 #include "dskit/copy/copy.h"
 #include "dskit/hash/hash.h"
 #include "dskit/manifest/build/open.h"
+#include "dskit/walk/walk.h"
 
 using namespace dskit;
 
@@ -123,17 +124,21 @@ TEST_CASE("copy_listed hashes while copying and keeps a differing file from its 
                                    {"c", 7, std::string(32, '0')}};
   Recorder rec;
   CopyCounters c;
-  std::vector<std::string> hashes;
-  copy_listed(t.path("s"), t.path("d"), files, HashAlgo::xxh3_128, CopyOptions{}, rec, c, hashes);
+  std::vector<CopiedFile> copied;
+  copy_listed(t.path("s"), t.path("d"), files, HashAlgo::xxh3_128, CopyOptions{}, rec, c, copied);
   REQUIRE(rec.errors.size() == 1);
   CHECK(rec.errors[0].path == t.path("s") + "/c");
   CHECK(rec.errors[0].detail == "content differs from the manifest");
   CHECK(c.errors.load() == 1);
-  CHECK(hashes[0] == files[0].hash);
-  CHECK(hashes[1] == files[1].hash);
-  CHECK(hashes[2].empty());
+  CHECK(copied[0].hash == files[0].hash);
+  CHECK(copied[1].hash == files[1].hash);
+  CHECK(copied[2].hash.empty());
   CHECK(hash_of(t.path("d/b")) == files[1].hash);
   struct stat st {};
+  REQUIRE(::lstat(t.path("d/b").c_str(), &st) == 0);
+  CHECK(copied[1].size == 2000000);
+  CHECK(copied[1].ino == st.st_ino);
+  CHECK(copied[1].mtime_ns == clamped_ns(st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
   CHECK(::lstat(t.path("d/c").c_str(), &st) != 0);
 }
 
