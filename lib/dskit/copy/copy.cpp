@@ -60,40 +60,6 @@ std::string dir_of(const std::string& p) {
   return slash == 0 ? "/" : p.substr(0, slash);
 }
 
-StatInfo info_of(const struct stat& s) {
-  StatInfo st;
-  st.size = static_cast<uint64_t>(s.st_size);
-  st.mtime_ns = clamped_ns(s.st_mtim.tv_sec, s.st_mtim.tv_nsec);
-  st.ino = s.st_ino;
-  st.dev = s.st_dev;
-  st.nlink = s.st_nlink;
-  st.mode = s.st_mode;
-  st.uid = s.st_uid;
-  st.gid = s.st_gid;
-  return st;
-}
-
-FileType type_of(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return FileType::file;
-    case S_IFDIR:
-      return FileType::dir;
-    case S_IFLNK:
-      return FileType::symlink;
-    case S_IFBLK:
-      return FileType::block;
-    case S_IFCHR:
-      return FileType::chr;
-    case S_IFIFO:
-      return FileType::fifo;
-    case S_IFSOCK:
-      return FileType::socket;
-    default:
-      return FileType::unknown;
-  }
-}
-
 struct timespec ts_of(int64_t ns) {
   struct timespec t {};
   t.tv_sec = static_cast<time_t>(ns / 1000000000);
@@ -328,7 +294,7 @@ class Copier {
     } else {
       if (!open_source(ctx, rel, src)) return;
       src_fd.fd = src.fd;
-      sst = info_of(src.st);
+      sst = stat_info_of(src.st);
     }
     const bool same_meta = exists && S_ISREG(cur.st_mode) && static_cast<uint64_t>(cur.st_size) == sst.size &&
                            clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == sst.mtime_ns;
@@ -941,13 +907,13 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     ctx->root = r;
     struct stat st {};
     if (!open_root(*ctx, opts, sink, counters, st)) continue;
-    const StatInfo info = info_of(st);
+    const StatInfo info = stat_info_of(st);
     if (ctx->tree) {
       if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info, ~0u);
       trees.push_back(ctx.get());
       tree_paths.push_back(r.src);
     } else if (copier.owns(*ctx, ctx->src_name, info)) {
-      copier.copy_entry(*ctx, ctx->src_name, type_of(st.st_mode), info, ~0u);
+      copier.copy_entry(*ctx, ctx->src_name, file_type_of_mode(st.st_mode), info, ~0u);
     }
     ctxs.push_back(std::move(ctx));
   }
