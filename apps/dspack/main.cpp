@@ -124,6 +124,7 @@ int do_unpack(const Flags& f) {
 }
 
 int run(int argc, char** argv) {
+  app::init_process();
   CLI::App cli{"dspack: pack small files into WebDataset tar shards with indexes; verify, list, unpack them"};
   cli.require_subcommand(1);
   Flags f;
