@@ -2,6 +2,7 @@
 // files grouped into WebDataset samples, ordered (path order or a seeded shuffle), read many at a time
 // beneath the root and hashed while read (reader threads ahead of the writer), and written in sample order
 // into shards through base/fileio; the indexes follow once every shard is named.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -193,7 +194,7 @@ void read_sample(int rootfd, const std::vector<Source>& src, Job& job) {
 // The shard being written: its name, file, pending bytes, and what the indexes need.
 class ShardWriter {
  public:
-  ShardWriter(std::string dir) : dir_(std::move(dir)) {}
+  ShardWriter(int dirfd, std::string dir) : dirfd_(dirfd), dir_(std::move(dir)) {}
 
   // Header bytes, data and padding of a member.
   static uint64_t member_bytes(std::string_view name, uint64_t size) {
@@ -208,7 +209,7 @@ class ShardWriter {
     samples_ = 0;
     dali_.clear();
     dali_ok_ = true;
-    return file_.open(dir_ + "/" + name_, {.durability = Durability::none, .write_through = false});
+    return file_.open_at(dirfd_, name_, dir_ + "/" + name_, {.durability = Durability::none});
   }
   bool is_open() const { return file_.is_open(); }
   uint64_t pos() const { return pos_ + buf_.size(); }
@@ -257,6 +258,7 @@ class ShardWriter {
   }
 
  private:
+  int dirfd_;
   std::string dir_, name_, buf_, dali_, dali_line_;
   OutputFile file_;
   uint64_t pos_ = 0, samples_ = 0;
@@ -369,6 +371,40 @@ class ReadAhead {
   bool stop_ = false;
 };
 
+// A descriptor closed with its scope.
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// 0 when the directory open at DIRFD has no entry, ENOTEMPTY when it has one, else the errno of the read.
+int dir_empty(int dirfd) {
+  const int fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return errno;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    const int err = errno;
+    ::close(fd);
+    return err;
+  }
+  int err = 0;
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      err = ENOTEMPTY;
+      break;
+    }
+  }
+  if (err == 0 && errno != 0) err = errno;
+  ::closedir(d);
+  return err;
+}
+
 }  // namespace
 
 BuildResult build(const BuildOptions& o) {
@@ -377,21 +413,25 @@ BuildResult build(const BuildOptions& o) {
     r.setup_error = "--shard-size must be positive";
     return r;
   }
-  // The output directory: made when absent, else it must be empty (no stale shard can pass as this pack's).
+  // The output directory: made when absent, else it must be empty (no stale shard can pass as this pack's);
+  // opened once, not through a symlink, and every file is made and named inside that descriptor.
   if (::mkdir(o.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
     r.setup_error = describe(PathError{o.out_dir, errno, "mkdir"});
     return r;
   }
-  {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(o.out_dir, ec)) {
-      r.setup_error = o.out_dir + ": not a directory";
-      return r;
-    }
-    if (!std::filesystem::is_empty(o.out_dir, ec)) {
-      r.setup_error = o.out_dir + ": the output directory is not empty (give a new or empty one)";
-      return r;
-    }
+  const Fd outfd(::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (outfd.fd < 0) {
+    const int err = errno;
+    r.setup_error = err == ENOTDIR || err == ELOOP
+                        ? o.out_dir + ": not a directory (a symbolic link is not followed)"
+                        : describe(PathError{o.out_dir, err, "open"});
+    return r;
+  }
+  if (const int err = dir_empty(outfd.fd); err != 0) {
+    r.setup_error = err == ENOTEMPTY
+                        ? o.out_dir + ": the output directory is not empty (give a new or empty one)"
+                        : describe(PathError{o.out_dir, err, "read"});
+    return r;
   }
   struct stat st {};
   if (::stat(o.src.c_str(), &st) != 0) {
@@ -434,7 +474,7 @@ BuildResult build(const BuildOptions& o) {
 
   Manifest index = index_manifest(root);
   std::vector<ShardInfo> shards;
-  ShardWriter w(o.out_dir);
+  ShardWriter w(outfd.fd, o.out_dir);
   std::unique_ptr<MdsWriter> mds;
   if (o.mds) {
     std::vector<std::string> columns;
@@ -443,7 +483,8 @@ BuildResult build(const BuildOptions& o) {
       r.setup_error = *e;
       return r;
     }
-    mds = std::make_unique<MdsWriter>(o.out_dir, std::move(columns), o.shard_size, o.samples_per_shard);
+    mds = std::make_unique<MdsWriter>(outfd.fd, o.out_dir, std::move(columns), o.shard_size,
+                                      o.samples_per_shard);
   }
   // The sample at position pos (order[pos]) of the output: read by any reader thread, written by this one
   // in order.
@@ -517,10 +558,10 @@ BuildResult build(const BuildOptions& o) {
     if (!r.output_error) r.output_error = mds->finish(index);
     r.shards = mds->shards();
     if (r.output_error) return r;
-    if (auto e = write_file_atomic(o.out_dir + "/index.json", mds->index_json(), {.write_through = false}))
+    if (auto e = write_file_atomic_at(outfd.fd, "index.json", o.out_dir + "/index.json", mds->index_json()))
       r.output_error = std::move(e);
     else
-      r.output_error = write_manifest(index, o.out_dir + "/" + kIndexName);
+      r.output_error = write_index_tsv(outfd.fd, o.out_dir, index);
     return r;
   }
   if (!r.output_error && w.is_open()) {
@@ -532,7 +573,7 @@ BuildResult build(const BuildOptions& o) {
   }
   r.shards = shards.size();
   if (r.output_error) return r;
-  r.output_error = write_indexes(o.out_dir, index, shards, r.warnings);
+  r.output_error = write_indexes(outfd.fd, o.out_dir, index, shards, r.warnings);
   return r;
 }
 
