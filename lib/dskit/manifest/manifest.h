@@ -61,6 +61,8 @@ std::string describe(const ManifestError& e);
 struct LoadOptions {
   std::string root_override;        // non-empty: replaces the recorded root (--root); made absolute
   bool allow_outside_root = false;  // accept paths that are absolute or contain a `..` component
+  // Appended to the message for such a path: empty for a tool that has no --allow-outside-root.
+  const char* outside_root_hint = " (use --allow-outside-root to accept it)";
 };
 
 class Manifest {

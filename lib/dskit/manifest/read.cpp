@@ -162,8 +162,7 @@ std::optional<std::string> check_row(const RowColumns& cols, std::span<const std
   if (raw.find('\0') != std::string_view::npos)
     return "path '" + std::string(p) + "' holds a NUL byte, which no file name can";
   if (!opts.allow_outside_root && escapes_root(raw))
-    return "path '" + std::string(p) +
-           "' is absolute or leaves the root (use --allow-outside-root to accept it)";
+    return "path '" + std::string(p) + "' is absolute or leaves the root" + opts.outside_root_hint;
   uint64_t u;
   int64_t s;
   if (cols.size >= 0 && !parse_num(cell(cols.size), u))

@@ -59,6 +59,7 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
                                           std::vector<Source>& out, BuildResult& r) {
   Selection sel;
   sel.labels = o.labels;
+  sel.list_others = true;
   std::unique_ptr<Labeler> labeler;
   if (auto e = Labeler::create(o.labels, labeler)) return *e;
   ScanResult scan = scan_tree(root, sel, threads, nullptr, true);
@@ -76,6 +77,12 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
         out_abs[root.size()] == '/')
       out_rel = out_abs.substr(root.size() + 1) + "/";
   }
+  // Symlinks, FIFOs, sockets and devices are not packed (as dsmanifest leaves them out), but said.
+  for (const auto& other : scan.others) {
+    if (!out_rel.empty() && unescape_field(other).compare(0, out_rel.size(), out_rel) == 0) continue;
+    r.warnings.push_back(other + ": skipped (not a regular file: a symbolic link is not followed)");
+    ++r.skipped;
+  }
   out.reserve(scan.files.size());
   for (const auto& f : scan.files) {
     Source s;
@@ -92,7 +99,9 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
 std::optional<std::string> list_manifest(const std::string& file, std::string& root,
                                          std::vector<Source>& out) {
   Manifest m;
-  if (auto e = load_manifest(file, {}, m)) return describe(*e);
+  if (auto e =
+          load_manifest(file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = ""}, m))
+    return describe(*e);
   if (m.path_col() < 0) return file + ": the manifest has no path column";
   root = m.root;
   out.reserve(m.size());
@@ -116,6 +125,7 @@ std::vector<PlannedSample> group(const std::vector<Source>& src, bool cls, Build
     if (!k) {
       r.warnings.push_back(escape_field(src[i].rel) +
                            ": skipped (no WebDataset key and extension in the name)");
+      ++r.skipped;
       continue;
     }
     auto [it, fresh] = by_key.try_emplace(std::string(k->key), samples.size());

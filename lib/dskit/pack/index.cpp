@@ -94,7 +94,9 @@ std::optional<PathError> write_index_tsv(int dirfd, const std::string& dir, cons
 
 std::optional<std::string> load_index(const std::string& dir, Index& out) {
   const std::string file = dir + "/" + kIndexName;
-  if (auto e = load_manifest(file, {}, out.m)) return describe(*e);
+  if (auto e = load_manifest(
+          file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = ""}, out.m))
+    return describe(*e);
   out.shard = out.m.find_column(kShardCol);
   out.offset = out.m.find_column(kOffsetCol);
   out.key = out.m.find_column(kKeyCol);
