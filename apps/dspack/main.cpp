@@ -56,10 +56,10 @@ int do_build(const Flags& f, const CLI::App& build) {
     return app::kExitOutput;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  app::write_message(
-      fmt::format("dspack: {} samples, {} members, {} bytes in {} shards from {} files, {} errors, "
-                  "{:.3f} s, {} reads in flight\n",
-                  r.samples, r.members, r.bytes, r.shards, r.files, r.errors.size(), secs, r.threads));
+  app::write_message(fmt::format(
+      "dspack: {} samples, {} members, {} bytes in {} shards from {} files, {} skipped, {} errors, "
+      "{:.3f} s, {} reads in flight\n",
+      r.samples, r.members, r.bytes, r.shards, r.files, r.skipped, r.errors.size(), secs, r.threads));
   return r.errors.empty() ? app::kExitOk : app::kExitPartial;
 }
 
@@ -124,6 +124,7 @@ int do_unpack(const Flags& f) {
 }
 
 int run(int argc, char** argv) {
+  app::init_process();
   CLI::App cli{"dspack: pack small files into WebDataset tar shards with indexes; verify, list, unpack them"};
   cli.require_subcommand(1);
   Flags f;

@@ -169,7 +169,25 @@ std::optional<PathError> OutputFile::open(const std::string& path, const WriteOp
   if (name_.empty() || name_ == "." || name_ == "..") return error(EISDIR, "create");
   dirfd_ = ::open(dir_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd_ < 0) return error(errno, "create");
+  return open_in_dir(o);
+}
 
+std::optional<PathError> OutputFile::open_at(int dirfd, const std::string& name, const std::string& path,
+                                             const WriteOptions& o) {
+  abort();
+  path_ = path;
+  durability_ = o.durability;
+  name_ = name;
+  if (name_.empty() || name_ == "." || name_ == ".." || name_.find('/') != std::string::npos)
+    return error(EINVAL, "create");
+  dirfd_ = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  if (dirfd_ < 0) return error(errno, "create");
+  WriteOptions beneath = o;
+  beneath.write_through = false;
+  return open_in_dir(beneath);
+}
+
+std::optional<PathError> OutputFile::open_in_dir(const WriteOptions& o) {
   struct stat st {};
   mode_t keep_mode = 0;
   bool keep = false;
@@ -351,6 +369,14 @@ std::optional<PathError> write_file_atomic(const std::string& path, std::string_
                                            const WriteOptions& o) {
   OutputFile f;
   if (auto e = f.open(path, o)) return e;
+  if (auto e = f.write(bytes)) return e;
+  return f.commit();
+}
+
+std::optional<PathError> write_file_atomic_at(int dirfd, const std::string& name, const std::string& path,
+                                              std::string_view bytes, const WriteOptions& o) {
+  OutputFile f;
+  if (auto e = f.open_at(dirfd, name, path, o)) return e;
   if (auto e = f.write(bytes)) return e;
   return f.commit();
 }

@@ -68,6 +68,12 @@ class OutputFile {
   ~OutputFile() { abort(); }
 
   std::optional<PathError> open(const std::string& path, const WriteOptions& o = {});
+  // The file NAME (a plain file name) inside the open directory DIRFD, as a tool writes into its own output
+  // directory opened once: the temporary is made and renamed inside DIRFD (never re-resolved from a path),
+  // and whatever is at NAME (a symlink, a FIFO) is replaced, never written through (write_through is
+  // ignored). PATH names the file in errors. DIRFD is duplicated: the caller keeps and closes its own.
+  std::optional<PathError> open_at(int dirfd, const std::string& name, const std::string& path,
+                                   const WriteOptions& o = {});
   std::optional<PathError> write(std::string_view bytes);
   // Names the file (atomic cases) or closes it (in place). After commit or abort the object is closed.
   std::optional<PathError> commit();
@@ -81,6 +87,7 @@ class OutputFile {
  private:
   enum class Kind { closed, in_place, tmpfile, named_temp };
   void swap(OutputFile& o) noexcept;
+  std::optional<PathError> open_in_dir(const WriteOptions& o);  // dirfd_ and name_ set
   PathError error(int err, const char* op) const { return PathError{path_, err, op}; }
 
   Kind kind_ = Kind::closed;
@@ -95,6 +102,10 @@ class OutputFile {
 // Opens PATH, writes BYTES, commits (see the rules at the top of this file).
 std::optional<PathError> write_file_atomic(const std::string& path, std::string_view bytes,
                                            const WriteOptions& o = {});
+
+// The same, for NAME inside the open directory DIRFD (OutputFile::open_at).
+std::optional<PathError> write_file_atomic_at(int dirfd, const std::string& name, const std::string& path,
+                                              std::string_view bytes, const WriteOptions& o = {});
 
 // A message for a failed output: "PATH: cannot write: CAUSE", "PATH: cannot create a file in DIR: CAUSE",
 // "standard output: CAUSE", ...

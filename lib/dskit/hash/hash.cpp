@@ -155,6 +155,18 @@ FileHasher::~FileHasher() {
   std::free(buf_);
 }
 
+void FileHasher::begin(HashAlgo a) {
+  st_->reset(a);
+}
+
+void FileHasher::update(std::string_view chunk) {
+  st_->update(chunk.data(), chunk.size());
+}
+
+void FileHasher::finish(std::string& hex) {
+  st_->finish(hex);
+}
+
 namespace {
 
 // Reads up to n bytes (fewer only at end of file). Returns -1 with errno on failure.

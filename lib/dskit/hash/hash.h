@@ -47,6 +47,10 @@ class FileHasher {
   // than `size` (one written to while hashed, or a device that never ends) returns kSizeChanged. A file
   // smaller than the buffer is then read with one read() call.
   int hash_fd(int fd, HashAlgo a, std::string& hex, uint64_t* bytes = nullptr, uint64_t size = ~uint64_t{0});
+  // Streaming over bytes the caller reads: begin, update with each chunk in order, finish appends the hex.
+  void begin(HashAlgo a);
+  void update(std::string_view chunk);
+  void finish(std::string& hex);
   // hash_fd's result for a file whose length was not `size`; never an errno value.
   static constexpr int kSizeChanged = -1;
 

@@ -2,6 +2,7 @@
 // files grouped into WebDataset samples, ordered (path order or a seeded shuffle), read many at a time
 // beneath the root and hashed while read (reader threads ahead of the writer), and written in sample order
 // into shards through base/fileio; the indexes follow once every shard is named.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
                                           std::vector<Source>& out, BuildResult& r) {
   Selection sel;
   sel.labels = o.labels;
+  sel.list_others = true;
   std::unique_ptr<Labeler> labeler;
   if (auto e = Labeler::create(o.labels, labeler)) return *e;
   ScanResult scan = scan_tree(root, sel, threads, nullptr, true);
@@ -75,6 +77,12 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
         out_abs[root.size()] == '/')
       out_rel = out_abs.substr(root.size() + 1) + "/";
   }
+  // Symlinks, FIFOs, sockets and devices are not packed (as dsmanifest leaves them out), but said.
+  for (const auto& other : scan.others) {
+    if (!out_rel.empty() && unescape_field(other).compare(0, out_rel.size(), out_rel) == 0) continue;
+    r.warnings.push_back(other + ": skipped (not a regular file: a symbolic link is not followed)");
+    ++r.skipped;
+  }
   out.reserve(scan.files.size());
   for (const auto& f : scan.files) {
     Source s;
@@ -91,7 +99,9 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
 std::optional<std::string> list_manifest(const std::string& file, std::string& root,
                                          std::vector<Source>& out) {
   Manifest m;
-  if (auto e = load_manifest(file, {}, m)) return describe(*e);
+  if (auto e = load_manifest(
+          file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = false}, m))
+    return describe(*e);
   if (m.path_col() < 0) return file + ": the manifest has no path column";
   root = m.root;
   out.reserve(m.size());
@@ -115,6 +125,7 @@ std::vector<PlannedSample> group(const std::vector<Source>& src, bool cls, Build
     if (!k) {
       r.warnings.push_back(escape_field(src[i].rel) +
                            ": skipped (no WebDataset key and extension in the name)");
+      ++r.skipped;
       continue;
     }
     auto [it, fresh] = by_key.try_emplace(std::string(k->key), samples.size());
@@ -148,13 +159,20 @@ std::vector<PlannedSample> group(const std::vector<Source>& src, bool cls, Build
   return samples;
 }
 
-// Reads the sample's files beneath the root, each bounded by its listed size, and hashes them.
-void read_sample(int rootfd, const std::vector<Source>& src, Job& job) {
+// A tar member larger than this is not read ahead: the writer thread streams it into the shard in chunks of
+// kChunk bytes (hashing them), so memory stays bounded whatever the file sizes.
+constexpr uint64_t kStreamAbove = uint64_t{16} << 20;
+constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+// Reads the sample's files beneath the root, each bounded by its listed size, and hashes them; a file above
+// `stream_above` is left to the writer (empty data and hash).
+void read_sample(int rootfd, const std::vector<Source>& src, uint64_t stream_above, Job& job) {
   const auto& files = job.sample->files;
   job.data.resize(files.size());
   job.hex.resize(files.size());
   for (std::size_t k = 0; k < files.size(); ++k) {
     const Source& s = src[files[k]];
+    if (s.size > stream_above) continue;
     BeneathFile f;
     if (const int err = open_beneath(rootfd, s.rel.c_str(), f)) {
       job.error = PathError{escape_field(s.rel), err, "open", f.detail ? f.detail : ""};
@@ -193,7 +211,7 @@ void read_sample(int rootfd, const std::vector<Source>& src, Job& job) {
 // The shard being written: its name, file, pending bytes, and what the indexes need.
 class ShardWriter {
  public:
-  ShardWriter(std::string dir) : dir_(std::move(dir)) {}
+  ShardWriter(int dirfd, std::string dir) : dirfd_(dirfd), dir_(std::move(dir)) {}
 
   // Header bytes, data and padding of a member.
   static uint64_t member_bytes(std::string_view name, uint64_t size) {
@@ -208,7 +226,7 @@ class ShardWriter {
     samples_ = 0;
     dali_.clear();
     dali_ok_ = true;
-    return file_.open(dir_ + "/" + name_, {.durability = Durability::none, .write_through = false});
+    return file_.open_at(dirfd_, name_, dir_ + "/" + name_, {.durability = Durability::none});
   }
   bool is_open() const { return file_.is_open(); }
   uint64_t pos() const { return pos_ + buf_.size(); }
@@ -217,16 +235,43 @@ class ShardWriter {
 
   // Appends a member; returns its data offset in the shard.
   uint64_t add(std::string_view name, std::string_view data, int64_t mtime) {
-    tar::append_header(buf_, name, data.size(), mtime);
-    const uint64_t off = pos();
+    const uint64_t off = begin_member(name, data.size(), mtime);
     buf_.append(data);
-    buf_.append(tar::padding(data.size()), '\0');
+    end_member(data.size());
+    return off;
+  }
+  // A member written in pieces: its header, then append() its SIZE bytes, then end_member(SIZE).
+  std::optional<PathError> append(std::string_view chunk) {
+    buf_.append(chunk);
+    return flush(false);
+  }
+  void end_member(uint64_t size) { buf_.append(tar::padding(size), '\0'); }
+  // Drops what was written from the shard offset START on (a sample that failed half-way); the file is
+  // truncated when part of it was already flushed.
+  std::optional<PathError> rollback(uint64_t start) {
+    dali_line_.clear();
+    if (start >= pos_) {
+      buf_.resize(std::size_t(start - pos_));
+      return std::nullopt;
+    }
+    buf_.clear();
+    if (::ftruncate(file_.fd(), off_t(start)) != 0 || ::lseek(file_.fd(), off_t(start), SEEK_SET) < 0) {
+      PathError e{dir_ + "/" + name_, errno, "write"};
+      file_.abort();
+      return e;
+    }
+    pos_ = start;
+    return std::nullopt;
+  }
+  uint64_t begin_member(std::string_view name, uint64_t size, int64_t mtime) {
+    tar::append_header(buf_, name, size, mtime);
+    const uint64_t off = pos();
     // DALI's line: "ext offset size name" per member; a name with white space cannot be written in it.
     if (name.find_first_of(" \t\n\r\v\f") != std::string_view::npos) dali_ok_ = false;
     const auto k = split_key(name);
     if (!dali_line_.empty()) dali_line_ += ' ';
     dali_line_ += k ? k->ext : std::string_view{};
-    dali_line_ += ' ' + std::to_string(off) + ' ' + std::to_string(data.size()) + ' ';
+    dali_line_ += ' ' + std::to_string(off) + ' ' + std::to_string(size) + ' ';
     dali_line_ += name;
     return off;
   }
@@ -257,11 +302,62 @@ class ShardWriter {
   }
 
  private:
+  int dirfd_;
   std::string dir_, name_, buf_, dali_, dali_line_;
   OutputFile file_;
   uint64_t pos_ = 0, samples_ = 0;
   bool dali_ok_ = true;
 };
+
+// Streams the source file S (opened beneath the root, bounded by its listed size) into the shard as the
+// member NAME, hashing it: its data offset and hash in `off` and `hex`. A source that cannot be read or
+// changed size is `in_err` (the caller rolls the sample back), a failed shard write `out_err`.
+void stream_member(int rootfd, const Source& s, std::string_view name, int64_t mtime, ShardWriter& w,
+                   FileHasher& h, std::string& buf, uint64_t& off, std::string& hex,
+                   std::optional<PathError>& in_err, std::optional<PathError>& out_err) {
+  BeneathFile f;
+  if (const int err = open_beneath(rootfd, s.rel.c_str(), f)) {
+    in_err = PathError{escape_field(s.rel), err, "open", f.detail ? f.detail : ""};
+    return;
+  }
+  if (uint64_t(f.st.st_size) != s.size) {
+    ::close(f.fd);
+    in_err = PathError{escape_field(s.rel), 0, "read", "size changed since it was listed"};
+    return;
+  }
+  off = w.begin_member(name, s.size, mtime);
+  h.begin(HashAlgo::xxh3_128);
+  buf.resize(kChunk);
+  uint64_t got = 0;
+  for (;;) {
+    // One byte more than the listed size is asked for at the end: a file grown since its fstat shows.
+    const std::size_t want = std::size_t(std::min<uint64_t>(kChunk, s.size - got + 1));
+    const ssize_t n = ::read(f.fd, buf.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      in_err = PathError{escape_field(s.rel), errno, "read"};
+      break;
+    }
+    if (n == 0) break;
+    if (got + uint64_t(n) > s.size) {
+      got += uint64_t(n);
+      break;
+    }
+    const std::string_view chunk(buf.data(), std::size_t(n));
+    h.update(chunk);
+    if ((out_err = w.append(chunk))) break;
+    got += uint64_t(n);
+  }
+  ::close(f.fd);
+  if (in_err || out_err) return;
+  if (got != s.size) {
+    in_err = PathError{escape_field(s.rel), 0, "read", "size changed while it was read"};
+    return;
+  }
+  w.end_member(s.size);
+  hex.clear();
+  h.finish(hex);
+}
 
 // MDS's columns: the members' extensions, the same for every sample, plain ASCII names.
 std::optional<std::string> mds_columns(const std::vector<PlannedSample>& samples,
@@ -369,6 +465,40 @@ class ReadAhead {
   bool stop_ = false;
 };
 
+// A descriptor closed with its scope.
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// 0 when the directory open at DIRFD has no entry, ENOTEMPTY when it has one, else the errno of the read.
+int dir_empty(int dirfd) {
+  const int fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return errno;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    const int err = errno;
+    ::close(fd);
+    return err;
+  }
+  int err = 0;
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      err = ENOTEMPTY;
+      break;
+    }
+  }
+  if (err == 0 && errno != 0) err = errno;
+  ::closedir(d);
+  return err;
+}
+
 }  // namespace
 
 BuildResult build(const BuildOptions& o) {
@@ -377,21 +507,25 @@ BuildResult build(const BuildOptions& o) {
     r.setup_error = "--shard-size must be positive";
     return r;
   }
-  // The output directory: made when absent, else it must be empty (no stale shard can pass as this pack's).
+  // The output directory: made when absent, else it must be empty (no stale shard can pass as this pack's);
+  // opened once, not through a symlink, and every file is made and named inside that descriptor.
   if (::mkdir(o.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
     r.setup_error = describe(PathError{o.out_dir, errno, "mkdir"});
     return r;
   }
-  {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(o.out_dir, ec)) {
-      r.setup_error = o.out_dir + ": not a directory";
-      return r;
-    }
-    if (!std::filesystem::is_empty(o.out_dir, ec)) {
-      r.setup_error = o.out_dir + ": the output directory is not empty (give a new or empty one)";
-      return r;
-    }
+  const Fd outfd(::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (outfd.fd < 0) {
+    const int err = errno;
+    r.setup_error = err == ENOTDIR || err == ELOOP
+                        ? o.out_dir + ": not a directory (a symbolic link is not followed)"
+                        : describe(PathError{o.out_dir, err, "open"});
+    return r;
+  }
+  if (const int err = dir_empty(outfd.fd); err != 0) {
+    r.setup_error = err == ENOTEMPTY
+                        ? o.out_dir + ": the output directory is not empty (give a new or empty one)"
+                        : describe(PathError{o.out_dir, err, "read"});
+    return r;
   }
   struct stat st {};
   if (::stat(o.src.c_str(), &st) != 0) {
@@ -434,7 +568,7 @@ BuildResult build(const BuildOptions& o) {
 
   Manifest index = index_manifest(root);
   std::vector<ShardInfo> shards;
-  ShardWriter w(o.out_dir);
+  ShardWriter w(outfd.fd, o.out_dir);
   std::unique_ptr<MdsWriter> mds;
   if (o.mds) {
     std::vector<std::string> columns;
@@ -443,10 +577,15 @@ BuildResult build(const BuildOptions& o) {
       r.setup_error = *e;
       return r;
     }
-    mds = std::make_unique<MdsWriter>(o.out_dir, std::move(columns), o.shard_size, o.samples_per_shard);
+    mds = std::make_unique<MdsWriter>(outfd.fd, o.out_dir, std::move(columns), o.shard_size,
+                                      o.samples_per_shard);
   }
   // The sample at position pos (order[pos]) of the output: read by any reader thread, written by this one
   // in order.
+  // MDS shards are built in memory: their members are all read ahead.
+  const uint64_t stream_above = o.mds ? UINT64_MAX : kStreamAbove;
+  FileHasher stream_hasher(4096);  // its hash state only
+  std::string stream_buf;
   auto write_sample = [&](Job& done) -> bool {
     Job* job = &done;
     if (job->error) {  // the sample is left out; the run goes on
@@ -455,29 +594,43 @@ BuildResult build(const BuildOptions& o) {
     }
     const PlannedSample& s = *job->sample;
     const std::string cls_name = s.key + ".cls", cls_text = std::to_string(s.cls);
-    // Members in name order: the .cls member goes where its name sorts.
-    std::vector<OutMember> members;
+    // Members in name order: the .cls member goes where its name sorts. A file above stream_above has no
+    // data yet: it is streamed from its source (`stream`) when written.
+    struct Member {
+      OutMember out;
+      uint64_t size;
+      const Source* stream;
+    };
+    std::vector<Member> members;
     std::vector<std::string> cls_hex(1);
-    for (std::size_t k = 0; k < s.files.size(); ++k)
-      members.push_back({src[s.files[k]].rel, job->data[k], job->hex[k],
-                         o.mtime ? *o.mtime : src[s.files[k]].mtime_s, true});
+    for (std::size_t k = 0; k < s.files.size(); ++k) {
+      const Source& f = src[s.files[k]];
+      const bool streamed = f.size > stream_above;
+      members.push_back({{f.rel, job->data[k], job->hex[k], o.mtime ? *o.mtime : f.mtime_s, true},
+                         f.size,
+                         streamed ? &f : nullptr});
+    }
     if (s.cls >= 0) {
       append_hash_hex(cls_hex[0], cls_text, HashAlgo::xxh3_128);
       // The .cls member takes the sample's first file's mtime.
       members.push_back(
-          {cls_name, cls_text, cls_hex[0], o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false});
+          {{cls_name, cls_text, cls_hex[0], o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false},
+           cls_text.size(),
+           nullptr});
     }
     std::sort(members.begin(), members.end(),
-              [](const OutMember& a, const OutMember& b) { return a.name < b.name; });
-    for (const auto& m : members) r.bytes += m.data.size();
-    r.members += members.size();
-    ++r.samples;
+              [](const Member& a, const Member& b) { return a.out.name < b.out.name; });
     if (mds) {
-      if (auto e = mds->add(members, s.key, s.label, index)) r.output_error = std::move(e);
+      std::vector<OutMember> outs;
+      for (const auto& m : members) outs.push_back(m.out);
+      for (const auto& m : members) r.bytes += m.size;
+      r.members += members.size();
+      ++r.samples;
+      if (auto e = mds->add(outs, s.key, s.label, index)) r.output_error = std::move(e);
       return !r.output_error;
     }
     uint64_t bytes = 0;
-    for (const auto& m : members) bytes += ShardWriter::member_bytes(m.name, m.data.size());
+    for (const auto& m : members) bytes += ShardWriter::member_bytes(m.out.name, m.size);
     if (w.is_open() && w.samples() > 0 &&
         ((o.samples_per_shard && w.samples() >= o.samples_per_shard) ||
          w.pos() + bytes + tar::kEndSize > o.shard_size)) {
@@ -493,23 +646,56 @@ BuildResult build(const BuildOptions& o) {
         r.output_error = std::move(e);
         return false;
       }
+    // The index rows are added once the whole sample is in the shard.
+    const uint64_t start = w.pos();
+    std::vector<std::pair<uint64_t, std::string>> placed;  // data offset, hash
     for (const auto& m : members) {
-      const uint64_t off = w.add(m.name, m.data, m.mtime);
-      add_index_row(index, m.name, m.data.size(), m.hex, s.label, w.name(), off, s.key, m.file);
+      if (!m.stream) {
+        placed.emplace_back(w.add(m.out.name, m.out.data, m.out.mtime), std::string(m.out.hex));
+        continue;
+      }
+      std::optional<PathError> in_err, out_err;
+      uint64_t off = 0;
+      std::string hex;
+      stream_member(rootfd, *m.stream, m.out.name, m.out.mtime, w, stream_hasher, stream_buf, off, hex,
+                    in_err, out_err);
+      if (out_err) {
+        r.output_error = std::move(out_err);
+        return false;
+      }
+      if (in_err) {  // the sample is left out; the run goes on
+        r.errors.push_back(std::move(*in_err));
+        if (auto e = w.rollback(start)) {
+          r.output_error = std::move(e);
+          return false;
+        }
+        return true;
+      }
+      placed.emplace_back(off, std::move(hex));
     }
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const auto& m = members[k];
+      add_index_row(index, m.out.name, m.size, placed[k].second, s.label, w.name(), placed[k].first, s.key,
+                    m.out.file);
+      r.bytes += m.size;
+    }
+    r.members += members.size();
+    ++r.samples;
     w.end_sample();
     if (auto e = w.flush(false)) r.output_error = std::move(e);
     return !r.output_error;
   };
-  // Bytes of source data held in memory at once: at most 256 MiB, or one sample when it is larger.
+  // Bytes of source data held in memory at once: at most 256 MiB, or one sample when it is larger (its
+  // streamed files not counted: they are never held whole).
   std::vector<uint64_t> sample_bytes(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i)
-    for (std::size_t f : samples[i].files) sample_bytes[i] += src[f].size;
+    for (std::size_t f : samples[i].files)
+      if (src[f].size <= stream_above) sample_bytes[i] += src[f].size;
   ReadAhead ahead(
       order.size(), threads, uint64_t{256} << 20, [&](std::size_t pos) { return sample_bytes[order[pos]]; },
       [&](std::size_t pos, Job& j) {
         j.sample = &samples[order[pos]];
-        read_sample(rootfd, src, j);
+        read_sample(rootfd, src, stream_above, j);
       });
   ahead.run(write_sample);
   ::close(rootfd);
@@ -517,10 +703,10 @@ BuildResult build(const BuildOptions& o) {
     if (!r.output_error) r.output_error = mds->finish(index);
     r.shards = mds->shards();
     if (r.output_error) return r;
-    if (auto e = write_file_atomic(o.out_dir + "/index.json", mds->index_json(), {.write_through = false}))
+    if (auto e = write_file_atomic_at(outfd.fd, "index.json", o.out_dir + "/index.json", mds->index_json()))
       r.output_error = std::move(e);
     else
-      r.output_error = write_manifest(index, o.out_dir + "/" + kIndexName);
+      r.output_error = write_index_tsv(outfd.fd, o.out_dir, index);
     return r;
   }
   if (!r.output_error && w.is_open()) {
@@ -532,7 +718,7 @@ BuildResult build(const BuildOptions& o) {
   }
   r.shards = shards.size();
   if (r.output_error) return r;
-  r.output_error = write_indexes(o.out_dir, index, shards, r.warnings);
+  r.output_error = write_indexes(outfd.fd, o.out_dir, index, shards, r.warnings);
   return r;
 }
 

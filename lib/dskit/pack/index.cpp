@@ -53,7 +53,7 @@ void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::strin
   m.set_cell(r, 7, file ? "file" : "label");
 }
 
-std::optional<PathError> write_indexes(const std::string& dir, const Manifest& index,
+std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const Manifest& index,
                                        const std::vector<ShardInfo>& shards,
                                        std::vector<std::string>& warnings) {
   for (const auto& s : shards) {
@@ -62,8 +62,7 @@ std::optional<PathError> write_indexes(const std::string& dir, const Manifest& i
       warnings.push_back(s.name + ": no DALI index written (a member name holds white space)");
       continue;
     }
-    if (auto e = write_file_atomic(dir + "/" + idx, s.dali,
-                                   {.durability = Durability::none, .write_through = false}))
+    if (auto e = write_file_atomic_at(dirfd, idx, dir + "/" + idx, s.dali, {.durability = Durability::none}))
       return e;
   }
   std::string json;
@@ -83,13 +82,21 @@ std::optional<PathError> write_indexes(const std::string& dir, const Manifest& i
     j.end_array().end_object();
   }
   json += '\n';
-  if (auto e = write_file_atomic(dir + "/" + kShardIndexName, json, {.write_through = false})) return e;
-  return write_manifest(index, dir + "/" + kIndexName);
+  if (auto e = write_file_atomic_at(dirfd, kShardIndexName, dir + "/" + kShardIndexName, json)) return e;
+  return write_index_tsv(dirfd, dir, index);
+}
+
+std::optional<PathError> write_index_tsv(int dirfd, const std::string& dir, const Manifest& index) {
+  std::string text;
+  serialize_manifest(index, text);
+  return write_file_atomic_at(dirfd, kIndexName, dir + "/" + kIndexName, text);
 }
 
 std::optional<std::string> load_index(const std::string& dir, Index& out) {
   const std::string file = dir + "/" + kIndexName;
-  if (auto e = load_manifest(file, {}, out.m)) return describe(*e);
+  if (auto e = load_manifest(
+          file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = false}, out.m))
+    return describe(*e);
   out.shard = out.m.find_column(kShardCol);
   out.offset = out.m.find_column(kOffsetCol);
   out.key = out.m.find_column(kKeyCol);

@@ -21,9 +21,10 @@ void put_u32(std::string& out, uint64_t v) {
 
 }  // namespace
 
-MdsWriter::MdsWriter(std::string dir, std::vector<std::string> columns, uint64_t size_limit,
+MdsWriter::MdsWriter(int dirfd, std::string dir, std::vector<std::string> columns, uint64_t size_limit,
                      uint64_t samples_per_shard)
-    : dir_(std::move(dir)),
+    : dirfd_(dirfd),
+      dir_(std::move(dir)),
       columns_(std::move(columns)),
       size_limit_(size_limit),
       samples_per_shard_(samples_per_shard) {
@@ -78,8 +79,7 @@ std::optional<PathError> MdsWriter::flush(Manifest& index) {
   file += body_;
   if (file.size() > UINT32_MAX)
     return PathError{dir_ + "/" + name, EFBIG, "write", "an MDS shard holds at most 4 GiB"};
-  if (auto e = write_file_atomic(dir_ + "/" + name, file,
-                                 {.durability = Durability::none, .write_through = false}))
+  if (auto e = write_file_atomic_at(dirfd_, name, dir_ + "/" + name, file, {.durability = Durability::none}))
     return e;
   for (const auto& p : pending_)
     for (const auto& r : p.rows)

@@ -58,6 +58,7 @@ struct BuildResult {
   std::vector<std::string> warnings;      // skipped names, indexes not written
   std::optional<PathError> output_error;  // a failed write: the shard being written was removed
   uint64_t files = 0, samples = 0, members = 0, shards = 0, bytes = 0;
+  uint64_t skipped = 0;  // entries not packed, each with a warning: no key, or not a regular file
   unsigned threads = 0;
 };
 BuildResult build(const BuildOptions& o);

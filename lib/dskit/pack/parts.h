@@ -29,10 +29,14 @@ struct ShardInfo {
   uint64_t samples = 0, bytes = 0;
   std::string dali;  // the DALI index text; empty when a member name cannot be written in it
 };
-// index.tsv, shardindex.json and the DALI .idx files; a shard's .idx left out (with a warning) when empty.
-std::optional<PathError> write_indexes(const std::string& dir, const Manifest& index,
+// index.tsv, shardindex.json and the DALI .idx files, inside the output directory DIRFD (DIR its path for
+// messages); a shard's .idx left out (with a warning) when empty.
+std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const Manifest& index,
                                        const std::vector<ShardInfo>& shards,
                                        std::vector<std::string>& warnings);
+
+// index.tsv alone (written last: a pack without it is unfinished), inside the output directory DIRFD.
+std::optional<PathError> write_index_tsv(int dirfd, const std::string& dir, const Manifest& index);
 
 // index.tsv loaded and its columns checked; an error message on failure.
 struct Index {
@@ -62,7 +66,8 @@ struct OutMember {
 // shard size) and written whole through base/fileio.
 class MdsWriter {
  public:
-  MdsWriter(std::string dir, std::vector<std::string> columns, uint64_t size_limit,
+  // DIRFD: the output directory (kept open by the caller), DIR its path for messages.
+  MdsWriter(int dirfd, std::string dir, std::vector<std::string> columns, uint64_t size_limit,
             uint64_t samples_per_shard);
   // Adds a sample whose members are in column order (one per column).
   std::optional<PathError> add(const std::vector<OutMember>& members, std::string_view key,
@@ -88,6 +93,7 @@ class MdsWriter {
   std::string config_json() const;
   std::optional<PathError> flush(Manifest& index);
 
+  int dirfd_;
   std::string dir_;
   std::vector<std::string> columns_;
   uint64_t size_limit_, samples_per_shard_;

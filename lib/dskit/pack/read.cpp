@@ -9,8 +9,10 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "dskit/base/fileio.h"
@@ -42,6 +44,31 @@ uint64_t cell_uint(const Manifest& m, std::size_t r, int col) {
   return v;
 }
 
+constexpr std::size_t kChunk = std::size_t{1} << 20;  // a member is read, hashed and written in such chunks
+
+// Reads the SIZE bytes at OFF of the shard in chunks into `buf`, hashing them and handing each to `sink`
+// (which returns 0 or an errno value); appends the hash's hex to `hex`. A range beyond the shard is refused
+// before anything is read or allocated. A read error as a TarError; a sink error in `sink_err`.
+std::optional<tar::TarError> stream_range(const tar::Reader& rd, uint64_t off, uint64_t size, FileHasher& h,
+                                          std::string& buf, std::string& hex,
+                                          const std::function<int(std::string_view)>& sink, int& sink_err) {
+  if (off > rd.size() || size > rd.size() - off)
+    return tar::TarError{off, "size or offset in index.tsv beyond the end of the shard"};
+  h.begin(HashAlgo::xxh3_128);
+  buf.resize(std::size_t(std::min<uint64_t>(size, kChunk)));
+  for (uint64_t done = 0; done < size;) {
+    const std::size_t n = std::size_t(std::min<uint64_t>(size - done, kChunk));
+    if (auto e = rd.read(off + done, {reinterpret_cast<unsigned char*>(buf.data()), n})) return e;
+    const std::string_view chunk(buf.data(), n);
+    h.update(chunk);
+    if (sink && (sink_err = sink(chunk)) != 0) return std::nullopt;
+    done += n;
+  }
+  hex.clear();
+  h.finish(hex);
+  return std::nullopt;
+}
+
 // Opens a shard of the pack: a regular file, no link followed.
 int open_shard(const std::string& dir, const std::string& name, uint64_t& size) {
   const int fd = ::open((dir + "/" + name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -66,22 +93,21 @@ void verify_shard(const std::string& dir, const Index& ix, const std::string& sh
   }
   tar::Reader rd = tar::Reader::over_fd(fd, size);
   std::string data, hex;
+  FileHasher h(4096);  // only its hash state: the chunks are read into `data`
   if (shard.ends_with(".mds")) {
     // MDS: no member headers to walk; each row's bytes at its offset against its hash.
     for (const std::size_t r : rows) {
       const std::string esc(ix.m.path_escaped(r));
-      data.resize(ix.m.file_size(r));
-      if (auto e = rd.read(cell_uint(ix.m, r, ix.offset),
-                           {reinterpret_cast<unsigned char*>(data.data()), data.size()})) {
+      int sink_err = 0;
+      if (auto e = stream_range(rd, cell_uint(ix.m, r, ix.offset), ix.m.file_size(r), h, data, hex, {},
+                                sink_err)) {
         issues.push_back({shard, esc, e->what});
         continue;
       }
-      hex.clear();
-      append_hash_hex(hex, data, HashAlgo::xxh3_128);
       if (hex != ix.m.hash_hex(r))
         issues.push_back({shard, esc, "content differs from its hash in index.tsv"});
       ++members;
-      bytes += data.size();
+      bytes += ix.m.file_size(r);
     }
     ::close(fd);
     return;
@@ -107,13 +133,11 @@ void verify_shard(const std::string& dir, const Index& ix, const std::string& sh
       issues.push_back({shard, esc, "size or offset differs from index.tsv"});
       continue;
     }
-    data.resize(m.size);
-    if (auto e = rd.read(m.data_offset, {reinterpret_cast<unsigned char*>(data.data()), data.size()})) {
+    int sink_err = 0;
+    if (auto e = stream_range(rd, m.data_offset, m.size, h, data, hex, {}, sink_err)) {
       issues.push_back({shard, esc, e->what});
       break;
     }
-    hex.clear();
-    append_hash_hex(hex, data, HashAlgo::xxh3_128);
     if (hex != ix.m.hash_hex(r)) issues.push_back({shard, esc, "content differs from its hash in index.tsv"});
     ++members;
     bytes += m.size;
@@ -134,32 +158,32 @@ int open_subdir(int dirfd, const std::string& name) {
   return fd < 0 ? -errno : fd;
 }
 
-// Writes `data` at the relative path `rel` beneath `destfd`: every directory opened with O_NOFOLLOW, the
-// file created with O_EXCL. 0 or an errno value.
-int write_beneath(int destfd, const std::string& rel, std::string_view data, const char*& op) {
+// Creates the file at the relative path `rel` beneath `destfd`: every directory opened with O_NOFOLLOW, the
+// file created with O_EXCL. The file's descriptor (its directory's in `parent`, to close, or to unlink the
+// file from: it is `destfd` itself for a top-level name), or -errno with `op` naming the step.
+int create_beneath(int destfd, const std::string& rel, int& parent, const char*& op) {
   int dirfd = destfd;
   std::size_t start = 0;
-  int err = 0;
   for (;;) {
     const auto slash = rel.find('/', start);
     if (slash == std::string::npos) break;
     op = "mkdir";
     const int fd = open_subdir(dirfd, rel.substr(start, slash - start));
     if (dirfd != destfd) ::close(dirfd);
-    if (fd < 0) return -fd;
+    if (fd < 0) return fd;
     dirfd = fd;
     start = slash + 1;
   }
   op = "create";
   const int fd =
       ::openat(dirfd, rel.c_str() + start, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) err = errno;
-  if (dirfd != destfd) ::close(dirfd);
-  if (fd < 0) return err;
-  op = "write";
-  err = write_all(fd, data);
-  if (::close(fd) != 0 && !err) err = errno;
-  return err;
+  if (fd < 0) {
+    const int err = errno;
+    if (dirfd != destfd) ::close(dirfd);
+    return -err;
+  }
+  parent = dirfd;
+  return fd;
 }
 
 }  // namespace
@@ -234,6 +258,7 @@ UnpackResult unpack(const std::string& out_dir, const std::string& dest, bool al
     return r;
   }
   std::string data, hex;
+  FileHasher h(4096);
   for (const auto& [shard, rows] : rows_by_shard(ix)) {
     uint64_t size = 0;
     const int fd = open_shard(out_dir, shard, size);
@@ -251,25 +276,44 @@ UnpackResult unpack(const std::string& out_dir, const std::string& dest, bool al
             PathError{esc, EINVAL, "unpack", "a path that is absolute or leaves the directory"});
         continue;
       }
-      data.resize(ix.m.file_size(row));
-      if (auto e = rd.read(cell_uint(ix.m, row, ix.offset),
-                           {reinterpret_cast<unsigned char*>(data.data()), data.size()})) {
-        r.errors.push_back(PathError{esc, 0, "read", shard + ": " + e->what});
-        continue;
-      }
-      hex.clear();
-      append_hash_hex(hex, data, HashAlgo::xxh3_128);
-      if (hex != ix.m.hash_hex(row)) {
-        r.errors.push_back(PathError{esc, 0, "read", shard + ": content differs from its hash in index.tsv"});
+      // Streamed: the row's range checked against the shard first, then read, hashed and written in
+      // chunks; a member that fails is removed again.
+      const uint64_t off = cell_uint(ix.m, row, ix.offset), len = ix.m.file_size(row);
+      if (off > rd.size() || len > rd.size() - off) {
+        r.errors.push_back(
+            PathError{esc, 0, "read", shard + ": size or offset in index.tsv beyond the end of the shard"});
         continue;
       }
       const char* op = "create";
-      if (const int err = write_beneath(destfd, rel, data, op)) {
-        r.errors.push_back(PathError{dest + "/" + esc, err, op});
+      int parent = -1;
+      const int out = create_beneath(destfd, rel, parent, op);
+      if (out < 0) {
+        r.errors.push_back(PathError{dest + "/" + esc, -out, op});
         continue;
       }
+      int sink_err = 0;
+      auto e = stream_range(
+          rd, off, len, h, data, hex, [&](std::string_view chunk) { return write_all(out, chunk); },
+          sink_err);
+      if (::close(out) != 0 && !sink_err) sink_err = errno;
+      std::optional<PathError> failed;
+      if (e)
+        failed = PathError{esc, 0, "read", shard + ": " + e->what};
+      else if (sink_err)
+        failed = PathError{dest + "/" + esc, sink_err, "write"};
+      else if (hex != ix.m.hash_hex(row))
+        failed = PathError{esc, 0, "read", shard + ": content differs from its hash in index.tsv"};
+      if (failed) {
+        const auto slash = rel.rfind('/');
+        ::unlinkat(parent, rel.c_str() + (slash == std::string::npos ? 0 : slash + 1), 0);
+      }
+      if (parent != destfd) ::close(parent);
+      if (failed) {
+        r.errors.push_back(std::move(*failed));
+        continue;
+      }
+      r.bytes += len;
       ++r.files;
-      r.bytes += data.size();
     }
     ::close(fd);
   }

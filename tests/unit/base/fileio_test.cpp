@@ -122,6 +122,37 @@ TEST_CASE(
   CHECK(slurp(t.path("out/chip.jpg")) == "chip");
 }
 
+TEST_CASE(
+    "fileio: open_at writes inside the directory fd: a planted link is replaced, a moved dir followed") {
+  test::TempTree t;
+  t.file("victim", "precious\n");
+  t.dir("out");
+  t.dir("elsewhere");
+  const int dfd = ::open(t.path("out").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  REQUIRE(dfd >= 0);
+  // A link at the final name is replaced, never written through, with or without O_TMPFILE.
+  for (const bool tmpfile : {true, false}) {
+    ::unlink(t.path("out/index.tsv").c_str());
+    t.symlink("../victim", "out/index.tsv");
+    WriteOptions o;
+    o.use_tmpfile = tmpfile;
+    REQUIRE_FALSE(write_file_atomic_at(dfd, "index.tsv", "out/index.tsv", "rows\n", o));
+    CHECK(slurp(t.path("victim")) == "precious\n");
+    CHECK(S_ISREG(lstat_of(t.path("out/index.tsv")).st_mode));
+    CHECK(slurp(t.path("out/index.tsv")) == "rows\n");
+  }
+  // The directory renamed and a link to elsewhere put at its path: the file still lands in the directory.
+  REQUIRE(::rename(t.path("out").c_str(), t.path("out.old").c_str()) == 0);
+  t.symlink("elsewhere", "out");
+  REQUIRE_FALSE(write_file_atomic_at(dfd, "late.json", "out/late.json", "{}"));
+  CHECK(slurp(t.path("out.old/late.json")) == "{}");
+  CHECK(entries(t.path("elsewhere")).empty());
+  // Not a plain name: refused.
+  CHECK(write_file_atomic_at(dfd, "../x", "out/../x", "x"));
+  CHECK(entries(t.path("out.old")) == std::set<std::string>{"index.tsv", "late.json"});
+  ::close(dfd);
+}
+
 TEST_CASE("fileio: a FIFO is written through to its reader and stays a FIFO") {
   test::TempTree t;
   REQUIRE(::mkfifo(t.path("fifo").c_str(), 0600) == 0);

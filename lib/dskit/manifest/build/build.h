@@ -30,6 +30,7 @@ struct Selection {
   bool follow = false;
   bool one_file_system = false;
   LabelOptions labels;
+  bool list_others = false;  // also list what is neither a regular file nor a directory (ScanResult::others)
 };
 void record_selection(const Selection& s, Manifest& m);
 // Reads the selection back from the metadata (defaults for keys that are absent); error message on failure.
@@ -54,6 +55,9 @@ struct ScanResult {
   std::vector<FileRecord> files;                    // regular files, sorted by escaped path
   std::vector<std::unique_ptr<std::string>> names;  // the paths' storage (one buffer per walker thread)
   std::vector<PathError> errors;
+  // With Selection::list_others: the escaped paths of the symlinks (not followed), FIFOs, sockets and
+  // devices met, sorted; a scan otherwise leaves them out silently.
+  std::vector<std::string> others;
   WalkStats walk;
   bool root_failed = false;
   std::string setup_error;  // a bad selection (the regex); nothing was walked

@@ -121,6 +121,10 @@ class ScanVisitor : public WalkVisitor {
       : f_(f), per_(workers), progress_(p) {}
 
   Action on_entry(const Entry& e, unsigned worker) override {
+    if (others_ && e.type != FileType::file && e.type != FileType::dir && !is_dskit_temp(e.name)) {
+      append_escaped(per_[worker].others.emplace_back(), e.rel);
+      return Action::proceed;
+    }
     if (e.type != FileType::file || !f_.match(e)) return Action::proceed;
     // Files above the depth the ranks share out are rank 0's.
     if (share_ && e.depth < share_->depth && share_->rank != 0) return Action::proceed;
@@ -152,10 +156,12 @@ class ScanVisitor : public WalkVisitor {
   struct alignas(64) Worker {
     std::unique_ptr<std::string> arena = std::make_unique<std::string>();
     std::vector<Pending> files;
+    std::vector<std::string> others;
     uint64_t unreported = 0;
   };
   const EntryFilter& f_;
   const WalkShare* share_ = nullptr;
+  bool others_ = false;
   std::vector<std::string> skip_;  // relative paths to leave out
   std::vector<Worker> per_;
   BuildProgress* progress_;
@@ -219,6 +225,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
     };
   ScanVisitor v(f, w.threads, progress);
   if (shared) v.share_ = share;
+  v.others_ = sel.list_others;
   for (const auto& file : skip) {
     std::string rel = rel_inside(root, file);
     if (rel.empty()) continue;
@@ -233,6 +240,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   for (auto& pw : v.per_) total += pw.files.size();
   r.files.reserve(total);
   for (auto& pw : v.per_) {
+    for (auto& o : pw.others) r.others.push_back(std::move(o));
     const char* base = pw.arena->data();
     for (const auto& p : pw.files) r.files.push_back({std::string_view(base + p.off, p.len), p.st});
     if (progress) progress->files_found.fetch_add(pw.unreported, std::memory_order_relaxed);
@@ -241,6 +249,7 @@ ScanResult scan_tree(const std::string& root, const Selection& sel, unsigned thr
   }
   tbb::parallel_sort(r.files.begin(), r.files.end(),
                      [](const FileRecord& a, const FileRecord& b) { return a.rel < b.rel; });
+  std::sort(r.others.begin(), r.others.end());
   r.errors = std::move(v.errors);
   r.root_failed = v.root_failed;
   return r;
