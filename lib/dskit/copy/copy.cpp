@@ -301,9 +301,11 @@ class Copier {
     LinkState* first = nullptr;
     if (o_.hard_links && sst.nlink > 1 && !o_.dry_run) {
       std::unique_lock lock(mu_);
-      auto [it, inserted] = links_.try_emplace({sst.dev, sst.ino});
+      const auto [it, inserted] = links_.try_emplace({sst.dev, sst.ino});
       if (!inserted) {
-        cv_.wait(lock, [&] { return it->second.done; });
+        LinkState& state =
+            it->second;  // (a lambda may not capture a structured binding before C++20's P1091)
+        cv_.wait(lock, [&state] { return state.done; });
         const LinkState ls = it->second;
         lock.unlock();
         if (ls.ok) make_hard_link(ctx, rel, pfd.fd, name, exists ? &cur : nullptr, ls);
