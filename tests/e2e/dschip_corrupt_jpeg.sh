@@ -5,7 +5,8 @@
 # dskit used to decode such JPEGs through OpenCV, which ignores libjpeg's warnings: grey-smeared chips, exit 0.
 . "$(dirname "$0")/lib.sh"
 need_vips
-noise_rgb n.v 448 448 128 40
+# A fixed image: whether 8 flipped scan bytes make libjpeg warn depends on the bytes.
+NOISE_SEED=7 noise_rgb n.v 448 448 128 40
 vips jpegsave n.v good.jpg --Q 90
 vips tiffsave n.v tiles.tif --compression jpeg --Q 90 --tile --tile-width 224 --tile-height 224
 # flip FILE OUT [OFFSET]: OUT is FILE with 8 bytes XORed with 0x5A halfway through the first JPEG scan at or

@@ -111,13 +111,14 @@ PY
 need_vips() { command -v vips > /dev/null || fail "vips is required (libvips-tools)"; }
 # noise_rgb OUT W H MEAN SIGMA [MEAN SIGMA MEAN SIGMA]: OUT, an 8-bit 3-band vips image of W x H Gaussian
 # noise: with one MEAN SIGMA pair the three bands are one band repeated (a gray image), with three pairs each
-# band (R, G, B) has its own.
+# band (R, G, B) has its own. With NOISE_SEED=N in the environment the image is the same on every run.
 noise_rgb() {
   local out=$1 w=$2 h=$3 i=0
   local -a bands=()
   shift 3
   while [ $# -ge 2 ]; do
-    vips gaussnoise "$out.$i.v" "$w" "$h" --mean "$1" --sigma "$2"
+    # shellcheck disable=SC2086
+    vips gaussnoise "$out.$i.v" "$w" "$h" --mean "$1" --sigma "$2" ${NOISE_SEED:+--seed $((NOISE_SEED + i))}
     bands+=("$out.$i.v")
     i=$((i + 1))
     shift 2
