@@ -44,7 +44,7 @@ class AppSink : public CopySink {
  public:
   AppSink(OutputSink& out, bool list, bool json, char term)
       : out_(out), list_(list), json_(json), term_(term) {}
-  void on_error(const PathError& e, bool) override { app::print_error(kTool, describe(e)); }
+  void on_error(const PathError& e, bool) override { app::print_error(kTool, app::describe_input(e)); }
   void on_change(ChangeKind k, std::string_view path, char type) override {
     if (k == ChangeKind::skip && !list_) {
       app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", path, type));

@@ -31,17 +31,20 @@ int do_build(const Flags& f, const CLI::App& build) {
   pack::BuildOptions o;
   o.src = f.src;
   o.out_dir = f.out;
-  if (auto e = parse_bytes(f.shard_size, o.shard_size)) return app::usage_error(kTool, "--shard-size: " + *e);
-  if (o.shard_size == 0) return app::usage_error(kTool, "--shard-size must be positive");
+  if (auto e = parse_bytes(f.shard_size, o.shard_size))
+    return app::usage_error(kTool, "build", "--shard-size: " + *e);
+  if (o.shard_size == 0) return app::usage_error(kTool, "build", "--shard-size must be positive");
   const auto spec = parse_label_spec(f.labels);
-  if (!spec) return app::usage_error(kTool, "--labels: use folder, depth:N, regex:RE, csv:FILE or none");
+  if (!spec)
+    return app::usage_error(kTool, "build", "--labels: use folder, depth:N, regex:RE, csv:FILE or none");
   o.labels = *spec;
   o.cls = !f.no_label;
   o.samples_per_shard = f.samples_per_shard;
   if (build.count("--seed")) o.seed = f.seed;
   if (build.count("--mtime")) o.mtime = f.mtime;
   o.threads = f.threads;
-  if (f.format != "wds" && f.format != "mds") return app::usage_error(kTool, "--format: use wds or mds");
+  if (f.format != "wds" && f.format != "mds")
+    return app::usage_error(kTool, "build", "--format: use wds or mds");
   o.mds = f.format == "mds";
   const auto t0 = std::chrono::steady_clock::now();
   const pack::BuildResult r = pack::build(o);
@@ -161,7 +164,7 @@ int run(int argc, char** argv) {
     if (e.get_exit_code() == 0) return cli.exit(e);
     return app::usage_error(kTool, cli, e);
   }
-  if (f.json && f.nul) return app::usage_error(kTool, "--json and -0 cannot be combined");
+  if (f.json && f.nul) return app::usage_error(kTool, "ls", "--json and -0 cannot be combined");
   if (*build) return do_build(f, *build);
   if (*verify) return do_verify(f);
   if (*ls) return do_ls(f);

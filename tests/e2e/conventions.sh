@@ -8,10 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 command -v vips > /dev/null || fail "vips is required (libvips-tools)"
 
-tools="dsls dsmanifest dsbalance dschip dsbench"
+tools="dsls dsmanifest dsbalance dschip dsbench dscp dspack"
 # subcommands TOOL: the names under "Subcommands:" in TOOL --help.
 subcommands() { "$1" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && /^  [a-z]/ { print $1 }'; }
 expect_eq "dsmanifest subcommands" 9 "$(subcommands dsmanifest | grep -cE '^(build|verify|update|diff|shuffle|shard|split|convert|stats)$')"
+expect_eq "dspack subcommands" 4 "$(subcommands dspack | grep -cE '^(build|verify|ls|unpack)$')"
 expect_eq "dsbench subcommands" 4 "$(subcommands dsbench | grep -cE '^(randread|ckpt|meta|train)$')"
 # Every command line to check: each tool, and each subcommand of those that have them.
 commands=()
@@ -51,6 +52,9 @@ expect_rc "dsmanifest diff" 0 dsmanifest diff m.tsv m2.tsv > /dev/null
 expect_rc "dsbalance" 0 dsbalance m.tsv > /dev/null
 expect_rc "dschip" 0 dschip img.png -o chips --no-mask -s 100 > /dev/null
 expect_rc "dsbench" 0 dsbench randread --file small.bin --buffered --ops 20 > /dev/null
+expect_rc "dscp" 0 dscp -T ds ds.copy
+expect_rc "dspack build" 0 dspack build ds -o pk 2> /dev/null
+expect_rc "dspack verify" 0 dspack verify pk 2> /dev/null
 
 # ---- 1: some inputs failed, or differences found.
 echo "changed" > ds/cat/1.jpg
@@ -87,8 +91,11 @@ declare -A own_usage=(
   [dsbench ckpt]="--dir ck --size 4q"
   [dsbench meta]="--dir me --file-size 4q"
   [dsbench train]=""
+  [dscp]="--rank 1 ds cpx"
+  [dspack build]="ds -o p0 --shard-size 4q"
+  [dspack ls]="--json -0 pk"
 )
-no_own_usage="|dsmanifest update|dsmanifest diff|dsmanifest stats|"
+no_own_usage="|dsmanifest update|dsmanifest diff|dsmanifest stats|dspack verify|dspack unpack|"
 for c in "${commands[@]}"; do
   if [[ -v own_usage[$c] ]]; then
     tool=${c%% *}
@@ -101,7 +108,8 @@ for c in "${commands[@]}"; do
   fi
 done
 err_is "dsbench randread --prepare bad --size" 2 "(see dsbench randread --help)$" dsbench randread --prepare pp --files 2 --size 4q
-[ ! -e x.tsv ] && [ ! -e ck ] && [ ! -e me ] && [ ! -e pp ] || fail "a usage error left an output behind"
+[ ! -e x.tsv ] && [ ! -e ck ] && [ ! -e me ] && [ ! -e pp ] && [ ! -e cpx ] && [ ! -e p0 ] ||
+  fail "a usage error left an output behind"
 
 # ---- 2: a missing input, for every tool: exactly "TOOL: PATH: No such file or directory".
 nope=$T/nonexistent
@@ -126,6 +134,14 @@ missing dsbalance dsbalance "$nope"
 missing dschip dschip "$nope" -o c1
 missing dsbench dsbench randread --file "$nope"
 missing dsbench dsbench randread --data "$nope"
+missing dspack dspack build "$nope" -o p1
+missing dspack dspack verify "$nope"
+missing dspack dspack ls "$nope"
+# dscp: a missing SRC is one source that failed (exit 1, as cp), the rest copied; the same message.
+mkdir cp2
+err_is "dscp (missing SRC)" 1 "^dscp: " dscp "$nope" ds cp2
+expect_eq "dscp missing SRC: message" "dscp: $nope: No such file or directory" "$(cat err.txt)"
+[ -d cp2/ds ] || fail "dscp: the other SRC was not copied"
 [ ! -e out.tsv ] || fail "a failed build left out.tsv"
 
 # ---- 3: an output that cannot be written: a full device (made here, as root) and a closed stdout.
@@ -165,6 +181,8 @@ unwritable_stdout dsmanifest dsmanifest stats m.tsv
 unwritable_stdout dsbalance dsbalance m.tsv
 unwritable_stdout dschip dschip img.png -o c3 --no-mask -s 100
 unwritable_stdout dsbench dsbench randread --file small.bin --buffered --ops 20
+unwritable_stdout dscp dscp -n ds cp3
+unwritable_stdout dspack dspack ls pk
 
 # ---- 4: a tripped gate (cat 6 against bird 2: imbalance ratio 3).
 err_is "dsbalance gate" 4 "^dsbalance: " dsbalance --fail-if 'imbalance_ratio>2' m.tsv

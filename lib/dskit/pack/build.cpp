@@ -529,7 +529,9 @@ BuildResult build(const BuildOptions& o) {
   }
   struct stat st {};
   if (::stat(o.src.c_str(), &st) != 0) {
-    r.setup_error = describe(PathError{o.src, errno, "stat"});
+    // A missing input reads as every tool prints it: "PATH: No such file or directory" (man/dskit.7).
+    r.setup_error =
+        errno == ENOENT ? o.src + ": " + std::strerror(ENOENT) : describe(PathError{o.src, errno, "stat"});
     return r;
   }
   std::vector<Source> src;

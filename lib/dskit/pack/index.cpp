@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <sys/stat.h>
 
 #include "dskit/base/fileio.h"
 #include "dskit/base/json.h"
@@ -94,6 +98,8 @@ std::optional<PathError> write_index_tsv(int dirfd, const std::string& dir, cons
 
 std::optional<std::string> load_index(const std::string& dir, Index& out) {
   const std::string file = dir + "/" + kIndexName;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 && errno == ENOENT) return dir + ": " + std::strerror(ENOENT);
   if (auto e = load_manifest(
           file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = false}, out.m))
     return describe(*e);
