@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/tool.h"
@@ -193,7 +194,7 @@ static int run(int argc, char** argv) {
   cli.add_flag("--json", o.json, "Changes as JSON Lines; a summary object as the last line");
   cli.add_flag("--fsync", o.fsync, "Sync each file before it is named, and the directories at the end");
   cli.add_flag("--no-owners", o.no_owners, "Do not keep owners and groups (kept by default as root)");
-  cli.add_option("-j,--jobs", o.threads, "Files in flight (default: by the source's filesystem type)");
+  app::add_threads_flag(&cli, o.threads, "by the source's filesystem type", "files in flight");
   cli.add_flag("--read-write", o.read_write, "Copy with read/write only, never copy_file_range");
   cli.add_option("--manifest", o.manifest, "Copy the files this dskit manifest lists, checking their hashes");
   cli.add_option("--root", o.root, "With --manifest: the source root instead of the recorded one");

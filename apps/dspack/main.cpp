@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common_flags.h"
 #include "cli/report.h"
 #include "cli/tool.h"
 #include "dskit/base/json.h"
@@ -24,6 +25,7 @@ struct Flags {
   uint64_t samples_per_shard = 0, seed = 0;
   int64_t mtime = 0;
   unsigned threads = 0;
+  std::string listing;  // ls -o
   bool no_label = false, json = false, nul = false, all = false;
 };
 
@@ -111,7 +113,7 @@ int do_ls(const Flags& f) {
       out += '\n';
     }
   }
-  return app::write_report(kTool, "-", out);
+  return app::write_report(kTool, f.listing.empty() ? "-" : f.listing, out);
 }
 
 int do_unpack(const Flags& f) {
@@ -144,14 +146,15 @@ int run(int argc, char** argv) {
   build->add_flag("--no-label", f.no_label, "No .cls member");
   build->add_option("--format", f.format,
                     "wds (WebDataset tar shards, the default) or mds (MosaicML Streaming)");
-  build->add_option("-j,--jobs", f.threads, "Source reads in flight (default: by the storage)");
+  app::add_threads_flag(build, f.threads, "by the storage", "source reads in flight");
   auto* verify = cli.add_subcommand("verify", "Check OUTDIR's shards against its index.tsv");
   verify->add_option("OUTDIR", f.src, "A pack's directory")->required();
-  verify->add_option("-j,--jobs", f.threads, "Shards checked at once (default 4)");
+  app::add_threads_flag(verify, f.threads, "4", "shards checked at once");
   auto* ls = cli.add_subcommand("ls", "List OUTDIR's samples");
   ls->add_option("OUTDIR", f.src, "A pack's directory")->required();
   ls->add_flag("--json", f.json, "JSON Lines: one object per sample");
   ls->add_flag("-0,--null", f.nul, "Sample keys ended by NUL bytes");
+  app::add_output_flag(ls, f.listing, "Write the listing here (atomically) instead of standard output");
   auto* unpack = cli.add_subcommand("unpack", "Write OUTDIR's packed files back beneath DIR");
   unpack->add_option("OUTDIR", f.src, "A pack's directory")->required();
   unpack->add_option("-o,--output", f.dest, "The directory to write into")->required();

@@ -28,6 +28,8 @@ for c in $tools "${commands[@]}"; do
   expect_rc "$c --help" 0 $c --help > help.txt 2>&1
   grep -qE -- '--help' help.txt || fail "$c --help printed no help: $(head -3 help.txt)"
   if grep -nE "$noise" help.txt > noise.txt; then fail "$c --help has type noise: $(cat noise.txt)"; fi
+  # -j is the workers everywhere, spelled -j,--threads.
+  if grep -qE '^ *-j,' help.txt; then grep -qE '^ *-j,--threads' help.txt || fail "$c: -j is not -j,--threads"; fi
 done
 
 # ---- Fixtures: a small labelled tree, its manifest, an image, a file to read.
