@@ -61,6 +61,9 @@ check_o dsbalance same dsbalance m.tsv -o @OUT@
 check_o dsbalance_json same dsbalance --json m.tsv -o @OUT@
 check_o dsbalance_csv same dsbalance --csv m.tsv -o @OUT@
 check_o dsbalance_weights same dsbalance --weights balanced m.tsv -o @OUT@
+dspack build ds -o pk 2> /dev/null
+check_o dspack_ls same dspack ls pk -o @OUT@
+check_o dspack_ls_json same dspack ls --json pk -o @OUT@
 
 # An output that cannot be written: every tool exits 3 (man/dskit.7), the path named,
 # and a file already there is left as it was.
