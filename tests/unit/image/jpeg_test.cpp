@@ -106,10 +106,12 @@ bool same(const cv::Mat& a, const cv::Mat& b) {
 TEST_CASE("image jpeg: colour and grey JPEGs decode to OpenCV's pixels, EXIF orientation applied") {
   dskit::test::TempTree t;
   const auto colour = noise_jpeg(67, 45, CV_8UC3), grey = noise_jpeg(67, 45, CV_8UC1);
-  for (const auto& [name, bytes] : {std::pair{"colour.jpg", colour}, std::pair{"grey.jpg", grey},
-                                    std::pair{"rot6.jpg", with_orientation(colour, 6)},
-                                    std::pair{"rot1.jpg", with_orientation(grey, 1)}}) {
-    CAPTURE(name);
+  for (const auto& case_ : {std::pair{"colour.jpg", colour}, std::pair{"grey.jpg", grey},
+                            std::pair{"rot6.jpg", with_orientation(colour, 6)},
+                            std::pair{"rot1.jpg", with_orientation(grey, 1)}}) {
+    const auto& [name, bytes] = case_;  // (doctest's CAPTURE is a lambda: clang 14 cannot capture a binding)
+    const char* const image = name;
+    CAPTURE(image);
     const std::string path = write(t, name, bytes);
     for (int flags : {cv::IMREAD_COLOR, cv::IMREAD_GRAYSCALE}) {
       CAPTURE(flags);
