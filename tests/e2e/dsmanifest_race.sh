@@ -17,7 +17,7 @@ race() {
   # The arguments go with `run` (they replace --args), with the redirections; none holds a space.
   timeout 120 gdb -q -batch -nx -ex 'set breakpoint pending on' -ex 'set print thread-events off' \
     -ex 'break dskit::build_detail::hash_files' -ex "run $* > out.$what 2> err.$what" \
-    -ex "shell $swap && touch swapped.$what" -ex continue -ex 'print $_exitcode' \
+    -ex "shell $swap && touch swapped.$what" -ex delete -ex continue -ex 'print $_exitcode' \
     "$prog" > gdb.$what 2>&1 || fail "$what: gdb or the run timed out (a hang): $(tail -3 gdb.$what)"
   grep -q 'hit Breakpoint' gdb.$what || fail "$what: never stopped before the hashing: $(tail -5 gdb.$what)"
   [ -e swapped.$what ] || fail "$what: the swap failed"

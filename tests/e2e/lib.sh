@@ -132,8 +132,10 @@ noise_rgb() {
 # sanitized_build BIN: true when BIN is an ASan/TSan/MSan build, whose sanitizer reserves terabytes of address
 # space, so that no `ulimit -v` can apply to it.
 sanitized_build() {
-  readelf -d "$1" 2> /dev/null | grep -qE 'NEEDED.*lib(a|t|m)san' ||
-    readelf -s --wide "$1" 2> /dev/null | grep -qE '__(asan|tsan|msan)_init'
+  # (grep -c reads to the end: grep -q would stop early and readelf's SIGPIPE fail the pipeline under pipefail;
+  # clang links the sanitizer runtime statically, so it has no NEEDED entry, only the symbols.)
+  readelf -d "$1" 2> /dev/null | grep -cE 'NEEDED.*lib(a|t|m)san' > /dev/null ||
+    readelf -s --wide "$1" 2> /dev/null | grep -cE '__(asan|tsan|msan)_init' > /dev/null
 }
 # make_classes DIR [--empty] NAME:COUNT...: an ImageFolder tree, DIR/NAME/1.jpg .. COUNT.jpg, each file holding
 # "NAME:COUNT i" (empty with --empty).
