@@ -2,6 +2,7 @@
 // commit that names them.
 #include "dskit/base/fileio.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/random.h>
@@ -391,6 +392,28 @@ std::string describe_write_error(const PathError& e) {
   if (e.op == "close") return e.path + ": cannot close: " + cause;
   if (e.op == "rename" || e.op == "link") return e.path + ": cannot rename into place: " + cause;
   return e.path + ": " + cause;
+}
+
+int list_dir_names(int dirfd, std::vector<std::string>& names) {
+  const int fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return errno;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    const int err = errno;
+    ::close(fd);
+    return err;
+  }
+  rewinddir(d);  // a duplicate shares the offset: read from the start, and leave it there for the caller
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+    errno = 0;
+  }
+  const int err = errno;
+  rewinddir(d);
+  ::closedir(d);
+  return err;
 }
 
 }  // namespace dskit

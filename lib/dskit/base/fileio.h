@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dskit/base/error.h"
 
@@ -110,5 +111,9 @@ std::optional<PathError> write_file_atomic_at(int dirfd, const std::string& name
 // A message for a failed output: "PATH: cannot write: CAUSE", "PATH: cannot create a file in DIR: CAUSE",
 // "standard output: CAUSE", ...
 std::string describe_write_error(const PathError& e);
+
+// The names in the directory open at DIRFD, without "." and ".." (read from the start through a duplicate of
+// the fd, which stays open, its offset back at the start); 0 or the errno of the read.
+int list_dir_names(int dirfd, std::vector<std::string>& names);
 
 }  // namespace dskit

@@ -134,21 +134,11 @@ int remove_tree_at(int pfd, const char* name) {
   if (errno != EISDIR && errno != EPERM) return errno;
   const int fd = ::openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno;
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    const int err = errno;
-    ::close(fd);
-    return err;
-  }
-  int err = 0;
   std::vector<std::string> names;
-  while (dirent* de = ::readdir(d)) {
-    const std::string_view n = de->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
+  int err = list_dir_names(fd, names);
   for (const auto& n : names)
-    if (const int e = remove_tree_at(::dirfd(d), n.c_str()); e && !err) err = e;
-  ::closedir(d);
+    if (const int e = remove_tree_at(fd, n.c_str()); e && !err) err = e;
+  ::close(fd);
   if (!err && ::unlinkat(pfd, name, AT_REMOVEDIR) != 0) err = errno;
   return err;
 }

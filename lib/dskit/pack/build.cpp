@@ -478,25 +478,9 @@ struct Fd {
 
 // 0 when the directory open at DIRFD has no entry, ENOTEMPTY when it has one, else the errno of the read.
 int dir_empty(int dirfd) {
-  const int fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-  if (fd < 0) return errno;
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    const int err = errno;
-    ::close(fd);
-    return err;
-  }
-  int err = 0;
-  errno = 0;
-  while (const dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      err = ENOTEMPTY;
-      break;
-    }
-  }
-  if (err == 0 && errno != 0) err = errno;
-  ::closedir(d);
-  return err;
+  std::vector<std::string> names;
+  if (const int err = list_dir_names(dirfd, names)) return err;
+  return names.empty() ? 0 : ENOTEMPTY;
 }
 
 }  // namespace

@@ -300,3 +300,27 @@ TEST_CASE("fileio: write_all writes everything through short writes") {
   CHECK(got == big);
   CHECK(write_all(-1, "x") == EBADF);
 }
+
+TEST_CASE(
+    "list_dir_names: every name but . and .., odd names included; the fd stays usable; not a directory") {
+  test::TempTree t;
+  t.file("d/a");
+  t.file("d/sub/x");
+  t.file("d/new\nline");
+  t.file("d/..dots");
+  const int fd = ::open(t.path("d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  for (int round = 0; round < 2; ++round) {  // the fd is not consumed: a second listing sees the same
+    std::vector<std::string> names;
+    CHECK(list_dir_names(fd, names) == 0);
+    CHECK(std::set<std::string>(names.begin(), names.end()) ==
+          std::set<std::string>{"a", "sub", "new\nline", "..dots"});
+    CHECK(names.size() == 4);
+  }
+  ::close(fd);
+  const int file = ::open(t.path("d/a").c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(file >= 0);
+  std::vector<std::string> none;
+  CHECK(list_dir_names(file, none) == ENOTDIR);
+  ::close(file);
+}
