@@ -109,6 +109,9 @@ std::optional<std::string> plan_image(const std::vector<Level>& levels, double f
     plan.cols_per = lv.tile_width >= lv.width ? plan.xs.size() : per_block(sx, lv.tile_width, exact);
     plan.rows_per = per_block(sy, lv.tile_height, exact);
     if (lv.tile_width >= lv.width) plan.rows_per = std::max<std::size_t>(1, std::size_t(lv.tile_height / sy));
+    // An image decoded in one piece has no tile to follow: rows of about 64 chips per block keep both
+    // threads busy, bound the encoded chips held at once and let an interrupt stop within a block.
+    if (whole) plan.rows_per = std::max<std::size_t>(1, 64 / plan.xs.size());
   }
   // Decoded-tile cache per thread: one block plus a tile of margin on each side.
   const double bw =
