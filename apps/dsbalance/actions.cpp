@@ -25,12 +25,7 @@ int run_action(const DsbalanceOptions& o, const CheckedOptions& c, Input& first,
                                          : "--weights") +
           " acts on the first input, " + o.input + ", alone; " + o.second_input + " is only compared");
   if (o.resample) {
-    ResampleOptions ro;
-    ro.max_per_class = o.max_per_class;
-    ro.max_ratio = o.max_ratio;
-    ro.target = o.target;
-    ro.seed = o.seed;
-    ro.separator = first.separator;
+    const ResampleOptions ro{o.max_per_class, o.max_ratio, o.target, o.seed, first.separator};
     ResampleResult rr;
     if (auto err = resample_manifest(first.manifest, rules, ro, rr)) return error(*err), app::kExitUsage;
     if (int rc = app::output_result("dsbalance", write_manifest(first.manifest, o.output), kExitOutputFailed))

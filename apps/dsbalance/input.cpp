@@ -47,12 +47,16 @@ int read_input(const DsbalanceOptions& o, const std::string& path, const std::st
   return app::kExitOk;
 }
 
-void add_input(Input& into, const Input& from) {
-  add_histogram(into.hist, from.hist);
-  into.errors += from.errors;
-  if (!from.annotated) return;
-  add_annotations(into.annotations, from.annotations);
-  into.annotated = true;
+Input add_inputs(const Input& first, const Input& second) {
+  Input whole{first.path,        first.format,    first.hist, first.separator,
+              first.annotations, first.annotated, {},         first.errors};
+  add_histogram(whole.hist, second.hist);
+  whole.errors += second.errors;
+  if (second.annotated) {
+    add_annotations(whole.annotations, second.annotations);
+    whole.annotated = true;
+  }
+  return whole;
 }
 
 }  // namespace dsbalance

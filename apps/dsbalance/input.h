@@ -29,8 +29,8 @@ struct Input {
 int read_input(const DsbalanceOptions& o, const std::string& path, const std::string& format,
                const dskit::AnnotationOptions& ao, Input& in);
 
-// The second input's counts added to the first's: the whole dataset of the two-input form. Classes keep
-// the first input's order, then the second's.
-void add_input(Input& into, const Input& from);
+// The whole dataset of the two-input form: the first input (its path, format and separator; no manifest)
+// with the second's counts added. Classes keep the first input's order, then the second's.
+Input add_inputs(const Input& first, const Input& second);
 
 }  // namespace dsbalance

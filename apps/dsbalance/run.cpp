@@ -79,14 +79,7 @@ int run(const DsbalanceOptions& o) {
     if (first.format != BalanceFormat::manifest) return usage("--by needs a manifest input");
   } else if (!o.second_input.empty()) {
     if (int rc = read_input(o, o.second_input, "", ao, second); rc != app::kExitOk) return rc;
-    whole.path = first.path;
-    whole.format = first.format;
-    whole.separator = first.separator;
-    whole.hist = first.hist;
-    whole.annotations = first.annotations;
-    whole.annotated = first.annotated;
-    whole.errors = first.errors;
-    add_input(whole, second);
+    whole = add_inputs(first, second);
     bi.splits.emplace_back(input_split_name(o.input), first.hist);
     bi.splits.emplace_back(input_split_name(o.second_input), second.hist);
     if (bi.splits[1].first == bi.splits[0].first) bi.splits[1].first += "#2";

@@ -108,35 +108,25 @@ TEST_CASE("fileio: a symlink stays a link and its target is replaced") {
 }
 
 TEST_CASE(
-    "fileio: a name the tool picked (write_through = false) replaces a planted symlink, never follows it") {
-  test::TempTree t;
-  t.file("victim", "precious\n");
-  t.dir("out");
-  t.symlink("../victim", "out/chip.jpg");
-  WriteOptions o;
-  o.write_through = false;
-  o.durability = Durability::none;
-  REQUIRE_FALSE(write_file_atomic(t.path("out/chip.jpg"), "chip", o));
-  CHECK(slurp(t.path("victim")) == "precious\n");
-  CHECK(S_ISREG(lstat_of(t.path("out/chip.jpg")).st_mode));
-  CHECK(slurp(t.path("out/chip.jpg")) == "chip");
-}
-
-TEST_CASE(
-    "fileio: open_at writes inside the directory fd: a planted link is replaced, a moved dir followed") {
+    "fileio: a name the tool picked (write_through = false, or open_at in a directory fd) replaces a planted "
+    "link, never follows it; open_at follows a moved directory") {
   test::TempTree t;
   t.file("victim", "precious\n");
   t.dir("out");
   t.dir("elsewhere");
   const int dfd = ::open(t.path("out").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   REQUIRE(dfd >= 0);
-  // A link at the final name is replaced, never written through, with or without O_TMPFILE.
-  for (const bool tmpfile : {true, false}) {
+  // By path (no fsync), then in the directory fd with and without O_TMPFILE.
+  for (const int how : {0, 1, 2}) {
     ::unlink(t.path("out/index.tsv").c_str());
     t.symlink("../victim", "out/index.tsv");
     WriteOptions o;
-    o.use_tmpfile = tmpfile;
-    REQUIRE_FALSE(write_file_atomic_at(dfd, "index.tsv", "out/index.tsv", "rows\n", o));
+    o.write_through = false;
+    o.durability = how == 0 ? Durability::none : o.durability;
+    o.use_tmpfile = how != 2;
+    const auto err = how == 0 ? write_file_atomic(t.path("out/index.tsv"), "rows\n", o)
+                              : write_file_atomic_at(dfd, "index.tsv", "out/index.tsv", "rows\n", o);
+    REQUIRE_FALSE(err);
     CHECK(slurp(t.path("victim")) == "precious\n");
     CHECK(S_ISREG(lstat_of(t.path("out/index.tsv")).st_mode));
     CHECK(slurp(t.path("out/index.tsv")) == "rows\n");
