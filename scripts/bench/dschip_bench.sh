@@ -3,7 +3,8 @@
 # slides: one covered with a synthetic tissue-like texture, one about 40% tissue islands on white glass.
 # Every 224 x 224 JPEG q90 chip (--no-mask, --edge pad so the chip count equals dzsave's tile count), then the
 # tissue-masked run on the 40% slide; and dschip --jpeg-copy (chips cut from the slide's JPEG tiles, no
-# re-encoding: 224 is on the 8-pixel JPEG block grid of these 4:4:4 slides) on both.
+# re-encoding: 224 is on the 8-pixel JPEG block grid of these 4:4:4 slides) on both; last, all chips of a
+# third slide stored as scanners do (JPEG Q80, 4:2:0: 16-pixel blocks, 224 = 14 x 16), dzsave vs --jpeg-copy.
 # Wall time and peak RSS from GNU time; prints a Markdown table.
 #
 #   scripts/bench/dschip_bench.sh
@@ -49,10 +50,10 @@ make_tile() {
   rm -f n1.v n2.v n3.v b1.v b2.v nb.v lin.v black.v white_f.v
 }
 
-make_slide() {  # TILE OUT
+make_slide() {  # TILE OUT [Q]
   [[ -f $2 ]] && return
   local across=$(((width + 999) / 1000)) down=$(((height + 999) / 1000))
-  vips replicate "$1" "tmp-$2[tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=90,bigtiff]" \
+  vips replicate "$1" "tmp-$2[tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=${3:-90},bigtiff]" \
     "$across" "$down"
   mv "tmp-$2" "$2"
 }
@@ -60,7 +61,10 @@ make_slide() {  # TILE OUT
 make_tile
 make_slide tissue.v slide-full.tif
 make_slide island.v slide-40.tif
-[[ ${MAKE_ONLY:-0} == 1 ]] && { ls -l slide-full.tif slide-40.tif; exit 0; }
+# As scanners store slides (Aperio SVS: JPEG Q70-80 with 4:2:0 chroma; vips subsamples below Q90), where
+# --jpeg-copy writes chips no larger than a re-encode's.
+make_slide tissue.v slide-q80.tif 80
+[[ ${MAKE_ONLY:-0} == 1 ]] && { ls -l slide-full.tif slide-40.tif slide-q80.tif; exit 0; }
 
 bench_wait_for_low_load -q "$me" "$max_load" 300 || true
 echo "load before: $(bench_loadavg)"
@@ -90,6 +94,8 @@ run dzsave_40 vips dzsave slide-40.tif out/slide --depth one --tile-size 224 --o
 run dschip_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --quality 90 --edge pad
 run dschip_copy_full "$dschip" slide-full.tif -o out --size 224 --format jpg --jpeg-copy --no-mask --edge pad
 run dschip_copy_40 "$dschip" slide-40.tif -o out --size 224 --format jpg --jpeg-copy --edge pad
+run dzsave_q80 vips dzsave slide-q80.tif out/slide --depth one --tile-size 224 --overlap 0 --suffix '.jpg[Q=80]'
+run dschip_copy_q80 "$dschip" slide-q80.tif -o out --size 224 --format jpg --jpeg-copy --no-mask --edge pad
 echo "load after: $(bench_loadavg)"
 
 row() {  # LABEL PEER OURS
@@ -108,3 +114,4 @@ row "all chips, dzsave with 4:2:0 chroma" dzsave_full_420 dschip_full
 row "40% tissue, masked" dzsave_40 dschip_40
 row "all chips, dschip --jpeg-copy" dzsave_full dschip_copy_full
 row "40% tissue, masked, dschip --jpeg-copy" dzsave_40 dschip_copy_40
+row "Q80 4:2:0 slide, all chips, --jpeg-copy (dzsave Q=80)" dzsave_q80 dschip_copy_q80
