@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -48,6 +49,8 @@ constexpr std::size_t kBatchEntries = 4096;
 // work runs while the walk does (on a network mount 128 workers rarely fill a whole batch each).
 constexpr std::size_t kEagerBatchEntries = 256;
 constexpr std::size_t kMaxQueuedBatches = 64;
+// How often Python's signal handlers run while it waits for a batch.
+constexpr std::chrono::milliseconds kSignalPoll{50};
 
 struct WalkArgs {
   std::vector<std::string> roots;
@@ -79,6 +82,7 @@ class Walker final : public WalkVisitor {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      stopping_.store(true, std::memory_order_relaxed);
     }
     cv_.notify_all();
     if (thread_.joinable()) {
@@ -87,13 +91,15 @@ class Walker final : public WalkVisitor {
     }
   }
 
-  // The next batch, or nothing at the end; raises when a root could not be read.
+  // The next batch, or nothing at the end; raises when a root could not be read, and what a signal handler
+  // raises (KeyboardInterrupt) while it waits.
   std::optional<Batch> next() {
     std::unique_lock<std::mutex> lock(mu_);
     if (queue_.empty() && !done_) {
+      lock.unlock();
       hungry_.store(true, std::memory_order_relaxed);
-      pyb::gil_scoped_release release;
-      cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+      wait_for_batch();
+      lock.lock();
     }
     hungry_.store(false, std::memory_order_relaxed);
     if (!queue_.empty()) {
@@ -126,6 +132,7 @@ class Walker final : public WalkVisitor {
   bool stat() const { return args_.stat; }
 
   Action on_entry(const Entry& e, unsigned worker) override {
+    if (stopping_.load(std::memory_order_relaxed)) return Action::stop;  // closed: the walk ends now
     if (!args_.filter.match(e)) return Action::proceed;
     Batch& b = pending_[worker];
     b.rel.append(e.rel);
@@ -148,6 +155,23 @@ class Walker final : public WalkVisitor {
   }
 
  private:
+  // Waits, the GIL released and the lock not held when the GIL is taken back, until a batch is queued or
+  // the walk ended; runs the signal handlers every kSignalPoll (Python runs them only between bytecodes),
+  // raising what they raise: Ctrl-C stops a long walk, the Walker's owner closing it.
+  void wait_for_batch() {
+    for (;;) {
+      {
+        pyb::gil_scoped_release release;
+        std::unique_lock<std::mutex> lock(mu_);
+        if (cv_.wait_for(lock, kSignalPoll, [&] { return !queue_.empty() || done_; })) return;
+      }
+      if (PyErr_CheckSignals() != 0) {
+        hungry_.store(false, std::memory_order_relaxed);
+        throw pyb::error_already_set();
+      }
+    }
+  }
+
   // Hands a full batch to Python, waiting while the queue is full; stop when Python went away.
   Action push(Batch& b) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -174,7 +198,8 @@ class Walker final : public WalkVisitor {
   std::condition_variable cv_;
   std::deque<Batch> queue_;
   bool stop_ = false, done_ = false;
-  std::atomic<bool> hungry_{false};  // Python waits for a batch
+  std::atomic<bool> stopping_{false};  // stop_, read by the workers without the lock
+  std::atomic<bool> hungry_{false};    // Python waits for a batch
   std::vector<PathError> errors_;
   std::optional<PathError> root_error_;
   std::thread thread_;
@@ -506,6 +531,22 @@ class ClassCandidates {
   bool open_ = false;
 };
 
+// The cyclic garbage collector paused while it lives (left as it was found): the samples are hundreds of
+// thousands of new tuples, each counted as an allocation, so the collector would run every 700 of them for
+// nothing (they are untracked as soon as they are made).
+class GcPause {
+ public:
+  GcPause() : was_enabled_(PyGC_Disable()) {}
+  ~GcPause() {
+    if (was_enabled_ == 1) PyGC_Enable();
+  }
+  GcPause(const GcPause&) = delete;
+  GcPause& operator=(const GcPause&) = delete;
+
+ private:
+  int was_enabled_;
+};
+
 // folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found):
 // torchvision's make_dataset over one walk of `directory`, pruned to the children named as a class (class
 // folders followed when they are symlinks, as os.path.isdir and os.walk do); every entry below one that is
@@ -524,6 +565,7 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     throw pyb::value_error("folder_samples: bad arguments");
   std::optional<ExtensionCheck> ext;
   if (extensions) ext.emplace(*extensions);
+  std::optional<GcPause> gc_pause(std::in_place);  // until Python code (is_valid_file) runs
   std::unordered_map<std::string_view, uint32_t> index;
   std::vector<std::string> prefixes;  // os.path.join(directory, class) + "/"
   for (std::size_t c = 0; c < classes.size(); ++c) {
@@ -599,6 +641,7 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     for (auto& t : pool) t.join();
   }
 
+  if (!ext) gc_pause.reset();
   pyb::list samples;
   pyb::list found(classes.size());
   for (std::size_t c = 0; c < classes.size(); ++c) {
