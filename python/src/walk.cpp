@@ -488,6 +488,7 @@ class ClassCandidates {
     std::stable_sort(runs_.begin(), runs_.end(), [&](const Run& a, const Run& b) { return dir(a) < dir(b); });
     std::vector<Candidate> out;
     out.reserve(cands_.size());
+    bool sorted = true;
     for (std::size_t i = 0, j; i < runs_.size(); i = j) {
       const std::size_t from = out.size();
       for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j) {
@@ -495,12 +496,13 @@ class ClassCandidates {
         out.insert(out.end(), cands_.begin() + runs_[j].begin, cands_.begin() + runs_[j].end);
         if (j > i) std::inplace_merge(out.begin() + from, out.begin() + mid, out.end(), ByKey{base});
       }
+      // Each directory's candidates are sorted (sorted runs, merged); checked where two directories meet,
+      // as the order is the whole point.
+      if (from > 0 && ByKey{base}(out[from], out[from - 1])) sorted = false;
     }
     cands_ = std::move(out);
     runs_.clear();
-    // What the runs give is sorted; checked, as the order is the whole point (a few ms per 100,000).
-    if (!std::is_sorted(cands_.begin(), cands_.end(), ByKey{base}))
-      sort_range(base, cands_.begin(), cands_.end());
+    if (!sorted) sort_range(base, cands_.begin(), cands_.end());
   }
 
   std::vector<Candidate>& candidates() { return cands_; }
@@ -547,14 +549,16 @@ class GcPause {
   int was_enabled_;
 };
 
-// folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found):
+// folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found,
+// sample_targets):
 // torchvision's make_dataset over one walk of `directory`, pruned to the children named as a class (class
 // folders followed when they are symlinks, as os.path.isdir and os.walk do); every entry below one that is
 // not a directory (after following symlinks) is a candidate. `classes` are plain names (no "/", not "." or
 // ".."), sorted as torchvision sorts them; `targets` their class_to_idx values; exactly one of
 // `extensions` (a tuple of ASCII str) and `is_valid_file` (a callable) is given. `found[i]`: class i has a
-// sample. Paths are made and checked against the extensions while the walk runs; the sort and the calls
-// to is_valid_file (in torchvision's order) follow it.
+// sample; `sample_targets`: each sample's target (torchvision's DatasetFolder.targets). Paths are made and
+// checked against the extensions while the walk runs; the sort and the calls to is_valid_file (in
+// torchvision's order) follow it.
 pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_names,
                           const pyb::list& targets, const std::optional<pyb::tuple>& extensions,
                           const pyb::object& is_valid_file, unsigned threads) {
@@ -642,7 +646,22 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
   }
 
   if (!ext) gc_pause.reset();
-  pyb::list samples;
+  // The samples and their targets; with the extensions every candidate is one, so both lists are made at
+  // their size.
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < classes.size(); ++c) total += candidates[c].candidates().size();
+  pyb::list samples(ext ? total : 0), sample_targets(ext ? total : 0);
+  std::size_t n = 0;
+  auto add = [&](PyObject* s, std::size_t c) {
+    if (ext) {
+      PyList_SET_ITEM(samples.ptr(), static_cast<Py_ssize_t>(n), pyb::handle(s).inc_ref().ptr());
+      PyList_SET_ITEM(sample_targets.ptr(), static_cast<Py_ssize_t>(n), target_objs[c].inc_ref().ptr());
+    } else if (PyList_Append(samples.ptr(), s) != 0 ||
+               PyList_Append(sample_targets.ptr(), target_objs[c].ptr()) != 0) {
+      throw pyb::error_already_set();
+    }
+    ++n;
+  };
   pyb::list found(classes.size());
   for (std::size_t c = 0; c < classes.size(); ++c) {
     std::vector<Candidate>& cs = candidates[c].candidates();
@@ -656,19 +675,18 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     bool any = false;
     for (const Candidate& x : cs) {
       if (ext) {
-        if (PyList_Append(samples.ptr(), x.obj) != 0) throw pyb::error_already_set();
+        add(x.obj, c);
       } else {
         const int truth = PyObject_IsTrue(is_valid_file(pyb::handle(x.obj)).ptr());
         if (truth < 0) throw pyb::error_already_set();
         if (truth == 0) continue;
-        if (PyList_Append(samples.ptr(), sample(x.obj, target_objs[c]).ptr()) != 0)
-          throw pyb::error_already_set();
+        add(sample(x.obj, target_objs[c]).ptr(), c);
       }
       any = true;
     }
     found[c] = pyb::bool_(any);
   }
-  return pyb::make_tuple(samples, found);
+  return pyb::make_tuple(samples, found, sample_targets);
 }
 
 }  // namespace
@@ -719,7 +737,7 @@ void init_walk(pyb::module_& m) {
       });
   m.def("folder_samples", &folder_samples, pyb::arg("directory"), pyb::arg("classes"), pyb::arg("targets"),
         pyb::arg("extensions"), pyb::arg("is_valid_file"), pyb::arg("threads") = 0,
-        "torchvision's make_dataset samples over one parallel walk: (samples, found per class)");
+        "torchvision's make_dataset samples over one parallel walk: (samples, found per class, targets)");
 }
 
 }  // namespace dskit::py
