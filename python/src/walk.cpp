@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "bindings.h"
@@ -491,13 +492,11 @@ class ClassCandidates {
     bool sorted = true;
     for (std::size_t i = 0, j; i < runs_.size(); i = j) {
       const std::size_t from = out.size();
-      for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j) {
-        const std::size_t mid = out.size();
+      for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j)
         out.insert(out.end(), cands_.begin() + runs_[j].begin, cands_.begin() + runs_[j].end);
-        if (j > i) std::inplace_merge(out.begin() + from, out.begin() + mid, out.end(), ByKey{base});
-      }
-      // Each directory's candidates are sorted (sorted runs, merged); checked where two directories meet,
-      // as the order is the whole point.
+      if (j > i + 1) sort_keys(base, out.data() + from, out.data() + out.size());
+      // Each directory's candidates are sorted (a sorted run, or its runs sorted together); checked where
+      // two directories meet, as the order is the whole point.
       if (from > 0 && ByKey{base}(out[from], out[from - 1])) sorted = false;
     }
     cands_ = std::move(out);
@@ -524,12 +523,42 @@ class ClassCandidates {
   void close(const std::string& arena) {
     if (!open_) return;
     runs_.back().end = cands_.size();
-    sort_range(arena.data(), cands_.begin() + runs_.back().begin, cands_.end());
+    sort_keys(arena.data(), cands_.data() + runs_.back().begin, cands_.data() + cands_.size());
     open_ = false;
   }
 
+  // Sorts candidates by key, cheaply when they share a long prefix (one directory's files: the directory
+  // and the start of most names): each compared by its 8 bytes after the common prefix, read as one
+  // big-endian number (zero-padded: a key that ends there sorts first, as it does), and whole on a tie.
+  void sort_keys(const char* base, Candidate* first, Candidate* last) {
+    if (last - first < 2) return;
+    const std::string_view k0 = key(base, *first);
+    std::size_t common = k0.size();
+    for (const Candidate* x = first + 1; x != last && common > 0; ++x) {
+      const std::string_view k = key(base, *x);
+      std::size_t i = 0;
+      for (const std::size_t m = std::min(common, k.size()); i < m && k[i] == k0[i];) ++i;
+      common = i;
+    }
+    scratch_.clear();
+    for (const Candidate* x = first; x != last; ++x) {
+      const std::string_view k = key(base, *x);
+      uint64_t v = 0;
+      for (std::size_t i = common; i < common + 8; ++i)
+        v = (v << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+      scratch_.emplace_back(v, *x);
+    }
+    std::sort(scratch_.begin(), scratch_.end(), [&](const Prefixed& a, const Prefixed& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return key(base, a.second).substr(common) < key(base, b.second).substr(common);
+    });
+    for (const Prefixed& x : scratch_) *first++ = x.second;
+  }
+
+  using Prefixed = std::pair<uint64_t, Candidate>;
   std::vector<Candidate> cands_;
   std::vector<Run> runs_;
+  std::vector<Prefixed> scratch_;
   bool open_ = false;
 };
 

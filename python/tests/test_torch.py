@@ -331,3 +331,24 @@ def test_collector_state_kept_and_errors_leave_no_thread(tmp_path):
         dt.DatasetFolder(r, load, is_valid_file=fails_midway)
     assert len(calls) == 30 and gc.isenabled()
     assert len(os.listdir("/proc/self/task")) == before
+
+
+def test_order_of_big_directories_with_shared_prefixes(tmp_path):
+    # Directories bigger than a batch of the walk (4,096 entries) arrive in several runs, sorted together at
+    # the end; names share long prefixes and are prefixes of each other (sorted by their bytes after the
+    # common prefix, then whole).
+    import random
+    rng = random.Random(14)
+    r = str(tmp_path / "big")
+    names = {"a.jpg", "a0.jpg", "a00.jpg", "a000000000.jpg", "a0000000000.jpg", "b.jpg"}
+    while len(names) < 5000:
+        names.add("img_" + "0" * rng.randrange(0, 12) + str(rng.randrange(10 ** rng.randrange(1, 7))) + ".jpg")
+    for d in ["c/sub", "d"]:
+        os.makedirs(f"{r}/{d}")
+    for i, n in enumerate(sorted(names)):
+        for d in ["c"] if i % 20 else ["c", "c/sub", "d"]:
+            os.close(os.open(f"{r}/{d}/{n}", os.O_WRONLY | os.O_CREAT, 0o644))
+    load = lambda p: p
+    theirs = tvd.DatasetFolder(r, load, extensions=".jpg")
+    for threads in [0, 1, 3]:
+        same(dt.DatasetFolder(r, load, extensions=".jpg", threads=threads), theirs)
