@@ -11,6 +11,7 @@ import time
 import pytest
 import torchvision.datasets as tvd
 
+import dskit
 import dskit.torch as dt
 from conftest import BIN, touch
 
@@ -93,10 +94,17 @@ def test_one_lookup_per_directory(tmp_path, mount):
     assert s["getattr/lookup"] <= walked + 3, s
 
 
-def test_ctrl_c_stops_the_walk(tmp_path, mount):
+def walk_all(root):
+    with dskit.walk(root) as w:
+        return list(w)
+
+
+@pytest.mark.parametrize("build", [lambda r: dt.DatasetFolder(r, loader=lambda p: p, extensions=(".jpg",)),
+                                   walk_all], ids=["DatasetFolder", "walk"])
+def test_ctrl_c_stops_the_walk(tmp_path, mount, build):
     # A chain of 60 directories, each a few 10 ms round trips away: the walk takes seconds. SIGINT in the
-    # middle raises KeyboardInterrupt from the construction, the walk stops there (most directories never
-    # opened; before, the whole tree was walked first) and no walker thread is left.
+    # middle raises KeyboardInterrupt from the construction (or the loop), the walk stops there (most
+    # directories never opened; before, the whole tree was walked first) and no walker thread is left.
     src = str(tmp_path / "src")
     path = f"{src}/c"
     for i in range(60):
@@ -108,7 +116,7 @@ def test_ctrl_c_stops_the_walk(tmp_path, mount):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            dt.DatasetFolder(m.mnt, loader=lambda p: p, extensions=(".jpg",))
+            build(m.mnt)
     finally:
         timer.cancel()
         timer.join()
