@@ -37,6 +37,11 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
     to directories are followed, and every entry that is not a directory (files, symlinks to files, broken
     symlinks) is a candidate file; the order is that of ``sorted(os.walk(class_dir))`` then sorted file
     names. A symlink loop is walked once (os.walk would descend until the path is too long)."""
+    return _make_dataset(directory, class_to_idx, extensions, is_valid_file, allow_empty, threads)[0]
+
+
+def _make_dataset(directory, class_to_idx, extensions, is_valid_file, allow_empty, threads):
+    """make_dataset's samples, and their targets when the walk made them (else None)."""
     directory = os.path.expanduser(os.fspath(directory))
     if class_to_idx is None:
         _, class_to_idx = tvd.folder.find_classes(directory)
@@ -55,10 +60,11 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
             if not all(isinstance(e, str) and e.isascii() for e in exts):
                 exts = None
                 check = _extension_check(extensions)
-        samples, found = _dskit.folder_samples(directory, classes, [class_to_idx[c] for c in classes], exts,
-                                               check, threads)
+        samples, found, targets = _dskit.folder_samples(directory, classes, [class_to_idx[c] for c in classes],
+                                                        exts, check, threads)
         available = {c for c, f in zip(classes, found) if f}
     else:
+        targets = None
         samples, available = _make_dataset_py(directory, class_to_idx, classes, extensions, is_valid_file,
                                               threads)
     empty_classes = set(class_to_idx.keys()) - available
@@ -67,7 +73,7 @@ def make_dataset(directory: Union[str, os.PathLike], class_to_idx: Optional[Dict
         if extensions is not None:
             msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
         raise FileNotFoundError(msg)
-    return samples
+    return samples, targets
 
 
 def _plain_names(directory, classes) -> bool:
@@ -131,11 +137,28 @@ class DatasetFolder(tvd.DatasetFolder):
 
     def __init__(self, root, loader: Callable[[str], Any], extensions=None, transform=None,
                  target_transform=None, is_valid_file=None, allow_empty: bool = False, threads: int = 0):
+        # torchvision's DatasetFolder.__init__, step for step (self.find_classes, and self.make_dataset when a
+        # subclass overrides it, called as it calls them), but for `targets`: made natively with the samples
+        # when make_dataset is this class's, instead of a Python loop over them after the walk.
         self._dskit_allow_empty = allow_empty
         self._dskit_threads = threads
-        kwargs = {"allow_empty": allow_empty} if _TV_ALLOW_EMPTY else {}
-        super().__init__(root, loader, extensions, transform=transform, target_transform=target_transform,
-                         is_valid_file=is_valid_file, **kwargs)
+        super(tvd.DatasetFolder, self).__init__(root, transform=transform, target_transform=target_transform)
+        classes, class_to_idx = self.find_classes(self.root)
+        targets = None
+        if type(self).make_dataset is DatasetFolder.make_dataset and "make_dataset" not in vars(self):
+            samples, targets = _make_dataset(self.root, class_to_idx, extensions, is_valid_file, allow_empty,
+                                             threads)
+        else:
+            kwargs = {"allow_empty": allow_empty} if _TV_ALLOW_EMPTY else {}
+            samples = self.make_dataset(self.root, class_to_idx, extensions, is_valid_file, **kwargs)
+
+        self.loader = loader
+        self.extensions = extensions
+
+        self.classes = classes
+        self.class_to_idx = class_to_idx
+        self.samples = samples
+        self.targets = targets if targets is not None else [s[1] for s in samples]
 
     def make_dataset(self, directory, class_to_idx, extensions=None, is_valid_file=None,  # type: ignore[override]
                      allow_empty=None):

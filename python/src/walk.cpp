@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -21,6 +22,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "bindings.h"
@@ -48,6 +50,8 @@ constexpr std::size_t kBatchEntries = 4096;
 // work runs while the walk does (on a network mount 128 workers rarely fill a whole batch each).
 constexpr std::size_t kEagerBatchEntries = 256;
 constexpr std::size_t kMaxQueuedBatches = 64;
+// How often Python's signal handlers run while it waits for a batch.
+constexpr std::chrono::milliseconds kSignalPoll{50};
 
 struct WalkArgs {
   std::vector<std::string> roots;
@@ -79,6 +83,7 @@ class Walker final : public WalkVisitor {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      stopping_.store(true, std::memory_order_relaxed);
     }
     cv_.notify_all();
     if (thread_.joinable()) {
@@ -87,13 +92,15 @@ class Walker final : public WalkVisitor {
     }
   }
 
-  // The next batch, or nothing at the end; raises when a root could not be read.
+  // The next batch, or nothing at the end; raises when a root could not be read, and what a signal handler
+  // raises (KeyboardInterrupt) while it waits.
   std::optional<Batch> next() {
     std::unique_lock<std::mutex> lock(mu_);
     if (queue_.empty() && !done_) {
+      lock.unlock();
       hungry_.store(true, std::memory_order_relaxed);
-      pyb::gil_scoped_release release;
-      cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+      wait_for_batch();
+      lock.lock();
     }
     hungry_.store(false, std::memory_order_relaxed);
     if (!queue_.empty()) {
@@ -126,6 +133,7 @@ class Walker final : public WalkVisitor {
   bool stat() const { return args_.stat; }
 
   Action on_entry(const Entry& e, unsigned worker) override {
+    if (stopping_.load(std::memory_order_relaxed)) return Action::stop;  // closed: the walk ends now
     if (!args_.filter.match(e)) return Action::proceed;
     Batch& b = pending_[worker];
     b.rel.append(e.rel);
@@ -148,6 +156,23 @@ class Walker final : public WalkVisitor {
   }
 
  private:
+  // Waits, the GIL released and the lock not held when the GIL is taken back, until a batch is queued or
+  // the walk ended; runs the signal handlers every kSignalPoll (Python runs them only between bytecodes),
+  // raising what they raise: Ctrl-C stops a long walk, the Walker's owner closing it.
+  void wait_for_batch() {
+    for (;;) {
+      {
+        pyb::gil_scoped_release release;
+        std::unique_lock<std::mutex> lock(mu_);
+        if (cv_.wait_for(lock, kSignalPoll, [&] { return !queue_.empty() || done_; })) return;
+      }
+      if (PyErr_CheckSignals() != 0) {
+        hungry_.store(false, std::memory_order_relaxed);
+        throw pyb::error_already_set();
+      }
+    }
+  }
+
   // Hands a full batch to Python, waiting while the queue is full; stop when Python went away.
   Action push(Batch& b) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -174,7 +199,8 @@ class Walker final : public WalkVisitor {
   std::condition_variable cv_;
   std::deque<Batch> queue_;
   bool stop_ = false, done_ = false;
-  std::atomic<bool> hungry_{false};  // Python waits for a batch
+  std::atomic<bool> stopping_{false};  // stop_, read by the workers without the lock
+  std::atomic<bool> hungry_{false};    // Python waits for a batch
   std::vector<PathError> errors_;
   std::optional<PathError> root_error_;
   std::thread thread_;
@@ -408,15 +434,37 @@ std::vector<std::size_t> python_order(const std::vector<std::string_view>& keys)
   return order;
 }
 
-// A candidate file of a class folder: its key in the arena (its directory relative to the class folder, a
+// A candidate file of a class folder: its key in a KeyArena (its directory relative to the class folder, a
 // NUL, its name: keys compare as torchvision's (directory, name) order compares for the bytes, NUL being
 // below every byte of a name) and its path as str, or, when the extensions decided, already its sample, the
 // (path, class) tuple (a reference held by folder_samples' `made`).
 struct Candidate {
-  std::size_t off;
-  std::size_t len;
-  std::size_t dir;  // length of the directory part of the key
+  const char* key;
+  uint32_t len;  // a relative path is far below 4 GiB (each level is one name, at most 255 bytes)
+  uint32_t dir;  // length of the directory part of the key
   PyObject* obj;
+  std::string_view key_view() const { return {key, len}; }
+};
+
+// The keys of the candidates, in blocks that never move (a growing string would copy them, and touch new
+// pages, at each doubling).
+class KeyArena {
+ public:
+  char* alloc(std::size_t n) {
+    if (blocks_.empty() || cap_ - used_ < n) {
+      cap_ = std::max(kBlock, n);
+      blocks_.emplace_back(new char[cap_]);
+      used_ = 0;
+    }
+    char* p = blocks_.back().get() + used_;
+    used_ += n;
+    return p;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = std::size_t{1} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = 0, cap_ = 0;
 };
 
 // A (path, target) tuple. Untracked by the cyclic garbage collector when the target is (an int is), as
@@ -430,12 +478,9 @@ pyb::object sample(const pyb::handle& path, const pyb::handle& target) {
   return pair;
 }
 
-// Candidates ordered by their keys in the arena at `base`.
+// Candidates ordered by their keys.
 struct ByKey {
-  const char* base;
-  bool operator()(const Candidate& a, const Candidate& b) const {
-    return std::string_view(base + a.off, a.len) < std::string_view(base + b.off, b.len);
-  }
+  bool operator()(const Candidate& a, const Candidate& b) const { return a.key_view() < b.key_view(); }
 };
 
 // The candidates of one class in the order the walk delivers them, cut into runs of one directory each (a
@@ -444,8 +489,8 @@ struct ByKey {
 // and those of one directory merged.
 class ClassCandidates {
  public:
-  void add(const std::string& arena, const Candidate& x) {
-    if (open_ && !same_dir(arena.data(), cands_.back(), x)) close(arena);
+  void add(const Candidate& x) {
+    if (open_ && !same_dir(cands_.back(), x)) close();
     if (!open_) {
       runs_.push_back({cands_.size(), 0});
       open_ = true;
@@ -454,66 +499,105 @@ class ClassCandidates {
   }
 
   // Sorts every candidate by key: the runs ordered by directory, runs of one directory merged.
-  void sort(const std::string& arena) {
-    close(arena);
-    const char* base = arena.data();
-    auto dir = [&](const Run& r) {
-      return std::string_view(base + cands_[r.begin].off, cands_[r.begin].dir);
-    };
+  void sort() {
+    close();
+    auto dir = [&](const Run& r) { return std::string_view(cands_[r.begin].key, cands_[r.begin].dir); };
     std::stable_sort(runs_.begin(), runs_.end(), [&](const Run& a, const Run& b) { return dir(a) < dir(b); });
     std::vector<Candidate> out;
     out.reserve(cands_.size());
+    bool sorted = true;
     for (std::size_t i = 0, j; i < runs_.size(); i = j) {
       const std::size_t from = out.size();
-      for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j) {
-        const std::size_t mid = out.size();
+      for (j = i; j < runs_.size() && dir(runs_[j]) == dir(runs_[i]); ++j)
         out.insert(out.end(), cands_.begin() + runs_[j].begin, cands_.begin() + runs_[j].end);
-        if (j > i) std::inplace_merge(out.begin() + from, out.begin() + mid, out.end(), ByKey{base});
-      }
+      if (j > i + 1) sort_keys(out.data() + from, out.data() + out.size());
+      // Each directory's candidates are sorted (a sorted run, or its runs sorted together); checked where
+      // two directories meet, as the order is the whole point.
+      if (from > 0 && ByKey{}(out[from], out[from - 1])) sorted = false;
     }
     cands_ = std::move(out);
     runs_.clear();
-    // What the runs give is sorted; checked, as the order is the whole point (a few ms per 100,000).
-    if (!std::is_sorted(cands_.begin(), cands_.end(), ByKey{base}))
-      sort_range(base, cands_.begin(), cands_.end());
+    if (!sorted) std::sort(cands_.begin(), cands_.end(), ByKey{});
   }
 
   std::vector<Candidate>& candidates() { return cands_; }
-
-  static std::string_view key(const char* base, const Candidate& x) { return {base + x.off, x.len}; }
 
  private:
   struct Run {
     std::size_t begin, end;
   };
 
-  static bool same_dir(const char* base, const Candidate& a, const Candidate& b) {
-    return a.dir == b.dir && std::memcmp(base + a.off, base + b.off, a.dir) == 0;
+  static bool same_dir(const Candidate& a, const Candidate& b) {
+    return a.dir == b.dir && std::memcmp(a.key, b.key, a.dir) == 0;
   }
-  static void sort_range(const char* base, std::vector<Candidate>::iterator first,
-                         std::vector<Candidate>::iterator last) {
-    std::sort(first, last, ByKey{base});
-  }
-  void close(const std::string& arena) {
+  void close() {
     if (!open_) return;
     runs_.back().end = cands_.size();
-    sort_range(arena.data(), cands_.begin() + runs_.back().begin, cands_.end());
+    sort_keys(cands_.data() + runs_.back().begin, cands_.data() + cands_.size());
     open_ = false;
   }
 
+  // Sorts candidates by key, cheaply when they share a long prefix (one directory's files: the directory
+  // and the start of most names): each compared by its 8 bytes after the common prefix, read as one
+  // big-endian number (zero-padded: a key that ends there sorts first, as it does), and whole on a tie.
+  void sort_keys(Candidate* first, Candidate* last) {
+    if (last - first < 2) return;
+    const std::string_view k0 = first->key_view();
+    std::size_t common = k0.size();
+    for (const Candidate* x = first + 1; x != last && common > 0; ++x) {
+      const std::string_view k = x->key_view();
+      std::size_t i = 0;
+      for (const std::size_t m = std::min(common, k.size()); i < m && k[i] == k0[i];) ++i;
+      common = i;
+    }
+    scratch_.clear();
+    for (const Candidate* x = first; x != last; ++x) {
+      const std::string_view k = x->key_view();
+      uint64_t v = 0;
+      for (std::size_t i = common; i < common + 8; ++i)
+        v = (v << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+      scratch_.emplace_back(v, *x);
+    }
+    std::sort(scratch_.begin(), scratch_.end(), [&](const Prefixed& a, const Prefixed& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return a.second.key_view().substr(common) < b.second.key_view().substr(common);
+    });
+    for (const Prefixed& x : scratch_) *first++ = x.second;
+  }
+
+  using Prefixed = std::pair<uint64_t, Candidate>;
   std::vector<Candidate> cands_;
   std::vector<Run> runs_;
+  std::vector<Prefixed> scratch_;
   bool open_ = false;
 };
 
-// folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found):
+// The cyclic garbage collector paused while it lives (left as it was found): the samples are hundreds of
+// thousands of new tuples, each counted as an allocation, so the collector would run every 700 of them for
+// nothing (they are untracked as soon as they are made).
+class GcPause {
+ public:
+  GcPause() : was_enabled_(PyGC_Disable()) {}
+  ~GcPause() {
+    if (was_enabled_ == 1) PyGC_Enable();
+  }
+  GcPause(const GcPause&) = delete;
+  GcPause& operator=(const GcPause&) = delete;
+
+ private:
+  int was_enabled_;
+};
+
+// folder_samples(directory, classes, targets, extensions, is_valid_file, threads) -> (samples, found,
+// sample_targets):
 // torchvision's make_dataset over one walk of `directory`, pruned to the children named as a class (class
 // folders followed when they are symlinks, as os.path.isdir and os.walk do); every entry below one that is
 // not a directory (after following symlinks) is a candidate. `classes` are plain names (no "/", not "." or
 // ".."), sorted as torchvision sorts them; `targets` their class_to_idx values; exactly one of
 // `extensions` (a tuple of ASCII str) and `is_valid_file` (a callable) is given. `found[i]`: class i has a
-// sample. Paths are made and checked against the extensions while the walk runs; the sort and the calls
-// to is_valid_file (in torchvision's order) follow it.
+// sample; `sample_targets`: each sample's target (torchvision's DatasetFolder.targets). Paths are made and
+// checked against the extensions while the walk runs; the sort and the calls to is_valid_file (in
+// torchvision's order) follow it.
 pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_names,
                           const pyb::list& targets, const std::optional<pyb::tuple>& extensions,
                           const pyb::object& is_valid_file, unsigned threads) {
@@ -524,6 +608,7 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     throw pyb::value_error("folder_samples: bad arguments");
   std::optional<ExtensionCheck> ext;
   if (extensions) ext.emplace(*extensions);
+  std::optional<GcPause> gc_pause(std::in_place);  // until Python code (is_valid_file) runs
   std::unordered_map<std::string_view, uint32_t> index;
   std::vector<std::string> prefixes;  // os.path.join(directory, class) + "/"
   for (std::size_t c = 0; c < classes.size(); ++c) {
@@ -540,13 +625,15 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
   };
   args.raise_root_error = false;  // os.walk skips what it cannot read: the classes are then empty
 
-  std::string arena;
+  KeyArena arena;
   std::vector<ClassCandidates> candidates(classes.size());
   std::vector<char> invalid(classes.size(), fs_encoding_is_utf8() ? 0 : 1);  // sorted by Python
   std::vector<pyb::object> made;
   std::vector<pyb::object> target_objs;
   for (const auto& t : targets) target_objs.push_back(pyb::reinterpret_borrow<pyb::object>(t));
   std::string path;
+  std::string_view last_class;  // the class of the entry before, and its index
+  uint32_t last_index = 0;
   {
     Walker walker(std::move(args));
     while (auto b = walker.next()) {
@@ -557,9 +644,14 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
         if (b->types[i] == 'd') continue;
         const auto slash = rel.find('/');
         if (slash == std::string_view::npos) continue;  // a file beside the class folders
-        const auto it = index.find(rel.substr(0, slash));
-        if (it == index.end()) continue;
-        const uint32_t c = it->second;
+        const std::string_view name = rel.substr(0, slash);
+        if (name != last_class) {  // entries come a directory at a time: the class is looked up per run
+          const auto it = index.find(name);
+          if (it == index.end()) continue;
+          last_class = it->first;
+          last_index = it->second;
+        }
+        const uint32_t c = last_index;
         const std::string_view rest = rel.substr(slash + 1);
         path.assign(prefixes[c]).append(rest);
         pyb::object str;
@@ -567,17 +659,18 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
         if (!str) str = steal(decode_path(path));
         if (ext) str = sample(str, target_objs[c]);
         if (!invalid[c] && !is_ascii(rest) && !is_valid_utf8(rest)) invalid[c] = 1;
-        const std::size_t off = arena.size();
         const auto last = rest.rfind('/');
-        if (last == std::string_view::npos) {
-          arena.push_back('\0');
-          arena.append(rest);
+        const bool top = last == std::string_view::npos;  // in the class folder itself
+        char* key = arena.alloc(rest.size() + (top ? 1 : 0));
+        if (top) {
+          key[0] = '\0';
+          std::memcpy(key + 1, rest.data(), rest.size());
         } else {
-          arena.append(rest);
-          arena[off + last] = '\0';
+          std::memcpy(key, rest.data(), rest.size());
+          key[last] = '\0';
         }
-        candidates[c].add(arena,
-                          {off, arena.size() - off, last == std::string_view::npos ? 0 : last, str.ptr()});
+        candidates[c].add({key, static_cast<uint32_t>(rest.size() + (top ? 1 : 0)),
+                           static_cast<uint32_t>(top ? 0 : last), str.ptr()});
         made.push_back(std::move(str));
       }
     }
@@ -589,7 +682,7 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     std::atomic<std::size_t> next{0};
     auto sort_classes = [&] {
       for (std::size_t c; (c = next.fetch_add(1)) < classes.size();)
-        if (!invalid[c]) candidates[c].sort(arena);
+        if (!invalid[c]) candidates[c].sort();
     };
     const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     std::vector<std::thread> pool;
@@ -599,13 +692,29 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     for (auto& t : pool) t.join();
   }
 
-  pyb::list samples;
+  if (!ext) gc_pause.reset();
+  // The samples and their targets; with the extensions every candidate is one, so both lists are made at
+  // their size.
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < classes.size(); ++c) total += candidates[c].candidates().size();
+  pyb::list samples(ext ? total : 0), sample_targets(ext ? total : 0);
+  std::size_t n = 0;
+  auto add = [&](PyObject* s, std::size_t c) {
+    if (ext) {
+      PyList_SET_ITEM(samples.ptr(), static_cast<Py_ssize_t>(n), pyb::handle(s).inc_ref().ptr());
+      PyList_SET_ITEM(sample_targets.ptr(), static_cast<Py_ssize_t>(n), target_objs[c].inc_ref().ptr());
+    } else if (PyList_Append(samples.ptr(), s) != 0 ||
+               PyList_Append(sample_targets.ptr(), target_objs[c].ptr()) != 0) {
+      throw pyb::error_already_set();
+    }
+    ++n;
+  };
   pyb::list found(classes.size());
   for (std::size_t c = 0; c < classes.size(); ++c) {
     std::vector<Candidate>& cs = candidates[c].candidates();
     if (invalid[c]) {
       std::vector<std::string_view> keys;
-      for (const Candidate& x : cs) keys.push_back(ClassCandidates::key(arena.data(), x));
+      for (const Candidate& x : cs) keys.push_back(x.key_view());
       std::vector<Candidate> sorted;
       for (const std::size_t i : python_order(keys)) sorted.push_back(cs[i]);
       cs = std::move(sorted);
@@ -613,19 +722,18 @@ pyb::tuple folder_samples(const pyb::object& directory, const pyb::list& class_n
     bool any = false;
     for (const Candidate& x : cs) {
       if (ext) {
-        if (PyList_Append(samples.ptr(), x.obj) != 0) throw pyb::error_already_set();
+        add(x.obj, c);
       } else {
         const int truth = PyObject_IsTrue(is_valid_file(pyb::handle(x.obj)).ptr());
         if (truth < 0) throw pyb::error_already_set();
         if (truth == 0) continue;
-        if (PyList_Append(samples.ptr(), sample(x.obj, target_objs[c]).ptr()) != 0)
-          throw pyb::error_already_set();
+        add(sample(x.obj, target_objs[c]).ptr(), c);
       }
       any = true;
     }
     found[c] = pyb::bool_(any);
   }
-  return pyb::make_tuple(samples, found);
+  return pyb::make_tuple(samples, found, sample_targets);
 }
 
 }  // namespace
@@ -676,7 +784,7 @@ void init_walk(pyb::module_& m) {
       });
   m.def("folder_samples", &folder_samples, pyb::arg("directory"), pyb::arg("classes"), pyb::arg("targets"),
         pyb::arg("extensions"), pyb::arg("is_valid_file"), pyb::arg("threads") = 0,
-        "torchvision's make_dataset samples over one parallel walk: (samples, found per class)");
+        "torchvision's make_dataset samples over one parallel walk: (samples, found per class, targets)");
 }
 
 }  // namespace dskit::py

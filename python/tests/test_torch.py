@@ -265,3 +265,90 @@ def test_make_dataset_with_given_classes(tmp_path):
         dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg")
     assert str(ours.value) == str(theirs.value)
     assert dt.make_dataset(f"{r}/nope", {"a": 0}, extensions=".jpg", allow_empty=True) == []
+
+
+def test_subclasses_overriding_find_classes_or_make_dataset(tmp_path):
+    # DatasetFolder makes `targets` with the samples unless a subclass overrides make_dataset: then, as
+    # torchvision, from what the override returns (here reordered in place).
+    r = str(tmp_path / "s")
+    for c in ["a", "b", "c"]:
+        for n in ["1.jpg", "2.jpg"]:
+            touch(f"{r}/{c}/{n}")
+    load = lambda p: p
+
+    def reversed_samples(base):
+        class Reversed(base):
+            def make_dataset(self, *args, **kw):
+                s = super().make_dataset(*args, **kw)
+                s.reverse()
+                return s
+        return Reversed
+
+    def two_classes(base):
+        class Two(base):
+            def find_classes(self, directory):
+                return ["a", "c"], {"a": 5, "c": 9}
+        return Two
+
+    for make in [reversed_samples, two_classes]:
+        same(make(dt.DatasetFolder)(r, load, extensions=".jpg"), make(tvd.DatasetFolder)(r, load, extensions=".jpg"))
+        same(make(dt.ImageFolder)(r), make(tvd.ImageFolder)(r))
+    ds = reversed_samples(dt.DatasetFolder)(r, load, extensions=".jpg")
+    assert ds.targets == [2, 2, 1, 1, 0, 0]
+    ds = dt.DatasetFolder(r, load, extensions=".jpg")
+    ds.make_dataset = lambda *a, **k: [("x", 1)]  # an instance's own make_dataset, used by a later __init__
+    dt.DatasetFolder.__init__(ds, r, load, extensions=".jpg")
+    assert ds.samples == [("x", 1)] and ds.targets == [1]
+
+
+def test_collector_state_kept_and_errors_leave_no_thread(tmp_path):
+    # folder_samples pauses the cyclic collector while it makes the samples and leaves it as it was found,
+    # also when is_valid_file raises in the middle; no walker or sorting thread outlives the call.
+    r = str(tmp_path / "k")
+    for c in ["a", "b"]:
+        for i in range(50):
+            touch(f"{r}/{c}/d{i % 5}/{i}.jpg")
+    load = lambda p: p
+    before = len(os.listdir("/proc/self/task"))
+    assert gc.isenabled()
+    dt.DatasetFolder(r, load, extensions=".jpg")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dt.DatasetFolder(r, load, extensions=".jpg")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    calls = []
+
+    def fails_midway(p):
+        calls.append(p)
+        if len(calls) == 30:
+            raise OSError(f"cannot check {p}")
+        return True
+
+    with pytest.raises(OSError, match="cannot check"):
+        dt.DatasetFolder(r, load, is_valid_file=fails_midway)
+    assert len(calls) == 30 and gc.isenabled()
+    assert len(os.listdir("/proc/self/task")) == before
+
+
+def test_order_of_big_directories_with_shared_prefixes(tmp_path):
+    # Directories bigger than a batch of the walk (4,096 entries) arrive in several runs, sorted together at
+    # the end; names share long prefixes and are prefixes of each other (sorted by their bytes after the
+    # common prefix, then whole).
+    import random
+    rng = random.Random(14)
+    r = str(tmp_path / "big")
+    names = {"a.jpg", "a0.jpg", "a00.jpg", "a000000000.jpg", "a0000000000.jpg", "b.jpg"}
+    while len(names) < 5000:
+        names.add("img_" + "0" * rng.randrange(0, 12) + str(rng.randrange(10 ** rng.randrange(1, 7))) + ".jpg")
+    for d in ["c/sub", "d"]:
+        os.makedirs(f"{r}/{d}")
+    for i, n in enumerate(sorted(names)):
+        for d in ["c"] if i % 20 else ["c", "c/sub", "d"]:
+            os.close(os.open(f"{r}/{d}/{n}", os.O_WRONLY | os.O_CREAT, 0o644))
+    load = lambda p: p
+    theirs = tvd.DatasetFolder(r, load, extensions=".jpg")
+    for threads in [0, 1, 3]:
+        same(dt.DatasetFolder(r, load, extensions=".jpg", threads=threads), theirs)

@@ -382,13 +382,15 @@ class WalkRun {
         node->dev = t.dev;
         node->ino = t.ino;
       } else {
-        struct stat sb {};
-        if (::fstat(fd, &sb) != 0) {
+        // The device and inode of an open directory never change: the kernel's cached attributes give
+        // them exactly, without the round trip a revalidation costs on NFS and FUSE (one per directory).
+        struct statx sx {};
+        if (::statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT, STATX_INO, &sx) != 0) {
           error(id, t.path, errno, "stat");
           return;
         }
-        node->dev = sb.st_dev;
-        node->ino = sb.st_ino;
+        node->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+        node->ino = sx.stx_ino;
       }
       if (opts_.one_file_system && node->dev != node->root_dev) return;
       if (opts_.follow) {
