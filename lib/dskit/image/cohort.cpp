@@ -30,10 +30,7 @@ namespace fs = std::filesystem;
 // result and no more requests (interrupted or unable to write).
 enum : uint64_t { kHello = 0, kDone = 1, kQuit = 2 };
 
-struct Piece {
-  std::size_t input = 0, band = 0, bands = 1;
-  uint64_t pixels = 0;
-};
+using Piece = CohortPiece;
 
 // What a piece reports back to rank 0.
 struct PieceResult {
@@ -86,25 +83,6 @@ void get_result(WireReader& rd, std::size_t& input, std::size_t& band, PieceResu
 
 std::string piece_dir(const ChipOptions& o, std::size_t input, std::size_t band) {
   return fmt::format("{}/{}/{}-{}", o.out_dir, kPartsDir, input, band);
-}
-
-// The pieces, largest first: an input above 1/(2N) of all the pixels is cut into runs of block rows of about
-// that size (at most one per block row).
-std::vector<Piece> deal(const std::vector<InputSize>& sizes, int ranks) {
-  uint64_t total = 0;
-  for (const auto& s : sizes) total += s.pixels;
-  const uint64_t limit = std::max<uint64_t>(1, total / (2 * uint64_t(ranks)));
-  std::vector<Piece> pieces;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    std::size_t bands = 1;
-    if (sizes[i].pixels > limit)
-      bands = std::min<std::size_t>(std::max<std::size_t>(1, sizes[i].block_rows),
-                                    std::size_t((sizes[i].pixels + limit - 1) / limit));
-    for (std::size_t b = 0; b < bands; ++b) pieces.push_back({i, b, bands, sizes[i].pixels / bands});
-  }
-  std::stable_sort(pieces.begin(), pieces.end(),
-                   [](const Piece& a, const Piece& b) { return a.pixels > b.pixels; });
-  return pieces;
 }
 
 // Chips one piece, an exception failing its image only.
@@ -375,6 +353,23 @@ ChipResult work(const std::vector<std::string>& inputs, const ChipOptions& o, Co
 
 }  // namespace
 
+std::vector<CohortPiece> deal_pieces(const std::vector<InputSize>& sizes, int ranks) {
+  uint64_t total = 0;
+  for (const auto& s : sizes) total += s.pixels;
+  const uint64_t limit = std::max<uint64_t>(1, total / (2 * uint64_t(ranks)));
+  std::vector<CohortPiece> pieces;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    std::size_t bands = 1;
+    if (sizes[i].pixels > limit)
+      bands = std::min<std::size_t>(std::max<std::size_t>(1, sizes[i].block_rows),
+                                    std::size_t((sizes[i].pixels + limit - 1) / limit));
+    for (std::size_t b = 0; b < bands; ++b) pieces.push_back({i, b, bands, sizes[i].pixels / bands});
+  }
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [](const CohortPiece& a, const CohortPiece& b) { return a.pixels > b.pixels; });
+  return pieces;
+}
+
 ChipResult run_cohort(const std::vector<std::string>& inputs, const ChipOptions& opts, Comm& comm,
                       ChipProgress* progress) {
   const int rank = comm.rank(), ranks = comm.size();
@@ -413,7 +408,7 @@ ChipResult run_cohort(const std::vector<std::string>& inputs, const ChipOptions&
       if (!rd.failed() && i < sizes.size()) sizes[i] = {px, std::size_t(rows)};
     }
   }
-  Dealer d(inputs, opts, comm, progress, deal(sizes, ranks));
+  Dealer d(inputs, opts, comm, progress, deal_pieces(sizes, ranks));
   return d.run(resume);
 }
 

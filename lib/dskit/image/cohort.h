@@ -12,6 +12,7 @@
 // the manifest rows (as one process does) and one chip at a time while it fills the shards.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,18 @@
 namespace dskit::image {
 
 inline constexpr const char* kPartsDir = ".dschip-parts";
+
+// A piece of the cohort: band `band` of the `bands` runs of block rows of input `input` (ChipPiece), and its
+// share of the input's pixels.
+struct CohortPiece {
+  std::size_t input = 0, band = 0, bands = 1;
+  uint64_t pixels = 0;
+};
+
+// The pieces of inputs of these sizes over `ranks` ranks, in the order they are handed out: largest first
+// (input order among equals); an input above 1/(2N) of all the pixels is cut into runs of block rows of about
+// that size (at most one per block row).
+std::vector<CohortPiece> deal_pieces(const std::vector<InputSize>& sizes, int ranks);
 
 // Chips `inputs` (the same list on every rank) over `comm`'s ranks (more than one). On rank 0 the result
 // is the cohort's, each image report naming the rank that chipped it (its first piece's) and its pieces;
