@@ -31,7 +31,7 @@ cd "$base"
 
 # make_tile: tissue.v and island.v, the tiles the slides replicate.
 # shellcheck source=dschip_tile.sh source-path=SCRIPTDIR
-. "$(dirname "$0")/dschip_tile.sh"
+. "$here/dschip_tile.sh"
 
 make_slide() {  # TILE OUT
   [[ -f $2 ]] && return

@@ -32,7 +32,7 @@ mkdir -p "$base"
 cd "$base"
 
 # shellcheck source=dschip_tile.sh source-path=SCRIPTDIR
-. "$(dirname "$0")/dschip_tile.sh"
+. "$here/dschip_tile.sh"
 make_tile
 mkdir -p "slides-$unit"
 for k in 3 4 5 6 7 8 9 10; do
