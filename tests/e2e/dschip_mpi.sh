@@ -19,7 +19,10 @@ chip() { dschip s -s 64 --no-mask "$@"; }
 
 expect_rc "one process" 1 chip -o one > /dev/null 2> /dev/null
 expect_rc "one process, shards" 1 chip -o one_sh --shard-size 100 > /dev/null 2> /dev/null
-# 2 ranks writing chip files, 3 ranks writing shards.
+# 2 ranks writing chip files (through a symbolic link planted at OUT/.dschip-parts: removed, never followed),
+# 3 ranks writing shards.
+mkdir -p r2 elsewhere
+ln -s ../elsewhere r2/.dschip-parts
 set +e
 run_ranks 2 dschip s -s 64 --no-mask -o r2 --json > r2.json 2> r2.err
 rc=$?
@@ -38,6 +41,7 @@ expect_same_file "chips.tsv rows with 3 ranks, shards" want got
 for t in one_sh/shard-*.tar; do expect_same_file "3 ranks: $(basename "$t")" "$t" "r3_sh/$(basename "$t")"; done
 expect_eq "3 ranks: shards" "$(echo one_sh/*.tar | wc -w)" "$(echo r3_sh/*.tar | wc -w)"
 [ ! -e r2/.dschip-parts ] && [ ! -e r3_sh/.dschip-parts ] || fail "parts left behind"
+expect_eq "nothing written through the planted link" "" "$(ls -A elsewhere)"
 grep -q 'dschip: .*slide6.tif: unsupported image format' r2.err || fail "2 ranks: error: $(cat r2.err)"
 python3 - r2.json 2 << 'PY'
 import json, sys

@@ -91,9 +91,19 @@ PieceResult chip_piece(const std::vector<std::string>& inputs, const ChipOptions
   PieceResult out;
   try {
     const ChipPiece cp{p.input, p.band, p.bands, piece_dir(o, p.input, p.band)};
+    // Written by path below: neither the parts directory nor the piece's may be a symbolic link.
+    const std::string parts = o.out_dir + "/" + kPartsDir;
+    struct stat st {};
     if (::mkdir(cp.dir.c_str(), 0777) != 0 && errno != EEXIST) {
       out.output_error = describe(PathError{cp.dir, errno, "mkdir"});
+    } else if (::lstat(parts.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+               ::lstat(cp.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      out.output_error =
+          cp.dir + " is not a directory of dschip's (a symbolic link?); dschip does not write through one";
+    }
+    if (!out.output_error.empty()) {
       out.rep.error = out.output_error;
+      out.done = true;
       return out;
     }
     ChipResult r = run_piece(inputs, o, cp, resume, progress);
