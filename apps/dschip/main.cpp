@@ -303,7 +303,13 @@ static int run(int argc, char** argv) {
                            progress.images_done.load(), inputs.size(), progress.done.load(),
                            s > 0 ? done / s : 0);
       });
-    r = run_cohort(inputs, o, *comm, &progress);
+    try {
+      r = run_cohort(inputs, o, *comm, &progress);
+    } catch (const std::exception& e) {  // the other ranks may be waiting for this one: end them all
+      app::print_error("dschip", fmt::format("rank {}: {}", comm->rank(), e.what()));
+      comm->abort(app::kExitUsage);
+      throw;
+    }
     if (!root) {  // rank 0 reports for every rank
       if (r.output_error || r.manifest_error) return app::kExitOutput;
       return r.interrupted ? stop.exit_code() : app::kExitOk;

@@ -155,6 +155,8 @@ class MpiComm final : public Comm {
     }
   }
 
+  void abort(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
+
   bool all_ok(bool ok) override {
     int in = ok ? 1 : 0, out = 0;
     MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);

@@ -34,6 +34,9 @@ class Comm {
   // `wait_ms`. The wait sleeps between polls rather than spinning a core. One process has no one to talk to.
   virtual void send(int /*to*/, std::string_view /*data*/) {}
   virtual std::optional<std::string> receive(int& /*from*/, int /*wait_ms*/) { return std::nullopt; }
+  // Ends every rank of the group with `code` (MPI_Abort): for a rank that cannot go on while others may be
+  // waiting for its messages. One process returns.
+  virtual void abort(int /*code*/) {}
 };
 
 // One process: the collectives are identities.
