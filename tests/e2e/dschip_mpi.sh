@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_vips
 need_mpirun
+export RANKS_TIMEOUT=60  # a hung job fails the test in a minute
 mkdir s
 i=0
 for wh in "600 400" "1200 1600" "300 300" "2000 1000" "500 900"; do
