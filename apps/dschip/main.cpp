@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -25,6 +26,8 @@
 #include "dskit/base/json.h"
 #include "dskit/base/text.h"
 #include "dskit/image/chip.h"
+#include "dskit/image/cohort.h"
+#include "mpi/comm_mpi.h"
 
 namespace {
 
@@ -171,6 +174,7 @@ std::string json_record(const ImageReport& r, bool jpeg_copy) {
   std::string s;
   JsonWriter w(s);
   w.object().field("image", r.path).field("status", r.error.empty() ? "ok" : "failed");
+  if (r.rank >= 0) w.field("rank", r.rank).field("pieces", r.pieces);
   if (!r.error.empty()) w.field("error", r.error);
   w.field("level", r.level).key("downsample").general(r.downsample, 6).field("chips", r.chips);
   w.field("resumed", r.resumed).field("rejected", r.rejected).field("tiles_decoded", r.tiles_decoded);
@@ -182,8 +186,33 @@ std::string json_record(const ImageReport& r, bool jpeg_copy) {
 
 }  // namespace
 
+// The inputs as rank 0 expanded them (and whether it could), sent to every rank so that all chip the same
+// list.
+int share_inputs(Comm& comm, int rc, std::vector<std::string>& inputs) {
+  WireWriter w;
+  w.u64(static_cast<uint64_t>(rc));
+  w.u64(inputs.size());
+  for (const auto& i : inputs) w.str(i);
+  const std::string msg = comm.broadcast(std::move(w.bytes()));
+  WireReader rd(msg);
+  rc = static_cast<int>(rd.u64());
+  std::vector<std::string> got(rd.u64());
+  for (auto& i : got) i = rd.str();
+  inputs = std::move(got);
+  return rd.failed() ? app::kExitUsage : rc;
+}
+
 static int run(int argc, char** argv) {
   app::init_process();
+  // Before MPI starts its threads, so that they too leave SIGINT and SIGTERM to the flag.
+  StopSignals stop;
+  std::string mpi_error;
+  const auto comm = mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    app::print_error("dschip", mpi_error);
+    return app::kExitUsage;
+  }
+  const bool root = comm->is_root(), cohort = comm->size() > 1;
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   cv::setNumThreads(1);  // the chip workers are the parallelism; OpenCV's own pool would oversubscribe
   DschipOptions d;
@@ -228,39 +257,64 @@ static int run(int argc, char** argv) {
   cli.add_flag("--stats", d.stats, "Print time, chips/s, tiles decoded and peak RSS to stderr");
   cli.set_version_flag("--version", "dschip 0.1.0");
   app::tidy_help(cli);
+  // Every rank parses the same arguments; rank 0 alone speaks.
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    return app::usage_error("dschip", cli, e);
+    if (e.get_exit_code() == 0) return root ? cli.exit(e) : 0;
+    return root ? app::usage_error("dschip", cli, e) : app::kExitUsage;
   }
   ChipOptions o;
   if (auto err = to_chip_options(d, o); !err.empty()) {
-    return app::usage_error("dschip", err);
+    return root ? app::usage_error("dschip", err) : app::kExitUsage;
   }
   std::vector<PathError> missing, below;
-  const std::vector<std::string> inputs = expand_inputs(d.inputs, missing, below);
-  for (const auto& e : missing) app::print_error("dschip", app::describe_input(e));
-  if (!missing.empty()) return app::kExitUsage;
-  // A directory or entry below an argument that cannot be read fails alone; the rest is chipped.
-  for (const auto& e : below) app::print_error("dschip", describe(e));
-  if (inputs.empty()) {
-    app::print_error("dschip", "no images found in the inputs");
-    return app::kExitUsage;
+  std::vector<std::string> inputs;
+  int setup_rc = app::kExitOk;
+  if (root) {
+    inputs = expand_inputs(d.inputs, missing, below);
+    for (const auto& e : missing) app::print_error("dschip", app::describe_input(e));
+    // A directory or entry below an argument that cannot be read fails alone; the rest is chipped.
+    for (const auto& e : below) app::print_error("dschip", describe(e));
+    std::error_code ec;
+    if (!missing.empty()) {
+      setup_rc = app::kExitUsage;
+    } else if (inputs.empty()) {
+      app::print_error("dschip", "no images found in the inputs");
+      setup_rc = app::kExitUsage;
+    } else if (std::filesystem::create_directories(d.out, ec); ec) {
+      app::print_error("dschip", fmt::format("{}: {}", d.out, ec.message()));
+      setup_rc = app::kExitOutput;
+    }
   }
-  std::error_code ec;
-  std::filesystem::create_directories(d.out, ec);
-  if (ec) {
-    app::print_error("dschip", fmt::format("{}: {}", d.out, ec.message()));
-    return app::kExitOutput;
-  }
+  if (cohort) setup_rc = share_inputs(*comm, setup_rc, inputs);
+  if (setup_rc != app::kExitOk) return setup_rc;
 
-  StopSignals stop;
   o.stop = stop.flag();
   ChipProgress progress;
   const auto t0 = std::chrono::steady_clock::now();
   ChipResult r;
-  {
+  if (cohort) {
+    std::optional<app::ProgressLine> line;
+    if (root)
+      line.emplace([&](double s) {
+        const double done = static_cast<double>(progress.done.load());
+        return fmt::format("dschip: {} ranks, {}/{} images, {} chips, {:.0f} chips/s", comm->size(),
+                           progress.images_done.load(), inputs.size(), progress.done.load(),
+                           s > 0 ? done / s : 0);
+      });
+    try {
+      r = run_cohort(inputs, o, *comm, &progress);
+    } catch (const std::exception& e) {  // the other ranks may be waiting for this one: end them all
+      app::print_error("dschip", fmt::format("rank {}: {}", comm->rank(), e.what()));
+      comm->abort(app::kExitUsage);
+      throw;
+    }
+    if (!root) {  // rank 0 reports for every rank
+      if (r.output_error || r.manifest_error) return app::kExitOutput;
+      return r.interrupted ? stop.exit_code() : app::kExitOk;
+    }
+  } else {
     app::ProgressLine line([&](double s) {
       const double done = static_cast<double>(progress.done.load());
       const double total = static_cast<double>(progress.total.load());
@@ -288,7 +342,8 @@ static int run(int argc, char** argv) {
   for (const auto& img : r.images) {
     if (!img.error.empty()) {
       ++failed;
-      app::print_error("dschip", img.path + ": " + img.error);
+      app::print_error("dschip", (img.rank > 0 ? fmt::format("rank {}: ", img.rank) : std::string()) +
+                                     img.path + ": " + img.error);
     } else if (!img.copy_fallback.empty()) {
       app::print_error(
           "dschip", fmt::format("{}: --jpeg-copy: {} of {} chips decoded and encoded instead ({})", img.path,

@@ -1,10 +1,12 @@
 #include "mpi/comm_mpi.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #ifdef DSKIT_HAVE_MPI
@@ -55,6 +57,8 @@ int round_layout(const std::vector<uint64_t>& sizes, uint64_t off, int64_t chunk
   }
   return total;
 }
+
+constexpr int kPointTag = 17;  // send/receive; the collectives have their own matching
 
 class MpiComm final : public Comm {
  public:
@@ -124,6 +128,34 @@ class MpiComm final : public Comm {
                 MPI_COMM_WORLD);
     return data;
   }
+
+  void send(int to, std::string_view data) override {
+    MPI_Send(data.data(), static_cast<int>(std::min<std::size_t>(data.size(), INT_MAX)), MPI_CHAR, to,
+             kPointTag, MPI_COMM_WORLD);
+  }
+
+  std::optional<std::string> receive(int& from, int wait_ms) override {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    std::chrono::microseconds nap(20);
+    for (;;) {
+      int flag = 0;
+      MPI_Status st;
+      MPI_Iprobe(MPI_ANY_SOURCE, kPointTag, MPI_COMM_WORLD, &flag, &st);
+      if (flag) {
+        int n = 0;
+        MPI_Get_count(&st, MPI_CHAR, &n);
+        std::string data(static_cast<std::size_t>(n), '\0');
+        MPI_Recv(data.data(), n, MPI_CHAR, st.MPI_SOURCE, kPointTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        from = st.MPI_SOURCE;
+        return data;
+      }
+      if (std::chrono::steady_clock::now() >= end) return std::nullopt;
+      std::this_thread::sleep_for(nap);
+      nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(2));
+    }
+  }
+
+  void abort(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
 
   bool all_ok(bool ok) override {
     int in = ok ? 1 : 0, out = 0;

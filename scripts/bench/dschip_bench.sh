@@ -30,25 +30,9 @@ bench_need_tools "$me" "apt-get install libvips-tools time" vips /usr/bin/time
 mkdir -p "$base"
 cd "$base"
 
-# A 1000 x 1000 tissue-like tile: three blurred noise fields mapped to H&E pinks and purples.
-make_tile() {
-  [[ -f tissue.v ]] && return
-  vips gaussnoise n1.v 1000 1000 --mean 128 --sigma 70
-  vips gaussnoise n2.v 1000 1000 --mean 128 --sigma 50
-  vips gaussnoise n3.v 1000 1000 --mean 128 --sigma 30
-  vips gaussblur n1.v b1.v 6
-  vips gaussblur n2.v b2.v 2
-  vips bandjoin "b1.v b2.v n3.v" nb.v
-  vips linear nb.v lin.v "0.35 0.55 0.30" "150 40 130"
-  vips cast lin.v tissue.v uchar
-  # The island tile: a 632 x 632 patch of tissue (40% of the area) on white glass.
-  vips black black.v 1000 1000 --bands 3
-  vips linear black.v white_f.v 1 245
-  vips cast white_f.v white.v uchar
-  vips crop tissue.v patch.v 0 0 632 632
-  vips insert white.v patch.v island.v 184 184
-  rm -f n1.v n2.v n3.v b1.v b2.v nb.v lin.v black.v white_f.v
-}
+# make_tile: tissue.v and island.v, the tiles the slides replicate.
+# shellcheck source=dschip_tile.sh source-path=SCRIPTDIR
+. "$here/dschip_tile.sh"
 
 make_slide() {  # TILE OUT [Q]
   [[ -f $2 ]] && return

@@ -2,14 +2,7 @@
 # tree_listing: contents, modes, ns mtimes, links, -H), rank 0 prints one merged summary counting every file
 # once; --manifest deals the files out by size; failing ranks are named and the job exits non-zero.
 . "$(dirname "$0")/lib.sh"
-command -v mpirun > /dev/null || fail "mpirun not installed (scripts/deps.sh installs openmpi-bin)"
-# Open MPI's own allocations are still held at exit; LeakSanitizer would report them, not ours.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
-run_ranks() {
-  local n=$1
-  shift
-  timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"
-}
+need_mpirun
 
 mkdir -p S/x/y S/z
 for i in $(seq 1 60); do head -c $((i * 131)) /dev/urandom > S/x/f$i; done

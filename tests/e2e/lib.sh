@@ -109,6 +109,20 @@ PY
 
 # Images (dschip tests). need_vips: the calling test needs the vips command-line tool.
 need_vips() { command -v vips > /dev/null || fail "vips is required (libvips-tools)"; }
+
+# MPI tests. need_mpirun: the calling test runs ranks under Open MPI's mpirun (whose own allocations, still
+# held at exit, LeakSanitizer would report as ours). run_ranks N CMD...: CMD as N ranks, killed after
+# $RANKS_TIMEOUT seconds (default 120).
+need_mpirun() {
+  command -v mpirun > /dev/null || fail "mpirun not installed (scripts/deps.sh installs openmpi-bin)"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+}
+run_ranks() {
+  local n=$1
+  shift
+  timeout "${RANKS_TIMEOUT:-120}" mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"
+}
+
 # noise_rgb OUT W H MEAN SIGMA [MEAN SIGMA MEAN SIGMA]: OUT, an 8-bit 3-band vips image of W x H Gaussian
 # noise: with one MEAN SIGMA pair the three bands are one band repeated (a gray image), with three pairs each
 # band (R, G, B) has its own. With NOISE_SEED=N in the environment the image is the same on every run.

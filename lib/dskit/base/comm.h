@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,14 @@ class Comm {
   virtual std::string broadcast(std::string data) = 0;
   // True on every rank when `ok` is true on every rank.
   virtual bool all_ok(bool ok) = 0;
+  // Point-to-point, for work handed out as ranks ask for it (dschip's cohort): `data` (a small message) to
+  // rank `to`; and the next message from any rank, its sender in `from`, or nullopt when none came within
+  // `wait_ms`. The wait sleeps between polls rather than spinning a core. One process has no one to talk to.
+  virtual void send(int /*to*/, std::string_view /*data*/) {}
+  virtual std::optional<std::string> receive(int& /*from*/, int /*wait_ms*/) { return std::nullopt; }
+  // Ends every rank of the group with `code` (MPI_Abort): for a rank that cannot go on while others may be
+  // waiting for its messages. One process returns.
+  virtual void abort(int /*code*/) {}
 };
 
 // One process: the collectives are identities.

@@ -35,6 +35,15 @@
 
 namespace dskit::image {
 
+struct ShardMember {
+  std::string shard;    // the previous run's shard holding the member
+  uint64_t offset = 0;  // of its data
+};
+struct ResumeIndex {
+  std::map<std::string, KeptChip> kept;        // the previous manifest's chips
+  std::map<std::string, ShardMember> members;  // with shards: reusable members by name
+};
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -179,11 +188,86 @@ std::string overlay_path(const std::string& overlay, const std::string& stem, bo
   return (p.parent_path() / (p.stem().string() + "-" + stem + p.extension().string())).string();
 }
 
+bool is_shard_name(const std::string& s) {
+  return s.size() == 16 && s.compare(0, 6, "shard-") == 0 && s.compare(12, 4, ".tar") == 0 &&
+         std::all_of(s.begin() + 6, s.begin() + 12, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// --resume with shards: the members of the shards the previous chips.tsv lists, each shard checked whole
+// (a tar that reads to its end marker, holding exactly the members chips.tsv lists for it, of the sizes
+// it lists). Their bytes are reused (read back and checked against the listed hash) instead of decoding and
+// encoding the chips again; every shard is written anew in order, so the result is what an uninterrupted
+// run writes. A shard chips.tsv does not list (the one being written at kill -9) is made again.
+void index_shards(int out_fd, ResumeIndex& idx) {
+  std::map<std::string, std::size_t> listed;  // shard -> members chips.tsv lists in it
+  for (const auto& [name, k] : idx.kept)
+    if (is_shard_name(k.shard)) ++listed[k.shard];
+  for (const auto& [shard, count] : listed) {
+    const int fd = ::openat(out_fd, shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {};
+    std::vector<std::pair<std::string, ShardMember>> found;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      tar::Reader r = tar::Reader::over_fd(fd, uint64_t(st.st_size));
+      tar::Member m;
+      bool ok = true;
+      while (ok && r.next(m)) {
+        const auto it = idx.kept.find(m.name);
+        ok = m.type == '0' && it != idx.kept.end() && it->second.shard == shard && it->second.size == m.size;
+        if (ok) found.emplace_back(m.name, ShardMember{shard, m.data_offset});
+      }
+      if (ok && !r.error() && r.saw_end_marker() && found.size() == count)
+        for (auto& [name, sm] : found) idx.members.emplace(std::move(name), std::move(sm));
+    }
+    ::close(fd);
+  }
+}
+
+// The previous run's index for --resume; a damaged or unreadable previous manifest only means the chips are
+// checked by decoding them.
+std::shared_ptr<ResumeIndex> load_resume(const ChipOptions& o, int out_fd) {
+  auto idx = std::make_shared<ResumeIndex>();
+  if (read_chip_index(chip_manifest_path(o), idx->kept)) idx->kept.clear();
+  if (o.shard_size > 0) index_shards(out_fd, *idx);
+  return idx;
+}
+
+// Blocks per block row of `plan` (--coords: runs of 64 chips, one a row).
+std::size_t blocks_per_row(const ImagePlan& plan) {
+  return plan.coords.empty() ? std::max<std::size_t>(1, (plan.xs.size() + plan.cols_per - 1) / plan.cols_per)
+                             : 1;
+}
+
+// The blocks of `plan` in band `band` of `bands` runs of its block rows.
+std::pair<std::size_t, std::size_t> band_blocks(const ImagePlan& plan, std::size_t band, std::size_t bands) {
+  const std::size_t per_row = blocks_per_row(plan);
+  const std::size_t rows = plan.blocks() / per_row;
+  return {rows * band / bands * per_row, rows * (band + 1) / bands * per_row};
+}
+
+// The chips the mask keeps in blocks [b0, b1) of `plan`.
+uint64_t kept_in(const ImagePlan& plan, std::size_t b0, std::size_t b1) {
+  if (!plan.coords.empty())
+    return uint64_t(std::count(plan.keep.begin() + std::ptrdiff_t(std::min(plan.keep.size(), b0 * 64)),
+                               plan.keep.begin() + std::ptrdiff_t(std::min(plan.keep.size(), b1 * 64)), 1));
+  const std::size_t per_row = blocks_per_row(plan);
+  const std::size_t r0 = std::min(plan.ys.size(), b0 / per_row * plan.rows_per),
+                    r1 = std::min(plan.ys.size(), b1 / per_row * plan.rows_per);
+  return uint64_t(std::count(plan.keep.begin() + std::ptrdiff_t(r0 * plan.xs.size()),
+                             plan.keep.begin() + std::ptrdiff_t(r1 * plan.xs.size()), 1));
+}
+
 // Runs the pipeline over every input.
 class Chipper {
  public:
-  Chipper(const std::vector<std::string>& inputs, const ChipOptions& o, ChipProgress* p)
-      : inputs_(inputs), o_(o), progress_(p), shards_(o.out_dir, o.shard_size) {
+  Chipper(const std::vector<std::string>& inputs, const ChipOptions& o, ChipProgress* p,
+          const ChipPiece* piece = nullptr, std::shared_ptr<const ResumeIndex> resume = nullptr)
+      : inputs_(inputs),
+        o_(o),
+        progress_(p),
+        piece_(piece),
+        resume_(std::move(resume)),
+        shards_(piece ? piece->dir : o.out_dir, piece ? SIZE_MAX : o.shard_size) {
     res_.images.resize(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) res_.images[i].path = inputs[i];
   }
@@ -194,24 +278,22 @@ class Chipper {
 
   ChipResult run() {
     const bool shards = o_.shard_size > 0;
-    const std::string mpath = o_.manifest.empty() ? o_.out_dir + "/chips.tsv" : o_.manifest;
-    stems_ = output_stems(inputs_, shards, fs::path(mpath).filename().string());
+    const std::string final_path = chip_manifest_path(o_);
+    const std::string mpath = piece_ ? piece_->dir + "/chips.tsv" : final_path;
+    stems_ = output_stems(inputs_, shards, fs::path(final_path).filename().string());
+    next_input_ = piece_ ? piece_->input : 0;
+    end_input_ = piece_ ? piece_->input + 1 : inputs_.size();
     out_fd_ = ::open(o_.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (out_fd_ < 0) {
       res_.output_error = PathError{o_.out_dir, errno, "open"};
       return std::move(res_);
     }
-    if (o_.resume) {
-      // A damaged or unreadable previous manifest only means the chips are checked by decoding them.
-      if (read_chip_index(mpath, kept_)) kept_.clear();
-      if (shards) index_shards();
-    }
-    manifest_ = make_manifest(fs::absolute(o_.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
-                              !o_.label.empty() || !o_.label_map.empty());
+    if (o_.resume && !resume_) resume_ = load_resume(o_, out_fd_);
+    manifest_ = make_chip_manifest(o_);
     for (const char* c : {"image", "level", "x", "y", "w", "h", "tissue"})
-      cols_.push_back(manifest_.add_column(c));
-    if (shards) shard_col_ = manifest_.add_column("shard");
-    if (o_.jpeg_copy) copied_col_ = manifest_.add_column("copied");
+      cols_.push_back(manifest_.find_column(c));
+    shard_col_ = manifest_.find_column("shard");
+    copied_col_ = manifest_.find_column("copied");
     if (!o_.mask_file.empty()) {
       if (auto e = read_whole_image(o_.mask_file, cv::IMREAD_GRAYSCALE, o_.max_pixels, user_mask_)) {
         for (auto& r : res_.images) r.error = o_.mask_file + ": cannot read the mask image: " + *e;
@@ -283,47 +365,12 @@ class Chipper {
     return true;
   }
 
-  // --resume with shards: the members of the shards the previous chips.tsv lists, each shard checked whole
-  // (a tar that reads to its end marker, holding exactly the members chips.tsv lists for it, of the sizes
-  // it lists). Their bytes are reused (read back and checked against the listed hash) instead of decoding and
-  // encoding the chips again; every shard is written anew in order, so the result is what an uninterrupted
-  // run writes. A shard chips.tsv does not list (the one being written at kill -9) is made again.
-  void index_shards() {
-    std::map<std::string, std::size_t> listed;  // shard -> members chips.tsv lists in it
-    for (const auto& [name, k] : kept_)
-      if (is_shard_name(k.shard)) ++listed[k.shard];
-    for (const auto& [shard, count] : listed) {
-      const int fd = ::openat(out_fd_, shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-      if (fd < 0) continue;
-      struct stat st {};
-      std::vector<std::pair<std::string, ShardMember>> found;
-      if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        tar::Reader r = tar::Reader::over_fd(fd, uint64_t(st.st_size));
-        tar::Member m;
-        bool ok = true;
-        while (ok && r.next(m)) {
-          const auto it = kept_.find(m.name);
-          ok = m.type == '0' && it != kept_.end() && it->second.shard == shard && it->second.size == m.size;
-          if (ok) found.emplace_back(m.name, ShardMember{shard, m.data_offset});
-        }
-        if (ok && !r.error() && r.saw_end_marker() && found.size() == count)
-          for (auto& [name, sm] : found) shard_members_.emplace(std::move(name), std::move(sm));
-      }
-      ::close(fd);
-    }
-  }
-
-  static bool is_shard_name(const std::string& s) {
-    return s.size() == 16 && s.compare(0, 6, "shard-") == 0 && s.compare(12, 4, ".tar") == 0 &&
-           std::all_of(s.begin() + 6, s.begin() + 12, [](char c) { return c >= '0' && c <= '9'; });
-  }
-
   // A chip's bytes from a shard of the previous run, when they are there with the size and hash chips.tsv
   // lists for them (the shard may have been replaced since it was indexed: then they are not).
   bool reuse_from_shard(ChipOut& out) const {
-    const auto it = shard_members_.find(out.name);
-    if (it == shard_members_.end()) return false;
-    const KeptChip& k = kept_.at(out.name);
+    const auto it = resume_->members.find(out.name);
+    if (it == resume_->members.end()) return false;
+    const KeptChip& k = resume_->kept.at(out.name);
     const int fd =
         ::openat(out_fd_, it->second.shard.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return false;
@@ -415,8 +462,9 @@ class Chipper {
         mask = TissueMask(o_.mask_file.empty() ? compute_mask(thumb, o_.mask) : user_mask_, w0, h0);
     }
     judge_chips(mask, o_, plan);
-    rep.rejected = plan.rejected;
-    if (!o_.overlay.empty()) {
+    const bool first_band = !piece_ || piece_->band == 0;
+    if (first_band) rep.rejected = plan.rejected;
+    if (!o_.overlay.empty() && first_band) {
       if (auto e = draw_overlay(thumb, plan, *job, w0, h0)) {
         set_output_error(*e);
         return false;
@@ -442,10 +490,11 @@ class Chipper {
         return false;
       }
     }
-    if (progress_) progress_->total += plan.kept;
+    std::tie(plan_next_, plan_end_) = piece_ ? band_blocks(plan, piece_->band, piece_->bands)
+                                             : std::pair<std::size_t, std::size_t>(0, plan.blocks());
+    if (progress_) progress_->total += piece_ ? kept_in(plan, plan_next_, plan_end_) : plan.kept;
     current_ = std::move(job);
     plan_ = std::move(plan);
-    plan_next_ = 0;
     return true;
   }
 
@@ -483,11 +532,11 @@ class Chipper {
         res_.interrupted = true;
         return nullptr;
       }
-      if (!current_ || current_->failed || plan_next_ >= plan_.blocks()) {
+      if (!current_ || current_->failed || plan_next_ >= plan_end_) {
         current_.reset();
-        if (next_input_ >= inputs_.size()) return nullptr;
+        if (next_input_ >= end_input_) return nullptr;
         const std::size_t i = next_input_++;
-        if (!start_image(i) && progress_) ++progress_->images_done;
+        if (!start_image(i) && progress_ && !piece_) ++progress_->images_done;
         continue;
       }
       auto b = std::make_unique<Block>();
@@ -508,7 +557,7 @@ class Chipper {
               b->chips.push_back({plan_.xs[c], plan_.ys[r], plan_.tissue.empty() ? -1 : plan_.tissue[k]});
           }
       }
-      if (plan_next_ >= plan_.blocks() && progress_) ++progress_->images_done;
+      if (plan_next_ >= plan_end_ && progress_ && !piece_) ++progress_->images_done;
       if (!b->chips.empty()) return b.release();
     }
     return nullptr;
@@ -553,9 +602,9 @@ class Chipper {
         continue;
       }
       if (o_.resume && !shards) {
-        const auto it = kept_.find(job.out_stem + "/" + out.name);
-        if (verify_existing(job.dir_fd, out.name, it == kept_.end() ? nullptr : &it->second, job.cw, job.ch,
-                            out)) {
+        const auto it = resume_->kept.find(job.out_stem + "/" + out.name);
+        if (verify_existing(job.dir_fd, out.name, it == resume_->kept.end() ? nullptr : &it->second, job.cw,
+                            job.ch, out)) {
           b.outs.push_back(std::move(out));
           continue;
         }
@@ -636,6 +685,8 @@ class Chipper {
   const std::vector<std::string>& inputs_;
   const ChipOptions& o_;
   ChipProgress* progress_;
+  const ChipPiece* piece_;                     // a cohort's piece, or null for a whole run
+  std::shared_ptr<const ResumeIndex> resume_;  // --resume: the previous run's chips
   ChipResult res_;
   Manifest manifest_;
   std::vector<int> cols_;
@@ -643,18 +694,13 @@ class Chipper {
   int copied_col_ = -1;
   TarShardWriter shards_;
   cv::Mat user_mask_;
-  std::vector<std::string> stems_;        // output_stems() of the inputs
-  std::map<std::string, KeptChip> kept_;  // --resume: the previous manifest's chips
-  struct ShardMember {
-    std::string shard;    // the previous run's shard holding the member
-    uint64_t offset = 0;  // of its data
-  };
-  std::map<std::string, ShardMember> shard_members_;  // --resume with shards: reusable members by name
+  std::vector<std::string> stems_;  // output_stems() of the inputs
   int out_fd_ = -1;
   std::shared_ptr<ImageJob> current_;
   ImagePlan plan_;
   std::size_t plan_next_ = 0;  // next block of plan_
-  std::size_t next_input_ = 0;
+  std::size_t plan_end_ = 0;   // past the last block of plan_ to chip
+  std::size_t next_input_ = 0, end_input_ = 0;
   std::atomic<bool> stop_{false};
   std::mutex err_mu_;
   std::optional<PathError> output_error_;
@@ -852,10 +898,49 @@ bool check_kept_chip(std::span<const unsigned char> bytes, const KeptChip* liste
   }
 }
 
+Manifest make_chip_manifest(const ChipOptions& o) {
+  Manifest m = make_manifest(fs::absolute(o.out_dir).lexically_normal().string(), HashAlgo::xxh3_128,
+                             !o.label.empty() || !o.label_map.empty());
+  for (const char* c : {"image", "level", "x", "y", "w", "h", "tissue"}) m.add_column(c);
+  if (o.shard_size > 0) m.add_column("shard");
+  if (o.jpeg_copy) m.add_column("copied");
+  return m;
+}
+
+std::string chip_manifest_path(const ChipOptions& o) {
+  return o.manifest.empty() ? o.out_dir + "/chips.tsv" : o.manifest;
+}
+
 ChipResult run_chips(const std::vector<std::string>& inputs, const ChipOptions& opts,
                      ChipProgress* progress) {
   Chipper c(inputs, opts, progress);
   return c.run();
+}
+
+std::shared_ptr<const ResumeIndex> read_resume_index(const ChipOptions& opts) {
+  const int fd = ::open(opts.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  auto idx = fd >= 0 ? load_resume(opts, fd) : std::make_shared<ResumeIndex>();
+  if (fd >= 0) ::close(fd);
+  return idx;
+}
+
+ChipResult run_piece(const std::vector<std::string>& inputs, const ChipOptions& opts, const ChipPiece& piece,
+                     const std::shared_ptr<const ResumeIndex>& resume, ChipProgress* progress) {
+  Chipper c(inputs, opts, progress, &piece, resume);
+  return c.run();
+}
+
+InputSize measure_input(const std::string& path, const ChipOptions& opts) {
+  try {
+    std::string err;
+    const auto src = open_image(path, opts.reader, err, opts.max_pixels);
+    ImagePlan plan;
+    if (!src || plan_image(src->levels(), src->mpp(), opts, plan)) return {};
+    const Level& lv = src->levels()[plan.level];
+    return {uint64_t(lv.width) * uint64_t(lv.height), plan.blocks() / blocks_per_row(plan)};
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 }  // namespace dskit::image

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,7 @@
 #include "dskit/image/grid.h"
 #include "dskit/image/mask.h"
 #include "dskit/image/source.h"
+#include "dskit/manifest/manifest.h"
 
 namespace dskit::image {
 
@@ -80,6 +82,8 @@ struct ImageReport {
   uint64_t bytes = 0;
   uint64_t copied = 0;        // --jpeg-copy: chips cut from the JPEG data
   std::string copy_fallback;  // --jpeg-copy: why some or all chips were decoded and encoded ("": none)
+  int rank = -1;              // a cohort over ranks (cohort.h): the rank that chipped it (-1: one process)
+  std::size_t pieces = 1;     // a cohort: the runs of block rows it was split into between ranks
 };
 
 struct ChipProgress {
@@ -122,5 +126,38 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args, std
                                        std::vector<PathError>& below);
 
 ChipResult run_chips(const std::vector<std::string>& inputs, const ChipOptions& opts, ChipProgress* progress);
+
+// The chip manifest's columns for these options (empty), and its path (--manifest, or OUT/chips.tsv).
+Manifest make_chip_manifest(const ChipOptions& opts);
+std::string chip_manifest_path(const ChipOptions& opts);
+
+// One piece of a cohort spread over ranks (cohort.h): the chips of input `input` in band `band` of `bands`
+// runs of its plan's block rows (as even as the rows allow), written as a one-process run writes them, except
+// that the piece's manifest rows go to DIR/chips.tsv and, with --shard-size, its chips to one tar,
+// DIR/shard-000000.tar, in the order one process would add them to its shards. Only band 0 counts the
+// rejected chips and draws the overlay.
+struct ChipPiece {
+  std::size_t input = 0;
+  std::size_t band = 0, bands = 1;
+  std::string dir;
+};
+
+// The previous run's chips that --resume may keep (its chips.tsv and the shards it lists), read once per rank
+// and shared by the pieces it chips.
+struct ResumeIndex;
+std::shared_ptr<const ResumeIndex> read_resume_index(const ChipOptions& opts);
+
+// Chips one piece. `resume` (from read_resume_index) is used with opts.resume. The result's one image report
+// is images[piece.input]; the others are empty.
+ChipResult run_piece(const std::vector<std::string>& inputs, const ChipOptions& opts, const ChipPiece& piece,
+                     const std::shared_ptr<const ResumeIndex>& resume, ChipProgress* progress);
+
+// What a cohort deals out by: the pixels of the level an input is chipped at and its plan's block rows
+// (0 and 0 when it cannot be opened or planned: it is dealt last, and its piece records the error).
+struct InputSize {
+  uint64_t pixels = 0;
+  std::size_t block_rows = 0;
+};
+InputSize measure_input(const std::string& path, const ChipOptions& opts);
 
 }  // namespace dskit::image

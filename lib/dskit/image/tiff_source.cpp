@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <list>
 #include <unordered_map>
 #include <utility>
@@ -333,6 +334,29 @@ class TiffSource final : public ImageSource {
 
 }  // namespace
 
+double aperio_mpp(std::string_view d) {
+  if (d.substr(0, 6) != "Aperio") return 0;
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n'))
+      v.remove_suffix(1);
+    return v;
+  };
+  // The first '|' ends the header lines; then KEY = VALUE fields separated by '|'.
+  for (std::size_t bar = d.find('|'); bar != std::string_view::npos;) {
+    const std::size_t next = d.find('|', bar + 1);
+    const std::string_view field = d.substr(bar + 1, next == std::string_view::npos ? next : next - bar - 1);
+    bar = next;
+    const std::size_t eq = field.find('=');
+    if (eq == std::string_view::npos || trim(field.substr(0, eq)) != "MPP") continue;
+    const std::string value(trim(field.substr(eq + 1)));
+    char* end = nullptr;
+    const double mpp = std::strtod(value.c_str(), &end);
+    return end && *end == '\0' && !value.empty() && mpp > 0 && std::isfinite(mpp) ? mpp : 0;
+  }
+  return 0;
+}
+
 std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err, uint64_t max_pixels) {
   TiffMessages msgs;
   TiffPtr t = open_handle(path, &msgs, libtiff_alloc_cap(max_pixels));
@@ -356,6 +380,9 @@ std::unique_ptr<ImageSource> open_tiff(const std::string& path, std::string& err
       if (unit == RESUNIT_CENTIMETER) mpp = 10000.0 / xres;
       if (unit == RESUNIT_INCH) mpp = 25400.0 / xres;
     }
+    const char* desc = nullptr;
+    if (TIFFGetField(t.get(), TIFFTAG_IMAGEDESCRIPTION, &desc) && desc)
+      if (const double a = aperio_mpp(desc); a > 0) mpp = a;
   }
   uint16_t nsub = 0;
   uint64_t* offsets = nullptr;

@@ -128,3 +128,18 @@ TEST_CASE("image source: the best level for a downsample") {
   CHECK(best_level(levels, 5) == 2);
   CHECK(best_level(levels, 100) == 3);
 }
+
+TEST_CASE("aperio_mpp reads the MPP field of an Aperio description, as OpenSlide does") {
+  CHECK(aperio_mpp("Aperio Image Library v12.0.15\r\n46000x32914 [0,100 46000x32814] (256x256) JPEG/RGB "
+                   "Q=70|AppMag = 20|StripeWidth = 2040|MPP = 0.4990|Left = 25.691") ==
+        doctest::Approx(0.499));
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|MPP=0.25") == doctest::Approx(0.25));
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|AppMag = 40|MPP = 0.25") == doctest::Approx(0.25));
+  // Not Aperio's, no MPP, or a value that is not a positive number: 0 (the resolution tags decide).
+  CHECK(aperio_mpp("ImageJ=1.52|MPP = 0.25") == 0);
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|AppMag = 40") == 0);
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|MPP = -1") == 0);
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|MPP = 0.25um") == 0);
+  CHECK(aperio_mpp("Aperio Image Library v10\n1x1|MPP = nan") == 0);
+  CHECK(aperio_mpp("Aperio MPP = 0.25") == 0);  // a field comes after a '|'
+}
