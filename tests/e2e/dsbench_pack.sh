@@ -74,9 +74,10 @@ PY
 dsbench train --data p --batch 5 --compute-time 1ms > t.txt
 grep -q "pack of $nsamples samples" t.txt || fail "train text: $(cat t.txt)"
 
-# Two ranks read disjoint shares that add up to the pack.
+# Two ranks read disjoint shares that add up to the pack. Open MPI's own allocations are still held at exit:
+# LeakSanitizer would report them, not ours.
 if command -v mpirun > /dev/null; then
-  timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 "$DSKIT_BIN/dsbench" randread --data p --json \
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 "$DSKIT_BIN/dsbench" randread --data p --json \
     > m.json 2> m.err || fail "mpirun: $(cat m.err)"
   python3 - m.json "$nsamples" "$nbytes" <<'PY'
 import json, sys
@@ -102,9 +103,12 @@ cp p/shard-000001.tar outside.tar
 mkfifo outside.fifo
 first=$(awk -F'\t' 'NR == 3' p/index.tsv)
 shard=$(cut -f5 <<< "$first") offset=$(cut -f6 <<< "$first")
-# The opens of a run, when strace is installed (its exit status is the traced command's).
+# The opens of a run, when strace is installed (its exit status is the traced command's); not in a sanitized
+# build, whose LeakSanitizer cannot run under ptrace.
 traced=()
-command -v strace > /dev/null && traced=(strace -f -qq -e trace=open,openat,openat2 -o trace.txt)
+if command -v strace > /dev/null && ! sanitized_build "$DSKIT_BIN/dsbench"; then
+  traced=(strace -f -qq -e trace=open,openat,openat2 -o trace.txt)
+fi
 hostile() {  # WHAT PATTERN: q is p with a change made by the caller
   local what=$1 pat=$2
   : > trace.txt
