@@ -10,7 +10,8 @@ using namespace dskit::bench;
 
 void add_dataset_flags(CLI::App* sub, std::string& data, std::string& prepare, uint64_t& files,
                        const DatasetHelp& help) {
-  sub->add_option("--data", data, fmt::format("{}: a manifest, a file list, or a directory", help.data));
+  sub->add_option("--data", data,
+                  fmt::format("{}: a manifest, a file list, a directory, or a dspack pack", help.data));
   sub->add_option("--prepare", prepare,
                   fmt::format("Create a synthetic dataset in this directory, {}, remove it", help.prepare));
   sub->add_option("--files", files, fmt::format("With --prepare: {}", help.files))
@@ -25,7 +26,7 @@ DatasetSource::~DatasetSource() {
 int DatasetSource::open(const DatasetFlags& f, const RankGate& gate, const SignalFlag& signals) {
   flags_ = f;
   if (!prepared()) {
-    if (auto err = load_dataset(f.data, files)) {
+    if (auto err = load_dataset(f.data, files, pack)) {
       error(err->message);
       return exit_code(*err);
     }

@@ -1,8 +1,10 @@
-// The dataset randread --data/--prepare and train read: loaded from --data (under MPI, this rank's share),
-// or made by --prepare in a directory (DIR.rankR under MPI) and removed when the object goes away, unless
+// The dataset randread --data/--prepare and train read: loaded from --data (files, or a dspack pack's
+// samples; under MPI, this rank's share), or made by --prepare in a directory (DIR.rankR under MPI) and
+// removed when the object goes away, unless
 // --keep.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,7 @@ class DatasetSource {
   // Loads or prepares; 0, or an exit code after printing the cause.
   int open(const DatasetFlags& f, const RankGate& gate, const SignalFlag& signals);
   std::vector<dskit::bench::DatasetFile> files;
+  std::shared_ptr<const dskit::pack::PackSamples> pack;  // --data named a dspack pack: its samples
   bool prepared() const { return !flags_.prepare.empty(); }
   const std::string& name() const { return prepared() ? flags_.prepare : flags_.data; }
 

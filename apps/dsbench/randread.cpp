@@ -58,6 +58,7 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
     return rc;
   const std::vector<DatasetFile>& files = source.files;
   const bool prepared = source.prepared();
+  dro.pack = source.pack.get();
   rank_budgets(dro.common, gate);
   if (!run.start()) return run.rc();
   DatasetReadResult r;
@@ -86,16 +87,15 @@ int run_data(const RandreadCmdOptions& o, RankGate& gate) {
   if (o.common.json) {
     out = dataset_read_report_json(dro, r, s, prepared ? o.prepare : o.data, prepared, files.size());
   } else {
+    const char* unit = dro.pack ? "samples" : "files";  // a pack's samples are read as its files
     out += fmt::format(
-        "dsbench randread  {}  {} files, {}  epochs {}  block {}  engine {}  threads {}  iodepth {}  "
-        "{}\n",
-        prepared ? o.prepare : o.data, files.size(), iec_bytes(r.dataset_bytes), dro.epochs,
-        iec_bytes(dro.block), engine_name(h.engine), h.threads, h.iodepth,
-        h.direct ? "O_DIRECT" : "buffered");
-    out +=
-        fmt::format("files {}  files/s {:.1f}  read requests {}  IOPS {:.0f}  bytes {}  {}  seconds {:.3f}\n",
-                    s.files, s.per_second(s.files), s.ops, s.per_second(s.ops), iec_bytes(s.bytes),
-                    human_rate(s.per_second(s.bytes)), s.seconds());
+        "dsbench randread  {}  {}{} {}, {}  epochs {}  block {}  engine {}  threads {}  iodepth {}  {}\n",
+        prepared ? o.prepare : o.data, dataset_format_text(dro.pack), files.size(), unit,
+        iec_bytes(r.dataset_bytes), dro.epochs, iec_bytes(dro.block), engine_name(h.engine), h.threads,
+        h.iodepth, h.direct ? "O_DIRECT" : "buffered");
+    out += fmt::format("{} {}  {}/s {:.1f}  read requests {}  IOPS {:.0f}  bytes {}  {}  seconds {:.3f}\n",
+                       unit, s.files, unit, s.per_second(s.files), s.ops, s.per_second(s.ops),
+                       iec_bytes(s.bytes), human_rate(s.per_second(s.bytes)), s.seconds());
     out += latency_table(s.lat);
     out += fairness_line(s);
   }

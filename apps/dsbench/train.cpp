@@ -63,9 +63,9 @@ std::string run_text(const TrainCmdOptions& o, const Workload& w, const dskit::b
                      bool prepared) {
   using namespace dskit::bench;
   std::string out = fmt::format(
-      "dsbench train  {}  {} samples, {}  profile {}{}  batch {}  compute {:.3f}s  accelerators {}  "
+      "dsbench train  {}  {}{} samples, {}  profile {}{}  batch {}  compute {:.3f}s  accelerators {}  "
       "readers {}  prefetch {}  engine {}  {}\n",
-      prepared ? o.prepare : o.data, files, iec_bytes(r.dataset_bytes), w.model,
+      prepared ? o.prepare : o.data, dataset_format_text(to.pack), files, iec_bytes(r.dataset_bytes), w.model,
       w.model == "custom" ? "" : "/" + w.accelerator, to.batch, to.compute_s, to.accelerators,
       to.common.threads, to.prefetch, engine_name(to.common.engine),
       to.common.direct ? "O_DIRECT" : "buffered");
@@ -118,6 +118,7 @@ int run_train_cmd(const TrainCmdOptions& o, const Workload& w, RankGate& gate) {
     return rc;
   const std::vector<DatasetFile>& files = source.files;
   const bool prepared = source.prepared();
+  to.pack = source.pack.get();
   if (!run.start()) return run.rc();
 
   std::string out;

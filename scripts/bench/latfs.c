@@ -8,7 +8,10 @@
 // requests served concurrently, as by an NFS server.
 //
 //   latfs SOURCE MOUNTPOINT [-f] [-o delay_us=1000] [-o data_delay_us=0] [-o max_threads=512]
-//                           [-o stats_file=PATH] [-o ro] [other FUSE options]
+//                           [-o stats_file=PATH] [-o read_getattr=0] [-o ro] [other FUSE options]
+//
+// read_getattr=0: no GETATTR before each read of an open file (the kernel's check that the data did not
+// change, FUSE_CAP_AUTO_INVAL_DATA), as a network filesystem reads within its attribute cache.
 //   fusermount3 -u MOUNTPOINT
 //
 // Request counters (per operation, plus the peak number of requests in flight) are written to stats_file
@@ -58,9 +61,10 @@ struct latfs_opts {
   char* vanish;
   char* fail_meta;
   char* short_read;
+  unsigned read_getattr;  // 0: no attribute check before each read (FUSE_CAP_AUTO_INVAL_DATA off)
 };
 
-static struct latfs_opts g_opts = {NULL, 1000, 0, NULL, NULL, NULL, NULL, NULL};
+static struct latfs_opts g_opts = {NULL, 1000, 0, NULL, NULL, NULL, NULL, NULL, 1};
 static int g_src = -1;  // fd of the source directory
 
 // ---------------------------------------------------------------------------------------------------------
@@ -193,6 +197,9 @@ static void* latfs_init(struct fuse_conn_info* conn, struct fuse_config* cfg) {
   cfg->auto_cache = 0;
   cfg->nullpath_ok = 0;
   conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+  // With attr_timeout 0 the kernel sends a GETATTR before every read to see whether the data changed; a
+  // network filesystem trusts its attribute cache between open and close instead (NFS's close-to-open).
+  if (!g_opts.read_getattr) conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
   return NULL;
 }
 
@@ -451,19 +458,26 @@ static const struct fuse_operations k_ops = {
 #define LATFS_OPT(t, p) \
   { t, offsetof(struct latfs_opts, p), 1 }
 static const struct fuse_opt k_opt_spec[] = {
-    LATFS_OPT("delay_us=%u", delay_us),       LATFS_OPT("data_delay_us=%u", data_delay_us),
-    LATFS_OPT("stats_file=%s", stats_file),   LATFS_OPT("fail_read=%s", fail_read),
-    LATFS_OPT("--fail-read=%s", fail_read),   LATFS_OPT("vanish=%s", vanish),
-    LATFS_OPT("--vanish=%s", vanish),         LATFS_OPT("fail_meta=%s", fail_meta),
-    LATFS_OPT("--fail-meta=%s", fail_meta),   LATFS_OPT("short_read=%s", short_read),
-    LATFS_OPT("--short-read=%s", short_read), FUSE_OPT_END,
+    LATFS_OPT("delay_us=%u", delay_us),
+    LATFS_OPT("data_delay_us=%u", data_delay_us),
+    LATFS_OPT("stats_file=%s", stats_file),
+    LATFS_OPT("fail_read=%s", fail_read),
+    LATFS_OPT("--fail-read=%s", fail_read),
+    LATFS_OPT("vanish=%s", vanish),
+    LATFS_OPT("--vanish=%s", vanish),
+    LATFS_OPT("fail_meta=%s", fail_meta),
+    LATFS_OPT("--fail-meta=%s", fail_meta),
+    LATFS_OPT("short_read=%s", short_read),
+    LATFS_OPT("--short-read=%s", short_read),
+    LATFS_OPT("read_getattr=%u", read_getattr),
+    FUSE_OPT_END,
 };
 
 static void usage(const char* prog) {
   fprintf(stderr,
           "usage: %s SOURCE MOUNTPOINT [-f] [-o delay_us=N] [-o data_delay_us=N] [-o max_threads=N]\n"
           "          [-o stats_file=PATH] [-o ro] [-o fail_read=GLOB] [-o vanish=GLOB] [-o fail_meta=GLOB]\n"
-          "          [-o short_read=GLOB] [FUSE options]\n"
+          "          [-o short_read=GLOB] [-o read_getattr=0] [FUSE options]\n"
           "Mirrors SOURCE at MOUNTPOINT, sleeping delay_us (default 1000) in every metadata request.\n"
           "Faults on paths (relative to the root) matching GLOB: fail_read: EIO on read; vanish: ENOENT on\n"
           "stat/open while readdir lists them; fail_meta: EIO on stat/open; short_read: reads return a\n"

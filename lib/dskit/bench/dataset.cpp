@@ -72,10 +72,21 @@ std::optional<BenchError> from_manifest(const std::string& path, std::vector<Dat
 
 }  // namespace
 
-std::optional<BenchError> load_dataset(const std::string& path, std::vector<DatasetFile>& out) {
+std::optional<BenchError> load_dataset(const std::string& path, std::vector<DatasetFile>& out,
+                                       std::shared_ptr<const pack::PackSamples>& pack) {
+  pack.reset();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)  // a missing input reads "PATH: No such file or directory" (dskit(7))
     return BenchError{ErrorKind::usage, describe({path, errno, errno == ENOENT ? "" : "stat"})};
+  if (S_ISDIR(st.st_mode) && pack::is_pack(path)) {
+    auto p = std::make_shared<pack::PackSamples>();
+    if (auto e = pack::load_samples(path, *p)) return BenchError{ErrorKind::usage, *e};
+    if (p->samples() == 0) return BenchError{ErrorKind::usage, path + ": the pack has no samples"};
+    out.reserve(p->samples());
+    for (std::size_t i = 0; i < p->samples(); ++i) out.push_back({p->keys[i], p->sample_bytes(i), i});
+    pack = std::move(p);
+    return std::nullopt;
+  }
   if (S_ISDIR(st.st_mode)) {
     Collector c;
     WalkOptions wo;

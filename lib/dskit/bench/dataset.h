@@ -1,26 +1,33 @@
 // The file set dsbench randread reads like a training loader: from a manifest, a file list (one path a line),
-// or a directory walked with the lib walker (sorted by path, so the order depends only on the seed); or a
-// synthetic set made by prepare_dataset with sizes fixed, uniform, or drawn from a manifest's sizes.
+// a directory walked with the lib walker (sorted by path, so the order depends only on the seed), or the
+// samples of a dspack pack (a directory holding its index.tsv); or a synthetic set made by prepare_dataset
+// with sizes fixed, uniform, or drawn from a manifest's sizes.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dskit/bench/common.h"
+#include "dskit/pack/samples.h"
 
 namespace dskit::bench {
 
 struct DatasetFile {
-  std::string path;
-  uint64_t size = 0;
+  std::string path;     // the file; in a pack, the sample's key
+  uint64_t size = 0;    // the file's bytes, or the sample's members' together
+  uint64_t sample = 0;  // in a pack: the sample's index in pack::PackSamples
 };
 
 // A manifest (first line "#dskit-manifest"), a directory, or else a file list. Paths of a list are stat'ed.
-std::optional<BenchError> load_dataset(const std::string& path, std::vector<DatasetFile>& out);
+// A directory that is a dspack pack (pack::is_pack) gives its samples in index.tsv order instead, held in
+// `pack` (null for files); a malformed index is a usage error naming it.
+std::optional<BenchError> load_dataset(const std::string& path, std::vector<DatasetFile>& out,
+                                       std::shared_ptr<const pack::PackSamples>& pack);
 
 struct SizeDist {
   enum class Kind : uint8_t { fixed, uniform, sample } kind = Kind::fixed;

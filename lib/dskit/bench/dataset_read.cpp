@@ -30,8 +30,10 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
   if (auto e = resolve_engine(c, out.warnings)) return e;
   if (files.empty()) return BenchError{ErrorKind::usage, "no files to read"};
   if (o.epochs == 0) return BenchError{ErrorKind::usage, "--epochs must be at least 1"};
-  if (auto e = prepare_whole_file_reads(c, files, o.block, out.dataset_bytes, out.alignment, out.warnings))
-    return e;
+  SampleReads reads;
+  if (auto e = prepare_whole_file_reads(c, files, o.pack, o.block, reads, out.warnings)) return e;
+  out.dataset_bytes = reads.dataset_bytes;
+  out.alignment = reads.alignment;
 
   const uint64_t n = files.size();
   const uint64_t total = n * o.epochs;
@@ -48,8 +50,10 @@ std::optional<BenchError> run_dataset_read(DatasetReadOptions o, const std::vect
   Runner runner({c.threads, c.duration_s, c.interrupt});
   if (c.live) c.live->store(&runner);
   out.phase = runner.run([&](WorkerContext& ctx, ThreadStats& st) {
-    WholeFileReader reader(c, o.block, out.alignment);
-    const FileLatencies lat{&st.lat["open"], &st.lat["first_byte"], &st.lat["read"], &st.lat["file"]};
+    WholeFileReader reader(c, o.block, reads);
+    // A pack's shards are open already: no "open" latency.
+    const FileLatencies lat{o.pack ? nullptr : &st.lat["open"], &st.lat["first_byte"], &st.lat["read"],
+                            &st.lat["file"]};
     std::vector<TraceEntry> trace;
     while (!ctx.stop()) {
       const uint64_t g = next.fetch_add(1, std::memory_order_relaxed);
@@ -82,13 +86,17 @@ std::string dataset_read_report_json(const DatasetReadOptions& dro, const Datase
   out += '{';
   append_common_json(out, h, s, "file");
   JsonWriter w(out, true);
-  w.field("data", data)
-      .field("prepared", prepared)
-      .field("dataset_files", dataset_files)
+  w.field("data", data).field("prepared", prepared);
+  append_dataset_format_json(w, dro.pack);
+  // A pack's samples count as its files: "files" and "samples" are one number, whatever was read.
+  w.field("dataset_files", dataset_files)
       .field("dataset_bytes", r.dataset_bytes)
       .field("epochs", dro.epochs)
       .field("files", s.files)
       .key("files_per_s")
+      .fixed(s.per_second(s.files), 1)
+      .field("samples", s.files)
+      .key("samples_per_s")
       .fixed(s.per_second(s.files), 1)
       .field("alignment", r.alignment)
       .field("interrupted", r.phase.interrupted);

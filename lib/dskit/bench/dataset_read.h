@@ -1,9 +1,9 @@
-// dsbench randread --data: whole files read in a seeded random order, epoch after epoch, the way a training
-// loader reads a dataset. Every epoch's order is a permutation from (seed, epoch) — the same one
-// `dsmanifest shuffle --seed S --epoch E` gives over the same rows. Threads take the next position from a
-// shared counter; each file is opened, read in --block requests (up to --iodepth in flight with io_uring) and
-// closed. Latencies: "open", "first_byte" (open start to the first read's completion) and "file" (open to
-// close).
+// dsbench randread --data: whole files (or a dspack pack's samples, see file_read.h) read in a seeded random
+// order, epoch after epoch, the way a training loader reads a dataset. Every epoch's order is a permutation
+// from (seed, epoch) — the same one `dsmanifest shuffle --seed S --epoch E` gives over the same rows. Threads
+// take the next position from a shared counter; each file is opened, read in --block requests (up to
+// --iodepth in flight with io_uring) and closed. Latencies: "open", "first_byte" (open start to the first
+// read's completion) and "file" (open to close).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +16,7 @@
 #include "dskit/bench/common.h"
 #include "dskit/bench/dataset.h"
 #include "dskit/bench/stats.h"
+#include "dskit/pack/samples.h"
 
 namespace dskit::bench {
 
@@ -23,7 +24,8 @@ struct DatasetReadOptions {
   CommonOptions common;  // ops: files to read at most; bytes: stop taking files after this many bytes
   uint64_t block = uint64_t{1} << 20;
   unsigned epochs = 1;
-  bool trace = false;  // record the (epoch, position, file) actually read
+  bool trace = false;                       // record the (epoch, position, file) actually read
+  const pack::PackSamples* pack = nullptr;  // the files are this pack's samples (load_dataset)
 };
 
 struct TraceEntry {

@@ -93,6 +93,27 @@ std::string human_rate(double b) {
   return fmt::format("{:.1f} kB/s", b / 1e3);
 }
 
+void append_dataset_format_json(JsonWriter& w, const pack::PackSamples* pack) {
+  w.key("format").plain_string(pack ? "pack" : "files").key("pack");
+  if (!pack) {
+    w.null();
+    return;
+  }
+  w.object()
+      .field("dir", pack->dir)
+      .field("samples", pack->samples())
+      .field("members", pack->members.size())
+      .field("shards", pack->shards.size())
+      .field("bytes", pack->bytes)
+      .end_object();
+}
+
+std::string dataset_format_text(const pack::PackSamples* pack) {
+  if (!pack) return {};
+  return fmt::format("pack of {} samples, {} members in {} shards  ", pack->samples(), pack->members.size(),
+                     pack->shards.size());
+}
+
 std::string latency_table(const Latencies& lat) {
   std::string out = fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency",
                                 "count", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max");

@@ -11,6 +11,7 @@
 #include "dskit/bench/engine.h"
 #include "dskit/bench/runner.h"
 #include "dskit/bench/stats.h"
+#include "dskit/pack/samples.h"
 
 namespace dskit::bench {
 
@@ -45,6 +46,12 @@ void append_threads_json(std::string& out, const std::vector<ThreadStats>& threa
 // The end of a reading mode's report: "latencies":{every histogram},"per_thread":[..], then the object's
 // closing brace and a newline.
 void finish_read_json(std::string& out, const PhaseResult& phase, const Latencies& lat);
+
+// "format":"files" or "pack", and "pack": null or {"dir":..,"samples":..,"members":..,"shards":..,"bytes":..}
+// (the whole pack, whatever share of it this process reads).
+void append_dataset_format_json(JsonWriter& w, const pack::PackSamples* pack);
+// "" for files; for a pack "pack of S samples, M members in K shards  " (the human report's words).
+std::string dataset_format_text(const pack::PackSamples* pack);
 
 // Human table: a header line and one line per latency histogram (count, mean, percentiles in us).
 std::string latency_table(const Latencies& lat);

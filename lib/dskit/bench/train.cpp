@@ -73,8 +73,10 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
   if (!(o.compute_s >= 0) || o.compute_s > 3600)
     return BenchError{ErrorKind::usage, "--compute-time must be 0 to 3600 seconds"};
   if (o.steps == 0 && o.epochs == 0) return BenchError{ErrorKind::usage, "--epochs must be at least 1"};
-  if (auto e = prepare_whole_file_reads(c, files, o.block, out.dataset_bytes, out.alignment, out.warnings))
-    return e;
+  SampleReads reads;
+  if (auto e = prepare_whole_file_reads(c, files, o.pack, o.block, reads, out.warnings)) return e;
+  out.dataset_bytes = reads.dataset_bytes;
+  out.alignment = reads.alignment;
 
   const unsigned N = o.accelerators;
   const uint64_t n = files.size();
@@ -113,8 +115,8 @@ std::optional<BenchError> run_train(TrainOptions o, const std::vector<DatasetFil
     if (w < N * R) {  // a reader of accelerator w / R
       const unsigned a = w / R;
       Queue& q = queues[a];
-      WholeFileReader reader(c, o.block, out.alignment);
-      const FileLatencies lat{&st.lat["open"], nullptr, &st.lat["read"], nullptr};
+      WholeFileReader reader(c, o.block, reads);
+      const FileLatencies lat{o.pack ? nullptr : &st.lat["open"], nullptr, &st.lat["read"], nullptr};
       Histogram& lbatch = st.lat["batch"];
       while (true) {
         uint64_t k = 0;
@@ -208,9 +210,9 @@ std::string train_report_json(const TrainOptions& to, const TrainResult& r, cons
       w.null();
     return w.key("compute_s").fixed(a.compute_s, 6).key("wait_s").fixed(a.wait_s, 6);
   };
-  w.field("data", data)
-      .field("prepared", prepared)
-      .field("dataset_files", files)
+  w.field("data", data).field("prepared", prepared);
+  append_dataset_format_json(w, to.pack);
+  w.field("dataset_files", files)
       .field("dataset_bytes", r.dataset_bytes)
       .key("profile")
       .plain_string(model)

@@ -1,9 +1,10 @@
 // dsbench train: N emulated accelerators fed from a dataset the way a training job's data loader feeds GPUs.
 // Each accelerator has its own reader threads and a prefetch queue of `prefetch` batches; readers read whole
-// batches of samples (one sample = one dataset file) ahead, the accelerator takes them in order and
-// "computes" on each for the batch's compute time (a sleep), as MLPerf Storage's DLIO benchmark does. The
-// sample stream is the dataset epoch after epoch, each epoch in its own seeded order (dataset_order); global
-// batch j is samples [j*batch, (j+1)*batch) of that stream and goes to accelerator j % N.
+// batches of samples (one sample = one dataset file, or a dspack pack's sample) ahead, the accelerator takes
+// them in order and "computes" on each for the batch's compute time (a sleep), as MLPerf Storage's DLIO
+// benchmark does. The sample stream is the dataset epoch after epoch, each epoch in its own seeded order
+// (dataset_order); global batch j is samples [j*batch, (j+1)*batch) of that stream and goes to accelerator j
+// % N.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "dskit/bench/dataset.h"
 #include "dskit/bench/stats.h"
 #include "dskit/bench/train_au.h"
+#include "dskit/pack/samples.h"
 
 namespace dskit::bench {
 
@@ -33,12 +35,13 @@ std::optional<TrainProfile> find_train_profile(std::string_view model, std::stri
 struct TrainOptions {
   CommonOptions common;  // threads: reader threads per accelerator; duration_s; seed; engine; direct
   unsigned accelerators = 1;
-  unsigned prefetch = 2;               // batches read ahead per accelerator (read or being read), >= 1
-  uint64_t batch = 1;                  // samples per batch
-  double compute_s = 0;                // per batch
-  unsigned epochs = 1;                 // passes over the dataset in total (ignored when steps is set)
-  uint64_t steps = 0;                  // steps per accelerator; 0: as many as `epochs` give
-  uint64_t block = uint64_t{1} << 20;  // read request size
+  unsigned prefetch = 2;                    // batches read ahead per accelerator (read or being read), >= 1
+  uint64_t batch = 1;                       // samples per batch
+  double compute_s = 0;                     // per batch
+  unsigned epochs = 1;                      // passes over the dataset in total (ignored when steps is set)
+  uint64_t steps = 0;                       // steps per accelerator; 0: as many as `epochs` give
+  uint64_t block = uint64_t{1} << 20;       // read request size
+  const pack::PackSamples* pack = nullptr;  // the samples are this pack's (load_dataset)
 };
 
 struct AcceleratorResult {

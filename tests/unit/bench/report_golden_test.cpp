@@ -170,6 +170,15 @@ TEST_CASE("dsbench report golden: randread --data's JSON on fixed threads") {
   r.phase.interrupted = true;
   const Summary s = summarize(r.phase.threads);
   check_golden("dsbench_randread_data.json", dataset_read_report_json(o, r, s, "/data/set\"x\"", true, 40));
+  // The same run over a pack of 40 samples (2 members each in 3 shards): its format and sizes.
+  dskit::pack::PackSamples pack;
+  pack.dir = "/data/shards\"y\"";
+  pack.shards = {"shard-000000.tar", "shard-000001.tar", "shard-000002.tar"};
+  pack.members.resize(80);
+  pack.keys.resize(40);
+  pack.bytes = 40u << 20;
+  o.pack = &pack;
+  check_golden("dsbench_randread_pack.json", dataset_read_report_json(o, r, s, pack.dir, false, 40));
 }
 
 // meta in hard mode: a create and a stat phase on the fixed run's two threads.

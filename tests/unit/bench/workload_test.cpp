@@ -142,7 +142,9 @@ TEST_CASE("randread --data reads every file once per epoch, exactly its bytes, i
     total += f.size;
   }
   std::vector<DatasetFile> listed;
-  REQUIRE_FALSE(load_dataset(po.dir, listed));  // the directory walk finds the same set
+  std::shared_ptr<const dskit::pack::PackSamples> pack;
+  REQUIRE_FALSE(load_dataset(po.dir, listed, pack));  // the directory walk finds the same set
+  CHECK_FALSE(pack);
   REQUIRE(listed.size() == files.size());
   for (std::size_t i = 0; i < files.size(); ++i) CHECK(listed[i].path == files[i].path);
 
