@@ -2,6 +2,7 @@
 // shardindex.json, DALI .idx), and verify, list or unpack such a pack.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -95,7 +96,16 @@ int do_ls(const Flags& f) {
       j.object().bytes_field("key", s.key).bytes_field("shard", s.shard).bytes_field("label", s.label);
       j.key("members").array();
       for (const auto& m : s.members) j.value(m);
-      j.end_array().end_object();
+      j.end_array();
+      // As bytes_field does for one string: when a member name is not UTF-8 ("members" then holds U+FFFD in
+      // place of its bad bytes), "members_b64" gives every member's exact bytes, in the same order.
+      if (!std::all_of(s.members.begin(), s.members.end(),
+                       [](const std::string& m) { return is_valid_utf8(m); })) {
+        j.key("members_b64").array();
+        for (const auto& m : s.members) j.string_from([&](std::string& o) { append_base64(o, m); });
+        j.end_array();
+      }
+      j.end_object();
       out += '\n';
     } else if (f.nul) {
       out += s.key;
