@@ -22,7 +22,7 @@ using namespace dskit;
 constexpr std::string_view kTool = "dspack";
 
 struct Flags {
-  std::string src, out, dest, shard_size = "256M", labels = "folder", format = "wds";
+  std::string src, out, dest, shard_size = "256M", labels = "folder", format = "wds", by;
   uint64_t samples_per_shard = 0, seed = 0;
   int64_t mtime = 0;
   unsigned threads = 0;
@@ -49,6 +49,11 @@ int do_build(const Flags& f, const CLI::App& build) {
   if (f.format != "wds" && f.format != "mds")
     return app::usage_error(kTool, "build", "--format: use wds or mds");
   o.mds = f.format == "mds";
+  o.by = f.by;
+  if (build.count("--by") && f.by.empty())
+    return app::usage_error(kTool, "build", "--by: give a column name");
+  if (!o.by.empty() && o.mds)
+    return app::usage_error(kTool, "build", "--by cannot be combined with --format mds");
   const auto t0 = std::chrono::steady_clock::now();
   const pack::BuildResult r = pack::build(o);
   if (!r.setup_error.empty()) {
@@ -156,6 +161,9 @@ int run(int argc, char** argv) {
   build->add_flag("--no-label", f.no_label, "No .cls member");
   build->add_option("--format", f.format,
                     "wds (WebDataset tar shards, the default) or mds (MosaicML Streaming)");
+  build->add_option("--by", f.by,
+                    "One shard series per value of this manifest column (a split manifest's split): "
+                    "train-000000.tar, ...");
   app::add_threads_flag(build, f.threads, "by the storage", "source reads in flight");
   auto* verify = cli.add_subcommand("verify", "Check OUTDIR's shards against its index.tsv");
   verify->add_option("OUTDIR", f.src, "A pack's directory")->required();

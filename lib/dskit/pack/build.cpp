@@ -5,6 +5,7 @@
 // the writer), through base/fileio; the indexes follow once every shard is named.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct Source {
   uint64_t size = 0;  // as listed: the read is bounded by it
   int64_t mtime_s = 0;
   std::string label;
+  std::size_t split = 0;  // with --by: the series (index into the split names)
 };
 
 struct PlannedSample {
@@ -48,6 +50,7 @@ struct PlannedSample {
   std::vector<std::size_t> files;  // indexes into the sources, by name
   std::string label;
   int64_t cls = -1;  // the class index; -1: no .cls member
+  std::size_t split = 0;
 };
 
 // One sample in flight: its members' bytes and hashes, or the first error.
@@ -98,17 +101,38 @@ std::optional<std::string> list_directory(const BuildOptions& o, const std::stri
   return std::nullopt;
 }
 
-std::optional<std::string> list_manifest(const std::string& file, std::string& root,
-                                         std::vector<Source>& out) {
+// A manifest's rows; with `by`, each row's split (the value of that column, named in `splits` in order of
+// first appearance; a row with an empty value is skipped with a warning).
+std::optional<std::string> list_manifest(const std::string& file, const std::string& by, std::string& root,
+                                         std::vector<Source>& out, std::vector<std::string>& splits,
+                                         BuildResult& r) {
   Manifest m;
   if (auto e = load_manifest(
           file, {.root_override = {}, .allow_outside_root = false, .outside_root_hint = false}, m))
     return describe(*e);
   if (m.path_col() < 0) return file + ": the manifest has no path column";
+  const int by_col = by.empty() ? -1 : m.find_column(by);
+  if (!by.empty() && by_col < 0)
+    return file + ": --by " + by + ": the manifest has no such column (dsmanifest split writes 'split')";
+  std::unordered_map<std::string, std::size_t> split_of;
   root = m.root;
   out.reserve(m.size());
   for (std::size_t i = 0; i < m.size(); ++i) {
     Source s;
+    if (by_col >= 0) {
+      std::string v = unescape_field(m.cell(i, std::size_t(by_col)));
+      if (v.empty()) {
+        r.warnings.push_back(std::string(m.path_escaped(i)) + ": skipped (no " + by + " value)");
+        ++r.skipped;
+        continue;
+      }
+      if (!series_name_ok(v))
+        return fmt::format("{}:{}: --by {}: '{}' cannot name shards (letters, digits, '_', '-', '.')", file,
+                           i + 3, by, escape_field(v));
+      auto [it, fresh] = split_of.try_emplace(v, splits.size());
+      if (fresh) splits.push_back(std::move(v));
+      s.split = it->second;
+    }
     s.rel = m.path(i);
     s.size = m.file_size(i);
     s.mtime_s = m.mtime_ns(i) / 1000000000;
@@ -130,8 +154,10 @@ std::vector<PlannedSample> group(const std::vector<Source>& src, bool cls, Build
       ++r.skipped;
       continue;
     }
-    auto [it, fresh] = by_key.try_emplace(std::string(k->key), samples.size());
-    if (fresh) samples.push_back({std::string(k->key), {}, {}, -1});
+    // Samples do not cross splits: the same key in two splits is two samples.
+    auto [it, fresh] =
+        by_key.try_emplace(std::to_string(src[i].split) + "/" + std::string(k->key), samples.size());
+    if (fresh) samples.push_back({std::string(k->key), {}, {}, -1, src[i].split});
     samples[it->second].files.push_back(i);
   }
   std::vector<std::string> classes;
@@ -259,8 +285,8 @@ class ShardWriter {
     return h.size() + size + tar::padding(size);
   }
 
-  std::optional<PathError> open(std::size_t index) {
-    name_ = shard_name(index);
+  std::optional<PathError> open(std::string name) {
+    name_ = std::move(name);
     pos_ = 0;
     samples_ = 0;
     dali_.clear();
@@ -336,8 +362,11 @@ class ShardWriter {
     buf_.append_zeros(tar::kEndSize);
     if (auto e = flush(true)) return e;
     if (auto e = file_.commit()) return e;
-    info = {name_, samples_, pos_,
-            dali_ok_ ? "v1.2 " + std::to_string(samples_) + "\n" + dali_ : std::string()};
+    info = {name_,
+            samples_,
+            pos_,
+            dali_ok_ ? "v1.2 " + std::to_string(samples_) + "\n" + dali_ : std::string(),
+            {}};
     return std::nullopt;
   }
   void abort() { file_.abort(); }
@@ -572,6 +601,7 @@ struct ShardOut {
 // over --samples-per-shard); a sample never straddles two shards. The plan depends on the input and the
 // options only, so several shards are written at once (or by several ranks) into the same bytes; a sample
 // that fails when read leaves its shard shorter.
+// With --by, a split's samples are consecutive and a new series of shards starts with each split.
 std::vector<std::size_t> plan_shards(const Packer& p) {
   std::vector<std::size_t> starts;
   uint64_t at = 0, in_shard = 0;
@@ -580,8 +610,9 @@ std::vector<std::size_t> plan_shards(const Packer& p) {
     uint64_t bytes = 0;
     for (std::size_t f : s.files) bytes += ShardWriter::member_bytes(p.src[f].rel, p.src[f].size);
     if (s.cls >= 0) bytes += ShardWriter::member_bytes(s.key + ".cls", std::to_string(s.cls).size());
-    if (starts.empty() || (in_shard > 0 && ((p.o.samples_per_shard && in_shard >= p.o.samples_per_shard) ||
-                                            at + bytes + tar::kEndSize > p.o.shard_size))) {
+    if (starts.empty() || s.split != p.samples[p.order[pos - 1]].split ||
+        (in_shard > 0 && ((p.o.samples_per_shard && in_shard >= p.o.samples_per_shard) ||
+                          at + bytes + tar::kEndSize > p.o.shard_size))) {
       starts.push_back(pos);
       at = 0;
       in_shard = 0;
@@ -656,12 +687,12 @@ bool put_sample(const Packer& p, const PlannedSample& s, const Job* job, ShardWr
   return !out.output_error;
 }
 
-// Writes shard K, the samples at positions [begin, end): with `readers` > 1, reader threads read them ahead
-// (slow storage: many reads in flight); with one, this thread reads each file straight into the shard.
-void write_shard(Packer& p, std::size_t k, std::size_t begin, std::size_t end, unsigned readers,
+// Writes the shard NAME, the samples at positions [begin, end): with `readers` > 1, reader threads read them
+// ahead (slow storage: many reads in flight); with one, this thread reads each file straight into the shard.
+void write_shard(Packer& p, const std::string& name, std::size_t begin, std::size_t end, unsigned readers,
                  uint64_t budget, ShardOut& out) {
   ShardWriter w(p.outfd, p.o.out_dir);
-  if (auto e = w.open(k)) {
+  if (auto e = w.open(name)) {
     out.output_error = std::move(e);
     p.stop = true;
     return;
@@ -770,6 +801,15 @@ BuildResult build(const BuildOptions& o) {
   std::vector<Source> src;
   std::string root;
   const bool dir = S_ISDIR(st.st_mode);
+  std::vector<std::string> splits;  // --by: the series, in order of first appearance
+  if (!o.by.empty() && dir) {
+    r.setup_error = o.src + ": --by needs a manifest with that column (dsmanifest split writes one)";
+    return r;
+  }
+  if (!o.by.empty() && o.mds) {
+    r.setup_error = "--by cannot be combined with --format mds";
+    return r;
+  }
   unsigned threads = o.threads;
   if (dir) {
     root = std::filesystem::canonical(o.src).string();
@@ -778,7 +818,7 @@ BuildResult build(const BuildOptions& o) {
       r.setup_error = *e;
       return r;
     }
-  } else if (auto e = list_manifest(o.src, root, src)) {
+  } else if (auto e = list_manifest(o.src, o.by, root, src, splits, r)) {
     r.setup_error = *e;
     return r;
   }
@@ -786,13 +826,23 @@ BuildResult build(const BuildOptions& o) {
   r.threads = threads;
   r.files = src.size();
   std::vector<PlannedSample> samples = group(src, o.cls, r);
+  // The output order: split after split (one split without --by), each split's samples in order of first
+  // appearance or shuffled with the seed.
   std::vector<uint64_t> order;
-  if (o.seed) {
-    ShuffleOptions so;
-    so.seed = *o.seed;
-    EpochOrder(samples.size(), so).append(0, samples.size(), order);
-  } else {
-    for (std::size_t i = 0; i < samples.size(); ++i) order.push_back(i);
+  {
+    std::vector<std::vector<uint64_t>> of_split(std::max<std::size_t>(1, splits.size()));
+    for (std::size_t i = 0; i < samples.size(); ++i) of_split[samples[i].split].push_back(i);
+    for (const auto& in : of_split) {
+      if (!o.seed) {
+        order.insert(order.end(), in.begin(), in.end());
+        continue;
+      }
+      ShuffleOptions so;
+      so.seed = *o.seed;
+      std::vector<uint64_t> perm;
+      EpochOrder(in.size(), so).append(0, in.size(), perm);
+      for (uint64_t k : perm) order.push_back(in[k]);
+    }
   }
 
   const int rootfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -801,7 +851,7 @@ BuildResult build(const BuildOptions& o) {
     return r;
   }
 
-  Manifest index = index_manifest(root);
+  Manifest index = index_manifest(root, o.by);
   // Bytes of source data a sample's read-ahead holds: at most 256 MiB in all, or one sample when it is
   // larger (streamed files not counted: they are never held whole).
   const uint64_t stream_above = o.mds ? UINT64_MAX : kStreamAbove;
@@ -836,6 +886,14 @@ BuildResult build(const BuildOptions& o) {
   Packer p{o, src, samples, order, sample_bytes, rootfd, outfd.fd, stream_above};
   const std::vector<std::size_t> starts = plan_shards(p);
   const std::size_t nshards = starts.size() - 1;
+  // Shard k's series (with --by its split's name) and name: shard-000000.tar, ..., or per split
+  // train-000000.tar, ..., val-000000.tar, ...
+  std::vector<std::string> series(nshards), names(nshards);
+  for (std::size_t k = 0, in_series = 0; k < nshards; ++k) {
+    if (!splits.empty()) series[k] = splits[samples[order[starts[k]]].split];
+    in_series = k > 0 && series[k] == series[k - 1] ? in_series + 1 : 0;
+    names[k] = shard_name(in_series, series[k]);
+  }
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned writers =
       unsigned(std::max<std::size_t>(1, std::min({nshards, cores, std::size_t(threads)})));
@@ -845,7 +903,7 @@ BuildResult build(const BuildOptions& o) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t k; !p.stop && (k = next++) < nshards;)
-      write_shard(p, k, starts[k], starts[k + 1], readers, budget, outs[k]);
+      write_shard(p, names[k], starts[k], starts[k + 1], readers, budget, outs[k]);
   };
   {
     std::vector<std::thread> pool;
@@ -861,10 +919,10 @@ BuildResult build(const BuildOptions& o) {
     for (auto& e : s.errors) r.errors.push_back(std::move(e));
     if (s.output_error && !r.output_error) r.output_error = std::move(s.output_error);
     if (s.info.name.empty()) continue;
-    const std::string name = s.info.name;
+    s.info.series = series[k];
     for (const Row& row : s.rows)
-      add_index_row(index, row.name, row.size, row.hex, row.sample->label, name, row.offset, row.sample->key,
-                    row.file);
+      add_index_row(index, row.name, row.size, row.hex, row.sample->label, names[k], row.offset,
+                    row.sample->key, row.file, series[k]);
     r.samples += s.samples;
     r.members += s.members;
     r.bytes += s.bytes;

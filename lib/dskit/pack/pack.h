@@ -50,6 +50,9 @@ struct BuildOptions {
   std::optional<int64_t> mtime;               // every member's mtime, else the source file's
   unsigned threads = 0;                       // source reads in flight; 0: io_concurrency of the source
   bool mds = false;  // MosaicML Streaming's MDS (shard.NNNNN.mds, index.json) instead of tar shards
+  // A manifest column (a split manifest's "split"): one shard series per value, SPLIT-000000.tar, ...,
+  // with its own SPLIT.shardindex.json, the value in index.tsv's column of that name. Tar shards only.
+  std::string by;
 };
 
 struct BuildResult {

@@ -13,24 +13,30 @@
 
 namespace dskit::pack {
 
-std::string shard_name(std::size_t index);  // shard-000000.tar
+// The shard INDEX of a series: shard-000000.tar, or with --by SERIES-000000.tar (e.g. train-000000.tar).
+std::string shard_name(std::size_t index, std::string_view series = {});
+// Whether a --by value may name a shard series: letters, digits, '_', '-', '.', not starting with '.'.
+bool series_name_ok(std::string_view v);
 
 // index.tsv's columns beyond the manifest's path, size, xxh3_128 and label.
 inline constexpr std::string_view kShardCol = "shard", kOffsetCol = "offset", kKeyCol = "key",
                                   kOriginCol = "origin";
-// An empty index: root = the source's root, columns path size xxh3_128 label shard offset key origin.
-Manifest index_manifest(const std::string& root);
+// An empty index: root = the source's root, columns path size xxh3_128 label shard offset key origin, then
+// BY (the split column of --by) when not empty.
+Manifest index_manifest(const std::string& root, std::string_view by = {});
 void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::string_view hex,
                    std::string_view label, std::string_view shard, uint64_t offset, std::string_view key,
-                   bool file);
+                   bool file, std::string_view split = {});
 
 struct ShardInfo {
   std::string name;
   uint64_t samples = 0, bytes = 0;
   std::string dali;  // the DALI index text; empty when a member name cannot be written in it
+  std::string series;  // the --by value (empty: none); its shards get their own SERIES.shardindex.json
 };
-// index.tsv, shardindex.json and the DALI .idx files, inside the output directory DIRFD (DIR its path for
-// messages); a shard's .idx left out (with a warning) when empty.
+// index.tsv, shardindex.json (with --by one SERIES.shardindex.json per series) and the DALI .idx files,
+// inside the output directory DIRFD (DIR its path for messages); a shard's .idx left out (with a warning)
+// when empty.
 std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const Manifest& index,
                                        const std::vector<ShardInfo>& shards,
                                        std::vector<std::string>& warnings);
