@@ -15,6 +15,7 @@
 #include "dskit/base/units.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/pack/pack.h"
+#include "mpi/comm_mpi.h"
 
 namespace {
 
@@ -30,32 +31,34 @@ struct Flags {
   bool no_label = false, json = false, nul = false, all = false;
 };
 
-int do_build(const Flags& f, const CLI::App& build) {
+// Under mpirun or srun every rank runs the build (its share of the shards) and rank 0 alone prints.
+int do_build(const Flags& f, const CLI::App& build, Comm& comm) {
+  const bool quiet = !comm.is_root();
+  auto usage = [&](const std::string& msg) {
+    return quiet ? app::kExitUsage : app::usage_error(kTool, "build", msg);
+  };
   pack::BuildOptions o;
   o.src = f.src;
   o.out_dir = f.out;
-  if (auto e = parse_bytes(f.shard_size, o.shard_size))
-    return app::usage_error(kTool, "build", "--shard-size: " + *e);
-  if (o.shard_size == 0) return app::usage_error(kTool, "build", "--shard-size must be positive");
+  if (auto e = parse_bytes(f.shard_size, o.shard_size)) return usage("--shard-size: " + *e);
+  if (o.shard_size == 0) return usage("--shard-size must be positive");
   const auto spec = parse_label_spec(f.labels);
-  if (!spec)
-    return app::usage_error(kTool, "build", "--labels: use folder, depth:N, regex:RE, csv:FILE or none");
+  if (!spec) return usage("--labels: use folder, depth:N, regex:RE, csv:FILE or none");
   o.labels = *spec;
   o.cls = !f.no_label;
   o.samples_per_shard = f.samples_per_shard;
   if (build.count("--seed")) o.seed = f.seed;
   if (build.count("--mtime")) o.mtime = f.mtime;
   o.threads = f.threads;
-  if (f.format != "wds" && f.format != "mds")
-    return app::usage_error(kTool, "build", "--format: use wds or mds");
+  o.comm = &comm;
+  if (f.format != "wds" && f.format != "mds") return usage("--format: use wds or mds");
   o.mds = f.format == "mds";
   o.by = f.by;
-  if (build.count("--by") && f.by.empty())
-    return app::usage_error(kTool, "build", "--by: give a column name");
-  if (!o.by.empty() && o.mds)
-    return app::usage_error(kTool, "build", "--by cannot be combined with --format mds");
+  if (build.count("--by") && f.by.empty()) return usage("--by: give a column name");
+  if (!o.by.empty() && o.mds) return usage("--by cannot be combined with --format mds");
   const auto t0 = std::chrono::steady_clock::now();
   const pack::BuildResult r = pack::build(o);
+  if (quiet) return r.setup_error.empty() ? app::kExitOk : app::kExitUsage;
   if (!r.setup_error.empty()) {
     app::print_error(kTool, r.setup_error);
     return app::kExitUsage;
@@ -145,6 +148,12 @@ int do_unpack(const Flags& f) {
 
 int run(int argc, char** argv) {
   app::init_process();
+  std::string mpi_error;
+  const auto comm = mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    app::print_error(kTool, mpi_error);
+    return app::kExitUsage;
+  }
   CLI::App cli{"dspack: pack small files into WebDataset tar shards with indexes; verify, list, unpack them"};
   cli.require_subcommand(1);
   Flags f;
@@ -182,11 +191,13 @@ int run(int argc, char** argv) {
     app::tidy_help(cli);
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    return app::usage_error(kTool, cli, e);
+    if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
+    return comm->is_root() ? app::usage_error(kTool, cli, e) : app::kExitUsage;
   }
   if (f.json && f.nul) return app::usage_error(kTool, "ls", "--json and -0 cannot be combined");
-  if (*build) return do_build(f, *build);
+  if (*build) return do_build(f, *build, *comm);
+  // The other subcommands run in one process: under a launcher, rank 0 alone does the work.
+  if (!comm->is_root()) return 0;
   if (*verify) return do_verify(f);
   if (*ls) return do_ls(f);
   return do_unpack(f);

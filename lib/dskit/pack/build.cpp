@@ -763,65 +763,205 @@ void pack_mds(const BuildOptions& o, const std::vector<Source>& src,
   ahead.run(write_sample);
 }
 
+// Makes and opens the output directory (not through a symbolic link) into `fd`; with `check_empty`, it
+// must be empty (no stale shard can pass as this pack's). An error message, or empty.
+std::string open_output(const BuildOptions& o, bool check_empty, int& fd) {
+  if (::mkdir(o.out_dir.c_str(), 0777) != 0 && errno != EEXIST)
+    return describe(PathError{o.out_dir, errno, "mkdir"});
+  fd = ::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return err == ENOTDIR || err == ELOOP ? o.out_dir + ": not a directory (a symbolic link is not followed)"
+                                          : describe(PathError{o.out_dir, err, "open"});
+  }
+  if (!check_empty) return {};
+  if (const int err = dir_empty(fd); err != 0)
+    return err == ENOTEMPTY ? o.out_dir + ": the output directory is not empty (give a new or empty one)"
+                            : describe(PathError{o.out_dir, err, "read"});
+  return {};
+}
+
+// The source's files (a directory walked, or a manifest's rows), its root and, with --by, its splits; the
+// walk's problems go into `r`. An error message, or empty.
+std::string list_source(const BuildOptions& o, unsigned threads, std::vector<Source>& src, std::string& root,
+                        std::vector<std::string>& splits, BuildResult& r) {
+  struct stat st {};
+  if (::stat(o.src.c_str(), &st) != 0) {
+    // A missing input reads as every tool prints it: "PATH: No such file or directory" (man/dskit.7).
+    return errno == ENOENT ? o.src + ": " + std::strerror(ENOENT) : describe(PathError{o.src, errno, "stat"});
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    auto e = list_manifest(o.src, o.by, root, src, splits, r);
+    return e ? *e : std::string();
+  }
+  if (!o.by.empty()) return o.src + ": --by needs a manifest with that column (dsmanifest split writes one)";
+  root = std::filesystem::canonical(o.src).string();
+  auto e = list_directory(o, root, threads ? threads : io_concurrency(root), src, r);
+  return e ? *e : std::string();
+}
+
+// Under MPI: every rank's error message gathered; the first failing rank's (named when not rank 0) on every
+// rank, or empty when all succeeded. Every rank calls it at the same point, so none is left waiting.
+std::string agree(Comm& comm, const std::string& err) {
+  if (comm.size() == 1) return err;
+  const std::vector<std::string> all = comm.gather(err);
+  std::string verdict;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (!all[i].empty()) {
+      verdict = i ? fmt::format("rank {}: {}", i, all[i]) : all[i];
+      break;
+    }
+  return comm.broadcast(verdict);
+}
+
+// The listing rank 0 hands to the other ranks, so that every rank plans the same shards.
+std::string encode_listing(const std::string& root, const std::vector<std::string>& splits,
+                           const std::vector<Source>& src) {
+  WireWriter w;
+  w.str(root);
+  w.u64(splits.size());
+  for (const auto& s : splits) w.str(s);
+  w.u64(src.size());
+  for (const auto& s : src) {
+    w.str(s.rel);
+    w.u64(s.size);
+    w.i64(s.mtime_s);
+    w.str(s.label);
+    w.u64(s.split);
+  }
+  return std::move(w.bytes());
+}
+
+bool decode_listing(std::string_view b, std::string& root, std::vector<std::string>& splits,
+                    std::vector<Source>& src) {
+  WireReader rd(b);
+  root = rd.str();
+  splits.resize(std::size_t(std::min<uint64_t>(rd.u64(), b.size())));
+  for (auto& s : splits) s = rd.str();
+  src.resize(std::size_t(std::min<uint64_t>(rd.u64(), b.size())));
+  for (auto& s : src) {
+    s.rel = rd.str();
+    s.size = rd.u64();
+    s.mtime_s = rd.i64();
+    s.label = rd.str();
+    s.split = std::size_t(rd.u64());
+  }
+  return !rd.failed() && rd.done();
+}
+
+// What a rank wrote (its shards' ShardOut, by shard number), sent to rank 0; rows name their sample by
+// its index in `samples`.
+std::string encode_outs(const std::vector<ShardOut>& outs, std::size_t begin, std::size_t end,
+                        const std::vector<PlannedSample>& samples) {
+  WireWriter w;
+  auto error = [&](const PathError& e) {
+    w.str(e.path);
+    w.i64(e.err);
+    w.str(e.op);
+    w.str(e.detail);
+  };
+  for (std::size_t k = begin; k < end; ++k) {
+    const ShardOut& s = outs[k];
+    w.str(s.info.name);
+    w.u64(s.info.samples);
+    w.u64(s.info.bytes);
+    w.str(s.info.dali);
+    w.u64(s.rows.size());
+    for (const Row& row : s.rows) {
+      w.u64(uint64_t(row.sample - samples.data()));
+      w.str(row.name);
+      w.str(row.hex);
+      w.u64(row.size);
+      w.u64(row.offset);
+      w.u64(row.file);
+    }
+    w.u64(s.errors.size());
+    for (const auto& e : s.errors) error(e);
+    w.u64(s.output_error.has_value());
+    if (s.output_error) error(*s.output_error);
+    w.u64(s.samples);
+    w.u64(s.members);
+    w.u64(s.bytes);
+  }
+  return std::move(w.bytes());
+}
+
+bool decode_outs(std::string_view b, std::vector<ShardOut>& outs, std::size_t begin, std::size_t end,
+                 const std::vector<PlannedSample>& samples) {
+  WireReader rd(b);
+  auto error = [&] {
+    PathError e;
+    e.path = rd.str();
+    e.err = int(rd.i64());
+    e.op = rd.str();
+    e.detail = rd.str();
+    return e;
+  };
+  for (std::size_t k = begin; k < end && !rd.failed(); ++k) {
+    ShardOut& s = outs[k];
+    s.info.name = rd.str();
+    s.info.samples = rd.u64();
+    s.info.bytes = rd.u64();
+    s.info.dali = rd.str();
+    s.rows.resize(std::size_t(std::min<uint64_t>(rd.u64(), b.size())));
+    for (Row& row : s.rows) {
+      const uint64_t i = rd.u64();
+      if (i >= samples.size()) return false;
+      row.sample = &samples[i];
+      row.name = rd.str();
+      row.hex = rd.str();
+      row.size = rd.u64();
+      row.offset = rd.u64();
+      row.file = rd.u64() != 0;
+    }
+    s.errors.resize(std::size_t(std::min<uint64_t>(rd.u64(), b.size())));
+    for (auto& e : s.errors) e = error();
+    if (rd.u64()) s.output_error = error();
+    s.samples = rd.u64();
+    s.members = rd.u64();
+    s.bytes = rd.u64();
+  }
+  return !rd.failed() && rd.done();
+}
+
 }  // namespace
 
 BuildResult build(const BuildOptions& o) {
   BuildResult r;
+  SoloComm solo;
+  Comm& comm = o.comm ? *o.comm : solo;
+  const bool ranks = comm.size() > 1;
   if (o.shard_size == 0) {
     r.setup_error = "--shard-size must be positive";
-    return r;
-  }
-  // The output directory: made when absent, else it must be empty (no stale shard can pass as this pack's);
-  // opened once, not through a symlink, and every file is made and named inside that descriptor.
-  if (::mkdir(o.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
-    r.setup_error = describe(PathError{o.out_dir, errno, "mkdir"});
-    return r;
-  }
-  const Fd outfd(::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (outfd.fd < 0) {
-    const int err = errno;
-    r.setup_error = err == ENOTDIR || err == ELOOP
-                        ? o.out_dir + ": not a directory (a symbolic link is not followed)"
-                        : describe(PathError{o.out_dir, err, "open"});
-    return r;
-  }
-  if (const int err = dir_empty(outfd.fd); err != 0) {
-    r.setup_error = err == ENOTEMPTY
-                        ? o.out_dir + ": the output directory is not empty (give a new or empty one)"
-                        : describe(PathError{o.out_dir, err, "read"});
-    return r;
-  }
-  struct stat st {};
-  if (::stat(o.src.c_str(), &st) != 0) {
-    // A missing input reads as every tool prints it: "PATH: No such file or directory" (man/dskit.7).
-    r.setup_error =
-        errno == ENOENT ? o.src + ": " + std::strerror(ENOENT) : describe(PathError{o.src, errno, "stat"});
-    return r;
-  }
-  std::vector<Source> src;
-  std::string root;
-  const bool dir = S_ISDIR(st.st_mode);
-  std::vector<std::string> splits;  // --by: the series, in order of first appearance
-  if (!o.by.empty() && dir) {
-    r.setup_error = o.src + ": --by needs a manifest with that column (dsmanifest split writes one)";
     return r;
   }
   if (!o.by.empty() && o.mds) {
     r.setup_error = "--by cannot be combined with --format mds";
     return r;
   }
-  unsigned threads = o.threads;
-  if (dir) {
-    root = std::filesystem::canonical(o.src).string();
-    if (!threads) threads = io_concurrency(root);
-    if (auto e = list_directory(o, root, threads, src, r)) {
-      r.setup_error = *e;
-      return r;
-    }
-  } else if (auto e = list_manifest(o.src, o.by, root, src, splits, r)) {
-    r.setup_error = *e;
+  if (ranks && o.mds) {
+    r.setup_error = "--format mds is written by one process, not across MPI ranks";
     return r;
   }
+  // The output directory: checked empty by rank 0 before any rank writes in it (agree waits for all).
+  int out_fd = -1;
+  std::string err = open_output(o, comm.is_root(), out_fd);
+  const Fd outfd(out_fd);
+  if (!(r.setup_error = agree(comm, err)).empty()) return r;
+  // The source listed once, by rank 0, and handed to the others.
+  std::vector<Source> src;
+  std::string root;
+  std::vector<std::string> splits;  // --by: the series, in order of first appearance
+  if (comm.is_root()) err = list_source(o, o.threads, src, root, splits, r);
+  if (!(r.setup_error = agree(comm, err)).empty()) return r;
+  if (ranks) {
+    const std::string listing = comm.broadcast(comm.is_root() ? encode_listing(root, splits, src) : "");
+    if (!comm.is_root() && !decode_listing(listing, root, splits, src)) {
+      r.setup_error = "the listing from rank 0 is malformed";
+      return r;
+    }
+  }
+  unsigned threads = o.threads;
   if (!threads) threads = io_concurrency(root);
   r.threads = threads;
   r.files = src.size();
@@ -846,8 +986,8 @@ BuildResult build(const BuildOptions& o) {
   }
 
   const int rootfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) {
-    r.setup_error = describe(PathError{root, errno, "open"});
+  if (!(r.setup_error = agree(comm, rootfd < 0 ? describe(PathError{root, errno, "open"}) : "")).empty()) {
+    if (rootfd >= 0) ::close(rootfd);
     return r;
   }
 
@@ -894,15 +1034,20 @@ BuildResult build(const BuildOptions& o) {
     in_series = k > 0 && series[k] == series[k - 1] ? in_series + 1 : 0;
     names[k] = shard_name(in_series, series[k]);
   }
+  // Under MPI each rank writes a contiguous range of the shards: rank i shards [first[i], first[i + 1]).
+  std::vector<std::size_t> first(std::size_t(comm.size()) + 1);
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = nshards * i / std::size_t(comm.size());
+  const std::size_t mine_begin = first[std::size_t(comm.rank())],
+                    mine_end = first[std::size_t(comm.rank()) + 1];
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned writers =
-      unsigned(std::max<std::size_t>(1, std::min({nshards, cores, std::size_t(threads)})));
+      unsigned(std::max<std::size_t>(1, std::min({mine_end - mine_begin, cores, std::size_t(threads)})));
   const unsigned readers = threads / writers;
   const uint64_t budget = (uint64_t{256} << 20) / writers;
   std::vector<ShardOut> outs(nshards);
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{mine_begin};
   auto work = [&] {
-    for (std::size_t k; !p.stop && (k = next++) < nshards;)
+    for (std::size_t k; !p.stop && (k = next++) < mine_end;)
       write_shard(p, names[k], starts[k], starts[k + 1], readers, budget, outs[k]);
   };
   {
@@ -912,6 +1057,20 @@ BuildResult build(const BuildOptions& o) {
     for (auto& t : pool) t.join();
   }
   ::close(rootfd);
+  // Rank 0 gathers what every rank wrote, names a rank whose shard write failed, and writes the indexes.
+  if (ranks) {
+    const std::vector<std::string> parts = comm.gather(encode_outs(outs, mine_begin, mine_end, samples));
+    if (!comm.is_root()) return r;
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+      if (!decode_outs(parts[i], outs, first[i], first[i + 1], samples)) {
+        r.output_error = PathError{fmt::format("rank {}", i), EPROTO, "gather", "its results are malformed"};
+        return r;
+      }
+      for (std::size_t k = first[i]; k < first[i + 1]; ++k)
+        if (outs[k].output_error)
+          outs[k].output_error->path = fmt::format("rank {}: {}", i, outs[k].output_error->path);
+    }
+  }
   // The results in shard order, as one writer would have given them.
   std::vector<ShardInfo> shards;
   for (std::size_t k = 0; k < nshards; ++k) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/base/error.h"
 #include "dskit/manifest/labels.h"
 
@@ -53,6 +54,9 @@ struct BuildOptions {
   // A manifest column (a split manifest's "split"): one shard series per value, SPLIT-000000.tar, ...,
   // with its own SPLIT.shardindex.json, the value in index.tsv's column of that name. Tar shards only.
   std::string by;
+  // The ranks of an MPI run (null: one process): each writes a contiguous range of the planned shards,
+  // rank 0 lists the source for all and writes the indexes; the pack is byte-identical to one process's.
+  Comm* comm = nullptr;
 };
 
 struct BuildResult {
