@@ -738,27 +738,61 @@ void pack_mds(const BuildOptions& o, const std::vector<Source>& src,
     const std::string cls_name = s.key + ".cls", cls_text = std::to_string(s.cls);
     std::vector<OutMember> members;
     std::string cls_hex;
+    // A file above kStreamAbove was not read ahead: opened here, the writer streams it.
+    std::vector<std::string> paths(s.files.size());
+    struct Fds {
+      std::vector<int> fds;
+      ~Fds() {
+        for (int fd : fds) ::close(fd);
+      }
+    } open_files;
     for (std::size_t k = 0; k < s.files.size(); ++k) {
       const Source& f = src[s.files[k]];
-      members.push_back({f.rel, job.data[k], job.hex[k], o.mtime ? *o.mtime : f.mtime_s, true});
+      OutMember m{f.rel, job.data[k], job.hex[k], o.mtime ? *o.mtime : f.mtime_s, true, -1, 0, {}};
+      if (f.size > kStreamAbove) {
+        paths[k] = escape_field(f.rel);
+        BeneathFile bf;
+        if (const int err = open_beneath(rootfd, f.rel.c_str(), bf)) {
+          r.errors.push_back(PathError{paths[k], err, "open", bf.detail ? bf.detail : ""});
+          return true;
+        }
+        open_files.fds.push_back(bf.fd);
+        if (uint64_t(bf.st.st_size) != f.size) {
+          r.errors.push_back(PathError{paths[k], 0, "read", "size changed since it was listed"});
+          return true;
+        }
+        m.fd = bf.fd;
+        m.size = f.size;
+        m.path = paths[k];
+      }
+      members.push_back(m);
     }
     if (s.cls >= 0) {
       append_hash_hex(cls_hex, cls_text, HashAlgo::xxh3_128);
-      members.push_back({cls_name, cls_text, cls_hex, o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false});
+      members.push_back(
+          {cls_name, cls_text, cls_hex, o.mtime ? *o.mtime : src[s.files[0]].mtime_s, false, -1, 0, {}});
     }
     std::sort(members.begin(), members.end(),
               [](const OutMember& a, const OutMember& b) { return a.name < b.name; });
-    for (const auto& m : members) r.bytes += m.data.size();
+    std::optional<PathError> in_err;
+    if (auto e = mds.add(members, s.key, s.label, index, in_err)) {
+      r.output_error = std::move(e);
+      return false;
+    }
+    if (in_err) {  // the sample is left out; the run goes on
+      r.errors.push_back(std::move(*in_err));
+      return true;
+    }
+    for (const auto& m : members) r.bytes += m.fd >= 0 ? m.size : m.data.size();
     r.members += members.size();
     ++r.samples;
-    if (auto e = mds.add(members, s.key, s.label, index)) r.output_error = std::move(e);
-    return !r.output_error;
+    return true;
   };
   ReadAhead ahead(
       order.size(), threads, uint64_t{256} << 20, [&](std::size_t pos) { return sample_bytes[order[pos]]; },
       [&](std::size_t pos, Job& j) {
         j.sample = &samples[order[pos]];
-        read_sample(rootfd, src, UINT64_MAX, j);
+        read_sample(rootfd, src, kStreamAbove, j);
       });
   ahead.run(write_sample);
 }
@@ -994,7 +1028,7 @@ BuildResult build(const BuildOptions& o) {
   Manifest index = index_manifest(root, o.by);
   // Bytes of source data a sample's read-ahead holds: at most 256 MiB in all, or one sample when it is
   // larger (streamed files not counted: they are never held whole).
-  const uint64_t stream_above = o.mds ? UINT64_MAX : kStreamAbove;
+  const uint64_t stream_above = kStreamAbove;
   std::vector<uint64_t> sample_bytes(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i)
     for (std::size_t f : samples[i].files)
