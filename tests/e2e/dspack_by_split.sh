@@ -2,7 +2,8 @@
 # ..., val-..., test-...), each with its own SPLIT.shardindex.json, index.tsv's split column naming each
 # row's split; checked with Python's tarfile (every member of a split's shards is a file of that split, with
 # its bytes, at index.tsv's offset; every file of the manifest packed in its split's series; the wids counts
-# add up); byte-identical whatever -j; verify passes; --by on a directory or a missing column: exit 2.
+# add up); byte-identical whatever -j; verify passes; --by on a directory, a missing column, or a
+# split value that cannot name a shard: exit 2.
 . "$(dirname "$0")/lib.sh"
 mkdir -p src/cat src/dog
 for i in $(seq 1 30); do
@@ -67,4 +68,16 @@ expect_eq "--by on a directory: exit" 2 "$rc_dir"
 grep -q -- "--by needs a manifest" dir.err || fail "message: $(cat dir.err)"
 expect_eq "--by a missing column: exit" 2 "$rc_col"
 grep -q "no such column" col.err || fail "message: $(cat col.err)"
+# A split value that would leave OUTDIR or hide a shard (../x, .x) names no shard: exit 2, nothing written.
+for v in '../x' '.x'; do
+  awk -v v="$v" 'BEGIN { FS = OFS = "\t" } NR > 2 && $NF == "val" { $NF = v } { print }' s.tsv > bad.tsv
+  set +e
+  dspack build bad.tsv --by split -o b 2> bad.err
+  rc=$?
+  set -e
+  expect_eq "--by value $v: exit" 2 "$rc"
+  grep -q "cannot name shards" bad.err || fail "message: $(cat bad.err)"
+  [ -z "$(ls -A b 2> /dev/null)" ] || fail "--by value $v: files written: $(ls -A b)"
+  [ ! -e x-000000.tar ] || fail "a shard written outside OUTDIR"
+done
 echo OK
