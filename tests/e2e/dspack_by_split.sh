@@ -6,15 +6,14 @@
 # split value that cannot name a shard: exit 2.
 . "$(dirname "$0")/lib.sh"
 mkdir -p src/cat src/dog
-for i in $(seq 1 30); do
-  head -c $((i * 53)) /dev/urandom > src/cat/$i.jpg
-  echo "{\"i\":$i}" > src/cat/$i.json
-  head -c $((i * 31)) /dev/urandom > src/dog/d$i.jpg
+for i in $(seq 1 30); do head -c $((i * 53)) /dev/urandom > src/cat/$i.jpg; echo "{\"n\":$i}" > src/cat/$i.json
 done
+for i in $(seq 1 30); do head -c $((i * 31)) /dev/urandom > src/dog/d$i.jpg; done
 dsmanifest build src -o m.tsv 2> /dev/null
 # A sample's files share its key (the path up to the first '.'), so they go to the same split.
 dsmanifest split --ratios 0.6,0.2,0.2 --group-regex '^([^.]*)' m.tsv -o s.tsv 2> /dev/null
-dspack build s.tsv --by split -o p --shard-size 8k --seed 5 -j 3 2> build.err || fail "build: $(cat build.err)"
+dspack build s.tsv --by split -o p --shard-size 8k --seed 5 -j 3 2> build.err ||
+  fail "build: $(cat build.err)"
 dspack build s.tsv --by split -o p1 --shard-size 8k --seed 5 -j 1 2> /dev/null || fail "build -j 1"
 [ "$(ls p)" = "$(ls p1)" ] || fail "-j 1 and -j 3 wrote different files"
 for f in $(ls p); do expect_same_file "p/$f with -j 1 and 3" p/$f p1/$f; done

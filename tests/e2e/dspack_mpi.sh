@@ -4,28 +4,20 @@
 # never hangs.
 . "$(dirname "$0")/lib.sh"
 command -v mpirun > /dev/null || fail "mpirun not installed (scripts/deps.sh installs openmpi-bin)"
-# Open MPI's own allocations are still held at exit; LeakSanitizer would report them, not ours.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
-run_ranks() {
-  local n=$1
-  shift
-  timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"
-}
+run_ranks=(timeout 120 mpirun --allow-run-as-root --oversubscribe -np)  # then the rank count and the command
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"  # Open MPI's own allocations, held at exit
 same_pack() {
   local f
-  [ "$(ls "$1")" = "$(ls "$2")" ] || fail "$1 and $2 hold different files: $(ls "$1" | tr '\n' ' ') / $(ls "$2" | tr '\n' ' ')"
+  [ "$(ls "$1")" = "$(ls "$2")" ] || fail "$1 and $2 hold different files: $(ls "$1" "$2" | tr '\n' ' ')"
   for f in $(ls "$1"); do expect_same_file "$2/$f" "$1/$f" "$2/$f"; done
 }
 mkdir -p src/cat src/dog
-for i in $(seq 1 30); do
-  head -c $((i * 97)) /dev/urandom > src/cat/$i.jpg
-  echo "$i" > src/cat/$i.txt
-  head -c $((i * 41)) /dev/urandom > src/dog/d$i.png
-done
+for i in $(seq 1 30); do head -c $((i * 97)) /dev/urandom > src/cat/$i.jpg; echo "$i" > src/cat/$i.txt; done
+for i in $(seq 1 30); do head -c $((i * 41)) /dev/urandom > src/dog/d$i.png; done
 dspack build src -o one --shard-size 6k --seed 3 2> /dev/null
 [ "$(ls one/*.tar | wc -l)" -gt 4 ] || fail "expected several shards"
 for n in 2 3; do
-  run_ranks "$n" dspack build src -o r$n --shard-size 6k --seed 3 > out$n.txt 2> err$n.txt ||
+  "${run_ranks[@]}" "$n" dspack build src -o r$n --shard-size 6k --seed 3 > out$n.txt 2> err$n.txt ||
     fail "$n ranks: $(cat err$n.txt)"
   same_pack one r$n
   expect_eq "$n ranks: summary lines" 1 "$(grep -c '^dspack: 60 samples' err$n.txt)"
@@ -33,7 +25,8 @@ done
 dsmanifest build src -o m.tsv 2> /dev/null
 dsmanifest split --ratios 0.5,0.5 --group-regex '^([^.]*)' m.tsv -o s.tsv 2> /dev/null
 dspack build s.tsv --by split -o s1 --shard-size 6k 2> /dev/null
-run_ranks 2 dspack build s.tsv --by split -o s2 --shard-size 6k 2> /dev/null || fail "--by split, 2 ranks"
+"${run_ranks[@]}" 2 dspack build s.tsv --by split -o s2 --shard-size 6k 2> /dev/null ||
+  fail "--by split, 2 ranks"
 same_pack s1 s2
 dspack verify r2 > /dev/null 2>&1 || fail "verify of the 2-rank pack"
 
@@ -43,7 +36,7 @@ if mkdir full && mount -t tmpfs -o size=1m tmpfs full 2> /dev/null; then
   for i in $(seq 10 29); do head -c 1000 /dev/urandom > big/c/a$i.bin; done
   for i in $(seq 10 29); do head -c 100000 /dev/urandom > big/c/z$i.bin; done
   set +e
-  run_ranks 2 dspack build big -o full/p --samples-per-shard 5 > /dev/null 2> fail.txt
+  "${run_ranks[@]}" 2 dspack build big -o full/p --samples-per-shard 5 > /dev/null 2> fail.txt
   rc=$?
   set -e
   umount full
