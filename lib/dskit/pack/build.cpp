@@ -146,6 +146,7 @@ std::optional<std::string> list_manifest(const std::string& file, const std::str
 std::vector<PlannedSample> group(const std::vector<Source>& src, bool cls, BuildResult& r) {
   std::vector<PlannedSample> samples;
   std::unordered_map<std::string, std::size_t> by_key;
+  by_key.reserve(src.size());
   for (std::size_t i = 0; i < src.size(); ++i) {
     const auto k = split_key(src[i].rel);
     if (!k) {
@@ -698,6 +699,7 @@ void write_shard(Packer& p, const std::string& name, std::size_t begin, std::siz
     return;
   }
   FileHasher h(4096);  // its hash state only: streamed chunks are read into the shard's buffer
+  out.rows.reserve(2 * (end - begin));  // a file and its .cls, the common sample
   bool ok = true;
   if (readers <= 1) {
     for (std::size_t pos = begin; ok && pos < end && !p.stop; ++pos)
