@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -148,10 +149,11 @@ int do_unpack(const Flags& f) {
 
 int run(int argc, char** argv) {
   app::init_process();
+  // Under mpirun or srun the ranks share the build; the other subcommands run on rank 0 alone.
   std::string mpi_error;
-  const auto comm = mpi::join(argc, argv, mpi_error);
+  const std::unique_ptr<Comm> comm = mpi::join(argc, argv, mpi_error);
   if (!comm) {
-    app::print_error(kTool, mpi_error);
+    app::print_error(kTool, mpi_error);  // several ranks but no MPI in this build, or MPI_Init failed
     return app::kExitUsage;
   }
   CLI::App cli{"dspack: pack small files into WebDataset tar shards with indexes; verify, list, unpack them"};
