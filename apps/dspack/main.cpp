@@ -2,7 +2,9 @@
 // shardindex.json, DALI .idx), and verify, list or unpack such a pack.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "dskit/base/units.h"
 #include "dskit/manifest/manifest.h"
 #include "dskit/pack/pack.h"
+#include "mpi/comm_mpi.h"
 
 namespace {
 
@@ -21,7 +24,7 @@ using namespace dskit;
 constexpr std::string_view kTool = "dspack";
 
 struct Flags {
-  std::string src, out, dest, shard_size = "256M", labels = "folder", format = "wds";
+  std::string src, out, dest, shard_size = "256M", labels = "folder", format = "wds", by;
   uint64_t samples_per_shard = 0, seed = 0;
   int64_t mtime = 0;
   unsigned threads = 0;
@@ -29,27 +32,34 @@ struct Flags {
   bool no_label = false, json = false, nul = false, all = false;
 };
 
-int do_build(const Flags& f, const CLI::App& build) {
+// Under mpirun or srun every rank runs the build (its share of the shards) and rank 0 alone prints.
+int do_build(const Flags& f, const CLI::App& build, Comm& comm) {
+  const bool quiet = !comm.is_root();
+  auto usage = [&](const std::string& msg) {
+    return quiet ? app::kExitUsage : app::usage_error(kTool, "build", msg);
+  };
   pack::BuildOptions o;
   o.src = f.src;
   o.out_dir = f.out;
-  if (auto e = parse_bytes(f.shard_size, o.shard_size))
-    return app::usage_error(kTool, "build", "--shard-size: " + *e);
-  if (o.shard_size == 0) return app::usage_error(kTool, "build", "--shard-size must be positive");
+  if (auto e = parse_bytes(f.shard_size, o.shard_size)) return usage("--shard-size: " + *e);
+  if (o.shard_size == 0) return usage("--shard-size must be positive");
   const auto spec = parse_label_spec(f.labels);
-  if (!spec)
-    return app::usage_error(kTool, "build", "--labels: use folder, depth:N, regex:RE, csv:FILE or none");
+  if (!spec) return usage("--labels: use folder, depth:N, regex:RE, csv:FILE or none");
   o.labels = *spec;
   o.cls = !f.no_label;
   o.samples_per_shard = f.samples_per_shard;
   if (build.count("--seed")) o.seed = f.seed;
   if (build.count("--mtime")) o.mtime = f.mtime;
   o.threads = f.threads;
-  if (f.format != "wds" && f.format != "mds")
-    return app::usage_error(kTool, "build", "--format: use wds or mds");
+  o.comm = &comm;
+  if (f.format != "wds" && f.format != "mds") return usage("--format: use wds or mds");
   o.mds = f.format == "mds";
+  o.by = f.by;
+  if (build.count("--by") && f.by.empty()) return usage("--by: give a column name");
+  if (!o.by.empty() && o.mds) return usage("--by cannot be combined with --format mds");
   const auto t0 = std::chrono::steady_clock::now();
   const pack::BuildResult r = pack::build(o);
+  if (quiet) return r.setup_error.empty() ? app::kExitOk : app::kExitUsage;
   if (!r.setup_error.empty()) {
     app::print_error(kTool, r.setup_error);
     return app::kExitUsage;
@@ -95,7 +105,16 @@ int do_ls(const Flags& f) {
       j.object().bytes_field("key", s.key).bytes_field("shard", s.shard).bytes_field("label", s.label);
       j.key("members").array();
       for (const auto& m : s.members) j.value(m);
-      j.end_array().end_object();
+      j.end_array();
+      // As bytes_field does for one string: when a member name is not UTF-8 ("members" then holds U+FFFD in
+      // place of its bad bytes), "members_b64" gives every member's exact bytes, in the same order.
+      if (!std::all_of(s.members.begin(), s.members.end(),
+                       [](const std::string& m) { return is_valid_utf8(m); })) {
+        j.key("members_b64").array();
+        for (const auto& m : s.members) j.string_from([&](std::string& o) { append_base64(o, m); });
+        j.end_array();
+      }
+      j.end_object();
       out += '\n';
     } else if (f.nul) {
       out += s.key;
@@ -130,6 +149,13 @@ int do_unpack(const Flags& f) {
 
 int run(int argc, char** argv) {
   app::init_process();
+  // Under mpirun or srun the ranks share the build; the other subcommands run on rank 0 alone.
+  std::string mpi_error;
+  const std::unique_ptr<Comm> comm = mpi::join(argc, argv, mpi_error);
+  if (!comm) {
+    app::print_error(kTool, mpi_error);  // several ranks but no MPI in this build, or MPI_Init failed
+    return app::kExitUsage;
+  }
   CLI::App cli{"dspack: pack small files into WebDataset tar shards with indexes; verify, list, unpack them"};
   cli.require_subcommand(1);
   Flags f;
@@ -146,6 +172,9 @@ int run(int argc, char** argv) {
   build->add_flag("--no-label", f.no_label, "No .cls member");
   build->add_option("--format", f.format,
                     "wds (WebDataset tar shards, the default) or mds (MosaicML Streaming)");
+  build->add_option("--by", f.by,
+                    "One shard series per value of this manifest column (a split manifest's split): "
+                    "train-000000.tar, ...");
   app::add_threads_flag(build, f.threads, "by the storage", "source reads in flight");
   auto* verify = cli.add_subcommand("verify", "Check OUTDIR's shards against its index.tsv");
   verify->add_option("OUTDIR", f.src, "A pack's directory")->required();
@@ -164,11 +193,13 @@ int run(int argc, char** argv) {
     app::tidy_help(cli);
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return cli.exit(e);
-    return app::usage_error(kTool, cli, e);
+    if (e.get_exit_code() == 0) return comm->is_root() ? cli.exit(e) : 0;
+    return comm->is_root() ? app::usage_error(kTool, cli, e) : app::kExitUsage;
   }
   if (f.json && f.nul) return app::usage_error(kTool, "ls", "--json and -0 cannot be combined");
-  if (*build) return do_build(f, *build);
+  if (*build) return do_build(f, *build, *comm);
+  // The other subcommands run in one process: under a launcher, rank 0 alone does the work.
+  if (!comm->is_root()) return 0;
   if (*verify) return do_verify(f);
   if (*ls) return do_ls(f);
   return do_unpack(f);

@@ -1,7 +1,8 @@
 # dspack build when a streamed source file (over 16 MiB) shrinks while it is being written into the shard,
-# forced with gdb (stopped at its first hashed chunk, the file truncated to 20 MiB, past two 8 MiB flushes):
-# the file is an error naming it (exit 1), its sample is rolled back out of the shard (the flushed part
-# truncated away), and the run goes on: the shard is byte-identical to a pack of the other samples alone.
+# forced with gdb (stopped at its first hashed chunk, the file truncated to 20 MiB, past many flushes of the
+# shard's buffer): the file is an error naming it (exit 1), its sample is rolled back out of the shard (the
+# flushed part truncated away), and the run goes on: the shard is byte-identical to a pack of the other
+# samples alone.
 . "$(dirname "$0")/lib.sh"
 command -v gdb > /dev/null || { echo "gdb not installed: skipped"; exit 0; }
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"

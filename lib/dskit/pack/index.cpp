@@ -24,11 +24,19 @@ std::optional<KeyExt> split_key(std::string_view name) {
   return KeyExt{name.substr(0, dot), name.substr(dot + 1)};
 }
 
-std::string shard_name(std::size_t index) {
-  return fmt::format("shard-{:06}.tar", index);
+std::string shard_name(std::size_t index, std::string_view series) {
+  return fmt::format("{}-{:06}.tar", series.empty() ? std::string_view("shard") : series, index);
 }
 
-Manifest index_manifest(const std::string& root) {
+bool series_name_ok(std::string_view v) {
+  if (v.empty() || v.front() == '.' || v.size() > 200) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+Manifest index_manifest(const std::string& root, std::string_view by) {
   Manifest m;
   m.root = root;
   m.hash = HashAlgo::xxh3_128;
@@ -40,12 +48,13 @@ Manifest index_manifest(const std::string& root) {
   m.add_column(kOffsetCol);
   m.add_column(kKeyCol);
   m.add_column(kOriginCol);
+  if (!by.empty()) m.add_column(std::string(by));
   return m;
 }
 
 void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::string_view hex,
                    std::string_view label, std::string_view shard, uint64_t offset, std::string_view key,
-                   bool file) {
+                   bool file, std::string_view split) {
   const std::size_t r = m.add_row();
   m.set_cell_raw(r, std::size_t(m.path_col()), name);
   m.set_cell_uint(r, std::size_t(m.size_col()), size);
@@ -55,6 +64,7 @@ void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::strin
   m.set_cell_uint(r, 5, offset);
   m.set_cell_raw(r, 6, key);
   m.set_cell(r, 7, file ? "file" : "label");
+  if (m.num_columns() > 8) m.set_cell_raw(r, 8, split);
 }
 
 std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const Manifest& index,
@@ -69,24 +79,30 @@ std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const 
     if (auto e = write_file_atomic_at(dirfd, idx, dir + "/" + idx, s.dali, {.durability = Durability::none}))
       return e;
   }
-  std::string json;
-  {
-    JsonWriter j(json);
-    j.object().key("__kind__").value("wids-shard-index-v1").key("wids_version").value(1);
-    j.key("shardlist").array();
-    for (const auto& s : shards)
-      j.object()
-          .key("url")
-          .value(s.name)
-          .key("nsamples")
-          .value(s.samples)
-          .key("filesize")
-          .value(s.bytes)
-          .end_object();
-    j.end_array().end_object();
+  // One wids index per series, its shards in order (the shards of a series are consecutive).
+  for (std::size_t i = 0; i == 0 || i < shards.size();) {
+    const std::string series = shards.empty() ? std::string() : shards[i].series;
+    std::string json;
+    {
+      JsonWriter j(json);
+      j.object().key("__kind__").value("wids-shard-index-v1").key("wids_version").value(1);
+      j.key("shardlist").array();
+      for (; i < shards.size() && shards[i].series == series; ++i)
+        j.object()
+            .key("url")
+            .value(shards[i].name)
+            .key("nsamples")
+            .value(shards[i].samples)
+            .key("filesize")
+            .value(shards[i].bytes)
+            .end_object();
+      j.end_array().end_object();
+    }
+    json += '\n';
+    const std::string name = series.empty() ? std::string(kShardIndexName) : series + "." + kShardIndexName;
+    if (auto e = write_file_atomic_at(dirfd, name, dir + "/" + name, json)) return e;
+    if (shards.empty()) break;
   }
-  json += '\n';
-  if (auto e = write_file_atomic_at(dirfd, kShardIndexName, dir + "/" + kShardIndexName, json)) return e;
   return write_index_tsv(dirfd, dir, index);
 }
 

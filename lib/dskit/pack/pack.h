@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dskit/base/comm.h"
 #include "dskit/base/error.h"
 #include "dskit/manifest/labels.h"
 
@@ -50,6 +51,12 @@ struct BuildOptions {
   std::optional<int64_t> mtime;               // every member's mtime, else the source file's
   unsigned threads = 0;                       // source reads in flight; 0: io_concurrency of the source
   bool mds = false;  // MosaicML Streaming's MDS (shard.NNNNN.mds, index.json) instead of tar shards
+  // A manifest column (a split manifest's "split"): one shard series per value, SPLIT-000000.tar, ...,
+  // with its own SPLIT.shardindex.json, the value in index.tsv's column of that name. Tar shards only.
+  std::string by;
+  // The ranks of an MPI run (null: one process): each writes a contiguous range of the planned shards,
+  // rank 0 lists the source for all and writes the indexes; the pack is byte-identical to one process's.
+  Comm* comm = nullptr;
 };
 
 struct BuildResult {

@@ -13,24 +13,30 @@
 
 namespace dskit::pack {
 
-std::string shard_name(std::size_t index);  // shard-000000.tar
+// The shard INDEX of a series: shard-000000.tar, or with --by SERIES-000000.tar (e.g. train-000000.tar).
+std::string shard_name(std::size_t index, std::string_view series = {});
+// Whether a --by value may name a shard series: letters, digits, '_', '-', '.', not starting with '.'.
+bool series_name_ok(std::string_view v);
 
 // index.tsv's columns beyond the manifest's path, size, xxh3_128 and label.
 inline constexpr std::string_view kShardCol = "shard", kOffsetCol = "offset", kKeyCol = "key",
                                   kOriginCol = "origin";
-// An empty index: root = the source's root, columns path size xxh3_128 label shard offset key origin.
-Manifest index_manifest(const std::string& root);
+// An empty index: root = the source's root, columns path size xxh3_128 label shard offset key origin, then
+// BY (the split column of --by) when not empty.
+Manifest index_manifest(const std::string& root, std::string_view by = {});
 void add_index_row(Manifest& m, std::string_view name, uint64_t size, std::string_view hex,
                    std::string_view label, std::string_view shard, uint64_t offset, std::string_view key,
-                   bool file);
+                   bool file, std::string_view split = {});
 
 struct ShardInfo {
   std::string name;
   uint64_t samples = 0, bytes = 0;
-  std::string dali;  // the DALI index text; empty when a member name cannot be written in it
+  std::string dali;    // the DALI index text; empty when a member name cannot be written in it
+  std::string series;  // the --by value (empty: none); its shards get their own SERIES.shardindex.json
 };
-// index.tsv, shardindex.json and the DALI .idx files, inside the output directory DIRFD (DIR its path for
-// messages); a shard's .idx left out (with a warning) when empty.
+// index.tsv, shardindex.json (with --by one SERIES.shardindex.json per series) and the DALI .idx files,
+// inside the output directory DIRFD (DIR its path for messages); a shard's .idx left out (with a warning)
+// when empty.
 std::optional<PathError> write_indexes(int dirfd, const std::string& dir, const Manifest& index,
                                        const std::vector<ShardInfo>& shards,
                                        std::vector<std::string>& warnings);
@@ -57,21 +63,30 @@ struct OutMember {
   std::string_view name, data, hex;
   int64_t mtime = 0;
   bool file = true;  // a source file (else the .cls member dspack made)
+  // A member too large to hold (MdsWriter): `data` and `hex` empty, its bytes streamed from this open
+  // source file, `size` of them (the listed size: a file that changed size fails), `path` for messages.
+  int fd = -1;
+  uint64_t size = 0;
+  std::string_view path;
 };
 
 // MosaicML Streaming's MDS (format version 2): shard.NNNNN.mds files, each "uint32 samples, uint32 offsets
 // (samples + 1, from the file's start), the shard's config as JSON (sorted keys), the samples", a sample
 // being the uint32 sizes of its columns then their bytes; every column has the encoding "bytes", named by the
 // member's extension, in sorted order. index.json lists the shards. A shard is built in memory (at most the
-// shard size) and written whole through base/fileio.
+// shard size) and written whole through base/fileio; once a sample has a member too large to hold (fd set),
+// the shard's samples go to an unnamed spill file beneath the output directory instead, the member
+// streamed into it in 1 MiB chunks, and the shard is its header then the spill's bytes.
 class MdsWriter {
  public:
   // DIRFD: the output directory (kept open by the caller), DIR its path for messages.
   MdsWriter(int dirfd, std::string dir, std::vector<std::string> columns, uint64_t size_limit,
             uint64_t samples_per_shard);
-  // Adds a sample whose members are in column order (one per column).
+  // Adds a sample whose members are in column order (one per column). A streamed member whose source
+  // fails (unreadable, changed size) is `in_err`: the sample is left out. Returns a write error.
   std::optional<PathError> add(const std::vector<OutMember>& members, std::string_view key,
-                               std::string_view label, Manifest& index);
+                               std::string_view label, Manifest& index, std::optional<PathError>& in_err);
+  ~MdsWriter();
   std::optional<PathError> finish(Manifest& index);
   std::size_t shards() const { return shards_.size(); }
   std::string index_json() const;
@@ -92,13 +107,17 @@ class MdsWriter {
   };
   std::string config_json() const;
   std::optional<PathError> flush(Manifest& index);
+  std::optional<PathError> spill_body();  // body_ appended to the spill file (made when absent)
+  PathError spill_error(int err) const { return PathError{dir_ + "/(spill file)", err, "write"}; }
 
   int dirfd_;
   std::string dir_;
   std::vector<std::string> columns_;
   uint64_t size_limit_, samples_per_shard_;
   std::string config_, body_;
-  std::vector<uint64_t> ends_;  // each sample's end within body_
+  int spill_ = -1;              // the spill file, or -1: the whole body is body_
+  uint64_t spilled_ = 0;        // bytes of the body in the spill file (body_ follows them)
+  std::vector<uint64_t> ends_;  // each sample's end within the body
   std::vector<Pending> pending_;
   std::vector<Done> shards_;
 };
