@@ -34,7 +34,7 @@ struct DscpOptions {
   std::vector<std::string> paths;
   bool follow = false, hard_links = false, checksum = false, remove_extra = false, dry_run = false;
   bool verbose = false, print0 = false, json = false, fsync = false, stage_once = false, no_owners = false;
-  bool read_write = false, no_target_dir = false;
+  bool read_write = false, no_target_dir = false, xattrs = false;
   unsigned threads = 0;
   std::string manifest, root, write_manifest;
   uint64_t rank = 0, world = 1, seed = 0, epoch = 0;
@@ -193,6 +193,8 @@ static int run(int argc, char** argv) {
   cli.add_flag("-0,--print0", o.print0, "End listed changes with NUL instead of newline");
   cli.add_flag("--json", o.json, "Changes as JSON Lines; a summary object as the last line");
   cli.add_flag("--fsync", o.fsync, "Sync each file before it is named, and the directories at the end");
+  cli.add_flag("--xattrs", o.xattrs,
+               "Copy extended attributes (user.*; as root trusted.* and security.* too)");
   cli.add_flag("--no-owners", o.no_owners, "Do not keep owners and groups (kept by default as root)");
   app::add_threads_flag(&cli, o.threads, "by the source's filesystem type", "files in flight");
   cli.add_flag("--read-write", o.read_write, "Copy with read/write only, never copy_file_range");
@@ -241,6 +243,7 @@ static int run(int argc, char** argv) {
   co.fsync = o.fsync;
   co.checksum = o.checksum;
   co.remove_extra = o.remove_extra;
+  co.xattrs = o.xattrs;
   co.dry_run = o.dry_run;
   co.copy_file_range = !o.read_write;
   co.rank = static_cast<unsigned>(comm->rank());

@@ -391,12 +391,59 @@ class Copier {
       const struct timespec times[2] = {{0, UTIME_OMIT}, ts_of(d.st.mtime_ns)};
       if (::fchmod(fd.fd, d.st.mode & 07777) != 0 || ::futimens(fd.fd, times) != 0)
         output_error({d.ctx->dst_path(d.rel), errno, "set attributes"});
+      if (o_.xattrs) {
+        const Fd src(open_dir_beneath(d.ctx->src_fd, d.rel.c_str()));
+        if (src.fd < 0)
+          source_error({d.ctx->src_path(d.rel), -src.fd, "open"});
+        else
+          give_xattrs(*d.ctx, d.rel, src.fd, fd.fd, false);
+      }
       if (o_.fsync) (void)::fsync(fd.fd);
     }
     dirs_.clear();
   }
 
  private:
+  // --xattrs: the extended attributes of `src` given to `dst` (both open: no path lookup); a destination
+  // filesystem without them is reported once per run (an error: exit 1), then not tried again. True when
+  // the destination's attributes differed.
+  bool give_xattrs(const RootCtx& ctx, std::string_view rel, int src, int dst, bool fresh) {
+    if (!o_.xattrs || xattrs_off_.load(std::memory_order_relaxed)) return false;
+    const auto r = copy_detail::sync_xattrs(src, dst, fresh, root_, o_.dry_run);
+    if (r.unsupported) {
+      if (!xattrs_off_.exchange(true)) {
+        c_.errors.fetch_add(1, std::memory_order_relaxed);
+        sink_.on_error({ctx.root.dst, ENOTSUP, "setxattr",
+                        "the destination does not support extended attributes: none copied (--xattrs)"},
+                       true);
+      }
+    } else if (r.err) {
+      c_.errors.fetch_add(1, std::memory_order_relaxed);
+      sink_.on_error(
+          {r.output ? ctx.dst_path(rel) : ctx.src_path(rel), r.err, r.op, r.detail ? r.detail : ""},
+          r.output);
+    }
+    return r.changed;
+  }
+
+  // --xattrs on a file otherwise up to date: its attributes compared with the source's (and set) through
+  // descriptors. True when they differed.
+  bool refresh_xattrs(RootCtx& ctx, std::string_view rel, int pfd, const std::string& name, BeneathFile& src,
+                      Fd& src_fd) {
+    if (!o_.xattrs || xattrs_off_.load(std::memory_order_relaxed)) return false;
+    if (src_fd.fd < 0) {
+      if (!open_source(ctx, rel, src)) return false;
+      src_fd.fd = src.fd;
+    }
+    const Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (dfd.fd < 0) {
+      c_.errors.fetch_add(1, std::memory_order_relaxed);
+      sink_.on_error({ctx.dst_path(rel), errno, "open"}, true);
+      return false;
+    }
+    return give_xattrs(ctx, rel, src.fd, dfd.fd, false);
+  }
+
   bool open_source(const RootCtx& ctx, std::string_view rel, BeneathFile& f) {
     const std::string r = ctx.tree ? std::string(rel) : ctx.src_name;
     if (const int err = open_beneath(ctx.src_fd, r.c_str(), f, o_.follow)) {
@@ -476,7 +523,10 @@ class Copier {
                       const struct stat* cur, bool same_meta, const StatInfo& sst, BeneathFile& src,
                       Fd& src_fd, HashAlgo algo, std::string_view expected, std::string* out_hex) {
     if (same_meta && !o_.checksum) {
-      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (refresh_xattrs(ctx, rel, pfd, name, src, src_fd))
+        sink_.on_change(ChangeKind::update, ctx.dst_path(rel), 'f');
+      else
+        c_.unchanged.fetch_add(1, std::memory_order_relaxed);
       if (out_hex && algo != HashAlgo::none) {
         if (!expected.empty()) {
           *out_hex = expected;
@@ -501,7 +551,10 @@ class Copier {
     if (o_.checksum && cur && S_ISREG(cur->st_mode) && static_cast<uint64_t>(cur->st_size) == sst.size &&
         algo == HashAlgo::none && same_content(pfd, name, src, nullptr, dfd) &&
         (o_.dry_run || same_attributes_set(pfd, name, dfd.fd, src.st))) {
-      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (give_xattrs(ctx, rel, src.fd, dfd.fd, false))
+        sink_.on_change(ChangeKind::update, ctx.dst_path(rel), 'f');
+      else
+        c_.unchanged.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
     const ChangeKind kind = cur ? ChangeKind::update : ChangeKind::copy;
@@ -548,6 +601,7 @@ class Copier {
         return fail({ctx.src_path(rel), EINVAL, "verify", "content differs from the manifest"}, false);
       if (out_hex) *out_hex = std::move(hex);
     }
+    give_xattrs(ctx, rel, src.fd, out, true);
     if (root_ && o_.owners && (src.st.st_uid != uid_ || src.st.st_gid != gid_))
       (void)::fchown(out, src.st.st_uid, src.st.st_gid);
     const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
@@ -586,6 +640,7 @@ class Copier {
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
   std::map<std::pair<const RootCtx*, std::string>, std::pair<uint64_t, uint64_t>> dir_ids_;  // -L
   std::vector<DirCache> caches_;
+  std::atomic<bool> xattrs_off_{false};  // the destination has no extended attributes (reported once)
 };
 
 // The walk of the source trees, copying as it goes.
