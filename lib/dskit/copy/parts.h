@@ -45,6 +45,12 @@ struct XattrResult {
 // above 64 KiB (the kernel's XATTR_SIZE_MAX) is an error (E2BIG), never read.
 XattrResult sync_xattrs(int src, int dst, bool fresh, bool root, bool dry_run);
 
+// Under MPI, one rank's part of a large file: the chunks of its data (cut at opts.chunk_bytes, holes
+// skipped) numbered i with i % parts == part, written at their offsets into `dst` (the file shared by the
+// ranks; its length is set by whoever finishes it).
+DataError copy_share(int src, int dst, const struct stat& st, const CopyOptions& opts, unsigned part,
+                     unsigned parts, std::atomic<uint64_t>& bytes);
+
 // A destination error that ends the run: no space, quota, read-only filesystem.
 bool is_fatal_output(int err);
 
