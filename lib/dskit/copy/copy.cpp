@@ -825,21 +825,36 @@ class CopyVisitor : public WalkVisitor {
 };
 
 // The walk of existing destination trees: temporaries of an interrupted run, and (remove_extra) what the
-// source does not have.
+// source does not have. Everything goes through descriptors: the walk starts from the destination
+// directory the copy opened (its /proc/self/fd name: DST is not looked up again) and opens each directory
+// O_NOFOLLOW from its parent's; an entry is looked up in its source directory and removed in its
+// destination directory, both opened beneath their roots following no link (kept open per worker, as the
+// entries of a directory come together) and the name alone looked at there.
 class CleanupVisitor : public WalkVisitor {
  public:
-  CleanupVisitor(const CopyOptions& o, CopySink& sink, CopyCounters& c, std::vector<RootCtx*> roots)
-      : o_(o), sink_(sink), c_(c), roots_(std::move(roots)) {}
-  Action on_entry(const Entry& e, unsigned) override {
+  CleanupVisitor(const CopyOptions& o, CopySink& sink, CopyCounters& c, std::vector<RootCtx*> roots,
+                 std::vector<std::string> walked, unsigned threads)
+      : o_(o),
+        sink_(sink),
+        c_(c),
+        roots_(std::move(roots)),
+        walked_(std::move(walked)),
+        src_(threads),
+        dst_(threads) {}
+  Action on_entry(const Entry& e, unsigned worker) override {
     const RootCtx& ctx = *roots_[e.root_index];
-    const std::string rel(e.rel);
     if (e.depth == 1 && is_stage_file(e.name)) return Action::skip;
+    const std::string name(e.name);
     // A name the source has is a copy, whatever it looks like (a source file may be named like a
-    // temporary); dscp makes temporary files and links only, so a directory is never one.
+    // temporary); dscp makes temporary files and links only, so a directory is never one. A source
+    // directory that cannot be looked in keeps everything (only ENOENT says "not in the source").
     auto in_source = [&] {
       struct stat st {};
-      return ::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
-             errno != ENOENT;
+      if (o_.follow)  // -L: the source's links are followed, as the copy followed them
+        return ::fstatat(ctx.src_fd, std::string(e.rel).c_str(), &st, 0) == 0 || errno != ENOENT;
+      const int sfd = dir_fd(src_[worker], ctx, ctx.src_fd, e.rel);
+      if (sfd < 0) return sfd != -ENOENT;
+      return ::fstatat(sfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
     };
     ChangeKind kind;
     if (e.type != FileType::dir && is_dskit_temp_name(e.name) && !in_source()) {
@@ -850,29 +865,50 @@ class CleanupVisitor : public WalkVisitor {
       return Action::proceed;
     }
     if (!o_.dry_run) {
-      Fd pfd(open_dir_beneath(ctx.dst_fd, std::string(parent_of(rel)).c_str()));
-      const int err = pfd.fd < 0 ? -pfd.fd : remove_tree_at(pfd.fd, std::string(e.name).c_str());
+      const int pfd = dir_fd(dst_[worker], ctx, ctx.dst_fd, e.rel);
+      const int err = pfd < 0 ? -pfd : remove_tree_at(pfd, name.c_str());
       if (err) {
         c_.output_errors.fetch_add(1, std::memory_order_relaxed);
-        sink_.on_error({ctx.dst_path(rel), err, "remove"}, true);
+        sink_.on_error({ctx.dst_path(e.rel), err, "remove"}, true);
         return Action::skip;
       }
     }
     c_.removed.fetch_add(1, std::memory_order_relaxed);
-    sink_.on_change(kind, ctx.dst_path(rel), type_letter(e.type));
+    sink_.on_change(kind, ctx.dst_path(e.rel), type_letter(e.type));
     return Action::skip;
   }
   void on_error(const PathError& err, bool, unsigned) override {
     c_.output_errors.fetch_add(1, std::memory_order_relaxed);
-    sink_.on_error(err, true);
+    PathError e = err;
+    for (std::size_t i = 0; i < walked_.size(); ++i)  // a /proc/self/fd name back to DST as given
+      if (e.path.starts_with(walked_[i]) &&
+          (e.path.size() == walked_[i].size() || e.path[walked_[i].size()] == '/')) {
+        e.path = roots_[i]->dst_path(
+            std::string_view(e.path).substr(std::min(e.path.size(), walked_[i].size() + 1)));
+        break;
+      }
+    sink_.on_error(e, true);
   }
   static bool is_stage_file(std::string_view name) { return name == kStageLock || name == kStageDone; }
 
  private:
+  // The directory holding `rel` beneath `rootfd`, through the worker's cache; -errno on failure.
+  static int dir_fd(DirCache& c, const RootCtx& ctx, int rootfd, std::string_view rel) {
+    const std::string_view want = parent_of(rel);
+    if (c.ctx == &ctx && c.rel == want && c.fd != -1) return c.fd;
+    if (c.fd >= 0) ::close(c.fd);
+    c.ctx = &ctx;
+    c.rel.assign(want);
+    c.fd = open_dir_beneath(rootfd, c.rel.c_str());
+    return c.fd;
+  }
+
   const CopyOptions& o_;
   CopySink& sink_;
   CopyCounters& c_;
   std::vector<RootCtx*> roots_;
+  std::vector<std::string> walked_;  // the walk's root paths
+  std::vector<DirCache> src_, dst_;  // per worker: the last source and destination directory
 };
 
 // The destination DST/NAME of a directory: NAME opened in DST without following it; a symbolic link
@@ -990,12 +1026,21 @@ void cleanup(const std::vector<RootCtx*>& roots, const CopyOptions& o, CopySink&
   for (RootCtx* r : roots)
     if (r->tree && r->dst_fd >= 0 && (r->existed || o.remove_extra)) {
       todo.push_back(r);
-      paths.push_back(r->root.dst);
+      // The directory the copy opened, by its descriptor's name: a DST replaced meanwhile (by a link to
+      // elsewhere) is not the one walked. Without /proc, DST as given.
+      const std::string fd_path = "/proc/self/fd/" + std::to_string(r->dst_fd);
+      struct stat a {
+      }, b{};
+      const bool same = ::stat(fd_path.c_str(), &a) == 0 && ::fstat(r->dst_fd, &b) == 0 &&
+                        a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+      paths.push_back(same ? fd_path : r->root.dst);
     }
   if (todo.empty()) return;
   WalkOptions wo;
-  wo.threads = choose_threads(paths, o.threads);
-  CleanupVisitor v(o, sink, c, todo);
+  std::vector<std::string> given;
+  for (const RootCtx* r : todo) given.push_back(r->root.dst);
+  wo.threads = choose_threads(given, o.threads);  // from DST's filesystem (/proc's is not it)
+  CleanupVisitor v(o, sink, c, todo, paths, wo.threads);
   walk(paths, wo, v);
 }
 
