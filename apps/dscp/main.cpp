@@ -40,15 +40,22 @@ struct DscpOptions {
   uint64_t rank = 0, world = 1, seed = 0, epoch = 0;
 };
 
+// A path as messages on stderr show it: escaped as a manifest cell (`\\n`, `\\t`, `\\xHH` for bytes that
+// are not UTF-8), as the listings on stdout, so that no name can forge a line.
+PathError shown(PathError e) {
+  e.path = escape_field(e.path);
+  return e;
+}
+
 // Prints changes (dry run, -v) to stdout and errors to stderr.
 class AppSink : public CopySink {
  public:
   AppSink(OutputSink& out, bool list, bool json, char term)
       : out_(out), list_(list), json_(json), term_(term) {}
-  void on_error(const PathError& e, bool) override { app::print_error(kTool, app::describe_input(e)); }
+  void on_error(const PathError& e, bool) override { app::print_error(kTool, app::describe_input(shown(e))); }
   void on_change(ChangeKind k, std::string_view path, char type) override {
     if (k == ChangeKind::skip && !list_) {
-      app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", path, type));
+      app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", escape_field(path), type));
       return;
     }
     if (!list_ || out_.failed()) return;
@@ -313,7 +320,7 @@ static int run(int argc, char** argv) {
           "manifest " + o.manifest + " rank " + std::to_string(o.rank) + "/" + std::to_string(o.world) + "\n";
     for (const auto& r : roots) signature += r.src + "\n";
     if (auto err = stage.acquire(dst)) {
-      app::print_error(kTool, describe(*err));
+      app::print_error(kTool, describe(shown(*err)));
       return app::kExitOutput;
     }
     if (stage.done(signature)) {
@@ -349,7 +356,8 @@ static int run(int argc, char** argv) {
   int rc = app::kExitOk;
   if (c.full.load() || c.output_errors.load() > 0) {
     if (c.full.load())
-      app::print_error(kTool, fmt::format("{}: the destination is full or read-only; stopped", dst));
+      app::print_error(kTool,
+                       fmt::format("{}: the destination is full or read-only; stopped", escape_field(dst)));
     rc = app::kExitOutput;
   } else if (c.errors.load() > 0) {
     rc = app::kExitPartial;
@@ -387,7 +395,7 @@ static int run(int argc, char** argv) {
   }
   if (rc == app::kExitOk && o.stage_once && !o.dry_run)
     if (auto err = stage.mark_done(signature)) {
-      app::print_error(kTool, describe(*err));
+      app::print_error(kTool, describe(shown(*err)));
       rc = app::kExitOutput;
     }
   if (ranks) {

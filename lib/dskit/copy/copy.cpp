@@ -24,6 +24,7 @@
 #include "dskit/base/fstype.h"
 #include "dskit/copy/parts.h"
 #include "dskit/manifest/build/open.h"
+#include "dskit/manifest/manifest.h"
 #include "dskit/walk/walk.h"
 
 namespace dskit {
@@ -1084,7 +1085,7 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
   if (srcs.empty()) return "missing source and destination operands";
   struct stat st {};
   const bool dst_dir = ::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  if (!dst_dir && srcs.size() > 1) return "target '" + dst + "' is not a directory";
+  if (!dst_dir && srcs.size() > 1) return "target '" + escape_field(dst) + "' is not a directory";
   for (const auto& s : srcs) {
     if (s.empty()) return std::string("an empty source operand");
     if (!dst_dir) {
@@ -1118,7 +1119,7 @@ std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
     std::free(rd);
     if (!a.empty() && !b.empty() && (b == a || b.starts_with(a + "/")) && ::lstat(r.src.c_str(), &st) == 0 &&
         S_ISDIR(st.st_mode))
-      return "cannot copy '" + r.src + "' into itself ('" + r.dst + "')";
+      return "cannot copy '" + escape_field(r.src) + "' into itself ('" + escape_field(r.dst) + "')";
   }
   return std::nullopt;
 }
