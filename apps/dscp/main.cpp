@@ -200,12 +200,10 @@ static int run(int argc, char** argv) {
   cli.add_flag("-0,--print0", o.print0, "End listed changes with NUL instead of newline");
   cli.add_flag("--json", o.json, "Changes as JSON Lines; a summary object as the last line");
   cli.add_flag("--fsync", o.fsync, "Sync each file before it is named, and the directories at the end");
-  cli.add_flag("--xattrs", o.xattrs,
-               "Copy extended attributes (user.*; as root trusted.* and security.* too)");
+  cli.add_flag("--xattrs", o.xattrs, "Copy extended attributes (user.*; as root trusted.*, security.*)");
   cli.add_flag("--no-owners", o.no_owners, "Do not keep owners and groups (kept by default as root)");
   app::add_threads_flag(&cli, o.threads, "by the source's filesystem type", "files in flight");
-  cli.add_option("--chunk-size", o.chunk_size,
-                 "A file larger than this is copied in chunks by several threads (and ranks) [64M]");
+  cli.add_option("--chunk-size", o.chunk_size, "Copy larger files in chunks (threads, MPI ranks) [64M]");
   cli.add_flag("--read-write", o.read_write, "Copy with read/write only, never copy_file_range");
   cli.add_option("--manifest", o.manifest, "Copy the files this dskit manifest lists, checking their hashes");
   cli.add_option("--root", o.root, "With --manifest: the source root instead of the recorded one");

@@ -208,13 +208,7 @@ class Copier {
     BeneathFile src;
     Fd src_fd;
     StatInfo st;
-    if (info) {
-      st = *info;
-    } else {
-      if (!open_source(ctx, rel, src)) return;
-      src_fd.fd = src.fd;
-      st = stat_info_of(src.st);
-    }
+    if (!source_stat(ctx, rel, info, src, src_fd, st)) return;
     const bool owner = owns(ctx, rel, st);
     const Fd pfd = parent(ctx, rel, worker);
     const std::string name = dst_name(ctx, rel);
@@ -397,13 +391,7 @@ class Copier {
     BeneathFile src;
     Fd src_fd;
     StatInfo sst;
-    if (st) {
-      sst = *st;
-    } else {
-      if (!open_source(ctx, rel, src)) return;
-      src_fd.fd = src.fd;
-      sst = stat_info_of(src.st);
-    }
+    if (!source_stat(ctx, rel, st, src, src_fd, sst)) return;
     const bool same_meta = exists && S_ISREG(cur.st_mode) && static_cast<uint64_t>(cur.st_size) == sst.size &&
                            clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == sst.mtime_ns;
     LinkState* first = nullptr;
@@ -522,6 +510,20 @@ class Copier {
   }
 
  private:
+  // The source's stat: the walk's (`info`), else the open source's (opened into `src` and `src_fd`). False
+  // when the source cannot be opened (reported).
+  bool source_stat(const RootCtx& ctx, std::string_view rel, const StatInfo* info, BeneathFile& src,
+                   Fd& src_fd, StatInfo& st) {
+    if (info) {
+      st = *info;
+      return true;
+    }
+    if (!open_source(ctx, rel, src)) return false;
+    src_fd.fd = src.fd;
+    st = stat_info_of(src.st);
+    return true;
+  }
+
   // --xattrs: the extended attributes of `src` given to `dst` (both open: no path lookup); a destination
   // filesystem without them is reported once per run (an error: exit 1), then not tried again. True when
   // the destination's attributes differed.
