@@ -13,7 +13,7 @@ run=(build-essential cmake ninja-build pkg-config
      libsimdjson-dev libyaml-cpp-dev libpugixml-dev
      libopencv-dev libtiff-dev libjpeg-dev libopenslide-dev liburing-dev
      libopenmpi-dev openmpi-bin python3 python3-dev python3-numpy pybind11-dev)
-test=(doctest-dev libtiff-tools libvips-tools xxhash findutils util-linux rsync
+test=(doctest-dev libtiff-tools libvips-tools xxhash findutils util-linux rsync attr
       libfuse3-dev fuse3 clang libclang-rt-dev gdb mandoc clang-format
       python3-pytest python3-pandas python3-torch python3-torchvision python3-pil)
 bench=(fio fd-find bfs hyperfine rclone fpart)

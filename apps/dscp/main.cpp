@@ -34,21 +34,28 @@ struct DscpOptions {
   std::vector<std::string> paths;
   bool follow = false, hard_links = false, checksum = false, remove_extra = false, dry_run = false;
   bool verbose = false, print0 = false, json = false, fsync = false, stage_once = false, no_owners = false;
-  bool read_write = false, no_target_dir = false;
+  bool read_write = false, no_target_dir = false, xattrs = false;
   unsigned threads = 0;
-  std::string manifest, root, write_manifest;
+  std::string manifest, root, write_manifest, chunk_size;
   uint64_t rank = 0, world = 1, seed = 0, epoch = 0;
 };
+
+// A path as messages on stderr show it: escaped as a manifest cell (`\\n`, `\\t`, `\\xHH` for bytes that
+// are not UTF-8), as the listings on stdout, so that no name can forge a line.
+PathError shown(PathError e) {
+  e.path = escape_field(e.path);
+  return e;
+}
 
 // Prints changes (dry run, -v) to stdout and errors to stderr.
 class AppSink : public CopySink {
  public:
   AppSink(OutputSink& out, bool list, bool json, char term)
       : out_(out), list_(list), json_(json), term_(term) {}
-  void on_error(const PathError& e, bool) override { app::print_error(kTool, app::describe_input(e)); }
+  void on_error(const PathError& e, bool) override { app::print_error(kTool, app::describe_input(shown(e))); }
   void on_change(ChangeKind k, std::string_view path, char type) override {
     if (k == ChangeKind::skip && !list_) {
-      app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", path, type));
+      app::print_error(kTool, fmt::format("{}: skipped (special file, type {})", escape_field(path), type));
       return;
     }
     if (!list_ || out_.failed()) return;
@@ -193,8 +200,10 @@ static int run(int argc, char** argv) {
   cli.add_flag("-0,--print0", o.print0, "End listed changes with NUL instead of newline");
   cli.add_flag("--json", o.json, "Changes as JSON Lines; a summary object as the last line");
   cli.add_flag("--fsync", o.fsync, "Sync each file before it is named, and the directories at the end");
+  cli.add_flag("--xattrs", o.xattrs, "Copy extended attributes (user.*; as root trusted.*, security.*)");
   cli.add_flag("--no-owners", o.no_owners, "Do not keep owners and groups (kept by default as root)");
   app::add_threads_flag(&cli, o.threads, "by the source's filesystem type", "files in flight");
+  cli.add_option("--chunk-size", o.chunk_size, "Copy larger files in chunks (threads, MPI ranks) [64M]");
   cli.add_flag("--read-write", o.read_write, "Copy with read/write only, never copy_file_range");
   cli.add_option("--manifest", o.manifest, "Copy the files this dskit manifest lists, checking their hashes");
   cli.add_option("--root", o.root, "With --manifest: the source root instead of the recorded one");
@@ -215,10 +224,15 @@ static int run(int argc, char** argv) {
     if (e.get_exit_code() == 0) return root ? cli.exit(e) : 0;
     return root ? app::usage_error(kTool, cli, e) : app::kExitUsage;
   }
-  if (ranks && (o.stage_once || !o.write_manifest.empty() || o.world != 1)) {
+  // Under MPI the ranks share one copy: --rank/--world name one process's share of a run without MPI, and
+  // --stage-once's lock would leave ranks of a node waiting on a rank that waits for them in a collective.
+  if (ranks && (o.stage_once || o.world != 1 || o.rank != 0)) {
     if (root)
       app::usage_error(
-          kTool, "--stage-once, --write-manifest and --rank/--world are for one process, not MPI ranks");
+          kTool, o.stage_once ? "--stage-once is for processes started on their own; under MPI the "
+                                "ranks already share one copy (DSKIT_MPI=0 runs each on its own)"
+                              : "--rank and --world are one process's share of a run without MPI; "
+                                "under MPI the ranks share the manifest (DSKIT_MPI=0 runs each on its own)");
     return app::kExitUsage;
   }
   const bool listed = !o.manifest.empty();
@@ -232,6 +246,11 @@ static int run(int argc, char** argv) {
   if (!o.write_manifest.empty() && !listed)
     return app::usage_error(kTool, "--write-manifest needs --manifest");
   if (o.rank >= o.world) return app::usage_error(kTool, "--rank must be below --world");
+  uint64_t chunk = uint64_t{64} << 20;
+  if (!o.chunk_size.empty()) {
+    if (auto err = parse_bytes(o.chunk_size, chunk)) return app::usage_error(kTool, "--chunk-size: " + *err);
+    if (chunk == 0) return app::usage_error(kTool, "--chunk-size must be above 0");
+  }
 
   CopyOptions co;
   co.threads = o.threads;
@@ -241,8 +260,10 @@ static int run(int argc, char** argv) {
   co.fsync = o.fsync;
   co.checksum = o.checksum;
   co.remove_extra = o.remove_extra;
+  co.xattrs = o.xattrs;
   co.dry_run = o.dry_run;
   co.copy_file_range = !o.read_write;
+  co.chunk_bytes = chunk;
   co.rank = static_cast<unsigned>(comm->rank());
   co.world = static_cast<unsigned>(comm->size());
 
@@ -255,11 +276,6 @@ static int run(int argc, char** argv) {
   if (listed) {
     if (int rc = load_listed(o, src_root, files, algo, m)) return rc;
     if (!o.write_manifest.empty() && algo == HashAlgo::none) algo = HashAlgo::xxh3_128;
-    if (ranks) {  // each rank its share, dealt by size
-      std::vector<ListedFile> mine;
-      for (const std::size_t i : deal_by_size(files, co.rank, co.world)) mine.push_back(std::move(files[i]));
-      files = std::move(mine);
-    }
   } else if ((o.stage_once || o.no_target_dir) && o.paths.size() == 2) {
     roots.push_back({o.paths[0], dst});  // DST is the copy of SRC whether or not it exists yet
     if (auto err = check_roots(roots)) return root ? app::usage_error(kTool, *err) : app::kExitUsage;
@@ -302,7 +318,7 @@ static int run(int argc, char** argv) {
           "manifest " + o.manifest + " rank " + std::to_string(o.rank) + "/" + std::to_string(o.world) + "\n";
     for (const auto& r : roots) signature += r.src + "\n";
     if (auto err = stage.acquire(dst)) {
-      app::print_error(kTool, describe(*err));
+      app::print_error(kTool, describe(shown(*err)));
       return app::kExitOutput;
     }
     if (stage.done(signature)) {
@@ -338,34 +354,46 @@ static int run(int argc, char** argv) {
   int rc = app::kExitOk;
   if (c.full.load() || c.output_errors.load() > 0) {
     if (c.full.load())
-      app::print_error(kTool, fmt::format("{}: the destination is full or read-only; stopped", dst));
+      app::print_error(kTool,
+                       fmt::format("{}: the destination is full or read-only; stopped", escape_field(dst)));
     rc = app::kExitOutput;
   } else if (c.errors.load() > 0) {
     rc = app::kExitPartial;
   }
   if (listed && !o.write_manifest.empty() && !o.dry_run) {
-    // The copy's manifest: the rows copied, rooted at DST, with the hashes computed while copying.
-    Manifest w = make_manifest(std::string(), algo, false);
-    char* abs = ::realpath(dst.c_str(), nullptr);
-    w.root = abs ? abs : dst;
-    std::free(abs);
-    const auto path_col = static_cast<std::size_t>(w.path_col());
-    // A row not copied (empty hash) was reported as an error.
+    // The copy's manifest: the rows copied (by every rank, gathered to rank 0), rooted at DST, with the
+    // hashes computed while copying. A row not copied (empty hash) was reported as an error.
+    WireWriter mine;
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (copied[i].hash.empty()) continue;
-      const std::size_t r = w.add_row();
-      w.set_cell_raw(r, path_col, files[i].rel);
-      w.set_cell_uint(r, static_cast<std::size_t>(w.size_col()), copied[i].size);
-      w.set_cell_int(r, static_cast<std::size_t>(w.mtime_col()), copied[i].mtime_ns);
-      w.set_cell_uint(r, static_cast<std::size_t>(w.ino_col()), copied[i].ino);
-      w.set_cell(r, static_cast<std::size_t>(w.hash_col()), copied[i].hash);
+      mine.str(files[i].rel);
+      mine.u64(copied[i].size);
+      mine.i64(copied[i].mtime_ns);
+      mine.u64(copied[i].ino);
+      mine.str(copied[i].hash);
     }
-    w.sort_by_path();
-    if (int wrc = app::output_result(kTool, write_manifest(w, o.write_manifest))) rc = wrc;
+    const auto parts = comm->gather(mine.bytes());
+    if (root) {
+      Manifest w = make_manifest(std::string(), algo, false);
+      char* abs = ::realpath(dst.c_str(), nullptr);
+      w.root = abs ? abs : dst;
+      std::free(abs);
+      for (const auto& part : parts)
+        for (WireReader r(part); !r.done() && !r.failed();) {
+          const std::size_t row = w.add_row();
+          w.set_cell_raw(row, static_cast<std::size_t>(w.path_col()), r.str());
+          w.set_cell_uint(row, static_cast<std::size_t>(w.size_col()), r.u64());
+          w.set_cell_int(row, static_cast<std::size_t>(w.mtime_col()), r.i64());
+          w.set_cell_uint(row, static_cast<std::size_t>(w.ino_col()), r.u64());
+          w.set_cell(row, static_cast<std::size_t>(w.hash_col()), r.str());
+        }
+      w.sort_by_path();
+      if (int wrc = app::output_result(kTool, write_manifest(w, o.write_manifest))) rc = wrc;
+    }
   }
   if (rc == app::kExitOk && o.stage_once && !o.dry_run)
     if (auto err = stage.mark_done(signature)) {
-      app::print_error(kTool, describe(*err));
+      app::print_error(kTool, describe(shown(*err)));
       rc = app::kExitOutput;
     }
   if (ranks) {

@@ -42,6 +42,22 @@ set -e
 
 # Usage errors.
 err_is "no operands" 2 "(see dscp --help)" dscp
+# A name with a newline or a byte that is not UTF-8 is escaped in messages as in the listings (\n, \xHH):
+# one line per message, no forged line.
+mkdir N
+printf 'x\n' > "N/new
+line"
+chmod 000 "N/new
+line"
+mkfifo "N/$(printf 'fi\377fo')"
+chmod -R a+rX N 2> /dev/null || true
+chmod 000 "N/new
+line"
+capture got.txt as_nobody dscp N out/N
+expect_eq "exit code with an unreadable newline name" 1 "$rc"
+grep -qx 'dscp: N/new\\nline: Permission denied (open)' err.txt || fail "newline name not escaped: $(cat -A err.txt)"
+grep -qx 'dscp: N/fi\\xfffo: skipped (special file, type p)' err.txt || fail "byte not escaped: $(cat -A err.txt)"
+expect_eq "two message lines" 2 "$(wc -l < err.txt)"
 err_is "bad option" 2 "(see dscp --help)" dscp --nope S D
 err_is "--rank without --manifest" 2 "need --manifest" dscp --rank 1 --world 2 S D
 err_is "--delete with --manifest" 2 "needs a source tree" dscp --delete --manifest m.tsv D

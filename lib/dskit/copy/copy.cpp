@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -23,6 +24,7 @@
 #include "dskit/base/fstype.h"
 #include "dskit/copy/parts.h"
 #include "dskit/manifest/build/open.h"
+#include "dskit/manifest/manifest.h"
 #include "dskit/walk/walk.h"
 
 namespace dskit {
@@ -38,6 +40,15 @@ constexpr EnumName<ChangeKind> kChangeNames[] = {
     {ChangeKind::remove, "delete"}, {ChangeKind::temp, "temp"},     {ChangeKind::skip, "skip"},
 };
 constexpr int kTempTries = 16;
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const char ch : s) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 std::string_view parent_of(std::string_view rel) {
   const std::size_t slash = rel.rfind('/');
@@ -122,6 +133,16 @@ struct DirFix {
   StatInfo st;
 };
 
+// A large file this rank wrote its part of (under MPI): the temporary the ranks share.
+struct SplitFile {
+  RootCtx* ctx;
+  std::string rel, tmp, key;
+  bool owner, existed;
+  HashAlgo algo;         // a manifest copy: the owner hashes the finished copy,
+  std::string expected;  // checks it against the manifest's hash
+  std::string* out_hex;  // and hands it out
+};
+
 struct LinkState {
   const RootCtx* ctx = nullptr;
   std::string rel;
@@ -160,7 +181,98 @@ class Copier {
       const std::string key = std::to_string(st.dev) + ":" + std::to_string(st.ino);
       return entry_owner(key, o_.world) == o_.rank;
     }
-    return entry_owner(ctx.tree ? ctx.root.src + "\n" + std::string(rel) : ctx.root.src, o_.world) == o_.rank;
+    return entry_owner(key_of(ctx, rel), o_.world) == o_.rank;
+  }
+  static std::string key_of(const RootCtx& ctx, std::string_view rel) {
+    return ctx.tree ? ctx.root.src + "\n" + std::string(rel) : ctx.root.src;
+  }
+
+  // Under MPI, a regular file every rank copies a part of: larger than a chunk (and not linked, -H; not
+  // compared by content, -c, nor a dry run).
+  bool is_split(const StatInfo& st) const {
+    return o_.world > 1 && !o_.dry_run && !o_.checksum && st.size > o_.chunk_bytes &&
+           !(o_.hard_links && st.nlink > 1);
+  }
+
+  // A token of this run, the same on every rank: the shared temporaries of split files are named from it.
+  void set_run_token(std::string token) { token_ = std::move(token); }
+
+  // Every rank's part of a split file: its chunks written into a temporary the ranks share, named from the
+  // run's token and the path (created by whichever rank comes first, O_NOFOLLOW, a regular file with one
+  // link). The owner finishes it in finish_splits. A file already up to date is the owner's alone.
+  // `info`: the source's stat from the walk (nullptr: taken from the open source); algo, expected and
+  // out_hex as for copy_file.
+  void copy_part(RootCtx& ctx, std::string_view rel, const StatInfo* info, unsigned worker,
+                 HashAlgo algo = HashAlgo::none, std::string_view expected = {},
+                 std::string* out_hex = nullptr) {
+    BeneathFile src;
+    Fd src_fd;
+    StatInfo st;
+    if (!source_stat(ctx, rel, info, src, src_fd, st)) return;
+    const bool owner = owns(ctx, rel, st);
+    const Fd pfd = parent(ctx, rel, worker);
+    const std::string name = dst_name(ctx, rel);
+    if (pfd.fd < 0) {
+      if (owner) output_error({ctx.dst_path(parent_of(rel)), -pfd.fd, "open"});
+      return;
+    }
+    struct stat cur {};
+    const bool exists = ::fstatat(pfd.fd, name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && S_ISREG(cur.st_mode) && static_cast<uint64_t>(cur.st_size) == st.size &&
+        clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == st.mtime_ns) {
+      if (owner) copy_file(ctx, rel, &st, worker, algo, expected, out_hex);
+      return;
+    }
+    if (src_fd.fd < 0) {
+      if (!open_source(ctx, rel, src)) return;
+      src_fd.fd = src.fd;
+    }
+    std::string tmp = temp_name_for(name);
+    const std::string key = key_of(ctx, rel);
+    const std::string tag = std::to_string(fnv1a(token_ + "\n" + key) % 900000 + 100000);  // 6 digits
+    tmp.replace(tmp.rfind(".dskit-") + 7, 6, tag);
+    const Fd out(::openat(pfd.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    struct stat ost {};
+    if (out.fd < 0 || ::fstat(out.fd, &ost) != 0 || !S_ISREG(ost.st_mode) || ost.st_nlink != 1)
+      return output_error({ctx.dst_path(rel), out.fd < 0 ? errno : ELOOP, "create"});
+    const DataError de = copy_data_part(src, out.fd);
+    if (de.err) {
+      if (de.output) return output_error({ctx.dst_path(rel), de.err, de.op, de.detail ? de.detail : ""});
+      return source_error({ctx.src_path(rel), de.err, de.op, de.detail ? de.detail : ""});
+    }
+    const std::lock_guard lock(mu_);
+    splits_.push_back(
+        {&ctx, std::string(rel), std::move(tmp), key, owner, exists, algo, std::string(expected), out_hex});
+  }
+
+  // After the walk: the split files every rank wrote its part of are finished by their owners (length,
+  // attributes, renamed to their names); one a rank did not complete is removed by every rank that has it
+  // (the failing rank reported why). A collective: every rank calls it.
+  void finish_splits(Comm& comm) {
+    WireWriter w;
+    for (const auto& s : splits_) w.str(s.key);
+    const auto all = comm.gather(w.bytes());
+    WireWriter agreed;
+    if (comm.is_root()) {
+      std::map<std::string, int> n;
+      for (const auto& part : all)
+        for (WireReader r(part); !r.done() && !r.failed();) ++n[std::string(r.str())];
+      for (const auto& [key, count] : n)
+        if (count == comm.size()) agreed.str(key);
+    }
+    const std::string done = comm.broadcast(std::move(agreed.bytes()));
+    std::set<std::string> complete;
+    for (WireReader r(done); !r.done() && !r.failed();) complete.emplace(r.str());
+    for (const auto& s : splits_) {
+      Fd pfd(open_parent(*s.ctx, s.rel));
+      if (pfd.fd < 0) {
+        if (s.owner) output_error({s.ctx->dst_path(parent_of(s.rel)), -pfd.fd, "open"});
+        continue;
+      }
+      if (!complete.contains(s.key) || !s.owner || !finish_split(s, pfd.fd))
+        if (!complete.contains(s.key) || s.owner) ::unlinkat(pfd.fd, s.tmp.c_str(), 0);
+    }
+    splits_.clear();
   }
 
   void source_error(PathError e) {
@@ -279,13 +391,7 @@ class Copier {
     BeneathFile src;
     Fd src_fd;
     StatInfo sst;
-    if (st) {
-      sst = *st;
-    } else {
-      if (!open_source(ctx, rel, src)) return;
-      src_fd.fd = src.fd;
-      sst = stat_info_of(src.st);
-    }
+    if (!source_stat(ctx, rel, st, src, src_fd, sst)) return;
     const bool same_meta = exists && S_ISREG(cur.st_mode) && static_cast<uint64_t>(cur.st_size) == sst.size &&
                            clamped_ns(cur.st_mtim.tv_sec, cur.st_mtim.tv_nsec) == sst.mtime_ns;
     LinkState* first = nullptr;
@@ -391,12 +497,111 @@ class Copier {
       const struct timespec times[2] = {{0, UTIME_OMIT}, ts_of(d.st.mtime_ns)};
       if (::fchmod(fd.fd, d.st.mode & 07777) != 0 || ::futimens(fd.fd, times) != 0)
         output_error({d.ctx->dst_path(d.rel), errno, "set attributes"});
+      if (o_.xattrs) {
+        const Fd src(open_dir_beneath(d.ctx->src_fd, d.rel.c_str()));
+        if (src.fd < 0)
+          source_error({d.ctx->src_path(d.rel), -src.fd, "open"});
+        else
+          give_xattrs(*d.ctx, d.rel, src.fd, fd.fd, false);
+      }
       if (o_.fsync) (void)::fsync(fd.fd);
     }
     dirs_.clear();
   }
 
  private:
+  // The source's stat: the walk's (`info`), else the open source's (opened into `src` and `src_fd`). False
+  // when the source cannot be opened (reported).
+  bool source_stat(const RootCtx& ctx, std::string_view rel, const StatInfo* info, BeneathFile& src,
+                   Fd& src_fd, StatInfo& st) {
+    if (info) {
+      st = *info;
+      return true;
+    }
+    if (!open_source(ctx, rel, src)) return false;
+    src_fd.fd = src.fd;
+    st = stat_info_of(src.st);
+    return true;
+  }
+
+  // --xattrs: the extended attributes of `src` given to `dst` (both open: no path lookup); a destination
+  // filesystem without them is reported once per run (an error: exit 1), then not tried again. True when
+  // the destination's attributes differed.
+  bool give_xattrs(const RootCtx& ctx, std::string_view rel, int src, int dst, bool fresh) {
+    if (!o_.xattrs || xattrs_off_.load(std::memory_order_relaxed)) return false;
+    const auto r = copy_detail::sync_xattrs(src, dst, fresh, root_, o_.dry_run);
+    if (r.unsupported) {
+      if (!xattrs_off_.exchange(true)) {
+        c_.errors.fetch_add(1, std::memory_order_relaxed);
+        sink_.on_error({ctx.root.dst, ENOTSUP, "setxattr",
+                        "the destination does not support extended attributes: none copied (--xattrs)"},
+                       true);
+      }
+    } else if (r.err) {
+      c_.errors.fetch_add(1, std::memory_order_relaxed);
+      sink_.on_error(
+          {r.output ? ctx.dst_path(rel) : ctx.src_path(rel), r.err, r.op, r.detail ? r.detail : ""},
+          r.output);
+    }
+    return r.changed;
+  }
+
+  // --xattrs on a file otherwise up to date: its attributes compared with the source's (and set) through
+  // descriptors. True when they differed.
+  bool refresh_xattrs(RootCtx& ctx, std::string_view rel, int pfd, const std::string& name, BeneathFile& src,
+                      Fd& src_fd) {
+    if (!o_.xattrs || xattrs_off_.load(std::memory_order_relaxed)) return false;
+    if (src_fd.fd < 0) {
+      if (!open_source(ctx, rel, src)) return false;
+      src_fd.fd = src.fd;
+    }
+    const Fd dfd(::openat(pfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (dfd.fd < 0) {
+      c_.errors.fetch_add(1, std::memory_order_relaxed);
+      sink_.on_error({ctx.dst_path(rel), errno, "open"}, true);
+      return false;
+    }
+    return give_xattrs(ctx, rel, src.fd, dfd.fd, false);
+  }
+
+  DataError copy_data_part(const BeneathFile& src, int out) {
+    return copy_detail::copy_share(src.fd, out, src.st, o_, o_.rank, o_.world, c_.bytes);
+  }
+
+  // The owner's end of a split file: its length, owner, mode, times and attributes from the source as it
+  // is now, then its name. False when that failed (reported; the caller removes the temporary).
+  bool finish_split(const SplitFile& s, int pfd) {
+    BeneathFile src;
+    if (!open_source(*s.ctx, s.rel, src)) return false;
+    const Fd src_fd(src.fd);
+    const Fd out(::openat(pfd, s.tmp.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    const std::string path = s.ctx->dst_path(s.rel);
+    if (out.fd < 0) return output_error({path, errno, "open"}), false;
+    if (::ftruncate(out.fd, src.st.st_size) != 0) return output_error({path, errno, "truncate"}), false;
+    if (s.algo != HashAlgo::none) {  // the parts were written by several ranks: hashed from the copy
+      const Fd in(::openat(pfd, s.tmp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      FileHasher h;
+      std::string hex;
+      const int err = in.fd < 0 ? errno : h.hash_fd(in.fd, s.algo, hex);
+      if (err) return output_error({path, err > 0 ? err : EIO, "hash"}), false;
+      if (!s.expected.empty() && hex != s.expected)
+        return source_error({s.ctx->src_path(s.rel), EINVAL, "verify", "content differs from the manifest"}),
+               false;
+      if (s.out_hex) *s.out_hex = std::move(hex);
+    }
+    give_xattrs(*s.ctx, s.rel, src.fd, out.fd, true);
+    if (root_ && o_.owners) (void)::fchown(out.fd, src.st.st_uid, src.st.st_gid);
+    const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
+    if (::fchmod(out.fd, src.st.st_mode & 07777) != 0 || ::futimens(out.fd, times) != 0)
+      return output_error({path, errno, "set attributes"}), false;
+    if (o_.fsync && ::fsync(out.fd) != 0) return output_error({path, errno, "fsync"}), false;
+    if (::renameat(pfd, s.tmp.c_str(), pfd, dst_name(*s.ctx, s.rel).c_str()) != 0)
+      return output_error({path, errno, "rename"}), false;
+    c_.files.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_change(s.existed ? ChangeKind::update : ChangeKind::copy, path, 'f');
+    return true;
+  }
+
   bool open_source(const RootCtx& ctx, std::string_view rel, BeneathFile& f) {
     const std::string r = ctx.tree ? std::string(rel) : ctx.src_name;
     if (const int err = open_beneath(ctx.src_fd, r.c_str(), f, o_.follow)) {
@@ -476,7 +681,10 @@ class Copier {
                       const struct stat* cur, bool same_meta, const StatInfo& sst, BeneathFile& src,
                       Fd& src_fd, HashAlgo algo, std::string_view expected, std::string* out_hex) {
     if (same_meta && !o_.checksum) {
-      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (refresh_xattrs(ctx, rel, pfd, name, src, src_fd))
+        sink_.on_change(ChangeKind::update, ctx.dst_path(rel), 'f');
+      else
+        c_.unchanged.fetch_add(1, std::memory_order_relaxed);
       if (out_hex && algo != HashAlgo::none) {
         if (!expected.empty()) {
           *out_hex = expected;
@@ -501,7 +709,10 @@ class Copier {
     if (o_.checksum && cur && S_ISREG(cur->st_mode) && static_cast<uint64_t>(cur->st_size) == sst.size &&
         algo == HashAlgo::none && same_content(pfd, name, src, nullptr, dfd) &&
         (o_.dry_run || same_attributes_set(pfd, name, dfd.fd, src.st))) {
-      c_.unchanged.fetch_add(1, std::memory_order_relaxed);
+      if (give_xattrs(ctx, rel, src.fd, dfd.fd, false))
+        sink_.on_change(ChangeKind::update, ctx.dst_path(rel), 'f');
+      else
+        c_.unchanged.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
     const ChangeKind kind = cur ? ChangeKind::update : ChangeKind::copy;
@@ -548,6 +759,7 @@ class Copier {
         return fail({ctx.src_path(rel), EINVAL, "verify", "content differs from the manifest"}, false);
       if (out_hex) *out_hex = std::move(hex);
     }
+    give_xattrs(ctx, rel, src.fd, out, true);
     if (root_ && o_.owners && (src.st.st_uid != uid_ || src.st.st_gid != gid_))
       (void)::fchown(out, src.st.st_uid, src.st.st_gid);
     const struct timespec times[2] = {src.st.st_atim, src.st.st_mtim};
@@ -586,6 +798,9 @@ class Copier {
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
   std::map<std::pair<const RootCtx*, std::string>, std::pair<uint64_t, uint64_t>> dir_ids_;  // -L
   std::vector<DirCache> caches_;
+  std::string token_;                    // the run's, for the names of split files' temporaries
+  std::vector<SplitFile> splits_;        // the split files this rank wrote its part of
+  std::atomic<bool> xattrs_off_{false};  // the destination has no extended attributes (reported once)
 };
 
 // The walk of the source trees, copying as it goes.
@@ -597,6 +812,10 @@ class CopyVisitor : public WalkVisitor {
     RootCtx& ctx = *roots_[e.root_index];
     if (e.type == FileType::dir)
       return c_.make_dir(ctx, e.rel, e.depth, e.st, worker) ? Action::proceed : Action::skip;
+    if (e.type == FileType::file && c_.is_split(e.st)) {
+      c_.copy_part(ctx, e.rel, &e.st, worker);
+      return c_.stopped() ? Action::stop : Action::proceed;
+    }
     if (!c_.owns(ctx, e.rel, e.st)) return Action::proceed;
     c_.copy_entry(ctx, e.rel, e.type, e.st, worker);
     return c_.stopped() ? Action::stop : Action::proceed;
@@ -609,21 +828,36 @@ class CopyVisitor : public WalkVisitor {
 };
 
 // The walk of existing destination trees: temporaries of an interrupted run, and (remove_extra) what the
-// source does not have.
+// source does not have. Everything goes through descriptors: the walk starts from the destination
+// directory the copy opened (its /proc/self/fd name: DST is not looked up again) and opens each directory
+// O_NOFOLLOW from its parent's; an entry is looked up in its source directory and removed in its
+// destination directory, both opened beneath their roots following no link (kept open per worker, as the
+// entries of a directory come together) and the name alone looked at there.
 class CleanupVisitor : public WalkVisitor {
  public:
-  CleanupVisitor(const CopyOptions& o, CopySink& sink, CopyCounters& c, std::vector<RootCtx*> roots)
-      : o_(o), sink_(sink), c_(c), roots_(std::move(roots)) {}
-  Action on_entry(const Entry& e, unsigned) override {
+  CleanupVisitor(const CopyOptions& o, CopySink& sink, CopyCounters& c, std::vector<RootCtx*> roots,
+                 std::vector<std::string> walked, unsigned threads)
+      : o_(o),
+        sink_(sink),
+        c_(c),
+        roots_(std::move(roots)),
+        walked_(std::move(walked)),
+        src_(threads),
+        dst_(threads) {}
+  Action on_entry(const Entry& e, unsigned worker) override {
     const RootCtx& ctx = *roots_[e.root_index];
-    const std::string rel(e.rel);
     if (e.depth == 1 && is_stage_file(e.name)) return Action::skip;
+    const std::string name(e.name);
     // A name the source has is a copy, whatever it looks like (a source file may be named like a
-    // temporary); dscp makes temporary files and links only, so a directory is never one.
+    // temporary); dscp makes temporary files and links only, so a directory is never one. A source
+    // directory that cannot be looked in keeps everything (only ENOENT says "not in the source").
     auto in_source = [&] {
       struct stat st {};
-      return ::fstatat(ctx.src_fd, rel.c_str(), &st, o_.follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ||
-             errno != ENOENT;
+      if (o_.follow)  // -L: the source's links are followed, as the copy followed them
+        return ::fstatat(ctx.src_fd, std::string(e.rel).c_str(), &st, 0) == 0 || errno != ENOENT;
+      const int sfd = dir_fd(src_[worker], ctx, ctx.src_fd, e.rel);
+      if (sfd < 0) return sfd != -ENOENT;
+      return ::fstatat(sfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
     };
     ChangeKind kind;
     if (e.type != FileType::dir && is_dskit_temp_name(e.name) && !in_source()) {
@@ -634,29 +868,50 @@ class CleanupVisitor : public WalkVisitor {
       return Action::proceed;
     }
     if (!o_.dry_run) {
-      Fd pfd(open_dir_beneath(ctx.dst_fd, std::string(parent_of(rel)).c_str()));
-      const int err = pfd.fd < 0 ? -pfd.fd : remove_tree_at(pfd.fd, std::string(e.name).c_str());
+      const int pfd = dir_fd(dst_[worker], ctx, ctx.dst_fd, e.rel);
+      const int err = pfd < 0 ? -pfd : remove_tree_at(pfd, name.c_str());
       if (err) {
         c_.output_errors.fetch_add(1, std::memory_order_relaxed);
-        sink_.on_error({ctx.dst_path(rel), err, "remove"}, true);
+        sink_.on_error({ctx.dst_path(e.rel), err, "remove"}, true);
         return Action::skip;
       }
     }
     c_.removed.fetch_add(1, std::memory_order_relaxed);
-    sink_.on_change(kind, ctx.dst_path(rel), type_letter(e.type));
+    sink_.on_change(kind, ctx.dst_path(e.rel), type_letter(e.type));
     return Action::skip;
   }
   void on_error(const PathError& err, bool, unsigned) override {
     c_.output_errors.fetch_add(1, std::memory_order_relaxed);
-    sink_.on_error(err, true);
+    PathError e = err;
+    for (std::size_t i = 0; i < walked_.size(); ++i)  // a /proc/self/fd name back to DST as given
+      if (e.path.starts_with(walked_[i]) &&
+          (e.path.size() == walked_[i].size() || e.path[walked_[i].size()] == '/')) {
+        e.path = roots_[i]->dst_path(
+            std::string_view(e.path).substr(std::min(e.path.size(), walked_[i].size() + 1)));
+        break;
+      }
+    sink_.on_error(e, true);
   }
   static bool is_stage_file(std::string_view name) { return name == kStageLock || name == kStageDone; }
 
  private:
+  // The directory holding `rel` beneath `rootfd`, through the worker's cache; -errno on failure.
+  static int dir_fd(DirCache& c, const RootCtx& ctx, int rootfd, std::string_view rel) {
+    const std::string_view want = parent_of(rel);
+    if (c.ctx == &ctx && c.rel == want && c.fd != -1) return c.fd;
+    if (c.fd >= 0) ::close(c.fd);
+    c.ctx = &ctx;
+    c.rel.assign(want);
+    c.fd = open_dir_beneath(rootfd, c.rel.c_str());
+    return c.fd;
+  }
+
   const CopyOptions& o_;
   CopySink& sink_;
   CopyCounters& c_;
   std::vector<RootCtx*> roots_;
+  std::vector<std::string> walked_;  // the walk's root paths
+  std::vector<DirCache> src_, dst_;  // per worker: the last source and destination directory
 };
 
 // The destination DST/NAME of a directory: NAME opened in DST without following it; a symbolic link
@@ -774,12 +1029,21 @@ void cleanup(const std::vector<RootCtx*>& roots, const CopyOptions& o, CopySink&
   for (RootCtx* r : roots)
     if (r->tree && r->dst_fd >= 0 && (r->existed || o.remove_extra)) {
       todo.push_back(r);
-      paths.push_back(r->root.dst);
+      // The directory the copy opened, by its descriptor's name: a DST replaced meanwhile (by a link to
+      // elsewhere) is not the one walked. Without /proc, DST as given.
+      const std::string fd_path = "/proc/self/fd/" + std::to_string(r->dst_fd);
+      struct stat a {
+      }, b{};
+      const bool same = ::stat(fd_path.c_str(), &a) == 0 && ::fstat(r->dst_fd, &b) == 0 &&
+                        a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+      paths.push_back(same ? fd_path : r->root.dst);
     }
   if (todo.empty()) return;
   WalkOptions wo;
-  wo.threads = choose_threads(paths, o.threads);
-  CleanupVisitor v(o, sink, c, todo);
+  std::vector<std::string> given;
+  for (const RootCtx* r : todo) given.push_back(r->root.dst);
+  wo.threads = choose_threads(given, o.threads);  // from DST's filesystem (/proc's is not it)
+  CleanupVisitor v(o, sink, c, todo, paths, wo.threads);
   walk(paths, wo, v);
 }
 
@@ -823,7 +1087,7 @@ std::optional<std::string> plan_roots(const std::vector<std::string>& srcs, cons
   if (srcs.empty()) return "missing source and destination operands";
   struct stat st {};
   const bool dst_dir = ::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  if (!dst_dir && srcs.size() > 1) return "target '" + dst + "' is not a directory";
+  if (!dst_dir && srcs.size() > 1) return "target '" + escape_field(dst) + "' is not a directory";
   for (const auto& s : srcs) {
     if (s.empty()) return std::string("an empty source operand");
     if (!dst_dir) {
@@ -857,18 +1121,13 @@ std::optional<std::string> check_roots(const std::vector<CopyRoot>& roots) {
     std::free(rd);
     if (!a.empty() && !b.empty() && (b == a || b.starts_with(a + "/")) && ::lstat(r.src.c_str(), &st) == 0 &&
         S_ISDIR(st.st_mode))
-      return "cannot copy '" + r.src + "' into itself ('" + r.dst + "')";
+      return "cannot copy '" + escape_field(r.src) + "' into itself ('" + escape_field(r.dst) + "')";
   }
   return std::nullopt;
 }
 
 unsigned entry_owner(std::string_view rel, unsigned world) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const char ch : rel) {
-    h ^= static_cast<unsigned char>(ch);
-    h *= 1099511628211ULL;
-  }
-  return world <= 1 ? 0 : static_cast<unsigned>(h % world);
+  return world <= 1 ? 0 : static_cast<unsigned>(fnv1a(rel) % world);
 }
 
 std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsigned rank, unsigned world) {
@@ -891,6 +1150,7 @@ std::vector<std::size_t> deal_by_size(const std::vector<ListedFile>& files, unsi
 void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, CopySink& sink,
                 CopyCounters& counters, Comm* comm) {
   Copier copier(opts, sink, counters);
+  if (comm && comm->size() > 1) copier.set_run_token(comm->broadcast(temp_name_for("")));
   std::vector<std::unique_ptr<RootCtx>> ctxs;
   std::vector<RootCtx*> trees;
   std::vector<std::string> tree_paths;
@@ -904,6 +1164,8 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
       if (!opts.dry_run && ctx->dst_fd >= 0) copier.make_dir(*ctx, ".", 0, info, ~0u);
       trees.push_back(ctx.get());
       tree_paths.push_back(r.src);
+    } else if (S_ISREG(st.st_mode) && copier.is_split(info)) {
+      copier.copy_part(*ctx, ctx->src_name, &info, ~0u);
     } else if (copier.owns(*ctx, ctx->src_name, info)) {
       copier.copy_entry(*ctx, ctx->src_name, file_type_of_mode(st.st_mode), info, ~0u);
     }
@@ -919,6 +1181,7 @@ void copy_roots(const std::vector<CopyRoot>& roots, const CopyOptions& opts, Cop
     walk(tree_paths, wo, v);
   }
   if (comm && comm->size() > 1) {
+    copier.finish_splits(*comm);
     comm->barrier();  // every rank's files are in before the cleanup and the directories' times
     if (!comm->is_root()) return;
   }
@@ -958,9 +1221,50 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
     return true;
   }();
   Copier copier(opts, sink, counters);
+  const bool ranks = comm && comm->size() > 1;
+  // Under MPI a file larger than a chunk is copied by every rank, a part each; the others are dealt out
+  // by size, each to one rank.
+  std::vector<std::size_t> order;
+  std::vector<char> split(files.size(), 0);
+  if (ranks) {
+    copier.set_run_token(comm->broadcast(temp_name_for("")));
+    std::vector<ListedFile> sizes;
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      StatInfo si;
+      si.size = files[i].size;
+      si.nlink = 1;
+      if (copier.is_split(si)) {
+        split[i] = 1;
+        order.push_back(i);
+      } else {
+        sizes.push_back({{}, files[i].size, {}});
+        idx.push_back(i);
+      }
+    }
+    for (const std::size_t j : deal_by_size(sizes, opts.rank, opts.world)) order.push_back(idx[j]);
+  } else {
+    order.resize(files.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  }
+  // The copy as it is now, looked at in its directory (no path lookup, no link followed), for
+  // --write-manifest.
+  auto record = [&](std::size_t i, unsigned worker) {
+    CopiedFile& out = copied[i];
+    if (opts.dry_run || out.hash.empty()) return;
+    struct stat dst {};
+    const Fd pfd = copier.parent(ctx, files[i].rel, worker);
+    if (pfd.fd < 0 ||
+        ::fstatat(pfd.fd, std::string(name_of(files[i].rel)).c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+      out.hash.clear();
+      copier.output_error({ctx.dst_path(files[i].rel), pfd.fd < 0 ? -pfd.fd : errno, "stat"});
+      return;
+    }
+    out.size = static_cast<uint64_t>(dst.st_size);
+    out.mtime_ns = clamped_ns(dst.st_mtim.tv_sec, dst.st_mtim.tv_nsec);
+    out.ino = dst.st_ino;
+  };
   // Large files first, so that the last file to finish is a small one.
-  std::vector<std::size_t> order(files.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return files[a].size > files[b].size; });
   std::atomic<std::size_t> next{0};
@@ -980,26 +1284,20 @@ void copy_listed(const std::string& src_root, const std::string& dst_root,
             continue;
           }
         }
-        CopiedFile& out = copied[order[k]];
-        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &out.hash);
-        if (opts.dry_run || out.hash.empty()) continue;
-        // The copy as it is now, looked at in its directory (no path lookup, no link followed).
-        struct stat dst {};
-        const Fd pfd = copier.parent(ctx, f.rel, t);
-        if (pfd.fd < 0 ||
-            ::fstatat(pfd.fd, std::string(name_of(f.rel)).c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) {
-          out.hash.clear();
-          copier.output_error({ctx.dst_path(f.rel), pfd.fd < 0 ? -pfd.fd : errno, "stat"});
-          continue;
+        if (split[order[k]]) {
+          copier.copy_part(ctx, f.rel, nullptr, t, algo, f.hash, &copied[order[k]].hash);
+          continue;  // recorded once finished
         }
-        out.size = static_cast<uint64_t>(dst.st_size);
-        out.mtime_ns = clamped_ns(dst.st_mtim.tv_sec, dst.st_mtim.tv_nsec);
-        out.ino = dst.st_ino;
+        copier.copy_file(ctx, f.rel, nullptr, t, algo, f.hash, &copied[order[k]].hash);
+        record(order[k], t);
       }
     });
   }
   for (auto& w : workers) w.join();
-  if (comm && comm->size() > 1) {
+  if (ranks) {
+    copier.finish_splits(*comm);
+    for (std::size_t i = 0; i < files.size(); ++i)
+      if (split[i]) record(i, ~0u);
     comm->barrier();  // another rank's temporaries are its copies in flight until it is done
     if (!comm->is_root()) return;
   }

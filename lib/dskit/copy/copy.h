@@ -39,13 +39,15 @@ enum class ChangeKind : uint8_t {
 std::string_view change_name(ChangeKind k);
 
 struct CopyOptions {
-  unsigned threads = 0;          // walk and copy workers; 0: from the source filesystem (io_concurrency)
-  bool follow = false;           // -L: copy what symbolic links point to
-  bool hard_links = false;       // -H: files linked to each other in the source are linked in the copy
-  bool owners = false;           // keep owner and group (as root)
-  bool fsync = false;            // sync each file before it is renamed, and the directories at the end
-  bool checksum = false;         // an existing file is up to date only with the same content (XXH3-128)
-  bool remove_extra = false;     // --delete
+  unsigned threads = 0;       // walk and copy workers; 0: from the source filesystem (io_concurrency)
+  bool follow = false;        // -L: copy what symbolic links point to
+  bool hard_links = false;    // -H: files linked to each other in the source are linked in the copy
+  bool owners = false;        // keep owner and group (as root)
+  bool fsync = false;         // sync each file before it is renamed, and the directories at the end
+  bool checksum = false;      // an existing file is up to date only with the same content (XXH3-128)
+  bool remove_extra = false;  // --delete
+  bool xattrs =
+      false;  // extended attributes of files and directories (user.*; as root trusted.*, security.*)
   bool dry_run = false;          // change nothing; report what would change
   unsigned rank = 0, world = 1;  // with several ranks, this rank copies the entries entry_owner gives it
   uint64_t chunk_bytes = uint64_t{64} << 20;  // a file larger than this is copied in chunks by threads

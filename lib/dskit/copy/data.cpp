@@ -140,7 +140,46 @@ DataError hash_copy(int src, int dst, uint64_t size, HashStream& hash, std::atom
   return {};
 }
 
+// The chunks of `ranges` (cut at opts.chunk_bytes) numbered i with i % parts == part, taken in order by
+// opts.chunk_threads threads.
+DataError copy_chunks(int src, int dst, const std::vector<Range>& ranges, const CopyOptions& opts,
+                      unsigned part, unsigned parts, std::atomic<uint64_t>& bytes) {
+  std::vector<Range> chunks;
+  std::size_t i = 0;
+  for (Range r : ranges)
+    for (uint64_t o = 0; o < r.len; o += opts.chunk_bytes, ++i)
+      if (i % parts == part) chunks.push_back({r.off + o, std::min(opts.chunk_bytes, r.len - o)});
+  DataError e;
+  std::atomic<std::size_t> next{0};
+  std::mutex mu;
+  const unsigned n =
+      static_cast<unsigned>(std::min<std::size_t>(std::max(opts.chunk_threads, 1u), chunks.size()));
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (unsigned t = 0; t < n; ++t) {
+    threads.emplace_back([&] {
+      bool cfr = opts.copy_file_range;
+      std::unique_ptr<char[]> tbuf;
+      for (std::size_t k; (k = next.fetch_add(1)) < chunks.size();) {
+        const DataError ce = copy_range(src, dst, chunks[k], cfr, tbuf, bytes);
+        if (ce.err) {
+          const std::lock_guard lock(mu);
+          if (!e.err) e = ce;
+          next.store(chunks.size());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return e;
+}
+
 }  // namespace
+
+DataError copy_share(int src, int dst, const struct stat& st, const CopyOptions& opts, unsigned part,
+                     unsigned parts, std::atomic<uint64_t>& bytes) {
+  return copy_chunks(src, dst, data_ranges(src, st), opts, part, parts, bytes);
+}
 
 bool is_fatal_output(int err) {
   return err == ENOSPC || err == EDQUOT || err == EROFS;
@@ -166,31 +205,7 @@ DataError copy_data(int src, int dst, const struct stat& st, const CopyOptions& 
         if (e.err) break;
       }
     } else {
-      // Chunks of at most chunk_bytes, taken in order by a few threads.
-      std::vector<Range> chunks;
-      for (Range r : ranges)
-        for (uint64_t o = 0; o < r.len; o += opts.chunk_bytes)
-          chunks.push_back({r.off + o, std::min(opts.chunk_bytes, r.len - o)});
-      std::atomic<std::size_t> next{0};
-      std::mutex mu;
-      const unsigned n = static_cast<unsigned>(std::min<std::size_t>(opts.chunk_threads, chunks.size()));
-      std::vector<std::thread> threads;
-      threads.reserve(n);
-      for (unsigned t = 0; t < n; ++t) {
-        threads.emplace_back([&] {
-          bool cfr = opts.copy_file_range;
-          std::unique_ptr<char[]> tbuf;
-          for (std::size_t i; (i = next.fetch_add(1)) < chunks.size();) {
-            const DataError ce = copy_range(src, dst, chunks[i], cfr, tbuf, bytes);
-            if (ce.err) {
-              const std::lock_guard lock(mu);
-              if (!e.err) e = ce;
-              next.store(chunks.size());
-            }
-          }
-        });
-      }
-      for (auto& t : threads) t.join();
+      e = copy_chunks(src, dst, ranges, opts, 0, 1, bytes);
     }
   }
   if (e.err) return e;

@@ -30,6 +30,27 @@ struct DataError {
 DataError copy_data(int src, int dst, const struct stat& st, const CopyOptions& opts, HashStream* hash,
                     std::atomic<uint64_t>& bytes);
 
+// What sync_xattrs did: `changed` when the destination's attributes differed (and, unless dry_run, were
+// set); a failure (err, which side, the call); `unsupported`: the destination filesystem has no user.*
+// attributes (nothing more is tried on it).
+struct XattrResult {
+  int err = 0;
+  bool output = false, changed = false, unsupported = false;
+  const char* op = "";
+  const char* detail = nullptr;
+};
+
+// Gives `dst` the extended attributes of `src` (user.*, and as `root` trusted.* and security.*), both open
+// descriptors: missing or different ones set, with !fresh the ones `src` lacks removed. A list or a value
+// above 64 KiB (the kernel's XATTR_SIZE_MAX) is an error (E2BIG), never read.
+XattrResult sync_xattrs(int src, int dst, bool fresh, bool root, bool dry_run);
+
+// Under MPI, one rank's part of a large file: the chunks of its data (cut at opts.chunk_bytes, holes
+// skipped) numbered i with i % parts == part, written at their offsets into `dst` (the file shared by the
+// ranks; its length is set by whoever finishes it).
+DataError copy_share(int src, int dst, const struct stat& st, const CopyOptions& opts, unsigned part,
+                     unsigned parts, std::atomic<uint64_t>& bytes);
+
 // A destination error that ends the run: no space, quota, read-only filesystem.
 bool is_fatal_output(int err);
 
