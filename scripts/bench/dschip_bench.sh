@@ -61,7 +61,7 @@ run() {
   /usr/bin/time -f "%e %M %U %S" -o "$name.time" "$@" >/dev/null
   local files bytes
   files=$(find out -type f -name '*.jpg' | wc -l)
-  bytes=$(find out -type f -name '*.jpg' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+  bytes=$(find out -type f -name '*.jpg' -printf '%s\n' | awk '{ s += $1 } END { printf "%d\n", s }')
   echo "$(cat "$name.time") $files $bytes $(cut -d' ' -f1 /proc/loadavg)" >"$name.time"
   echo "$name: $(cat "$name.time") (wall s, RSS KB, user s, sys s, chips, bytes, load)" >&2
   rm -rf out
