@@ -7,7 +7,9 @@ for cmd in build verify update diff convert stats shuffle shard split leaks; do
   man_names_options "$page" dsmanifest "$cmd"
 done
 # The Python unescape in the format page works on every byte value.
-mandoc -Tascii "$DSKIT_SRC/man/dskit-manifest.5" | col -bx | awk '/^ +import re$/{on=1} on&&/^ *$/{exit} on' > unescape.py
+# (awk reads to the end: an early exit would let col die of SIGPIPE, which pipefail turns into a failure.)
+mandoc -Tascii "$DSKIT_SRC/man/dskit-manifest.5" | col -bx |
+  awk '!done && /^ +import re$/ { on = 1 } on && /^ *$/ { on = 0; done = 1 } on' > unescape.py
 python3 - "$PWD/unescape.py" <<'PY'
 import sys
 import textwrap
