@@ -130,13 +130,14 @@ TEST_CASE("pack samples: hostile index rows are refused") {
   refused("a/1.jpg\t3000\t", "a/1.jpg\t9223372036854775807\t", "not a byte range");
 
   // Well-formed ranges beyond the shard's end load, and are refused when the shards are opened.
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& edit : std::vector<std::pair<std::string, std::string>>{
            {"\tshard-000000.tar\t512\t", "\tshard-000000.tar\t99999999\t"},
            {"a/1.jpg\t3000\t", "a/1.jpg\t9000000000000000000\t"},
            {"a/1.jpg\t3000\t", "a/1.jpg\t3001000\t"}}) {
+    const std::string& to = edit.second;  // a plain variable: clang 14 cannot capture a structured binding
     CAPTURE(to);
     t.file("p/index.tsv", original);
-    edit_index(t, from, to);
+    edit_index(t, edit.first, to);
     REQUIRE_FALSE(load_samples(t.path("p"), s));
     ShardFiles shards;
     const auto e = shards.open(s, false);
