@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "dskit/base/fstype.h"
+#include "dskit/walk/task_queue.h"
 
 namespace dskit {
 
@@ -159,6 +160,8 @@ struct DirNode {
   uint64_t root_dev = 0;
   uint64_t dev = 0, ino = 0;
   std::shared_ptr<DirNode> parent;  // kept only with `follow`, for loop detection
+  // Workers looking up this directory's children right now (opening a subdirectory, stat'ing a batch).
+  std::atomic<uint32_t> lookups{0};
   DirNode() = default;
   DirNode(const DirNode&) = delete;
   DirNode& operator=(const DirNode&) = delete;
@@ -198,6 +201,7 @@ class WalkRun {
   WalkRun(const WalkOptions& opts, WalkVisitor& visitor, unsigned threads)
       : opts_(opts), visitor_(visitor), threads_(threads), counters_(threads) {
     batch_size_ = threads > 16 ? 8 : 256;
+    spread_ = threads > 16;
   }
 
   void add_root(const std::string& root, std::size_t index) {
@@ -239,7 +243,7 @@ class WalkRun {
     t.prefix_len = root.size() + (root.back() == '/' ? 0 : 1);
     t.root_index = index;
     t.root_dev = t.dev;
-    stack_.push_back(std::move(t));
+    queue_.push(std::move(t));
   }
 
   WalkStats run() {
@@ -265,39 +269,50 @@ class WalkRun {
     std::string pathbuf;
     for (;;) {
       Task t;
+      DirNode* looking = nullptr;  // the directory t looks up names in, counted in its `lookups`
       {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !stack_.empty() || active_ == 0; });
-        if (stack_.empty()) return;
-        t = std::move(stack_.back());
-        stack_.pop_back();
+        cv_.wait(lk, [&] { return !queue_.empty() || active_ == 0; });
+        if (queue_.empty()) return;
+        t = take();
+        looking = t.dir.get();
+        if (looking) looking->lookups.fetch_add(1, std::memory_order_relaxed);
         ++active_;
       }
       if (!stop_.load(std::memory_order_relaxed)) {
         if (t.kind == Task::Kind::read_dir)
-          read_dir(t, id, dents.get(), pathbuf);
+          read_dir(t, id, dents.get(), pathbuf, looking);
         else
           stat_batch(t, id, pathbuf);
       }
+      if (looking) looking->lookups.fetch_sub(1, std::memory_order_relaxed);
       {
         std::lock_guard lk(mu_);
         --active_;
-        if (active_ == 0 && stack_.empty()) cv_.notify_all();
+        if (active_ == 0 && queue_.empty()) cv_.notify_all();
       }
     }
   }
 
+  // The next task (mu_ held, queue_ not empty); t.dir is the directory whose names the task looks up.
+  Task take() {
+    return queue_.take(spread_, [](const Task& t) -> uint32_t {
+      return t.dir ? t.dir->lookups.load(std::memory_order_relaxed) : 0;
+    });
+  }
+
+  // Queues `tasks` as one group: the tasks of one call share their directory (t.dir).
   void push(std::vector<Task>& tasks) {
     if (tasks.empty()) return;
+    const bool one = tasks.size() == 1;
     {
       std::lock_guard lk(mu_);
-      for (auto& t : tasks) stack_.push_back(std::move(t));
+      queue_.push(tasks);
     }
-    if (tasks.size() == 1)
+    if (one)
       cv_.notify_one();
     else
       cv_.notify_all();
-    tasks.clear();
   }
 
   void error(unsigned id, std::string path, int err, const char* op) {
@@ -348,7 +363,8 @@ class WalkRun {
     subdirs.push_back(std::move(t));
   }
 
-  void read_dir(Task& t, unsigned id, char* buf, std::string& pathbuf) {
+  // `looking`: t's parent, whose lookup count the open ends (set to null then).
+  void read_dir(Task& t, unsigned id, char* buf, std::string& pathbuf, DirNode*& looking) {
     const int parent_fd = t.dir ? t.dir->fd : AT_FDCWD;
     const char* open_name = t.dir ? t.name.c_str() : t.path.c_str();
     int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
@@ -359,6 +375,12 @@ class WalkRun {
     const bool child = t.dir != nullptr;
     const bool sole = child && !opts_.follow && t.dir.use_count() == 1 && t.path.size() < PATH_MAX;
     int fd = gate_.open(parent_fd, open_name, flags, sole ? FdGate::kSoleHolder : FdGate::kPatience);
+    if (looking) {
+      const int err = errno;
+      looking->lookups.fetch_sub(1, std::memory_order_relaxed);
+      looking = nullptr;
+      errno = err;
+    }
     if (fd < 0 && sole && (errno == EMFILE || errno == ENFILE)) {
       t.dir.reset();
       fd = gate_.open(AT_FDCWD, t.path.c_str(), flags);
@@ -515,8 +537,9 @@ class WalkRun {
   std::vector<WorkerCounters> counters_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Task> stack_;
+  TaskQueue<Task> queue_;
   unsigned active_ = 0;
+  bool spread_ = false;  // take(): spread the workers over directories (many workers: network storage)
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> queued_batches_{0};
 };
