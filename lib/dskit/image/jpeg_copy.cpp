@@ -6,6 +6,8 @@
 // happened.
 #include "dskit/image/jpeg_copy.h"
 
+#include "dskit/image/jpeg_scan.h"
+
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>
@@ -174,17 +176,20 @@ std::string tile_name(int64_t col, int64_t row) {
 
 }  // namespace
 
-// A tile's coefficients, quantisation and layout, read once and kept in a JpegTileCache.
+// A tile read once and kept in a JpegTileCache: its layout and quantisation, and its scan indexed by MCU
+// (jpeg_scan.h) or its coefficients.
 struct JpegCoefTile {
   Layout l;
   J_COLOR_SPACE color = JCS_UNKNOWN;
   int ids[MAX_COMPONENTS] = {};
   UINT16 quant[MAX_COMPONENTS][DCTSIZE2] = {};
+  std::unique_ptr<JpegScan> scan;                            // when the scan could be indexed
+  bool coefficients = false;                                 // blocks hold the coefficients
   int64_t bw[MAX_COMPONENTS] = {}, bh[MAX_COMPONENTS] = {};  // blocks held per component
   std::vector<JCOEF> blocks[MAX_COMPONENTS];                 // bw x bh blocks of DCTSIZE2, row-major
 
   std::size_t bytes() const {
-    std::size_t n = sizeof *this;
+    std::size_t n = sizeof *this + (scan ? scan->bytes() : 0);
     for (const auto& b : blocks) n += b.size() * sizeof(JCOEF);
     return n;
   }
@@ -192,15 +197,55 @@ struct JpegCoefTile {
 
 namespace {
 
-// Reads one tile stream's coefficients into `t`.
+// The scan layout of the header in `s` when its scan can be indexed (jpeg_scan.h), with the quantisation
+// tables into `t`; false when not (restart markers, a scan without every component, tables missing, ...).
+bool scan_layout(const jpeg_decompress_struct& s, const JpegGrid& grid, JpegCoefTile& t, ScanLayout& out) {
+  const int n = s.num_components;
+  if (n < 1 || n > kScanMaxComponents || s.comps_in_scan != n || s.restart_interval != 0) return false;
+  if (n == 1 && (t.l.h[0] != 1 || t.l.v[0] != 1)) return false;
+  out.components = n;
+  for (int c = 0; c < n; ++c) {
+    const jpeg_component_info& ci = s.comp_info[c];
+    if (s.cur_comp_info[c] != &s.comp_info[c]) return false;  // scan order = frame order
+    if (ci.dc_tbl_no < 0 || ci.dc_tbl_no >= NUM_HUFF_TBLS || ci.ac_tbl_no < 0 ||
+        ci.ac_tbl_no >= NUM_HUFF_TBLS || ci.quant_tbl_no < 0 || ci.quant_tbl_no >= NUM_QUANT_TBLS)
+      return false;
+    const JHUFF_TBL* dc = s.dc_huff_tbl_ptrs[ci.dc_tbl_no];
+    const JHUFF_TBL* ac = s.ac_huff_tbl_ptrs[ci.ac_tbl_no];
+    const JQUANT_TBL* q = s.quant_tbl_ptrs[ci.quant_tbl_no];
+    if (!dc || !ac || !q) return false;
+    std::memcpy(out.dc[c].bits.data(), dc->bits, 17);
+    std::memcpy(out.dc[c].values.data(), dc->huffval, 256);
+    std::memcpy(out.ac[c].bits.data(), ac->bits, 17);
+    std::memcpy(out.ac[c].values.data(), ac->huffval, 256);
+    std::memcpy(t.quant[c], q->quantval, sizeof t.quant[c]);
+    t.ids[c] = ci.component_id;
+    out.blocks[c] = n == 1 ? 1 : t.l.h[c] * t.l.v[c];
+  }
+  out.mcus_x = grid.tile_width / t.l.imcu_w;
+  out.mcus_y = (int64_t(s.image_height) + t.l.imcu_h - 1) / t.l.imcu_h;
+  return true;
+}
+
+// Reads one tile stream into `t`: its scan indexed when `index` and the scan allows it, else its
+// coefficients.
 std::optional<std::string> load_tile(Session& s, const JpegGrid& grid, const std::vector<unsigned char>& data,
-                                     JpegCoefTile& t) {
+                                     JpegCoefTile& t, bool index) {
   if (auto e = s.read_header(grid, data)) return e;
   if (auto e = check_header(grid, s.src, t.l)) {
     s.abort_src();
     return e;
   }
   t.color = s.src.jpeg_color_space;
+  if (ScanLayout layout; index && scan_layout(s.src, grid, t, layout)) {
+    auto scan = std::make_unique<JpegScan>();
+    // After the header, libjpeg's source is at the first byte of the scan's data.
+    if (!index_scan(s.src.src->next_input_byte, s.src.src->bytes_in_buffer, layout, *scan)) {
+      t.scan = std::move(scan);
+      s.abort_src();
+      return std::nullopt;
+    }
+  }
   jvirt_barray_ptr* arrays = nullptr;
   auto read = [&] { arrays = jpeg_read_coefficients(&s.src); };
   if (!guarded(s.err, read)) return s.failure("corrupt JPEG data");
@@ -227,7 +272,51 @@ std::optional<std::string> load_tile(Session& s, const JpegGrid& grid, const std
     jpeg_abort_decompress(&s.src);
   };
   if (!guarded(s.err, copy)) return s.failure("cannot read the JPEG blocks");
+  t.coefficients = true;
   return std::nullopt;
+}
+
+// The chip written from the tiles' indexed scans (row-major, tx0..tx1 x ty0..ty1); false when it cannot be
+// (a tile's tables differ from the first's, a DC difference the tables cannot code, 16-bit quantisation).
+bool splice_chip(const JpegGrid& grid, const std::vector<std::shared_ptr<const JpegCoefTile>>& tiles,
+                 int64_t tx0, int64_t tx1, int64_t x, int64_t y, int64_t w, int64_t h,
+                 std::vector<unsigned char>& out) {
+  const JpegCoefTile& first = *tiles.front();
+  const ScanLayout& layout = first.scan->layout;
+  for (const auto& t : tiles) {
+    const ScanLayout& o = t->scan->layout;
+    for (int c = 0; c < layout.components; ++c)
+      if (!(o.dc[c] == layout.dc[c]) || !(o.ac[c] == layout.ac[c])) return false;
+  }
+  SpliceFrame f;
+  f.width = int(w);
+  f.height = int(h);
+  f.color = first.color == JCS_GRAYSCALE ? 1 : first.color == JCS_RGB ? 2 : 3;
+  for (int c = 0; c < layout.components; ++c) {
+    f.ids[c] = first.ids[c];
+    f.h[c] = first.l.h[c];
+    f.v[c] = first.l.v[c];
+    f.quant[c] = first.quant[c];
+  }
+  out.clear();
+  if (!write_splice_header(f, layout, out)) return false;
+  const Layout& l = first.l;
+  const int64_t ntx = tx1 - tx0 + 1;
+  JpegSplice splice(layout, out);
+  for (int64_t py = y; py < y + h; py += l.imcu_h) {
+    const int64_t ty = py / grid.tile_height, row = (py - ty * grid.tile_height) / l.imcu_h;
+    const int64_t ty0 = y / grid.tile_height;
+    for (int64_t tx = tx0; tx <= tx1; ++tx) {
+      const JpegScan& scan = *tiles[std::size_t((ty - ty0) * ntx + (tx - tx0))]->scan;
+      const int64_t ox = tx * grid.tile_width;
+      const int64_t m0 = (std::max(x, ox) - ox) / l.imcu_w,
+                    m1 = (std::min(x + w, ox + grid.tile_width) - ox) / l.imcu_w;
+      if (row >= scan.layout.mcus_y || m1 > scan.layout.mcus_x) return false;
+      if (!splice.add(scan, row * scan.layout.mcus_x + m0, row * scan.layout.mcus_x + m1)) return false;
+    }
+  }
+  splice.finish();
+  return true;
 }
 
 }  // namespace
@@ -282,7 +371,8 @@ void JpegTileCache::put(int64_t col, int64_t row, std::shared_ptr<const JpegCoef
 
 std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
                                      int64_t w, int64_t h, std::vector<unsigned char>& out,
-                                     JpegTileCache* cache) {
+                                     JpegTileCache* cache, bool* spliced) {
+  if (spliced) *spliced = false;
   if (grid.tile_width <= 0 || grid.tile_height <= 0) return std::string("not a tiled image");
   if (grid.tile_width > kMaxTileSide || grid.tile_height > kMaxTileSide)
     return std::string("tiles larger than 4096 pixels a side");
@@ -293,29 +383,75 @@ std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& 
   const int64_t tx0 = x / grid.tile_width, tx1 = (x + w - 1) / grid.tile_width;
   const int64_t ty0 = y / grid.tile_height, ty1 = (y + h - 1) / grid.tile_height;
 
-  Session s;
-  if (auto e = s.create()) return e;
+  // libjpeg's objects, made when a tile is read or the chip written from coefficients: a chip whose tiles
+  // are all in the cache, copied bit for bit, needs none.
+  std::unique_ptr<Session> session;
+  auto make_session = [&]() -> std::optional<std::string> {
+    if (session) return std::nullopt;
+    session = std::make_unique<Session>();
+    return session->create();
+  };
+  std::vector<unsigned char> data;
+  // The tiles the chip spans, row-major; `coefficients`: each tile's coefficients, not its index.
+  std::vector<std::shared_ptr<const JpegCoefTile>> tiles;
+  auto get_tiles = [&](bool coefficients) -> std::optional<std::string> {
+    tiles.clear();
+    for (int64_t ty = ty0; ty <= ty1; ++ty) {
+      for (int64_t tx = tx0; tx <= tx1; ++tx) {
+        std::shared_ptr<const JpegCoefTile> tile = cache ? cache->find(tx, ty) : nullptr;
+        if (!tile || (coefficients && !tile->coefficients)) {
+          if (auto e = fetch(tx, ty, data)) return tile_name(tx, ty) + ": " + *e;
+          auto loaded = std::make_shared<JpegCoefTile>();
+          if (auto e = make_session()) return e;
+          if (auto e = load_tile(*session, grid, data, *loaded, !coefficients))
+            return tile_name(tx, ty) + ": " + *e;
+          tile = loaded;
+          if (cache) cache->put(tx, ty, tile);
+        }
+        tiles.push_back(std::move(tile));
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto e = get_tiles(false)) return e;
+  {
+    const Layout& l = tiles.front()->l;
+    if (x % l.imcu_w || y % l.imcu_h || w % l.imcu_w || h % l.imcu_h)
+      return "chip " + std::to_string(w) + "x" + std::to_string(h) + " at (" + std::to_string(x) + ", " +
+             std::to_string(y) + ") is off the " + std::to_string(l.imcu_w) + "x" + std::to_string(l.imcu_h) +
+             " JPEG iMCU grid";
+    for (std::size_t i = 1; i < tiles.size(); ++i) {
+      const JpegCoefTile& t = *tiles[i];
+      const std::string name =
+          tile_name(tx0 + int64_t(i) % (tx1 - tx0 + 1), ty0 + int64_t(i) / (tx1 - tx0 + 1));
+      if (!same_layout(l, t.l) || tiles.front()->color != t.color)
+        return name + ": component count, colour or sampling differ between tiles";
+      // The chip is written with the first tile's quantisation: every tile must have used the same.
+      if (std::memcmp(tiles.front()->quant, t.quant, sizeof t.quant) != 0)
+        return name + ": quantisation tables differ between the tiles the chip spans";
+    }
+  }
+  // Every tile indexed: the chip's bits are the tiles' (jpeg_scan.h). Else, or when that cannot code the
+  // chip, from the coefficients.
+  if (std::all_of(tiles.begin(), tiles.end(), [](const auto& t) { return t->scan != nullptr; }) &&
+      splice_chip(grid, tiles, tx0, tx1, x, y, w, h, out)) {
+    if (spliced) *spliced = true;
+    return std::nullopt;
+  }
+  if (!std::all_of(tiles.begin(), tiles.end(), [](const auto& t) { return t->coefficients; }))
+    if (auto e = get_tiles(true)) return e;
+  if (auto e = make_session()) return e;
+  Session& s = *session;
   std::shared_ptr<const JpegCoefTile> first;
   jvirt_barray_ptr arrays[MAX_COMPONENTS] = {};
-  std::vector<unsigned char> data;
   // Row-major order: the chip's block rows are written top to bottom.
+  std::size_t next_tile = 0;
   for (int64_t ty = ty0; ty <= ty1; ++ty) {
     for (int64_t tx = tx0; tx <= tx1; ++tx) {
-      std::shared_ptr<const JpegCoefTile> tile = cache ? cache->find(tx, ty) : nullptr;
-      if (!tile) {
-        if (auto e = fetch(tx, ty, data)) return tile_name(tx, ty) + ": " + *e;
-        auto loaded = std::make_shared<JpegCoefTile>();
-        if (auto e = load_tile(s, grid, data, *loaded)) return tile_name(tx, ty) + ": " + *e;
-        tile = loaded;
-        if (cache) cache->put(tx, ty, tile);
-      }
+      const std::shared_ptr<const JpegCoefTile>& tile = tiles[next_tile++];
       const Layout& l = tile->l;
       if (!first) {
         first = tile;
-        if (x % l.imcu_w || y % l.imcu_h || w % l.imcu_w || h % l.imcu_h)
-          return "chip " + std::to_string(w) + "x" + std::to_string(h) + " at (" + std::to_string(x) + ", " +
-                 std::to_string(y) + ") is off the " + std::to_string(l.imcu_w) + "x" +
-                 std::to_string(l.imcu_h) + " JPEG iMCU grid";
         // The chip's parameters as the first tile's (what jpeg_copy_critical_parameters would copy), each
         // distinct quantisation table once.
         auto setup = [&] {
@@ -351,12 +487,6 @@ std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& 
         };
         if (!guarded(s.err, setup))
           return tile_name(tx, ty) + ": " + s.failure("cannot set up the JPEG chip");
-      } else {
-        if (!same_layout(first->l, l) || first->color != tile->color)
-          return tile_name(tx, ty) + ": component count, colour or sampling differ between tiles";
-        // The chip is written with the first tile's quantisation: every tile must have used the same.
-        if (std::memcmp(first->quant, tile->quant, sizeof tile->quant) != 0)
-          return tile_name(tx, ty) + ": quantisation tables differ between the tiles the chip spans";
       }
       // The part of the chip in this tile, in pixels of the level.
       const int64_t ox = tx * grid.tile_width, oy = ty * grid.tile_height;

@@ -1,8 +1,10 @@
 // dschip --jpeg-copy: a chip cut from a JPEG-tiled image's compressed data, without decoding or re-encoding.
 //
-// The chip's DCT coefficients are copied block by block out of the source tiles it spans (libjpeg's
+// The chip's entropy-coded data is copied out of the source tiles it spans, MCU run by MCU run
+// (jpeg_scan.h), with the source's quantisation and Huffman tables; where that cannot be (restart markers,
+// tables that differ between the tiles), its DCT coefficients are copied block by block (libjpeg's
 // coefficient API: jpeg_read_coefficients on each tile, jpeg_write_coefficients for the chip) and written
-// as one complete JPEG with the source's quantisation tables and the standard Huffman tables. The decoded
+// with the source's quantisation tables and the standard Huffman tables. The decoded
 // chip then equals the decoded source region, up to chroma upsampling at the chip's edge (a 4:2:0 source).
 //
 // Conditions (anything else is refused with a reason, never an abort): the tiles are baseline or extended
@@ -72,8 +74,12 @@ class JpegTileCache {
 
 // Writes the w x h chip at (x, y) of the level into `out` as a complete JPEG, reading tiles through `cache`
 // when given. Returns the reason on refusal or error (out is then unspecified), nullopt on success.
+// When the tiles' scans can be indexed (jpeg_scan.h: no restart markers, one scan, the same Huffman tables)
+// the chip's entropy-coded bits are the tiles' own, only a DC difference per run of MCUs re-coded; else the
+// chip is written from the tiles' coefficients with the standard Huffman tables. Either way it holds the
+// same coefficients and quantisation. `spliced`, when given, says which (true: the bits were copied).
 std::optional<std::string> jpeg_copy(const JpegGrid& grid, const JpegTileFetch& fetch, int64_t x, int64_t y,
                                      int64_t w, int64_t h, std::vector<unsigned char>& out,
-                                     JpegTileCache* cache = nullptr);
+                                     JpegTileCache* cache = nullptr, bool* spliced = nullptr);
 
 }  // namespace dskit::image
