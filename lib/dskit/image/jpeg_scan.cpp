@@ -107,6 +107,11 @@ std::optional<std::string> index_scan(const uint8_t* data, std::size_t size, con
     for (int cls = 0; cls < 2; ++cls) {
       const HuffmanSpec& s = cls ? layout.ac[c] : layout.dc[c];
       if (s.count() == 0) return std::string("an empty Huffman table");
+      // libjpeg refuses a DC table with a symbol above 15 (the chip, which keeps the table, would not
+      // decode): so does the index, and the coefficient path then reports libjpeg's error.
+      if (!cls &&
+          std::any_of(s.values.begin(), s.values.begin() + s.count(), [](uint8_t v) { return v > 15; }))
+        return std::string("a bad DC Huffman table");
       const Decoder*& d = cls ? ac[c] : dc[c];
       for (int o = 0; o < c && !d; ++o) {
         if (layout.dc[o] == s) d = dc[o];
