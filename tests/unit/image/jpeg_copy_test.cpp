@@ -40,7 +40,7 @@ cv::Mat test_image(int cols, int rows) {
   return m;
 }
 
-enum class Kind { ycbcr420, ycbcr444, gray };
+enum class Kind { ycbcr420, ycbcr444, gray, rgb };
 
 // Writes `img` (BGR) as a JPEG-tiled TIFF (256x256 tiles, JPEGTables + abbreviated tile streams, as
 // Aperio SVS stores them).
@@ -58,13 +58,16 @@ void write_tiff(const std::string& path, const cv::Mat& img, Kind kind, int qual
   TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
   if (kind == Kind::gray) {
     TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  } else if (kind == Kind::rgb) {  // JPEG tiles in RGB (an Adobe marker, no colour transform)
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
   } else {
     TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
     const int sub = kind == Kind::ycbcr420 ? 2 : 1;
     TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, sub, sub);
   }
   TIFFSetField(t, TIFFTAG_JPEGQUALITY, quality);
-  if (kind != Kind::gray) TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  if (kind == Kind::ycbcr420 || kind == Kind::ycbcr444)
+    TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
   cv::Mat src;
   if (kind == Kind::gray)
     cv::cvtColor(img, src, cv::COLOR_BGR2GRAY);
@@ -256,10 +259,13 @@ double reencode_psnr(const cv::Mat& region) {
 TEST_CASE("jpeg_copy: chips from JPEG-tiled TIFFs equal the decoded source (1, 2 and 4 tiles)") {
   dskit::test::TempTree t;
   const cv::Mat img = test_image(700, 560);
-  for (Kind kind : {Kind::ycbcr420, Kind::ycbcr444, Kind::gray}) {
-    const char* name = kind == Kind::ycbcr420 ? "4:2:0" : kind == Kind::ycbcr444 ? "4:4:4" : "gray";
+  for (Kind kind : {Kind::ycbcr420, Kind::ycbcr444, Kind::gray, Kind::rgb}) {
+    const char* name = kind == Kind::ycbcr420   ? "4:2:0"
+                       : kind == Kind::ycbcr444 ? "4:4:4"
+                       : kind == Kind::gray     ? "gray"
+                                                : "rgb";
     INFO("source " << std::string(name));
-    const std::string path = t.path(std::string("s") + name[2] + ".tif");
+    const std::string path = t.path(std::string("s") + name + ".tif");
     write_tiff(path, img, kind);
     RawTiff raw(path);
     CHECK(!raw.grid.tables.empty());
