@@ -272,6 +272,19 @@ std::optional<std::string> load_tile(Session& s, const JpegGrid& grid, const std
     jpeg_abort_decompress(&s.src);
   };
   if (!guarded(s.err, copy)) return s.failure("cannot read the JPEG blocks");
+  // libjpeg decodes coefficients of up to 15 bits, which 8-bit JPEG never holds (DC within [-1024, 1023],
+  // AC within [-1023, 1023]) and the standard tables the chip is written with cannot code: its SIMD
+  // encoder would write them as garbage. Such a tile is corrupt data.
+  for (int c = 0; c < t.l.components; ++c) {
+    const JCOEF* b = t.blocks[c].data();
+    for (std::size_t i = 0, n = t.blocks[c].size(); i < n; i += DCTSIZE2) {
+      if (b[i] < -1024 || b[i] > 1023)
+        return std::string("corrupt JPEG data (a DC coefficient out of range)");
+      for (int k = 1; k < DCTSIZE2; ++k)
+        if (b[i + k] < -1023 || b[i + k] > 1023)
+          return std::string("corrupt JPEG data (an AC coefficient out of range)");
+    }
+  }
   t.coefficients = true;
   return std::nullopt;
 }

@@ -37,16 +37,17 @@ struct Decoder {
   int32_t offset[17] = {};   // index in values of the first code of each length, minus that code
   uint8_t values[256] = {};
 
-  // False for a table whose codes do not fit their lengths (no valid table does that).
+  // False for a table libjpeg refuses ("Bogus Huffman table definition"): more than 256 codes, or codes of
+  // a length that do not fit it with the all-ones code left out.
   bool build(const HuffmanSpec& s) {
     int k = 0;
     int32_t code = 0;
     for (int len = 1; len <= 16; ++len) {
       const int n = s.bits[std::size_t(len)];
       if (k + n > 256) return false;
+      if (n && code + n >= (int32_t{1} << len)) return false;
       offset[len] = k - code;
       for (int i = 0; i < n; ++i, ++k, ++code) {
-        if (code >= (int32_t{1} << len)) return false;
         const uint8_t sym = s.values[std::size_t(k)];
         values[k] = sym;
         if (len <= kFastBits) {
