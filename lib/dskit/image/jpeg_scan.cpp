@@ -364,7 +364,6 @@ bool write_splice_header(const SpliceFrame& f, const ScanLayout& layout, std::ve
   }
   // Huffman tables, each distinct one once per class.
   int dslot[kScanMaxComponents] = {}, aslot[kScanMaxComponents] = {};
-  int nd = 0, na = 0;
   std::vector<uint8_t> dht;
   auto table = [&](int cls, int id, const HuffmanSpec& s) {
     const int n = s.count();
@@ -376,24 +375,22 @@ bool write_splice_header(const SpliceFrame& f, const ScanLayout& layout, std::ve
     dht.insert(dht.end(), s.bits.begin() + 1, s.bits.end());
     dht.insert(dht.end(), s.values.begin(), s.values.begin() + n);
   };
-  for (int c = 0; c < nc; ++c) {
-    int s = 0;
-    while (s < c && !(layout.dc[s] == layout.dc[c])) ++s;
-    if (s < c) {
-      dslot[c] = dslot[s];
-    } else {
-      dslot[c] = nd++;
-      table(0, dslot[c], layout.dc[c]);
+  // Each distinct table of a class once; slot[c] is component c's.
+  auto tables = [&](int cls, const HuffmanSpec* specs, int* slot) {
+    int count = 0;
+    for (int c = 0; c < nc; ++c) {
+      int same = 0;
+      while (same < c && !(specs[same] == specs[c])) ++same;
+      if (same < c) {
+        slot[c] = slot[same];
+        continue;
+      }
+      slot[c] = count++;
+      table(cls, slot[c], specs[c]);
     }
-    s = 0;
-    while (s < c && !(layout.ac[s] == layout.ac[c])) ++s;
-    if (s < c) {
-      aslot[c] = aslot[s];
-    } else {
-      aslot[c] = na++;
-      table(1, aslot[c], layout.ac[c]);
-    }
-  }
+    return count;
+  };
+  const int nd = tables(0, layout.dc, dslot), na = tables(1, layout.ac, aslot);
   // Baseline when it can be (two tables of each class at most), else extended sequential.
   out.push_back(0xFF);
   out.push_back(nd <= 2 && na <= 2 ? 0xC0 : 0xC1);
