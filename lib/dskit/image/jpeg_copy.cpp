@@ -370,6 +370,12 @@ std::shared_ptr<const JpegCoefTile> JpegTileCache::find(int64_t col, int64_t row
 }
 
 void JpegTileCache::put(int64_t col, int64_t row, std::shared_ptr<const JpegCoefTile> tile) {
+  // A tile read again (its coefficients, where the index was cached) replaces the one held.
+  if (const auto it = index_.find(key(col, row)); it != index_.end()) {
+    used_ -= it->second->bytes;
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
   const std::size_t bytes = tile->bytes();
   if (bytes > max_bytes_) return;
   while (!lru_.empty() && used_ + bytes > max_bytes_) {

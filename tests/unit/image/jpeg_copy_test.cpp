@@ -209,7 +209,7 @@ cv::Mat decode(const std::vector<unsigned char>& jpeg) {
 // One tile stream written by libjpeg from `img` (BGR): a complete JPEG with the given quality, sampling
 // (h x v for luma) and restart interval (in MCUs), or progressive.
 std::vector<unsigned char> encode_tile(const cv::Mat& img, int quality, int sampling, int restart,
-                                       bool progressive = false) {
+                                       bool progressive = false, bool optimize = false) {
   cv::Mat rgb;
   cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
   jpeg_compress_struct c{};
@@ -229,6 +229,7 @@ std::vector<unsigned char> encode_tile(const cv::Mat& img, int quality, int samp
   c.comp_info[0].v_samp_factor = sampling;
   c.restart_interval = JDIMENSION(restart);
   if (progressive) jpeg_simple_progression(&c);
+  c.optimize_coding = optimize ? TRUE : FALSE;  // Huffman tables of the tile's own
   jpeg_start_compress(&c, TRUE);
   while (c.next_scanline < c.image_height) {
     JSAMPROW row = rgb.ptr(int(c.next_scanline));
@@ -396,4 +397,36 @@ TEST_CASE("jpeg_copy: refusals come back as reasons") {
   const auto e = jpeg_copy(grid, failing, 0, 0, 128, 128, chip);
   REQUIRE(e);
   CHECK(*e == "tile (column 0, row 0): read error");
+}
+
+TEST_CASE("jpeg_copy: tiles with Huffman tables of their own: spliced alone, from coefficients together") {
+  const cv::Mat img = test_image(512, 256);
+  JpegGrid grid;
+  grid.width = 512;
+  grid.height = 256;
+  grid.tile_width = grid.tile_height = 256;
+  const std::vector<std::vector<unsigned char>> tiles = {
+      encode_tile(img(cv::Rect(0, 0, 256, 256)), 90, 1, 0, false, true),
+      encode_tile(img(cv::Rect(256, 0, 256, 256)), 90, 1, 0, false, true)};
+  const JpegTileFetch fetch = [&](int64_t col, int64_t, std::vector<unsigned char>& out) {
+    out = tiles[std::size_t(col)];
+    return std::optional<std::string>{};
+  };
+  JpegTileCache cache(16 << 20);
+  std::vector<unsigned char> chip, again;
+  bool spliced = true;
+  // Within one tile: its own tables, its bits.
+  REQUIRE(!jpeg_copy(grid, fetch, 0, 0, 128, 128, chip, &cache, &spliced));
+  CHECK(spliced);
+  // Across both: the tables differ, so from the coefficients; the cached indexes are replaced by them,
+  // and the same chip again comes from the cache alike.
+  REQUIRE(!jpeg_copy(grid, fetch, 192, 64, 128, 128, chip, &cache, &spliced));
+  CHECK(!spliced);
+  REQUIRE(!jpeg_copy(grid, fetch, 192, 64, 128, 128, again, &cache, &spliced));
+  CHECK(!spliced);
+  CHECK(chip == again);
+  cv::Mat whole(256, 512, CV_8UC3);
+  decode(tiles[0]).copyTo(whole(cv::Rect(0, 0, 256, 256)));
+  decode(tiles[1]).copyTo(whole(cv::Rect(256, 0, 256, 256)));
+  CHECK(cv::norm(decode(chip), whole(cv::Rect(192, 64, 128, 128)), cv::NORM_INF) == 0);
 }
